@@ -1,0 +1,36 @@
+# The commands a person types. Everything runs inside .venv, created on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+MONTH  ?= 2026-10
+
+.PHONY: review test notebooks sample setup clean-venv
+
+## review: set up, then run the monthly review of the sample company into outputs/$(MONTH)/
+review: $(STAMP)
+	$(BIN)/python -m playbook run --month $(MONTH)
+
+## test: set up, then run every test (unit, doctests, notebook runs, nbval)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --nbval notebooks/ --sanitize-with tests/nbval_sanitize.cfg -p no:doctest
+
+## notebooks: re-execute the committed notebooks in place (review the diff afterwards)
+notebooks: $(STAMP)
+	$(BIN)/python -m playbook notebooks
+
+## sample: regenerate the bundled sample company (seed 7) into data/sample/
+sample: $(STAMP)
+	$(BIN)/python -m playbook sample --out data/sample --seed 7 --force
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,596 @@
+"""Read a folder of input tables, validate them against the data contract, normalise dtypes.
+
+``load_dataset(folder)`` is the one entry point: it finds one file per table
+(CSV, gzip'd CSV or Parquet), decodes text (UTF-8, UTF-8 with BOM or CP932),
+parses every column by its kind in :mod:`playbook.schema`, checks every rule, and
+either returns a :class:`Dataset` or raises one :class:`DataValidationError` that
+lists every problem found. Legal but suspicious data becomes a warning stored on
+the dataset (never a Python warning, so notebook outputs stay clean).
+
+Nothing here writes to disk.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from playbook.errors import DataValidationError, Problem
+from playbook.schema import DEFAULT_SETTINGS, ORDERED_PAIRS, SURVEY_SCALES, TABLES, Column, Table
+
+__all__ = ["Dataset", "load_dataset", "data_warnings", "read_table_file", "file_sha256", "review_month", "last_complete_month"]
+
+SUFFIXES = (".csv", ".csv.gz", ".parquet")
+SETTINGS_FILE = "dataset.yaml"
+MAX_EXAMPLES = 5
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+_TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+@dataclass
+class Dataset:
+    """The validated tables of one data folder.
+
+    One attribute per table of the data contract; an absent optional table is
+    ``None``. Dates are ``datetime64[ns]`` (timestamps converted to the dataset
+    timezone and made naive), months are ``Period[M]``, ids are strings.
+    """
+
+    folder: Path
+    accounts: pd.DataFrame
+    subscriptions: pd.DataFrame | None = None
+    mrr_monthly: pd.DataFrame | None = None
+    transactions: pd.DataFrame | None = None
+    users: pd.DataFrame | None = None
+    usage: pd.DataFrame | None = None
+    onboarding: pd.DataFrame | None = None
+    surveys: pd.DataFrame | None = None
+    tickets: pd.DataFrame | None = None
+    trials: pd.DataFrame | None = None
+    funnel: pd.DataFrame | None = None
+    costs: pd.DataFrame | None = None
+    actions: pd.DataFrame | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+    warnings: list[Problem] = field(default_factory=list)
+    as_of: pd.Timestamp | None = None
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables present, in contract order."""
+        return {name: getattr(self, name) for name in TABLES if getattr(self, name) is not None}
+
+    @property
+    def currency(self) -> str:
+        return self.settings["currency"]
+
+    @property
+    def timezone(self) -> str:
+        return self.settings["timezone"]
+
+    @property
+    def last_complete_month(self) -> pd.Period:
+        """The latest calendar month that had ended by ``as_of``."""
+        return last_complete_month(self.as_of)
+
+    def __repr__(self) -> str:  # short, stable and free of machine paths
+        present = ", ".join(f"{k}={len(v)}" for k, v in self.tables.items())
+        return f"Dataset({present})"
+
+
+def last_complete_month(as_of: pd.Timestamp) -> pd.Period:
+    """The last month whose final day is on or before ``as_of``.
+
+    Examples
+    --------
+    >>> last_complete_month(pd.Timestamp("2026-10-31"))
+    Period('2026-10', 'M')
+    >>> last_complete_month(pd.Timestamp("2026-11-20"))
+    Period('2026-10', 'M')
+    """
+    month = pd.Timestamp(as_of).to_period("M")
+    return month if pd.Timestamp(as_of).normalize() >= month.end_time.normalize() else month - 1
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes (read in chunks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _decode(raw: bytes, label: str, encoding: str | None) -> str:
+    hint = (
+        "save the file as UTF-8 CSV, or name its encoding with the encoding option "
+        "(load_dataset(folder, encoding=...) or --encoding)"
+    )
+    if encoding:
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise DataValidationError(
+                Problem(label, None, f"cannot decode the text as encoding={encoding!r} ({exc.__class__.__name__})")
+            ) from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataValidationError(
+            Problem(label, None, f"the text is UTF-16, which is not read automatically; {hint}")
+        )
+    else:
+        candidates = ["utf-8", "cp932"]
+    for enc in candidates:
+        try:
+            text = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break
+        return text
+    raise DataValidationError(
+        Problem(label, None, f"the text is neither UTF-8 (with or without BOM) nor CP932 (Shift_JIS); {hint}")
+    )
+
+
+def read_table_file(path: Path, *, encoding: str | None = None) -> pd.DataFrame:
+    """Read one table file as raw columns: CSV cells as stripped strings, Parquet as stored.
+
+    Empty cells become missing values; the literal text ``NA`` stays text.
+    Raises :class:`DataValidationError` for an empty file or one that is not
+    CSV/Parquet.
+    """
+    path = Path(path)
+    label = path.name
+    if path.is_dir():
+        raise DataValidationError(Problem(label, None, "is a folder; expected one CSV or Parquet file"))
+    raw = path.read_bytes()
+    if not raw:
+        raise DataValidationError(Problem(label, None, "empty file (0 bytes)"))
+    if label.endswith(".parquet"):
+        if raw[:4] != b"PAR1":
+            raise DataValidationError(Problem(label, None, "not a Parquet file (the file does not start with PAR1)"))
+        try:
+            return pd.read_parquet(io.BytesIO(raw))
+        except Exception as exc:  # noqa: BLE001 - any reader failure is bad input
+            raise DataValidationError(Problem(label, None, f"cannot read the Parquet file ({exc})")) from None
+    if label.endswith(".gz"):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError):
+            raise DataValidationError(Problem(label, None, "not a gzip file (expected gzip'd CSV)")) from None
+        if not raw:
+            raise DataValidationError(Problem(label, None, "empty file (0 bytes after decompression)"))
+    if raw[:4] in (b"PK\x03\x04", b"PAR1", b"\x89PNG") or raw[:5] == b"%PDF-":
+        raise DataValidationError(Problem(label, None, "not a CSV file (it looks like a binary file, e.g. Excel or Parquet)"))
+    text = _decode(raw, label, encoding)
+    if not text.strip():
+        raise DataValidationError(Problem(label, None, "empty file (no header, no rows)"))
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        raise DataValidationError(Problem(label, None, f"not a readable CSV file ({exc})")) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    for col in df.columns:
+        stripped = df[col].str.strip()
+        df[col] = stripped.where(stripped != "")
+    return df
+
+
+def _find_files(folder: Path) -> tuple[dict[str, Path], list[Problem], list[Problem]]:
+    files: dict[str, Path] = {}
+    errors: list[Problem] = []
+    notes: list[Problem] = []
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if name.startswith(".") or name == SETTINGS_FILE or name.lower().startswith("readme"):
+            continue
+        stem = next((name[: -len(s)] for s in SUFFIXES if name.endswith(s)), None)
+        base = name.split(".")[0]
+        if stem is None:
+            if base in TABLES:
+                errors.append(Problem(name, None, f"table '{base}' is not CSV, .csv.gz or Parquet; export it as CSV (UTF-8) or Parquet"))
+            elif path.suffix.lower() in {".csv", ".parquet", ".gz", ".xlsx", ".xls", ".tsv"}:
+                notes.append(Problem(name, None, "ignored: not a table of the data contract"))
+            continue
+        if stem not in TABLES:
+            notes.append(Problem(name, None, "ignored: not a table of the data contract"))
+            continue
+        if stem in files:
+            errors.append(Problem(name, None, f"two files for table '{stem}' ({files[stem].name} and {name}); keep one"))
+            continue
+        files[stem] = path
+    return files, errors, notes
+
+
+def _load_settings(folder: Path) -> dict[str, str]:
+    settings = dict(DEFAULT_SETTINGS)
+    path = folder / SETTINGS_FILE
+    if path.exists():
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise DataValidationError(Problem(SETTINGS_FILE, None, f"not valid YAML ({exc})")) from None
+        if not isinstance(loaded, dict):
+            raise DataValidationError(Problem(SETTINGS_FILE, None, "expected a mapping of settings"))
+        unknown = sorted(set(loaded) - set(DEFAULT_SETTINGS) - {"as_of"})
+        if unknown:
+            raise DataValidationError(
+                Problem(SETTINGS_FILE, None, f"unknown setting(s) {unknown}; known: {sorted(DEFAULT_SETTINGS) + ['as_of']}")
+            )
+        settings.update({k: str(v) for k, v in loaded.items()})
+    return settings
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+class _Where:
+    """Turns row positions into the row labels a user finds in the file."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.csv = not label.endswith(".parquet")
+
+    def row(self, pos: int) -> str:
+        return f"row {pos + 2}" if self.csv else f"row {pos}"
+
+    def examples(self, positions: np.ndarray, values: pd.Series | None = None) -> tuple[str, ...]:
+        out = []
+        for i, pos in enumerate(positions[:MAX_EXAMPLES]):
+            text = self.row(int(pos))
+            if values is not None:
+                text += f": {values.iloc[i]!r}" if not isinstance(values.iloc[i], str) else f": '{values.iloc[i]}'"
+            out.append(text)
+        return tuple(out)
+
+    def problem(self, column: str | None, rule: str, mask: np.ndarray, values: pd.Series | None = None) -> Problem:
+        positions = np.flatnonzero(mask)
+        shown = None if values is None else values.iloc[positions[:MAX_EXAMPLES]]
+        rule = rule + (" (rows numbered as in a spreadsheet, header = row 1)" if self.csv else " (rows numbered from 0)")
+        return Problem(self.label, column, rule, int(len(positions)), self.examples(positions, shown))
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(s) and s.dropna().mod(1).eq(0).all():
+        s = s.astype("Int64")
+    return s.astype("str").where(s.notna())
+
+
+def _parse_datetime(s: pd.Series, tz: str, kind: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_convert(tz).dt.tz_localize(None)
+    else:
+        text = _as_text(s).str.replace("/", "-", regex=False)
+        aware = text.str.contains(_TZ_SUFFIX, na=False).to_numpy()
+        out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        if (~aware).any():
+            out[~aware] = pd.to_datetime(text[~aware], format="ISO8601", errors="coerce")
+        if aware.any():
+            parsed = pd.to_datetime(text[aware], format="ISO8601", errors="coerce", utc=True)
+            out[aware] = parsed.dt.tz_convert(tz).dt.tz_localize(None)
+    out = out.astype("datetime64[ns]")
+    return out.dt.normalize() if kind == "date" else out
+
+
+def _parse_month(s: pd.Series) -> pd.Series:
+    if isinstance(s.dtype, pd.PeriodDtype):
+        return s.dt.asfreq("M")
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.to_period("M")
+    text = _as_text(s).str.replace("/", "-", regex=False)
+    ok = text.str.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?", na=False)
+    parsed = pd.to_datetime(text.where(ok).str.slice(0, 7) + "-01", format="ISO8601", errors="coerce")
+    return parsed.dt.to_period("M")
+
+
+def _parse_number(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("float64")
+    text = _as_text(s)
+    text = text.where(~text.str.fullmatch(_THOUSANDS, na=False), text.str.replace(",", "", regex=False))
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _parse_bool(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean")
+    text = _as_text(s).str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[text.isin(_TRUE).to_numpy()] = True
+    out[text.isin(_FALSE).to_numpy()] = False
+    return out
+
+
+_EXPECTED = {
+    "date": "not a date (expected YYYY-MM-DD)",
+    "timestamp": "not a date-time (expected ISO 8601, e.g. 2026-10-31T09:30:00+09:00)",
+    "month": "not a month (expected YYYY-MM)",
+    "number": "not a number",
+    "int": "not a whole number",
+    "bool": "not true/false",
+}
+
+
+def _parse_column(raw: pd.Series, col: Column, tz: str, where: _Where) -> tuple[pd.Series, list[Problem]]:
+    problems: list[Problem] = []
+    present = raw.notna().to_numpy()
+    if col.kind in ("id", "str"):
+        parsed = _as_text(raw)
+        if col.allowed is not None:
+            parsed = parsed.str.lower()
+            bad = present & ~parsed.isin(col.allowed).to_numpy()
+            if bad.any():
+                problems.append(where.problem(col.name, f"value not allowed (expected one of {list(col.allowed)})", bad, raw))
+    elif col.kind in ("date", "timestamp"):
+        parsed = _parse_datetime(raw, tz, col.kind)
+    elif col.kind == "month":
+        parsed = _parse_month(raw)
+    elif col.kind in ("number", "int"):
+        parsed = _parse_number(raw)
+    else:
+        parsed = _parse_bool(raw)
+    bad_parse = present & parsed.isna().to_numpy()
+    if bad_parse.any():
+        problems.append(where.problem(col.name, _EXPECTED.get(col.kind, "unreadable value"), bad_parse, raw))
+    if col.kind == "int":
+        frac = present & ~bad_parse & (parsed.fillna(0) % 1 != 0).to_numpy()
+        if frac.any():
+            problems.append(where.problem(col.name, _EXPECTED["int"], frac, raw))
+        elif not problems:
+            parsed = parsed.astype("Int64")
+    if col.min is not None:
+        low = (parsed < col.min).fillna(False).to_numpy()
+        if low.any():
+            problems.append(where.problem(col.name, "negative value (must be >= 0)" if col.min == 0 else f"value below {col.min}", low, raw))
+    if col.max is not None:
+        high = (parsed > col.max).fillna(False).to_numpy()
+        if high.any():
+            problems.append(where.problem(col.name, f"value above {col.max}", high, raw))
+    if not col.may_be_empty and (~present).any():
+        problems.append(where.problem(col.name, "empty value in a required column", ~present))
+    return parsed, problems
+
+
+def _validate_table(table: Table, raw: pd.DataFrame, label: str, tz: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    where = _Where(label)
+    dupes = raw.columns[raw.columns.duplicated()].tolist()
+    if dupes:
+        return None, [Problem(label, None, f"duplicate column name(s) {dupes}")]
+    missing = [c for c in table.required_columns if c not in raw.columns]
+    if missing:
+        return None, [
+            Problem(label, c, f"missing required column; found columns: {list(raw.columns)}") for c in missing
+        ]
+    if raw.empty:
+        return None, [Problem(label, None, "empty table (a header but no rows)")]
+    raw = raw.reset_index(drop=True)
+    out = raw.copy()
+    problems: list[Problem] = []
+    for col in table.columns:
+        if col.name in raw.columns:
+            out[col.name], col_problems = _parse_column(raw[col.name], col, tz, where)
+            problems += col_problems
+    if problems:
+        return None, problems
+    if table.name == "surveys":
+        for survey, (lo, hi) in SURVEY_SCALES.items():
+            bad = ((out["survey"] == survey) & ~out["score"].between(lo, hi)).fillna(False).to_numpy()
+            if bad.any():
+                problems.append(where.problem("score", f"{survey} score outside its scale {lo}-{hi}", bad, raw["score"]))
+    for early, late in ORDERED_PAIRS.get(table.name, []):
+        if early in out.columns and late in out.columns:
+            bad = (out[late] < out[early]).fillna(False).to_numpy()
+            if bad.any():
+                values = raw[early].astype("str") + " > " + raw[late].astype("str")
+                problems.append(where.problem(late, f"{late} before {early}", bad, values))
+    key = [k for k in table.key if k in out.columns]
+    if key:
+        keyed = out[key].notna().all(axis=1).to_numpy()
+        dup = keyed & out.duplicated(subset=key, keep=False).to_numpy()
+        if dup.any():
+            values = raw[key].astype("str").agg(", ".join, axis=1) if len(key) > 1 else raw[key[0]]
+            name = key[0] if len(key) == 1 else "(" + ", ".join(key) + ")"
+            problems.append(where.problem(name, f"duplicate key {name}", dup, values))
+    return (None if problems else out), problems
+
+
+# --------------------------------------------------------------------------- the dataset
+
+
+def load_dataset(
+    folder: str | Path,
+    *,
+    encoding: str | dict[str, str] | None = None,
+    columns: dict[str, dict[str, str]] | None = None,
+    as_of: str | pd.Timestamp | None = None,
+) -> Dataset:
+    """Load and validate every table in ``folder``.
+
+    Parameters
+    ----------
+    folder
+        A folder with one file per table (``accounts.csv``, ``usage.parquet``,
+        ``tickets.csv.gz``, ...) and optionally ``dataset.yaml`` with
+        ``currency``, ``timezone``, ``name`` and ``as_of``.
+    encoding
+        Text encoding of the CSV files, one for all or a dict per table. By
+        default UTF-8, UTF-8 with BOM and CP932 are detected.
+    columns
+        Per table, a mapping from your column names to the contract's, e.g.
+        ``{"accounts": {"customer_id": "account_id"}}``.
+    as_of
+        The date the data was exported. Default: ``as_of`` in ``dataset.yaml``,
+        else the latest activity date found in the tables.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem: file, column, rule, number of rows and the first
+        offending rows and values.
+
+    Examples
+    --------
+    >>> ds = load_dataset(PROJECT_ROOT / "data" / "sample")
+    >>> ds.accounts["account_id"].dtype, ds.subscriptions["start_date"].dtype
+    (<StringDtype(na_value=nan)>, dtype('<M8[ns]'))
+    >>> str(ds.last_complete_month)
+    '2026-10'
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataValidationError(Problem(str(folder), None, "data folder not found"))
+    settings = _load_settings(folder)
+    files, problems, notes = _find_files(folder)
+    for required in ("accounts",):
+        if required not in files:
+            problems.append(Problem(folder.name or str(folder), None, f"required table '{required}' is missing (expected {required}.csv, .csv.gz or .parquet)"))
+    if "subscriptions" not in files and "mrr_monthly" not in files:
+        problems.append(Problem(folder.name or str(folder), None, "required table 'subscriptions' is missing (or give mrr_monthly instead)"))
+    tables: dict[str, pd.DataFrame] = {}
+    for name, path in files.items():
+        enc = encoding.get(name) if isinstance(encoding, dict) else encoding
+        try:
+            raw = read_table_file(path, encoding=enc)
+        except DataValidationError as exc:
+            problems += exc.problems
+            continue
+        if columns and name in columns:
+            raw = raw.rename(columns=columns[name])
+        df, table_problems = _validate_table(TABLES[name], raw, path.name, settings["timezone"])
+        problems += table_problems
+        if df is not None:
+            tables[name] = df
+    if "accounts" in tables:
+        known = set(tables["accounts"]["account_id"])
+        for name, df in tables.items():
+            if TABLES[name].refs_accounts and "account_id" in df.columns:
+                bad = (df["account_id"].notna() & ~df["account_id"].isin(known)).to_numpy()
+                if bad.any():
+                    ids = pd.unique(df.loc[bad, "account_id"])
+                    shown = ", ".join(f"'{i}'" for i in ids[:MAX_EXAMPLES])
+                    problems.append(
+                        Problem(files[name].name, "account_id",
+                                f"account_id not found in accounts ({len(ids)} distinct ids: {shown}{', ...' if len(ids) > MAX_EXAMPLES else ''})",
+                                int(bad.sum()), _Where(files[name].name).examples(np.flatnonzero(bad)))
+                    )
+    if problems:
+        raise DataValidationError(problems)
+    ds = Dataset(folder=folder, files=files, settings=settings, **tables)
+    ds.as_of = pd.Timestamp(as_of or settings.get("as_of") or _latest_activity(ds)).normalize()
+    ds.warnings = notes + _static_warnings(ds)
+    return ds
+
+
+_ACTIVITY = {
+    "usage": "date", "transactions": "date", "surveys": "date", "tickets": "opened_at",
+    "trials": "start_date", "onboarding": "completed_date", "accounts": "signup_date",
+}
+
+
+def _latest_activity(ds: Dataset) -> pd.Timestamp:
+    dates = [getattr(ds, t)[c].max() for t, c in _ACTIVITY.items() if getattr(ds, t) is not None]
+    if ds.mrr_monthly is not None:
+        dates.append(ds.mrr_monthly["month"].max().end_time)
+    if ds.subscriptions is not None:
+        dates.append(ds.subscriptions["start_date"].max())
+    return max(d for d in dates if pd.notna(d))
+
+
+def _month_of(df: pd.DataFrame, col: str) -> pd.Series:
+    s = df[col]
+    return s if isinstance(s.dtype, pd.PeriodDtype) else s.dt.to_period("M")
+
+
+def _static_warnings(ds: Dataset) -> list[Problem]:
+    out: list[Problem] = []
+    for name, df in ds.tables.items():
+        table = TABLES[name]
+        if not table.monthly:
+            continue
+        months = _month_of(df, table.date_col).dropna()
+        if months.empty:
+            continue
+        expected = pd.period_range(months.min(), months.max(), freq="M")
+        empty = expected.difference(pd.PeriodIndex(months.unique()))
+        if len(empty):
+            out.append(Problem(ds.files[name].name, table.date_col,
+                               f"months with no data: {', '.join(str(m) for m in empty[:12])}" + (" ..." if len(empty) > 12 else ""),
+                               None))
+    paying = set()
+    for t in ("subscriptions", "mrr_monthly"):
+        if getattr(ds, t) is not None:
+            paying |= set(getattr(ds, t)["account_id"])
+    if ds.usage is not None:
+        ids = sorted(set(ds.usage["account_id"].unique()) - paying)
+        if ids:
+            shown = ", ".join(ids[:MAX_EXAMPLES]) + (", ..." if len(ids) > MAX_EXAMPLES else "")
+            out.append(Problem(ds.files["usage"].name, "account_id",
+                               f"{len(ids)} account(s) with usage but no subscription: {shown}", None))
+    return out
+
+
+def data_warnings(ds: Dataset, *, month: str | pd.Period | None = None) -> pd.DataFrame:
+    """Every warning about legal but suspicious data, as a table.
+
+    The dataset's own warnings (months with no data, usage without a
+    subscription, ignored files) plus, for a review ``month``, rows dated after
+    that month. Columns: ``file``, ``column``, ``warning``, ``rows``.
+    """
+    problems = list(ds.warnings)
+    if month is not None:
+        end = pd.Period(month, freq="M").end_time.normalize()
+        for name, df in ds.tables.items():
+            col = TABLES[name].date_col
+            if col is None or name == "actions":
+                continue
+            s = df[col]
+            later = (s.dt.end_time.dt.normalize() > end) if isinstance(s.dtype, pd.PeriodDtype) else (s.dt.normalize() > end)
+            n = int(later.sum())
+            if n:
+                first = sorted(s[later].astype("str").unique())[:3]
+                problems.append(Problem(ds.files[name].name, col,
+                                        f"dated after the review month {month} (ignored in this review): {', '.join(first)}", n))
+    return pd.DataFrame(
+        {"file": [p.file for p in problems], "column": [p.column or "" for p in problems],
+         "warning": [p.rule for p in problems], "rows": pd.array([p.count for p in problems], dtype="Int64")},
+        columns=["file", "column", "warning", "rows"],
+    )
+
+
+def review_month(ds: Dataset, month: str | pd.Period | None) -> pd.Period:
+    """The review month to use: ``None`` or ``"latest"`` = the last complete month.
+
+    A month after the last complete one, or before the first month with
+    subscription data, is refused with a message that names the range.
+    """
+    last = ds.last_complete_month
+    if month is None or str(month) == "latest":
+        return last
+    period = pd.Period(month, freq="M")
+    first = (ds.subscriptions["start_date"].min().to_period("M") if ds.subscriptions is not None
+             else ds.mrr_monthly["month"].min())
+    if period > last:
+        raise DataValidationError(Problem(
+            "parameters", "month",
+            f"{period} is not complete in this data (data as of {ds.as_of:%Y-%m-%d}); the latest complete month is {last}"))
+    if period < first:
+        raise DataValidationError(Problem(
+            "parameters", "month", f"{period} is before the data starts ({first}); choose a month from {first} to {last}"))
+    return period
