@@ -14,7 +14,7 @@ review: $(STAMP)
 ## test: set up, then run every test (unit, doctests, notebook runs, nbval)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
-	$(BIN)/python -m pytest -q --nbval notebooks/ --sanitize-with tests/nbval_sanitize.cfg -p no:doctest
+	$(BIN)/python -m pytest -q -o addopts="" --nbval notebooks/ --sanitize-with tests/nbval_sanitize.cfg
 
 ## notebooks: re-execute the committed notebooks in place (review the diff afterwards)
 notebooks: $(STAMP)

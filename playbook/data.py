@@ -240,28 +240,28 @@ def _load_settings(folder: Path) -> dict[str, str]:
 
 
 class _Where:
-    """Turns row positions into the row labels a user finds in the file."""
+    """Turns row positions into what a user finds in the file: CSV lines (header = line 1) or Parquet row indexes."""
 
     def __init__(self, label: str):
         self.label = label
         self.csv = not label.endswith(".parquet")
 
     def row(self, pos: int) -> str:
-        return f"row {pos + 2}" if self.csv else f"row {pos}"
+        return f"line {pos + 2}" if self.csv else f"row index {pos}"
 
     def examples(self, positions: np.ndarray, values: pd.Series | None = None) -> tuple[str, ...]:
         out = []
         for i, pos in enumerate(positions[:MAX_EXAMPLES]):
             text = self.row(int(pos))
             if values is not None:
-                text += f": {values.iloc[i]!r}" if not isinstance(values.iloc[i], str) else f": '{values.iloc[i]}'"
+                v = values.iloc[i]
+                text += f": '{v}'" if isinstance(v, str) else f": {v}"
             out.append(text)
         return tuple(out)
 
     def problem(self, column: str | None, rule: str, mask: np.ndarray, values: pd.Series | None = None) -> Problem:
         positions = np.flatnonzero(mask)
         shown = None if values is None else values.iloc[positions[:MAX_EXAMPLES]]
-        rule = rule + (" (rows numbered as in a spreadsheet, header = row 1)" if self.csv else " (rows numbered from 0)")
         return Problem(self.label, column, rule, int(len(positions)), self.examples(positions, shown))
 
 
@@ -447,6 +447,7 @@ def load_dataset(
 
     Examples
     --------
+    >>> from playbook.params import PROJECT_ROOT
     >>> ds = load_dataset(PROJECT_ROOT / "data" / "sample")
     >>> ds.accounts["account_id"].dtype, ds.subscriptions["start_date"].dtype
     (<StringDtype(na_value=nan)>, dtype('<M8[ns]'))

@@ -1,0 +1,53 @@
+"""Shared fixtures: the committed sample company and tiny hand-built data folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from playbook.params import PROJECT_ROOT
+
+SAMPLE = PROJECT_ROOT / "data" / "sample"
+
+ACCOUNTS = """account_id,signup_date,name,region
+00123,2026-01-05,株式会社サクラ,Kanto
+A2,2026-01-20,Blue Peak,NA
+A3,2026-02-03,ミドリ商事,Kansai
+"""
+SUBSCRIPTIONS = """subscription_id,account_id,start_date,end_date,mrr,plan,billing_period
+S1,00123,2026-01-05,,10000,Starter,monthly
+S2,A2,2026-01-20,2026-02-14,20000,Standard,monthly
+S3,A3,2026-02-03,,50000,Enterprise,annual
+"""
+
+
+def write_folder(folder: Path, files: dict[str, str | bytes], *, base: bool = True) -> Path:
+    """Write a data folder: the two required tables (unless ``base=False``) plus ``files``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    content = ({"accounts.csv": ACCOUNTS, "subscriptions.csv": SUBSCRIPTIONS} if base else {}) | files
+    for name, text in content.items():
+        path = folder / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def make_folder(tmp_path):
+    """``make_folder({"usage.csv": "..."})`` -> a data folder with accounts and subscriptions plus those files."""
+    counter = iter(range(1000))
+
+    def make(files: dict[str, str | bytes] | None = None, *, base: bool = True) -> Path:
+        return write_folder(tmp_path / f"data{next(counter)}", files or {}, base=base)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def sample_ds():
+    from playbook import load_dataset
+
+    return load_dataset(SAMPLE)

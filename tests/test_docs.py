@@ -1,0 +1,40 @@
+"""The documents say what the code does: the data dictionary and the README."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from playbook.params import PROJECT_ROOT
+from playbook.schema import TABLES
+
+DATA_README = (PROJECT_ROOT / "data" / "README.md").read_text(encoding="utf-8")
+README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _section(table: str) -> str:
+    match = re.search(rf"^### {table} .*?(?=^### |^## |\Z)", DATA_README, re.M | re.S)
+    assert match, f"data/README.md has no section for {table}"
+    return match.group(0)
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_the_data_dictionary_documents_every_column_and_marks_the_required_ones(table):
+    section = _section(table)
+    documented = set(re.findall(r"^\| \*{0,2}`(\w+)`\*{0,2} \|", section, re.M))
+    assert documented == {c.name for c in TABLES[table].columns}
+    required = set(re.findall(r"^\| \*\*`(\w+)`\*\* \|", section, re.M))
+    assert required == set(TABLES[table].required_columns)
+
+
+def test_the_readme_opens_with_the_two_commands():
+    head = README.split("\n## ", 1)[0]
+    assert "make review" in head and "make test" in head
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in ci
+
+
+def test_the_readme_lists_every_notebook():
+    for path in sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb")):
+        assert path.name in README

@@ -1,0 +1,132 @@
+"""Notebooks: conventions of notebooks-and-runs.md, and papermill runs with other parameters.
+
+``pytest --nbval notebooks/`` (in ``make test``) separately re-runs the committed
+notebooks and compares their outputs with the stored ones.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+
+import nbformat
+import papermill as pm
+import pytest
+
+from playbook.params import PROJECT_ROOT
+from playbook.runs import KERNEL_ARGS, NOTEBOOKS_DIR
+from tests.conftest import SAMPLE
+
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+PARAMETERS = {"month", "data_dir", "kpi_tree", "lang"}
+MACHINE_PATH = re.compile(r"(/(?:work|root|tmp|home|Users)/\S|site-packages)")
+
+
+def _outputs(nb):
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            yield i, out
+
+
+def _text(out) -> str:
+    return json.dumps(out.get("data", {}), ensure_ascii=False) + "".join(out.get("text", ""))
+
+
+def test_there_is_a_notebook_to_test():
+    assert "01_data_check.ipynb" in [p.name for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_follows_the_conventions(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    params = nb.cells[1]
+    assert params.cell_type == "code" and "parameters" in params.metadata.get("tags", [])
+    tree = ast.parse(params.source)
+    names = set()
+    for node in tree.body:  # one annotated assignment of a literal per line, with a comment
+        assert isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Constant), ast.dump(node)
+        names.add(node.target.id)
+    assert names == PARAMETERS
+    assert all("#" in line for line in params.source.splitlines())
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not re.search(r"^\s*(def|class)\s", cell.source, re.M), "logic belongs in playbook/"
+            assert cell.outputs == [] or cell.execution_count is not None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_outputs_are_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[-1].cell_type == "code" or any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    for i, out in _outputs(nb):
+        assert out.output_type != "error", f"cell {i}"
+        assert out.get("name") != "stderr", f"cell {i} writes to stderr: {out.get('text')}"
+        assert not MACHINE_PATH.search(_text(out)), f"cell {i} shows a machine path"
+        assert not re.search(r" at 0x[0-9a-f]{6,}", _text(out)), f"cell {i} shows an object address"
+    assert "papermill" not in nb.metadata
+    assert all("execution" not in c.metadata for c in nb.cells)
+
+
+def _execute(path, tmp_path, **parameters):
+    out = tmp_path / path.name
+    pm.execute_notebook(str(path), str(out), parameters=parameters, kernel_name="python3", progress_bar=False,
+                        cwd=str(path.parent), extra_arguments=KERNEL_ARGS)
+    nb = nbformat.read(out, as_version=4)
+    stderr = [(i, o.get("text")) for i, o in _outputs(nb) if o.get("name") == "stderr"]
+    assert stderr == [], f"stderr in outputs: {stderr}"
+    return nb
+
+
+def _all_text(nb) -> str:
+    return "\n".join(_text(o) for _, o in _outputs(nb))
+
+
+@pytest.fixture
+def required_only(tmp_path):
+    folder = tmp_path / "only_required"
+    folder.mkdir()
+    for name in ("accounts.csv", "subscriptions.csv"):
+        shutil.copy(SAMPLE / name, folder / name)
+    return folder
+
+
+DATA_CHECK = NOTEBOOKS_DIR / "01_data_check.ipynb"
+
+
+@pytest.mark.notebook
+def test_data_check_runs_in_japanese(tmp_path):
+    nb = _execute(DATA_CHECK, tmp_path, lang="ja")
+    text = _all_text(nb)
+    assert "テーブル" in text and "対象月 2026-10" in text and "判定：データは有効です" in text
+
+
+@pytest.mark.notebook
+def test_data_check_runs_for_another_month(tmp_path):
+    nb = _execute(DATA_CHECK, tmp_path, month="2025-06")
+    text = _all_text(nb)
+    assert "Review month 2025-06" in text and "dated after the review month 2025-06" in text
+
+
+@pytest.mark.notebook
+def test_data_check_runs_on_a_folder_with_only_the_required_tables(tmp_path, required_only):
+    nb = _execute(DATA_CHECK, tmp_path, data_dir=str(required_only), kpi_tree="", month="latest")
+    text = _all_text(nb)
+    assert "2 of 13 tables were read" in text
+    assert "KPI families not available" in text and "usage" in text
+
+
+@pytest.mark.notebook
+def test_a_bad_parameter_stops_the_notebook_in_its_set_up_cell(tmp_path):
+    with pytest.raises(pm.PapermillExecutionError) as info:
+        _execute(DATA_CHECK, tmp_path, lang="fr")
+    assert info.value.ename == "DataValidationError" and "'fr' is not a supported language" in info.value.evalue
+
+
+def test_relative_paths_in_the_parameters_resolve_from_the_project_root():
+    nb = nbformat.read(DATA_CHECK, as_version=4)
+    assert 'data_dir: str = "data/sample"' in nb.cells[1].source
+    assert (PROJECT_ROOT / "data" / "sample").is_dir()
