@@ -20,8 +20,11 @@ def _fmt(values: pd.Series, pattern: str) -> pd.Series:
 
 
 def for_display(df: pd.DataFrame, lang: str = "en", *, percent: Iterable[str] = (), integer: Iterable[str] = (),
-                flags: Iterable[str] = (), decimals: dict[str, int] | None = None) -> pd.DataFrame:
+                flags: Iterable[str] = (), decimals: dict[str, int] | None = None,
+                index: str | None = None) -> pd.DataFrame:
     """A display copy of ``df``: percentages, thousands separators, yes/no flags, translated headers.
+
+    ``index`` names a column to show as the row labels instead of 0, 1, 2, ...
 
     Examples
     --------
@@ -40,4 +43,8 @@ def for_display(df: pd.DataFrame, lang: str = "en", *, percent: Iterable[str] = 
         out[col] = _fmt(out[col], "{:,.%df}" % n)
     for col in flags:
         out[col] = out[col].map(lambda v: label("yes", lang) if bool(v) else label("no", lang))
-    return translate_columns(out, lang)
+    out = translate_columns(out, lang)
+    if index is not None:
+        out = out.set_index(label(index, lang))
+        out.index.name = None
+    return out
