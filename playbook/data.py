@@ -79,6 +79,13 @@ class Dataset:
         return self.settings["timezone"]
 
     @property
+    def first_month(self) -> pd.Period:
+        """The first month with subscription data (or ``mrr_monthly`` rows)."""
+        if self.subscriptions is not None:
+            return self.subscriptions["start_date"].min().to_period("M")
+        return self.mrr_monthly["month"].min()
+
+    @property
     def last_complete_month(self) -> pd.Period:
         """The latest calendar month that had ended by ``as_of``."""
         return last_complete_month(self.as_of)
@@ -585,8 +592,7 @@ def review_month(ds: Dataset, month: str | pd.Period | None) -> pd.Period:
     if month is None or str(month) == "latest":
         return last
     period = pd.Period(month, freq="M")
-    first = (ds.subscriptions["start_date"].min().to_period("M") if ds.subscriptions is not None
-             else ds.mrr_monthly["month"].min())
+    first = ds.first_month
     if period > last:
         raise DataValidationError(Problem(
             "parameters", "month",

@@ -31,10 +31,7 @@ class ReviewContext:
     @property
     def history(self) -> pd.PeriodIndex:
         """Every month from the first month of subscription data to the review month."""
-        ds = self.ds
-        first = (ds.subscriptions["start_date"].min().to_period("M") if ds.subscriptions is not None
-                 else ds.mrr_monthly["month"].min())
-        return pd.period_range(first, self.month, freq="M")
+        return pd.period_range(self.ds.first_month, self.month, freq="M")
 
     def __repr__(self) -> str:  # no machine paths in notebook outputs
         return f"ReviewContext(month={self.month}, lang={self.lang!r}, data={display_path(self.data_dir)!r}, {self.ds!r})"
