@@ -1,10 +1,15 @@
-"""Product usage aggregated per month (the KPI library adds DAU, stickiness, adoption)."""
+"""Usage and adoption: MAU, DAU, stickiness, active accounts, session time, feature adoption,
+seat utilisation and onboarding completion."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["usage_volume"]
+from playbook.ratios import ratio_table, value_table
+
+__all__ = ["usage_volume", "mau", "dau", "stickiness", "active_accounts", "avg_session_minutes", "feature_adoption",
+           "seat_utilisation", "onboarding_completion_rate"]
 
 
 def usage_volume(usage: pd.DataFrame, *, account_col: str = "account_id", user_col: str = "user_id",
@@ -27,3 +32,139 @@ def usage_volume(usage: pd.DataFrame, *, account_col: str = "account_id", user_c
         g = g.reindex(pd.PeriodIndex(months, freq="M"), fill_value=0)
         g.index.name = "month"
     return g.reset_index()
+
+
+# --------------------------------------------------------------------------- usage KPIs
+
+
+def _usage_month(usage, months, date_col):
+    months = pd.PeriodIndex(months, freq="M")
+    m = usage[date_col].dt.to_period("M")
+    keep = m.isin(months)
+    return months, usage[keep], m[keep]
+
+
+def mau(usage: pd.DataFrame, months, *, user_col: str = "user_id", date_col: str = "date") -> pd.DataFrame:
+    """Monthly active users: distinct users with at least one session in the month."""
+    months, u, m = _usage_month(usage, months, date_col)
+    n = u[user_col].groupby(m).nunique().reindex(months, fill_value=0)
+    return value_table(months, n, n)
+
+
+def dau(usage: pd.DataFrame, months, *, user_col: str = "user_id", date_col: str = "date") -> pd.DataFrame:
+    """Daily active users, averaged over every calendar day of the month (days without use count as 0).
+
+    Examples
+    --------
+    >>> u = pd.DataFrame({"user_id": ["u1", "u1", "u2", "u1"],
+    ...                   "date": pd.to_datetime(["2026-02-01", "2026-02-01", "2026-02-01", "2026-02-02"])})
+    >>> dau(u, pd.PeriodIndex(["2026-02"], freq="M"))["value"].item()  # (2 + 1) / 28 days
+    0.10714285714285714
+    """
+    months, u, m = _usage_month(usage, months, date_col)
+    daily = u.drop_duplicates([user_col, date_col]).groupby(m).size().reindex(months, fill_value=0)
+    return ratio_table(months, daily, months.days_in_month, months.days_in_month, zero_reason="no days")
+
+
+def stickiness(usage: pd.DataFrame, months, *, user_col: str = "user_id", date_col: str = "date") -> pd.DataFrame:
+    """DAU / MAU: the mean over the days of the month of DAU / MAU.
+
+    numerator = mean DAU, denominator = MAU.
+    """
+    d, a = dau(usage, months, user_col=user_col, date_col=date_col), mau(usage, months, user_col=user_col, date_col=date_col)
+    return ratio_table(d["month"], d["value"], a["value"], a["value"], zero_reason="no active users in the month")
+
+
+def active_accounts(usage: pd.DataFrame, months, *, account_col: str = "account_id", date_col: str = "date") -> pd.DataFrame:
+    """Accounts with at least one active user in the month."""
+    months, u, m = _usage_month(usage, months, date_col)
+    n = u[account_col].groupby(m).nunique().reindex(months, fill_value=0)
+    return value_table(months, n, n)
+
+
+def avg_session_minutes(usage: pd.DataFrame, months, *, date_col: str = "date",
+                        seconds_col: str = "session_seconds") -> pd.DataFrame:
+    """Total session seconds / sessions, in minutes (numerator in seconds)."""
+    months, u, m = _usage_month(usage, months, date_col)
+    total = u[seconds_col].groupby(m).sum().reindex(months, fill_value=0.0)
+    n = m.value_counts().reindex(months, fill_value=0)
+    return ratio_table(months, total, n, scale=1 / 60, zero_reason="no sessions in the month")
+
+
+def feature_adoption(usage: pd.DataFrame, months, *, user_col: str = "user_id", date_col: str = "date",
+                     feature_col: str = "feature") -> pd.DataFrame:
+    """Per feature and month: active users who used the feature / active users.
+
+    Returns the KPI columns plus ``feature``, one row per month and feature.
+
+    Examples
+    --------
+    >>> u = pd.DataFrame({"user_id": ["u1", "u2", "u2"], "feature": ["tasks", "tasks", "reports"],
+    ...                   "date": pd.to_datetime(["2026-01-05"] * 3)})
+    >>> feature_adoption(u, pd.PeriodIndex(["2026-01"], freq="M"))[["feature", "value", "numerator", "denominator"]]
+       feature  value  numerator  denominator
+    0  reports    0.5        1.0          2.0
+    1    tasks    1.0        2.0          2.0
+    """
+    months, u, m = _usage_month(usage, months, date_col)
+    active = u[user_col].groupby(m).nunique().reindex(months, fill_value=0)
+    users = u[user_col].groupby([m.rename("month"), u[feature_col].rename("feature")]).nunique()
+    features = sorted(u[feature_col].dropna().unique())
+    grid = pd.MultiIndex.from_product([months, features], names=["month", "feature"])
+    users = users.reindex(grid, fill_value=0)
+    den = active.reindex(grid.get_level_values("month")).to_numpy()
+    out = ratio_table(grid.get_level_values("month"), users.to_numpy(), den, zero_reason="no active users in the month")
+    out.insert(1, "feature", pd.array(grid.get_level_values("feature"), dtype="str"))
+    return out
+
+
+def seat_utilisation(usage: pd.DataFrame, users: pd.DataFrame, months, *, user_col: str = "user_id",
+                     date_col: str = "date", created_col: str = "created_date",
+                     deactivated_col: str = "deactivated_date") -> pd.DataFrame:
+    """Breadth: active users in the month / users licensed at the month end."""
+    months = pd.PeriodIndex(months, freq="M")
+    active = mau(usage, months, user_col=user_col, date_col=date_col)["value"].to_numpy()
+    ends = months.end_time.normalize()
+    created = users[created_col].to_numpy()
+    gone = users[deactivated_col].to_numpy() if deactivated_col in users.columns else np.full(len(users), np.datetime64("NaT"))
+    licensed = [int(((created <= e) & ~(gone <= e)).sum()) for e in ends.to_numpy()]  # one vectorised count per month
+    return ratio_table(months, active, licensed, zero_reason="no licensed users at month end")
+
+
+def onboarding_completion_rate(onboarding: pd.DataFrame, accounts: pd.DataFrame, months, *, days: int = 30,
+                               required: list[str] | None = None, account_col: str = "account_id",
+                               signup_col: str = "signup_date", milestone_col: str = "milestone",
+                               completed_col: str = "completed_date") -> pd.DataFrame:
+    """Share of a signup cohort that completed every required milestone within ``days`` days of signup.
+
+    The row for month m reports the latest signup-month cohort whose ``days``-day
+    window has closed by the end of m (named in ``note``). ``required`` defaults
+    to every milestone in the table; an account with a missing milestone has not
+    completed it.
+
+    Examples
+    --------
+    >>> acc = pd.DataFrame({"account_id": ["a", "b"], "signup_date": pd.to_datetime(["2026-02-05", "2026-02-20"])})
+    >>> ob = pd.DataFrame({"account_id": ["a", "a", "b", "b"], "milestone": ["setup", "invite"] * 2,
+    ...                    "completed_date": pd.to_datetime(["2026-02-06", "2026-02-25", "2026-02-21", "2026-04-30"])})
+    >>> # March reports the February cohort (its 30-day windows closed by 2026-03-30): a done, b late
+    >>> onboarding_completion_rate(ob, acc, pd.PeriodIndex(["2026-03"], freq="M"))[["value", "numerator", "denominator", "note"]]
+       value  numerator  denominator           note
+    0    0.5        1.0          2.0  cohort 2026-02
+    """
+    from playbook.ratios import latest_closed_cohort
+
+    months = pd.PeriodIndex(months, freq="M")
+    required = sorted(onboarding[milestone_col].unique()) if required is None else required
+    ob = onboarding[onboarding[milestone_col].isin(required)].merge(
+        accounts[[account_col, signup_col]], on=account_col, how="inner")
+    in_time = ((ob[completed_col] - ob[signup_col]).dt.days <= days).fillna(False)
+    done_count = in_time.groupby(ob[account_col]).sum()
+    complete = done_count.reindex(accounts[account_col]).fillna(0).to_numpy() >= len(required)
+    cohort = accounts[signup_col].dt.to_period("M").to_numpy()
+    cohorts = latest_closed_cohort(months, days)
+    rate = pd.DataFrame({"cohort": cohort, "done": complete}).groupby("cohort")["done"].agg(["sum", "size"])
+    rate = rate.reindex(cohorts, fill_value=0)
+    out = ratio_table(months, rate["sum"].to_numpy(), rate["size"].to_numpy(), zero_reason="no accounts in the cohort")
+    out["note"] = pd.array([f"cohort {c}" if not note else f"{note} (cohort {c})" for c, note in zip(cohorts, out["note"])], dtype="str")
+    return out
