@@ -306,7 +306,7 @@ def compute_kpis(ds: Dataset, *, months=None, kpis: list[str] | None = None, gro
     >>> k[["kpi", "value"]].round(4)
                     kpi     value
     0  paying_customers  475.0000
-    1               nrr    1.0001
+    1               nrr    0.9964
     """
     if months is None:
         months = pd.period_range(ds.first_month, ds.last_complete_month, freq="M")
