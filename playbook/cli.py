@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="outputs", help="folder for the results (default outputs)")
     r.add_argument("--force", action="store_true", help="replace the results of an earlier run of the same month")
 
+    sub.add_parser("glossary", help="print the KPI glossary (Markdown) from the catalog",
+                   description="Print the KPI catalog as the Markdown table used in the README.")
+
     sub.add_parser("notebooks", help="(developers) re-execute the committed notebooks in place",
                    description="Re-execute every notebook in notebooks/ with its default parameters and strip volatile metadata.")
     return p
@@ -93,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
 
             run_review(month=args.month, data_dir=args.data, kpi_tree=args.kpi_tree, lang=args.lang,
                        out_dir=args.out, force=args.force, echo=lambda m: print(m, flush=True))
+            return 0
+        if args.command == "glossary":
+            from playbook.catalog import glossary_markdown
+
+            print(glossary_markdown(), end="")
             return 0
         if args.command == "notebooks":
             from playbook.runs import refresh_notebooks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from playbook.ratios import latest_closed_cohort, month_of, ratio_table
+from playbook.ratios import month_of, ratio_table, report_cohort
 
 __all__ = ["trial_conversion_rate", "conversion_rate"]
 
@@ -13,19 +13,20 @@ def trial_conversion_rate(trials: pd.DataFrame, months, *, days: int = 30, start
                           converted_col: str = "converted_date") -> pd.DataFrame:
     """Trials started in a month that converted within ``days`` days / trials started in that month.
 
-    The row for month m reports the latest start-month cohort whose window has
-    closed by the end of m (named in ``note``).
+    The row for month m reports the start-month cohort m - ceil(days / 28), whose
+    windows have all closed by the end of m (named in ``note``).
 
     Examples
     --------
     >>> t = pd.DataFrame({"start_date": pd.to_datetime(["2026-02-02", "2026-02-10", "2026-02-15", "2026-02-20"]),
     ...                   "converted_date": pd.to_datetime(["2026-02-20", None, "2026-04-01", "2026-03-01"])})
-    >>> trial_conversion_rate(t, pd.PeriodIndex(["2026-03"], freq="M"))[["value", "numerator", "denominator", "note"]]
+    >>> # April reports the February trials: converted after 18 and 14 days count, 45 days is too late
+    >>> trial_conversion_rate(t, pd.PeriodIndex(["2026-04"], freq="M"))[["value", "numerator", "denominator", "note"]]
        value  numerator  denominator           note
     0    0.5        2.0          4.0  cohort 2026-02
     """
     months = pd.PeriodIndex(months, freq="M")
-    cohorts = latest_closed_cohort(months, days)
+    cohorts = report_cohort(months, days)
     converted = ((trials[converted_col] - trials[start_col]).dt.days <= days).fillna(False)
     by = pd.DataFrame({"cohort": month_of(trials[start_col]), "converted": converted}).groupby("cohort")["converted"]
     rate = by.agg(["sum", "size"]).reindex(cohorts, fill_value=0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["KPI_COLUMNS", "ratio_table", "value_table", "wilson_interval", "latest_closed_cohort", "month_of"]
+__all__ = ["KPI_COLUMNS", "ratio_table", "value_table", "wilson_interval", "report_cohort", "month_of"]
 
 KPI_COLUMNS = ["month", "value", "numerator", "denominator", "n", "note"]
 SMALL_SAMPLE = 30
@@ -75,24 +75,19 @@ def month_of(dates: pd.Series) -> pd.Series:
     return dates if isinstance(dates.dtype, pd.PeriodDtype) else dates.dt.to_period("M")
 
 
-def latest_closed_cohort(months, days: int) -> pd.PeriodIndex:
-    """For each report month m, the latest monthly cohort c whose ``days``-day window has closed by the end of m.
+def report_cohort(months, days: int) -> pd.PeriodIndex:
+    """The cohort month each report month shows for a ``days``-day window: m - ceil(days / 28).
 
-    A member who joined on the last day of c has until ``c.end + days``.
+    A fixed lag of k months, the smallest for which every member's window (the
+    last joiner has until ``cohort end + days``) has closed by the end of m in
+    every month of the year, so each cohort is reported exactly once.
 
     Examples
     --------
-    >>> latest_closed_cohort(pd.PeriodIndex(["2026-03", "2026-04"], freq="M"), 30).astype(str).tolist()
-    ['2026-02', '2026-03']
+    >>> report_cohort(pd.PeriodIndex(["2026-03", "2026-04"], freq="M"), 30).astype(str).tolist()
+    ['2026-01', '2026-02']
+    >>> report_cohort(pd.PeriodIndex(["2026-04"], freq="M"), 60).astype(str).tolist()
+    ['2026-01']
     """
-    months = pd.PeriodIndex(months, freq="M")
-    ends = months.end_time.normalize()
-    closed_prev = (months - 1).end_time.normalize() + pd.Timedelta(days=days) <= ends
-    # long windows may need to go back further than two months
-    lag = np.where(closed_prev, 1, 2)
-    while True:
-        cand = months - lag
-        ok = cand.end_time.normalize() + pd.Timedelta(days=days) <= ends
-        if ok.all():
-            return cand
-        lag = np.where(ok, lag, lag + 1)
+    lag = max(1, -(-days // 28))
+    return pd.PeriodIndex(months, freq="M") - lag

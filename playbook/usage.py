@@ -137,8 +137,8 @@ def onboarding_completion_rate(onboarding: pd.DataFrame, accounts: pd.DataFrame,
                                completed_col: str = "completed_date") -> pd.DataFrame:
     """Share of a signup cohort that completed every required milestone within ``days`` days of signup.
 
-    The row for month m reports the latest signup-month cohort whose ``days``-day
-    window has closed by the end of m (named in ``note``). ``required`` defaults
+    The row for month m reports the signup-month cohort m - ceil(days / 28), whose
+    ``days``-day windows have all closed by the end of m (named in ``note``). ``required`` defaults
     to every milestone in the table; an account with a missing milestone has not
     completed it.
 
@@ -147,12 +147,12 @@ def onboarding_completion_rate(onboarding: pd.DataFrame, accounts: pd.DataFrame,
     >>> acc = pd.DataFrame({"account_id": ["a", "b"], "signup_date": pd.to_datetime(["2026-02-05", "2026-02-20"])})
     >>> ob = pd.DataFrame({"account_id": ["a", "a", "b", "b"], "milestone": ["setup", "invite"] * 2,
     ...                    "completed_date": pd.to_datetime(["2026-02-06", "2026-02-25", "2026-02-21", "2026-04-30"])})
-    >>> # March reports the February cohort (its 30-day windows closed by 2026-03-30): a done, b late
-    >>> onboarding_completion_rate(ob, acc, pd.PeriodIndex(["2026-03"], freq="M"))[["value", "numerator", "denominator", "note"]]
+    >>> # April reports the February cohort (30-day windows, lag 2 months): a done in time, b late
+    >>> onboarding_completion_rate(ob, acc, pd.PeriodIndex(["2026-04"], freq="M"))[["value", "numerator", "denominator", "note"]]
        value  numerator  denominator           note
     0    0.5        1.0          2.0  cohort 2026-02
     """
-    from playbook.ratios import latest_closed_cohort
+    from playbook.ratios import report_cohort
 
     months = pd.PeriodIndex(months, freq="M")
     required = sorted(onboarding[milestone_col].unique()) if required is None else required
@@ -162,7 +162,7 @@ def onboarding_completion_rate(onboarding: pd.DataFrame, accounts: pd.DataFrame,
     done_count = in_time.groupby(ob[account_col]).sum()
     complete = done_count.reindex(accounts[account_col]).fillna(0).to_numpy() >= len(required)
     cohort = accounts[signup_col].dt.to_period("M").to_numpy()
-    cohorts = latest_closed_cohort(months, days)
+    cohorts = report_cohort(months, days)
     rate = pd.DataFrame({"cohort": cohort, "done": complete}).groupby("cohort")["done"].agg(["sum", "size"])
     rate = rate.reindex(cohorts, fill_value=0)
     out = ratio_table(months, rate["sum"].to_numpy(), rate["size"].to_numpy(), zero_reason="no accounts in the cohort")
