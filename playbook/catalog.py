@@ -34,7 +34,7 @@ class KPI:
     name_ja: str
     definition: str
     formula: str
-    unit: Literal["currency", "count", "ratio", "points", "months", "hours", "minutes", "score", "users"]
+    unit: Literal["currency", "count", "ratio", "multiple", "points", "months", "hours", "minutes", "score", "users"]
     direction: Literal["higher", "lower"]
     horizon: Literal["short", "long"]
     family: str
@@ -90,7 +90,7 @@ CATALOG: list[KPI] = [
     _k("ltv", "LTV", "LTV（顧客生涯価値）", "Margin a customer brings over its lifetime", "ARPA x gross margin / mean logo churn of the 6 months before m", "currency", "higher", "long", "value"),
     _k("ltv_purchase", "LTV (purchases)", "LTV（購買ベース）", "Purchase-based lifetime value", "order value x orders per customer per month x expected lifetime", "currency", "higher", "long", "value", (SUBS, "transactions")),
     _k("cac", "CAC", "CAC（顧客獲得コスト）", "Cost to acquire one new customer", "sales and marketing cost / new customers", "currency", "lower", "long", "value", (SUBS, ("costs", "accounts"))),
-    _k("ltv_to_cac", "LTV/CAC", "LTV/CAC", "Lifetime value per unit of acquisition cost", "LTV / CAC", "ratio", "higher", "long", "value", (SUBS, ("costs", "accounts"))),
+    _k("ltv_to_cac", "LTV/CAC", "LTV/CAC", "Lifetime value per unit of acquisition cost", "LTV / CAC", "multiple", "higher", "long", "value", (SUBS, ("costs", "accounts"))),
     _k("cac_payback_months", "CAC payback", "CAC回収期間", "Months of margin to earn back the CAC", "CAC / (ARPA x gross margin)", "months", "lower", "long", "value", (SUBS, ("costs", "accounts"))),
     _k("crc", "Customer retention cost", "顧客維持コスト（CRC）", "Customer success cost per customer", "customer success cost / mean paying customers of m-1 and m", "currency", "lower", "long", "value", (SUBS, "costs")),
     # purchases

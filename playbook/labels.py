@@ -34,33 +34,76 @@ LABELS: dict[str, tuple[str, str]] = {
     "missing": ("Missing tables", "不足テーブル"),
     # charts
     "month": ("Month", "月"),
-    "mrr": ("MRR", "MRR（月次経常収益）"),
-    "paying_customers": ("Paying customers", "有料顧客数"),
     "sessions": ("Sessions", "セッション数"),
     "active_users": ("Active users (MAU)", "アクティブユーザー数（MAU）"),
-    "active_accounts": ("Active accounts", "アクティブ顧客数"),
     "chart_paying_mrr": ("Paying customers and MRR at month end", "月末時点の有料顧客数とMRR"),
     "chart_usage": ("Product usage per month", "月別のプロダクト利用量"),
     "chart_coverage": ("Rows per table and month (blank = no data)", "テーブル別・月別の行数（空白＝データなし）"),
     "review_month": ("review month", "対象月"),
     "not_available": ("not available: the table it needs is missing", "データなし：必要なテーブルがありません"),
+    # KPI views
+    "kpi": ("KPI", "KPI"),
+    "value": ("Value", "値"),
+    "numerator": ("Numerator", "分子"),
+    "denominator": ("Denominator", "分母"),
+    "n": ("n", "件数"),
+    "note": ("Note", "注記"),
+    "change_1m": ("vs last month", "前月比"),
+    "change_12m": ("vs 12 months ago", "前年同月比"),
+    "target": ("target", "目標"),
+    "start": ("Start MRR", "期首MRR"),
+    "end": ("End MRR", "期末MRR"),
+    "new": ("New", "新規"),
+    "reactivation": ("Reactivation", "復帰"),
+    "expansion": ("Expansion", "拡張"),
+    "contraction": ("Contraction", "縮小"),
+    "churned": ("Churned", "解約"),
+    "chart_bridge": ("MRR bridge", "MRR増減内訳（ブリッジ）"),
+    "promoter": ("Promoters (9-10)", "推奨者（9-10）"),
+    "passive": ("Passives (7-8)", "中立者（7-8）"),
+    "detractor": ("Detractors (0-6)", "批判者（0-6）"),
+    "chart_nps_groups": ("NPS responses by group", "NPS回答の内訳"),
+    "share_of_responses": ("Share of responses", "回答の割合"),
+    "chart_funnel": ("Funnel", "ファネル"),
+    "stage": ("Stage", "ステージ"),
+    "count": ("Count", "件数"),
+    "feature": ("Feature", "機能"),
+    "theme": ("Theme", "テーマ"),
+    "comments": ("Comments", "コメント数"),
+    "share_of_detractor_comments": ("Share of detractor comments", "批判者コメントに占める割合"),
+    "example": ("Example", "例"),
+    "price": ("Price", "価格"),
+    "performance": ("Performance", "性能・速度"),
+    "support": ("Support", "サポート"),
+    "usability": ("Usability", "使いやすさ"),
+    "missing_feature": ("Missing feature", "機能不足"),
 }
 
 
 def label(key: str, lang: str = "en") -> str:
-    """The label for ``key`` in ``lang`` ("en" or "ja"); unknown keys come back unchanged.
+    """The label for ``key`` in ``lang`` ("en" or "ja"): a word of this module or a KPI name from the catalog.
+
+    ``feature_adoption.tasks`` becomes "Feature adoption: tasks". Unknown keys come back unchanged.
 
     Examples
     --------
     >>> label("rows", "ja")
     '行数'
+    >>> label("nrr", "ja"), label("conversion_rate.trials")
+    ('売上継続率（NRR）', 'Funnel conversion: trials')
     >>> label("no_such_key", "ja")
     'no_such_key'
     """
     pair = LABELS.get(key)
-    if pair is None:
-        return key
-    return pair[1] if lang == "ja" else pair[0]
+    if pair is not None:
+        return pair[1] if lang == "ja" else pair[0]
+    from playbook.catalog import KPI_IDS, kpi
+
+    base, _, part = key.partition(".")
+    if base in KPI_IDS:
+        name = kpi(base).name(lang)
+        return f"{name}：{part}" if part and lang == "ja" else f"{name}: {part}" if part else name
+    return key
 
 
 def translate_columns(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:

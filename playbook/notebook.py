@@ -57,4 +57,5 @@ def open_review(*, month: str, data_dir: str, kpi_tree: str | None = None, lang:
     period = review_month(ds, params.month)
     use_theme(params.lang)
     pd.set_option("display.max_colwidth", None)  # show warnings and names in full
+    pd.set_option("display.max_rows", 500)  # and every KPI of the month
     return ReviewContext(ds=ds, month=period, lang=params.lang, data_dir=params.data_dir, kpi_tree=params.kpi_tree)

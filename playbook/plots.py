@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from playbook.labels import label
 from playbook.schema import TABLES
 
-__all__ = ["use_theme", "money_formatter", "plot_monthly", "plot_row_coverage"]
+__all__ = ["use_theme", "money_formatter", "unit_formatter", "plot_monthly", "plot_row_coverage", "plot_kpi_trend",
+           "plot_kpi_grid", "plot_mrr_bridge", "plot_funnel", "plot_nps_distribution"]
 
 FONT = "IPAexGothic"
 CURRENCY_SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
@@ -86,8 +87,7 @@ def plot_monthly(data: pd.DataFrame, y: str, *, ax: Axes | None = None, lang: st
                     xytext=(-4, -12), textcoords="offset points", ha="right", fontsize=8, color="0.3")
     ax.set_xlabel("")
     ax.set_ylabel(label(y, lang))
-    ax.xaxis.set_major_locator(matplotlib.dates.MonthLocator(bymonth=(1, 7)))
-    ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%Y-%m"))
+    _month_axis(ax)
     if currency:
         ax.yaxis.set_major_formatter(money_formatter(currency, lang))
     ax.set_ylim(bottom=0)
@@ -119,4 +119,164 @@ def plot_row_coverage(counts: pd.DataFrame, *, ax: Axes | None = None, lang: str
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title(label("chart_coverage", lang))
+    return ax
+
+
+# --------------------------------------------------------------------------- KPI charts
+
+
+def _month_axis(ax: Axes) -> None:
+    """A few month ticks, years written once (2025, Apr, Jul, ...)."""
+    locator = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator, show_offset=False))
+    ax.tick_params(axis="x", labelsize=8)
+
+
+def unit_formatter(unit: str, currency: str = "JPY", lang: str = "en") -> FuncFormatter | None:
+    """Axis formatter for a catalog unit: percentages for ratios, money for currency."""
+    if unit == "ratio":
+        return PercentFormatter(xmax=1.0, decimals=None)  # decimals follow the axis range
+    if unit == "multiple":
+        return FuncFormatter(lambda x, _: f"{x:.1f}x")
+    if unit == "currency":
+        return money_formatter(currency, lang)
+    return None
+
+
+def _not_available(ax: Axes, lang: str, title: str) -> Axes:
+    ax.set_title(title)
+    ax.text(0.5, 0.5, label("not_available", lang), ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def plot_kpi_trend(kpis: pd.DataFrame, kpi_id: str, *, ax: Axes | None = None, lang: str = "en",
+                   target: float | pd.Series | None = None, currency: str = "JPY", highlight: pd.Period | str | None = None,
+                   title: str | None = None) -> Axes:
+    """One KPI over the months of a ``compute_kpis`` table, with an optional target (a number or a monthly path).
+
+    Months where the KPI is NaN are gaps in the line; an unavailable KPI shows a note.
+    """
+    from playbook.catalog import kpi as catalog_kpi
+
+    ax = ax or plt.gca()
+    spec = catalog_kpi(kpi_id)
+    rows = kpis[kpis["kpi"] == kpi_id]
+    title = title or label(kpi_id, lang)
+    if rows.empty or rows["value"].isna().all():
+        return _not_available(ax, lang, title)
+    x = pd.PeriodIndex(rows["month"], freq="M").to_timestamp()
+    ax.plot(x, rows["value"].to_numpy(dtype="float64"), marker="o", markersize=3, color=sns.color_palette()[0], label=label(kpi_id, lang))
+    if target is not None:
+        if isinstance(target, pd.Series):
+            tx = pd.PeriodIndex(target.index, freq="M").to_timestamp()
+            ax.plot(tx, target.to_numpy(dtype="float64"), linestyle="--", color="crimson", linewidth=1.2, label=label("target", lang))
+        else:
+            ax.axhline(float(target), linestyle="--", color="crimson", linewidth=1.2, label=label("target", lang))
+        ax.legend(loc="best", fontsize=8, frameon=False)
+    if highlight is not None:
+        ax.axvline(pd.Period(highlight, freq="M").to_timestamp(), color="0.5", linestyle=":", linewidth=1)
+    fmt = unit_formatter(spec.unit, currency, lang)
+    if fmt is not None:
+        ax.yaxis.set_major_formatter(fmt)
+    _month_axis(ax)
+    ax.set_title(title)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return ax
+
+
+def plot_kpi_grid(kpis: pd.DataFrame, kpi_ids: list[str], *, axes=None, lang: str = "en", ncols: int = 3,
+                  targets: dict[str, float | pd.Series] | None = None, currency: str = "JPY",
+                  highlight: pd.Period | str | None = None) -> np.ndarray:
+    """Small multiples: one :func:`plot_kpi_trend` per KPI. Returns the array of Axes."""
+    if axes is None:
+        nrows = -(-len(kpi_ids) // ncols)
+        _, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 2.8 * nrows), squeeze=False)
+    flat = np.asarray(axes).ravel()
+    for ax, kpi_id in zip(flat, kpi_ids):
+        plot_kpi_trend(kpis, kpi_id, ax=ax, lang=lang, target=(targets or {}).get(kpi_id), currency=currency,
+                       highlight=highlight)
+    for ax in flat[len(kpi_ids):]:
+        ax.set_visible(False)
+    return flat
+
+
+def plot_mrr_bridge(bridge_row: pd.Series | pd.DataFrame, *, ax: Axes | None = None, lang: str = "en",
+                    currency: str = "JPY") -> Axes:
+    """Waterfall of one month's MRR bridge: start, +new, +reactivation, +expansion, -contraction, -churned, end."""
+    ax = ax or plt.gca()
+    row = bridge_row.iloc[0] if isinstance(bridge_row, pd.DataFrame) else bridge_row
+    steps = [("new", 1), ("reactivation", 1), ("expansion", 1), ("contraction", -1), ("churned", -1)]
+    names = [label("start", lang)] + [label(k, lang) for k, _ in steps] + [label("end", lang)]
+    bottoms, heights, colors = [0.0], [row["mrr_start"]], ["0.6"]
+    level = row["mrr_start"]
+    for key, sign in steps:
+        delta = sign * row[key]
+        bottoms.append(level if delta >= 0 else level + delta)
+        heights.append(abs(delta))
+        colors.append("seagreen" if sign > 0 else "indianred")
+        level += delta
+    bottoms.append(0.0)
+    heights.append(row["mrr_end"])
+    colors.append("steelblue")
+    fmt = money_formatter(currency, lang)
+    amounts = [fmt(row["mrr_start"], 0)] + [("+" if sign > 0 else "−") + fmt(row[key], 0) for key, sign in steps]
+    names = [f"{n}\n{a}" for n, a in zip(names, amounts + [fmt(row["mrr_end"], 0)])]
+    ax.bar(names, heights, bottom=bottoms, color=colors)
+    low = min(row["mrr_start"], row["mrr_end"], *(b for b in bottoms[1:-1]))
+    ax.set_ylim(bottom=max(0.0, low - 0.15 * (max(row["mrr_start"], row["mrr_end"]) - low + 1)))
+    ax.yaxis.set_major_formatter(fmt)
+    ax.set_title(f"{label('chart_bridge', lang)} {row['month']}")
+    ax.tick_params(axis="x", labelsize=8)
+    return ax
+
+
+def plot_funnel(counts: pd.DataFrame | None, *, ax: Axes | None = None, lang: str = "en", stage_col: str = "stage",
+                count_col: str = "count") -> Axes:
+    """Horizontal funnel of stage counts (in order), each bar labelled with its conversion from the previous stage."""
+    ax = ax or plt.gca()
+    if counts is None or counts.empty:
+        return _not_available(ax, lang, label("chart_funnel", lang))
+    stages = counts[stage_col].astype(str).tolist()[::-1]
+    values = counts[count_col].to_numpy(dtype="float64")[::-1]
+    ax.barh(stages, values, color=sns.color_palette("Blues_r", len(values)))
+    ax.set_xscale("log")
+    ordered = counts[count_col].to_numpy(dtype="float64")
+    for i, (stage, v) in enumerate(zip(stages, values)):
+        k = len(values) - 1 - i
+        step = "" if k == 0 or ordered[k - 1] == 0 else f"  ({ordered[k] / ordered[k - 1]:.1%})"
+        ax.annotate(f"{v:,.0f}{step}", (v, i), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_xlim(right=values.max() * 8)
+    ax.set_title(label("chart_funnel", lang))
+    ax.set_xlabel(label("count", lang))
+    return ax
+
+
+def plot_nps_distribution(responses: pd.DataFrame | None, *, by: str | None = None, ax: Axes | None = None,
+                          lang: str = "en", score_col: str = "score") -> Axes:
+    """Stacked bars of detractors, passives and promoters (share of responses), overall or per group, with the NPS."""
+    from playbook.voice import nps, nps_group
+
+    ax = ax or plt.gca()
+    if responses is None or responses.empty:
+        return _not_available(ax, lang, label("chart_nps_groups", lang))
+    group = nps_group(responses[score_col])
+    key = responses[by].astype(str) if by else pd.Series("NPS", index=responses.index)
+    shares = pd.crosstab(key, group, normalize="index").reindex(columns=["detractor", "passive", "promoter"], fill_value=0)
+    scores = nps(responses.assign(_g=key), by="_g", score_col=score_col).set_index("_g")["nps"]
+    left = np.zeros(len(shares))
+    colors = {"detractor": "indianred", "passive": "0.75", "promoter": "seagreen"}
+    for col in shares.columns:
+        ax.barh(shares.index, shares[col], left=left, color=colors[col], label=label(col, lang))
+        left += shares[col].to_numpy()
+    for i, g in enumerate(shares.index):
+        ax.annotate(f"NPS {scores[g]:+.0f}", (1.0, i), xytext=(6, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_xlim(0, 1.22)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0%}" if x <= 1 else ""))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False)
+    ax.set_title(label("chart_nps_groups", lang))
+    ax.set_xlabel("")
     return ax

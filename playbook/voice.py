@@ -20,10 +20,10 @@ __all__ = ["nps", "nps_group", "nps_monthly", "csat", "ces", "ces_mean", "suppor
 
 #: theme -> keywords (case-insensitive substrings), English and Japanese. Edit or pass your own.
 THEMES: dict[str, list[str]] = {
-    "price": ["price", "pricing", "expensive", "cost", "value for", "価格", "料金", "高い", "値段", "コスト"],
-    "performance": ["slow", "fast", "performance", "load", "lag", "reliable", "遅い", "重い", "速", "動作", "表示"],
-    "support": ["support", "reply", "response", "helpful", "サポート", "問い合わせ", "返信", "回答", "対応"],
-    "usability": ["easy", "intuitive", "confusing", "hard to", "find", "use", "set up", "使いやすい", "分かりにくい",
+    "price": ["price", "pricing", "expensive", "cost", "value for", "価格", "料金", "値段", "コスト", "高いと"],
+    "performance": ["slow", "fast", "performance", "load", "lag", "reliable", "動作", "表示", "重い", "速くて"],
+    "support": ["support", "reply", "replies", "helpful", "サポート", "問い合わせ", "返信", "回答", "対応"],
+    "usability": ["easy", "intuitive", "confusing", "hard to find", "set up", "使いやすい", "分かりにくい",
                   "わかりにくい", "直感", "操作", "複雑", "使える"],
     "missing_feature": ["missing", "feature", "need an", "api", "would like", "機能", "欲しい", "ほしい", "連携"],
 }
@@ -134,17 +134,24 @@ def ces_mean(surveys: pd.DataFrame, months, *, date_col: str = "date", survey_co
 def tag_themes(comments: pd.Series, themes: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One boolean column per theme: does the comment mention any of its keywords (case-insensitive)?
 
+    English keywords match at the start of a word ("use" does not match "because");
+    Japanese keywords match anywhere. A comment can carry several themes.
+
     Examples
     --------
-    >>> tag_themes(pd.Series(["Too expensive", "サポートの返信が遅い", None]))[["price", "support", "performance"]]
+    >>> tag_themes(pd.Series(["Too expensive", "サポートの返信が遅い", "動作が遅い", None]))[["price", "support", "performance"]]
        price  support  performance
     0   True    False        False
-    1  False     True         True
+    1  False     True        False
+    2  False    False         True
     """
     themes = THEMES if themes is None else themes
     text = pd.Series(comments).dropna().astype("str").str.lower()
-    return pd.DataFrame({theme: text.str.contains("|".join(re.escape(k.lower()) for k in words), regex=True)
-                         for theme, words in themes.items()}, index=text.index)
+    def pattern(words):
+        return "|".join((r"\b" + re.escape(k.lower())) if k.isascii() else re.escape(k.lower()) for k in words)
+
+    return pd.DataFrame({theme: text.str.contains(pattern(words), regex=True) for theme, words in themes.items()},
+                        index=text.index)
 
 
 def theme_counts(surveys: pd.DataFrame, *, months=None, themes: dict[str, list[str]] | None = None,

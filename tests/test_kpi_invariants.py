@@ -57,7 +57,7 @@ def test_sample_kpis_stay_in_their_ranges(sample_kpis):
     for k in CATALOG:
         cols = [c for c in w.columns if c.split(".")[0] == k.id]
         v = w[cols].stack().dropna()
-        if k.unit == "ratio" and k.id not in ("nrr", "nrr_12m", "ltv_to_cac", "expansion_mrr_rate"):
+        if k.unit == "ratio" and k.id not in ("nrr", "nrr_12m", "expansion_mrr_rate"):
             assert v.between(0, 1).all(), k.id
         if k.unit == "points":
             assert v.between(-100, 100).all(), k.id

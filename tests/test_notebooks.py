@@ -95,28 +95,46 @@ def required_only(tmp_path):
 
 
 DATA_CHECK = NOTEBOOKS_DIR / "01_data_check.ipynb"
+REVIEW = [p for p in NOTEBOOKS if p.name[:2] in {"01", "02", "03", "04", "05", "06"}]
 
 
 @pytest.mark.notebook
-def test_data_check_runs_in_japanese(tmp_path):
-    nb = _execute(DATA_CHECK, tmp_path, lang="ja")
-    text = _all_text(nb)
-    assert "テーブル" in text and "対象月 2026-10" in text and "判定：データは有効です" in text
+@pytest.mark.parametrize("path", REVIEW, ids=lambda p: p.stem)
+def test_review_notebook_runs_in_japanese_for_another_month(tmp_path, path):
+    nb = _execute(path, tmp_path, lang="ja", month="2025-06")
+    assert "対象月 2025-06" in _all_text(nb)
 
 
 @pytest.mark.notebook
-def test_data_check_runs_for_another_month(tmp_path):
-    nb = _execute(DATA_CHECK, tmp_path, month="2025-06")
-    text = _all_text(nb)
-    assert "Review month 2025-06" in text and "dated after the review month 2025-06" in text
+@pytest.mark.parametrize("path", REVIEW, ids=lambda p: p.stem)
+def test_review_notebook_runs_on_a_folder_with_only_the_required_tables(tmp_path, required_only, path):
+    nb = _execute(path, tmp_path, data_dir=str(required_only), kpi_tree="", month="latest")
+    assert "Review month 2026-10" in _all_text(nb)
 
 
 @pytest.mark.notebook
-def test_data_check_runs_on_a_folder_with_only_the_required_tables(tmp_path, required_only):
-    nb = _execute(DATA_CHECK, tmp_path, data_dir=str(required_only), kpi_tree="", month="latest")
-    text = _all_text(nb)
+def test_data_check_says_which_families_are_missing(tmp_path, required_only):
+    text = _all_text(_execute(DATA_CHECK, tmp_path, data_dir=str(required_only), kpi_tree="", month="latest"))
     assert "2 of 13 tables were read" in text
     assert "KPI families not available" in text and "usage" in text
+
+
+@pytest.mark.notebook
+def test_data_check_warns_about_rows_after_another_month(tmp_path):
+    text = _all_text(_execute(DATA_CHECK, tmp_path, month="2025-06"))
+    assert "dated after the review month 2025-06" in text
+
+
+@pytest.mark.notebook
+def test_kpi_notebook_in_japanese_uses_catalog_names(tmp_path):
+    text = _all_text(_execute(NOTEBOOKS_DIR / "03_kpi_metrics.ipynb", tmp_path, lang="ja"))
+    assert "売上継続率（NRR）" in text and "解約率（カスタマーチャーン）" in text and "MRRは" in text
+
+
+@pytest.mark.notebook
+def test_kpi_notebook_reports_what_it_could_not_compute(tmp_path, required_only):
+    text = _all_text(_execute(NOTEBOOKS_DIR / "03_kpi_metrics.ipynb", tmp_path, data_dir=str(required_only), kpi_tree="", month="latest"))
+    assert "not available (table usage missing)" in text
 
 
 @pytest.mark.notebook
