@@ -138,6 +138,14 @@ def test_kpi_notebook_reports_what_it_could_not_compute(tmp_path, required_only)
 
 
 @pytest.mark.notebook
+@pytest.mark.parametrize("name,agrees", [("00_kpi_primer", "they agree ✓"), ("00_kpi_primer_ja", "一致 ✓")])
+def test_primer_runs_and_every_hand_calculation_agrees_with_the_library(tmp_path, name, agrees):
+    text = _all_text(_execute(NOTEBOOKS_DIR / f"{name}.ipynb", tmp_path))
+    assert text.count(agrees) >= 25
+    assert "AssertionError" not in text
+
+
+@pytest.mark.notebook
 def test_a_bad_parameter_stops_the_notebook_in_its_set_up_cell(tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as info:
         _execute(DATA_CHECK, tmp_path, lang="fr")
