@@ -335,10 +335,17 @@ def compute_kpis(ds: Dataset, *, months=None, kpis: list[str] | None = None, gro
 # --------------------------------------------------------------------------- glossary
 
 
+_WORDS_JA = {"higher": "高いほど良い", "lower": "低いほど良い", "short": "短期（先行指標）", "long": "長期（遅行指標）"}
+
+
 def glossary(lang: str = "en") -> pd.DataFrame:
-    """The catalog as a table: id, names, definition, formula, unit, direction, horizon, needs."""
+    """The catalog as a table: id, names, definition, formula, unit, direction, horizon, needs.
+
+    With ``lang="ja"`` the direction and horizon are in Japanese (definitions stay in English).
+    """
+    word = (lambda w: _WORDS_JA[w]) if lang == "ja" else (lambda w: w)
     rows = [{"id": k.id, "name": k.name(lang), "name_ja": k.name_ja, "definition": k.definition, "formula": k.formula,
-             "unit": k.unit, "direction": k.direction, "horizon": k.horizon,
+             "unit": k.unit, "direction": word(k.direction), "horizon": word(k.horizon),
              "needs": ", ".join(" or ".join(n) if isinstance(n, tuple) else n for n in k.needs)} for k in CATALOG]
     return pd.DataFrame(rows)
 
