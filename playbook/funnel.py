@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from playbook.ratios import month_of, ratio_table, report_cohort
+from playbook.ratios import month_of, ratio_table, report_cohort, with_cohort_note
 
 __all__ = ["trial_conversion_rate", "conversion_rate"]
 
@@ -31,8 +31,7 @@ def trial_conversion_rate(trials: pd.DataFrame, months, *, days: int = 30, start
     by = pd.DataFrame({"cohort": month_of(trials[start_col]), "converted": converted}).groupby("cohort")["converted"]
     rate = by.agg(["sum", "size"]).reindex(cohorts, fill_value=0)
     out = ratio_table(months, rate["sum"].to_numpy(), rate["size"].to_numpy(), zero_reason="no trials started in the cohort")
-    out["note"] = pd.array([f"cohort {c}" if not note else f"{note} (cohort {c})" for c, note in zip(cohorts, out["note"])], dtype="str")
-    return out
+    return with_cohort_note(out, cohorts)
 
 
 def conversion_rate(funnel: pd.DataFrame, months, *, stages: list[str] | None = None, month_col: str = "month",

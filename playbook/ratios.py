@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["KPI_COLUMNS", "ratio_table", "value_table", "wilson_interval", "report_cohort", "month_of"]
+__all__ = ["KPI_COLUMNS", "ratio_table", "value_table", "wilson_interval", "report_cohort", "with_cohort_note", "mark_missing", "month_of"]
 
 KPI_COLUMNS = ["month", "value", "numerator", "denominator", "n", "note"]
 SMALL_SAMPLE = 30
@@ -91,3 +91,19 @@ def report_cohort(months, days: int) -> pd.PeriodIndex:
     """
     lag = max(1, -(-days // 28))
     return pd.PeriodIndex(months, freq="M") - lag
+
+
+def with_cohort_note(table: pd.DataFrame, cohorts: pd.PeriodIndex) -> pd.DataFrame:
+    """Name each row's cohort in ``note`` ("cohort 2026-08"), keeping any reason already there."""
+    out = table.copy()
+    out["note"] = pd.array([f"cohort {c}" if not note else f"{note} (cohort {c})" for c, note in zip(cohorts, out["note"])],
+                           dtype="str")
+    return out
+
+
+def mark_missing(table: pd.DataFrame, missing, note: str, columns=("value", "numerator")) -> pd.DataFrame:
+    """Set ``columns`` to NaN and ``note`` where ``missing`` (an input of the ratio was not given)."""
+    missing = np.asarray(missing, dtype=bool)
+    table.loc[missing, list(columns)] = np.nan
+    table.loc[missing, "note"] = note
+    return table

@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from playbook.ratios import ratio_table, value_table
+from playbook.ratios import mark_missing, ratio_table, value_table
 from playbook.revenue import _matrix
 
 __all__ = ["logo_churn_rate", "retention_rate", "new_customers", "churned_customers", "reactivated_customers",
@@ -93,10 +93,7 @@ def expected_lifetime_months(bridge: pd.DataFrame, *, window: int = 6) -> pd.Dat
     n = pd.Series(bridge["customers_start"]).rolling(window, min_periods=1).sum().to_numpy()
     out = ratio_table(bridge["month"], np.ones(len(mean)), np.nan_to_num(mean, nan=0.0), n,
                       zero_reason="mean monthly churn is 0")
-    short = np.isnan(mean)
-    out.loc[short, ["value", "denominator"]] = np.nan
-    out.loc[short, "note"] = f"fewer than {window} months with a churn rate"
-    return out
+    return mark_missing(out, np.isnan(mean), f"fewer than {window} months with a churn rate", ("value", "denominator"))
 
 
 def tenure(snapshots: pd.DataFrame, month) -> pd.DataFrame:

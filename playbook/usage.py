@@ -152,7 +152,7 @@ def onboarding_completion_rate(onboarding: pd.DataFrame, accounts: pd.DataFrame,
        value  numerator  denominator           note
     0    0.5        1.0          2.0  cohort 2026-02
     """
-    from playbook.ratios import report_cohort
+    from playbook.ratios import report_cohort, with_cohort_note
 
     months = pd.PeriodIndex(months, freq="M")
     required = sorted(onboarding[milestone_col].unique()) if required is None else required
@@ -166,5 +166,4 @@ def onboarding_completion_rate(onboarding: pd.DataFrame, accounts: pd.DataFrame,
     rate = pd.DataFrame({"cohort": cohort, "done": complete}).groupby("cohort")["done"].agg(["sum", "size"])
     rate = rate.reindex(cohorts, fill_value=0)
     out = ratio_table(months, rate["sum"].to_numpy(), rate["size"].to_numpy(), zero_reason="no accounts in the cohort")
-    out["note"] = pd.array([f"cohort {c}" if not note else f"{note} (cohort {c})" for c, note in zip(cohorts, out["note"])], dtype="str")
-    return out
+    return with_cohort_note(out, cohorts)

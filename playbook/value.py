@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from playbook.ratios import month_of, ratio_table
+from playbook.ratios import mark_missing, month_of, ratio_table
 from playbook.retention import logo_churn_rate
+from playbook.revenue import arpa as arpa_table
 
 __all__ = ["monthly_costs", "gross_margin", "ltv", "ltv_purchase", "cac", "cac_from_accounts", "ltv_to_cac",
            "cac_payback_months", "crc"]
@@ -41,9 +42,7 @@ def gross_margin(bridge: pd.DataFrame, costs: pd.DataFrame | None = None, *, def
     cor = monthly_costs(costs, "cost_of_revenue", months).to_numpy()
     out = ratio_table(months, bridge["mrr_end"] - np.nan_to_num(cor), bridge["mrr_end"], bridge["customers_end"],
                       zero_reason="no MRR in the month")
-    out.loc[np.isnan(cor), ["value", "numerator"]] = np.nan
-    out.loc[np.isnan(cor), "note"] = "no cost_of_revenue for the month"
-    return out
+    return mark_missing(out, np.isnan(cor), "no cost_of_revenue for the month")
 
 
 def _prior_churn(bridge: pd.DataFrame, window: int) -> np.ndarray:
@@ -65,13 +64,11 @@ def ltv(bridge: pd.DataFrame, margin: pd.DataFrame, *, window: int = 6) -> pd.Da
     >>> round(float(ltv(b, m)["value"].iloc[-1]), 1)  # ARPA 100 x 0.8 / mean churn 0.02 (Jan-Jun)
     4000.0
     """
-    arpa = np.where(bridge["customers_end"] > 0, bridge["mrr_end"] / bridge["customers_end"].where(bridge["customers_end"] > 0, 1), np.nan)
+    arpa = arpa_table(bridge)["value"].to_numpy()
     churn = _prior_churn(bridge, window)
     out = ratio_table(bridge["month"], arpa * margin["value"].to_numpy(), np.nan_to_num(churn), bridge["customers_end"],
                       zero_reason="mean monthly churn of the previous months is 0")
-    out.loc[np.isnan(churn), ["value", "denominator"]] = np.nan
-    out.loc[np.isnan(churn), "note"] = f"fewer than {window} earlier months with a churn rate"
-    return out
+    return mark_missing(out, np.isnan(churn), f"fewer than {window} earlier months with a churn rate", ("value", "denominator"))
 
 
 def ltv_purchase(aov: pd.DataFrame, frequency: pd.DataFrame, lifetime: pd.DataFrame) -> pd.DataFrame:
@@ -99,9 +96,7 @@ def cac(bridge: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
     """Sales and marketing cost in the month / new customers in the month."""
     sm = monthly_costs(costs, "sales_marketing", bridge["month"]).to_numpy()
     out = ratio_table(bridge["month"], np.nan_to_num(sm), bridge["new_customers"], zero_reason="no new customers in the month")
-    out.loc[np.isnan(sm), ["value", "numerator"]] = np.nan
-    out.loc[np.isnan(sm), "note"] = "no sales_marketing cost for the month"
-    return out
+    return mark_missing(out, np.isnan(sm), "no sales_marketing cost for the month")
 
 
 def cac_from_accounts(accounts: pd.DataFrame, snapshots_first_month: pd.Series, months, *,
@@ -128,8 +123,7 @@ def ltv_to_cac(ltv_table: pd.DataFrame, cac_table: pd.DataFrame) -> pd.DataFrame
 
 def cac_payback_months(cac_table: pd.DataFrame, bridge: pd.DataFrame, margin: pd.DataFrame) -> pd.DataFrame:
     """Months of margin-adjusted ARPA needed to earn back the CAC: CAC / (ARPA x gross margin)."""
-    arpa = np.where(bridge["customers_end"] > 0, bridge["mrr_end"] / bridge["customers_end"].where(bridge["customers_end"] > 0, 1), 0.0)
-    den = arpa * margin["value"].fillna(0).to_numpy()
+    den = np.nan_to_num(arpa_table(bridge)["value"].to_numpy()) * margin["value"].fillna(0).to_numpy()
     out = ratio_table(bridge["month"], cac_table["value"].fillna(0), den, cac_table["n"],
                       zero_reason="no margin-adjusted ARPA in the month")
     out.loc[cac_table["value"].isna().to_numpy(), ["value", "note"]] = [np.nan, "CAC not available"]
@@ -141,6 +135,4 @@ def crc(bridge: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
     cs = monthly_costs(costs, "customer_success", bridge["month"]).to_numpy()
     mean_customers = (bridge["customers_start"] + bridge["customers_end"]) / 2
     out = ratio_table(bridge["month"], np.nan_to_num(cs), mean_customers, zero_reason="no paying customers")
-    out.loc[np.isnan(cs), ["value", "numerator"]] = np.nan
-    out.loc[np.isnan(cs), "note"] = "no customer_success cost for the month"
-    return out
+    return mark_missing(out, np.isnan(cs), "no customer_success cost for the month")
