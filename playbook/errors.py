@@ -27,9 +27,10 @@ class Problem:
     rule: str
     count: int | None = None
     examples: tuple[str, ...] = field(default_factory=tuple)
+    label: str = "column"  # what ``column`` names: a column of a table, or an entry of a YAML file
 
     def __str__(self) -> str:
-        where = self.file if self.column is None else f"{self.file}, column '{self.column}'"
+        where = self.file if self.column is None else f"{self.file}, {self.label} '{self.column}'"
         text = f"{where}: {self.rule}"
         if self.count is not None:
             text += f" - {self.count} row{'s' if self.count != 1 else ''}"

@@ -711,6 +711,7 @@ kgi:
   metric: arr
   target: 500000000
   deadline: 2027-03
+plan_start: 2026-04  # FY2026: targets without a path ramp from the March 2026 value to the KPI's target
 kfs:
   - id: onboarding
     name: New customers reach first value during onboarding

@@ -1,0 +1,250 @@
+"""Goals and the review: KPI tree errors, target paths, SMART known answers, attainment, status, Act rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from playbook import DataValidationError
+from playbook.goals import (KPIGoal, best_sustained_change, goal_history, load_kpi_tree, parse_kpi_tree, smart_check,
+                            target_path, target_paths, tree_checks)
+from playbook.review import act_recommendations, action_effects, attainment, scorecard, status, status_history
+from tests.conftest import SAMPLE
+
+TH = {"achieved": 1.0, "on_track": 0.95, "at_risk": 0.85}
+
+
+def tree_dict(**changes) -> dict:
+    data = yaml.safe_load((SAMPLE / "kpi_tree.yaml").read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        data[key] = value
+    return data
+
+
+def kpi_entry(**fields) -> dict:
+    base = {"id": "k1", "metric": "logo_churn_rate", "target": 0.02, "owner": "Sato", "deadline": "2027-03", "cadence": "monthly"}
+    return base | fields
+
+
+def error(data) -> str:
+    with pytest.raises(DataValidationError) as info:
+        parse_kpi_tree(data)
+    return str(info.value)
+
+
+# ----------------------------------------------------------------------------- the YAML
+
+
+def test_the_sample_tree_loads():
+    tree = load_kpi_tree(SAMPLE / "kpi_tree.yaml")
+    assert tree.kgi.target == 500_000_000 and str(tree.kgi.deadline) == "2027-03"
+    assert [k.id for k in tree.kpis] == ["onboarding_done", "logo_churn", "grr", "nrr", "cross_sell", "first_response", "nps"]
+    assert str(tree.plan_start) == "2026-04" and tree.thresholds["on_track"] == 0.95
+
+
+def test_an_unknown_metric_id_lists_the_known_ids():
+    message = error(tree_dict(kfs=[{"id": "f", "name": "F", "kpis": [kpi_entry(metric="churn")]}]))
+    assert message.startswith("kpi_tree.yaml, entry 'kfs[0].kpis[0] (k1)': unknown metric id 'churn'; known ids: mrr, arr,")
+    assert "\n" not in message  # one error for one bad entry
+
+
+def test_a_kpi_without_a_kfs_is_refused():
+    message = error(tree_dict(kpis=[kpi_entry(id="orphan")]))
+    assert "entry 'kpis[0] (orphan)': KPI 'orphan' is not under a KFS (known KFS: ['expansion', 'onboarding', 'retention', 'voice'])" in message
+
+
+def test_a_malformed_deadline_is_refused():
+    message = error(tree_dict(kfs=[{"id": "f", "kpis": [kpi_entry(deadline="March 2027")]}]))
+    assert "deadline 'March 2027' is not a month (expected YYYY-MM)" in message
+
+
+def test_a_duplicate_id_is_refused():
+    message = error(tree_dict(kfs=[{"id": "f", "kpis": [kpi_entry(), kpi_entry(metric="nrr", target=1.0)]}]))
+    assert "duplicate id 'k1' (also kfs[0].kpis[0] (k1))" in message
+
+
+def test_a_non_numeric_target_is_refused():
+    message = error(tree_dict(kfs=[{"id": "f", "kpis": [kpi_entry(target="two percent")]}]))
+    assert "target 'two percent' is not a number" in message
+
+
+def test_every_bad_entry_is_reported_at_once():
+    message = error(tree_dict(kfs=[{"id": "f", "kpis": [kpi_entry(target="x"), kpi_entry(id="k2", cadence="daily")]}],
+                              colour="red"))
+    assert message.startswith("3 problems in the input")
+    assert "unknown key 'colour'" in message and "cadence 'daily' is not one of ['weekly', 'monthly']" in message
+
+
+def test_yaml_is_read_safely(tmp_path):
+    bad = tmp_path / "tree.yaml"
+    bad.write_text("kgi: !!python/object/apply:os.system ['echo hacked']\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match="not valid YAML"):
+        load_kpi_tree(bad)
+
+
+# ----------------------------------------------------------------------------- targets
+
+
+def test_target_paths_from_a_list_a_ramp_the_baseline_or_flat():
+    months = pd.period_range("2026-03", "2026-07", freq="M")
+    g = KPIGoal("x", "nps", 30.0, "higher", "me", pd.Period("2026-06", "M"), "monthly", "f")
+    assert target_path(g, months).tolist() == [30.0] * 5  # no path, no plan start: flat
+    # from the baseline 10 in 2026-03 (the month before the plan starts) to 30 in 2026-06
+    ramp = target_path(g, months, plan_start=pd.Period("2026-04", "M"), baseline=10.0).round(4).tolist()
+    assert ramp == [10.0, 16.6667, 23.3333, 30.0, 30.0]
+    listed = KPIGoal("x", "nps", 30.0, "higher", "me", pd.Period("2026-06", "M"), "monthly", "f", path=[12, 18, 25])
+    assert target_path(listed, months, plan_start=pd.Period("2026-04", "M")).tolist()[1:] == [12.0, 18.0, 25.0, 30.0]
+
+
+# ----------------------------------------------------------------------------- SMART
+
+
+def _history(goal_values: dict, kgi_values, months) -> pd.DataFrame:
+    rows = [(m, g, v) for g, vals in goal_values.items() for m, v in zip(months, vals)]
+    rows += [(m, "arr_goal", v) for m, v in zip(months, kgi_values)]
+    h = pd.DataFrame(rows, columns=["month", "goal", "value"])
+    return h.assign(metric="", numerator=np.nan, denominator=np.nan, n=1, note="")
+
+
+def _tree(*entries, **extra):
+    return parse_kpi_tree(tree_dict(kfs=[{"id": "f", "name": "F", "kpis": list(entries)}], **extra))
+
+
+def test_smart_flags_a_target_that_needs_three_times_the_best_pace(make_folder, sample_ds):
+    months = pd.period_range("2026-01", "2026-10", freq="M")
+    # NPS rose exactly 1 point a month; from 9 to 39 by 2027-01 needs 10 a month: 10x the best 3-month pace
+    nps = list(range(10))
+    tree = _tree(kpi_entry(id="n", metric="nps", target=39, deadline="2027-01"), kpi_entry(id="m", metric="nps", target=12, deadline="2027-01"))
+    smart = smart_check(tree, sample_ds, _history({"n": nps, "m": nps}, np.arange(10), months), "2026-10").set_index("goal")
+    assert smart.loc["n", "A"] == "warn" and "stretch: needs 10 a month, 10.00x the best 3-month pace (1 a month" in smart.loc["n", "A_reason"]
+    # 9 -> 12 in 3 months needs 1 a month: the best pace, so achievable
+    assert smart.loc["m", "A"] == "pass"
+
+
+def test_smart_flags_a_target_already_met_as_too_easy(sample_ds):
+    months = pd.period_range("2026-01", "2026-10", freq="M")
+    tree = _tree(kpi_entry(id="c", metric="logo_churn_rate", target=0.05))
+    smart = smart_check(tree, sample_ds, _history({"c": [0.03] * 10}, np.arange(10), months), "2026-10").set_index("goal")
+    assert smart.loc["c", "A"] == "warn" and smart.loc["c", "A_reason"].startswith("too easy: already reached")
+
+
+def test_smart_measurable_time_bound_and_related(make_folder, sample_ds):
+    from playbook import load_dataset
+
+    months = pd.period_range("2026-01", "2026-10", freq="M")
+    tree = _tree(kpi_entry(id="u", metric="mau", target=100, deadline="2026-09"))
+    smart = smart_check(tree, load_dataset(make_folder()), _history({"u": [np.nan] * 10}, np.arange(10), months), "2026-10")
+    row = smart.iloc[0]
+    assert row["M"] == "fail" and row["M_reason"] == "needs table usage"
+    assert row["T"] == "fail" and "deadline 2026-09 is not after the review month 2026-10" in row["T_reason"]
+    # a KPI that moves against the KGI in step is related (|r| = 1)
+    tree = _tree(kpi_entry(id="c", metric="logo_churn_rate", target=0.01))
+    smart = smart_check(tree, sample_ds, _history({"c": np.linspace(0.05, 0.02, 10)}, np.arange(10), months), "2026-10")
+    assert smart.iloc[0]["R"] == "pass" and "r = -1.00 (n=10)" in smart.iloc[0]["R_reason"]
+
+
+def test_best_sustained_change_respects_the_direction():
+    s = pd.Series([0.05, 0.04, 0.045, 0.03, 0.035])
+    # lower is better: the best 3-month fall is 0.05 -> 0.03, 0.00667 a month
+    assert round(best_sustained_change(s, direction="lower"), 5) == 0.00667
+
+
+def test_tree_checks_warn_about_too_many_kpis_and_no_short_horizon_kpi():
+    long_horizon = [kpi_entry(id=f"k{i}", metric=m, target=1.0) for i, m in enumerate(["nrr", "grr", "arr", "mrr", "arpa", "ltv", "cac", "crc"])]
+    checks = tree_checks(_tree(*long_horizon)).set_index("check")
+    assert checks.loc["number of KPIs", "status"] == "warn" and "8 KPIs is more than the 7" in checks.loc["number of KPIs", "reason"]
+    assert checks.loc["short-horizon KPI", "status"] == "warn"
+    fine = tree_checks(load_kpi_tree(SAMPLE / "kpi_tree.yaml")).set_index("check")
+    assert (fine["status"] == "pass").all()
+
+
+# ----------------------------------------------------------------------------- attainment and status
+
+
+def test_attainment_is_direction_aware():
+    assert attainment([90.0], [100.0], "higher").tolist() == [0.9]
+    assert attainment([0.025], [0.02], "lower").round(4).tolist() == [0.8]  # churn above its target
+    assert attainment([0.015], [0.02], "lower").round(4).tolist() == [1.3333]
+    assert np.isnan(attainment([5.0], [0.0], "higher")[0])
+
+
+@pytest.mark.parametrize("att,expected", [(1.0, "achieved"), (0.99999, "on track"), (0.95, "on track"), (0.94999, "at risk"),
+                                          (0.85, "at risk"), (0.84999, "off track")])
+def test_status_thresholds_at_their_edges(att, expected):
+    assert status([att], [1.0], [1.0], "higher", TH).tolist() == [expected]
+
+
+def test_status_without_data_or_target_and_with_an_undefined_ratio():
+    assert status([np.nan], [np.nan], [1.0], "higher", TH).tolist() == ["no data"]
+    assert status([np.nan], [1.0], [np.nan], "higher", TH).tolist() == ["no target"]
+    # NPS target -5: the ratio means nothing, the comparison decides
+    assert status([np.nan, np.nan], [0.0, -10.0], [-5.0, -5.0], "higher", TH).tolist() == ["achieved", "off track"]
+
+
+def test_an_incomplete_month_is_never_scored(sample_ds):
+    tree = load_kpi_tree(SAMPLE / "kpi_tree.yaml")
+    months = pd.period_range("2026-06", "2026-10", freq="M")
+    h = goal_history(sample_ds, tree, months)
+    with pytest.raises(DataValidationError, match="2026-11 has no complete data to score"):
+        scorecard(tree, h, target_paths(tree, h, months), "2026-11")
+
+
+# ----------------------------------------------------------------------------- Act rules
+
+
+def _act(values: list[float], target: float, direction: str = "higher", kgi=None):
+    months = pd.period_range("2026-01", "2026-10", freq="M")
+    metric = "onboarding_completion_rate" if direction == "higher" else "first_response_hours"  # short horizon: the tree rules stay quiet
+    tree = _tree(kpi_entry(id="k", metric=metric, target=target, direction=direction, deadline="2027-03"))
+    h = _history({"k": values}, np.arange(10) if kgi is None else kgi, months)
+    targets = pd.DataFrame({"k": [target] * 10}, index=months)
+    smart = pd.DataFrame({"goal": ["k"], "correlation": [np.corrcoef(values, np.arange(10) if kgi is None else kgi)[0, 1]],
+                          "R_reason": ["under KFS f; moved with the KGI metric: r = x"]})
+    checks = tree_checks(tree)
+    return act_recommendations(tree, status_history(tree, h, targets), smart, checks, "2026-10")
+
+
+def test_off_track_for_three_months_asks_to_revise_the_plan():
+    rules = _act([1.0] * 7 + [0.80, 0.79, 0.78], 1.0)  # attainment 80%, 79%, 78% (below 85%)
+    assert rules["rule"].tolist() == ["off track 3 months"]
+    assert rules["evidence"].item() == "off track in 2026-08–2026-10; attainment 80%, 79%, 78%"
+
+
+def test_a_wide_margin_for_three_months_asks_to_raise_the_target():
+    rules = _act([0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.05, 1.12, 1.15, 1.2], 1.0)
+    assert rules["rule"].tolist() == ["wide margin 3 months"]
+    assert "attainment 112%, 115%, 120% ≥ 110% for 3 months" in rules["evidence"].item()
+
+
+def test_a_kpi_that_does_not_move_with_the_kgi_is_flagged():
+    rules = _act([0.99, 1.0, 0.99, 1.0, 0.99, 1.0, 0.99, 1.0, 0.99, 1.0], 1.0, kgi=[1, 1, 2, 2, 3, 3, 4, 4, 5, 5.5])
+    assert "not moving with the KGI" in rules["rule"].tolist()
+
+
+def test_a_neutral_history_triggers_no_rule():
+    # steadily improving, within 10% of the target, moving with the KGI
+    assert _act([0.95, 0.96, 0.97, 0.98, 0.99, 1.0, 1.01, 1.02, 1.03, 1.04], 1.0).empty
+
+
+def test_tree_rules_fire_for_too_many_kpis_and_no_short_horizon_kpi():
+    months = pd.period_range("2026-01", "2026-10", freq="M")
+    entries = [kpi_entry(id=f"k{i}", metric=m, target=1.0) for i, m in enumerate(["nrr", "grr", "arr", "mrr", "arpa", "ltv", "cac", "crc"])]
+    tree = _tree(*entries)
+    targets = pd.DataFrame({e["id"]: [1.0] * 10 for e in entries}, index=months)
+    h = _history({e["id"]: [1.0] * 10 for e in entries}, np.arange(10), months)
+    smart = pd.DataFrame({"goal": [e["id"] for e in entries], "correlation": np.nan, "R_reason": ""})
+    rules = act_recommendations(tree, status_history(tree, h, targets), smart, tree_checks(tree), "2026-10")
+    assert set(rules["rule"]) == {"too many KPIs", "no short-horizon KPI"}
+
+
+def test_action_effects_compare_the_kpi_before_and_since():
+    months = pd.period_range("2026-01", "2026-10", freq="M")
+    kpis = pd.DataFrame({"month": months, "kpi": "logo_churn_rate", "value": [0.04] * 5 + [0.03] * 5})
+    actions = pd.DataFrame({"action_id": ["A1", "A2"], "kpi": ["logo_churn_rate", "logo_churn_rate"], "action": ["calls", "late"],
+                            "owner": ["Sato", "Ito"], "status": ["open", "open"], "start_date": pd.to_datetime(["2026-06-01", "2026-10-15"])})
+    out = action_effects(actions, kpis, "2026-10").set_index("action_id")
+    # A1: before = mean(Mar-May) 0.04, since = mean(Jun-Oct) 0.03 -> churn fell: improved
+    assert out.loc["A1", "before"] == 0.04 and out.loc["A1", "since"] == 0.03 and out.loc["A1", "verdict"] == "improved"
+    assert out.loc["A2", "verdict"] == "too early"
