@@ -263,8 +263,10 @@ def segment_dataset(ds: Dataset, segment: dict | None) -> Dataset:
     return dataclasses.replace(ds, **tables)
 
 
-def goal_history(ds: Dataset, tree: KPITree, months) -> pd.DataFrame:
+def goal_history(ds: Dataset, tree: KPITree, months, *, kpis: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each KPI goal's metric (on its segment) and the KGI's metric, per month.
+
+    ``kpis``, a ``compute_kpis`` table of the same months, is reused when given.
 
     Columns: ``month``, ``goal`` (KPI goal id, or the KGI id), ``metric``, ``value``, ``numerator``,
     ``denominator``, ``n``, ``note``.
@@ -273,7 +275,7 @@ def goal_history(ds: Dataset, tree: KPITree, months) -> pd.DataFrame:
     parts = []
     plain = [k for k in tree.kpis if not k.segment]
     metrics = sorted({k.metric for k in plain} | {tree.kgi.metric})
-    base = compute_kpis(ds, months=months, kpis=metrics)
+    base = kpis[kpis["month"].isin(months)] if kpis is not None else compute_kpis(ds, months=months, kpis=metrics)
     for goal in plain:
         parts.append(base[base["kpi"] == goal.metric].assign(goal=goal.id, metric=goal.metric))
     for goal in tree.kpis:

@@ -21,7 +21,8 @@ from playbook.labels import label
 from playbook.schema import TABLES
 
 __all__ = ["use_theme", "money_formatter", "unit_formatter", "plot_monthly", "plot_row_coverage", "plot_kpi_trend",
-           "plot_kpi_grid", "plot_mrr_bridge", "plot_funnel", "plot_nps_distribution"]
+           "plot_kpi_grid", "plot_mrr_bridge", "plot_funnel", "plot_nps_distribution", "plot_kpi_tree", "plot_goal_trends",
+           "plot_kgi_projection"]
 
 FONT = "IPAexGothic"
 CURRENCY_SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
@@ -42,11 +43,23 @@ def money_formatter(currency: str = "JPY", lang: str = "en") -> FuncFormatter:
     --------
     >>> money_formatter("JPY", "en")(32_900_000, 0)
     '¥32.9M'
-    >>> money_formatter("JPY", "ja")(32_900_000, 0)
-    '3,290万円'
+    >>> money_formatter("JPY", "ja")(32_900_000, 0), money_formatter("JPY", "ja")(477_510_000, 0)
+    ('3,290万円', '4.78億円')
+    >>> money_formatter("JPY", "ja")(14_280, 0), money_formatter("JPY", "ja")(5_000, 0)
+    ('1.4万円', '5,000円')
     """
     if lang == "ja" and currency == "JPY":
-        return FuncFormatter(lambda x, _: f"{x / 1e4:,.0f}万円")
+        def ja(x, _):
+            a = abs(x)
+            if a >= 1e8:
+                return f"{x / 1e8:,.2f}億円"
+            if a >= 1e6:
+                return f"{x / 1e4:,.0f}万円"
+            if a >= 1e4:
+                return f"{x / 1e4:,.1f}万円"
+            return f"{x:,.0f}円"
+
+        return FuncFormatter(ja)
     symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")
 
     def fmt(x, _):
@@ -154,7 +167,7 @@ def _not_available(ax: Axes, lang: str, title: str) -> Axes:
 
 def plot_kpi_trend(kpis: pd.DataFrame, kpi_id: str, *, ax: Axes | None = None, lang: str = "en",
                    target: float | pd.Series | None = None, currency: str = "JPY", highlight: pd.Period | str | None = None,
-                   title: str | None = None) -> Axes:
+                   title: str | None = None, legend: bool = True) -> Axes:
     """One KPI over the months of a ``compute_kpis`` table, with an optional target (a number or a monthly path).
 
     Months where the KPI is NaN are gaps in the line; an unavailable KPI shows a note.
@@ -175,7 +188,8 @@ def plot_kpi_trend(kpis: pd.DataFrame, kpi_id: str, *, ax: Axes | None = None, l
             ax.plot(tx, target.to_numpy(dtype="float64"), linestyle="--", color="crimson", linewidth=1.2, label=label("target", lang))
         else:
             ax.axhline(float(target), linestyle="--", color="crimson", linewidth=1.2, label=label("target", lang))
-        ax.legend(loc="best", fontsize=8, frameon=False)
+        if legend:
+            ax.legend(loc="best", fontsize=8, frameon=False)
     if highlight is not None:
         ax.axvline(pd.Period(highlight, freq="M").to_timestamp(), color="0.5", linestyle=":", linewidth=1)
     fmt = unit_formatter(spec.unit, currency, lang)
@@ -279,4 +293,97 @@ def plot_nps_distribution(responses: pd.DataFrame | None, *, by: str | None = No
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False)
     ax.set_title(label("chart_nps_groups", lang))
     ax.set_xlabel("")
+    return ax
+
+
+# --------------------------------------------------------------------------- goals
+
+STATUS_COLORS = {"achieved": "#2e8b57", "on track": "#9acd32", "at risk": "#f0a030", "off track": "#d9534f",
+                 "no data": "#bbbbbb", "no target": "#bbbbbb"}
+
+
+def plot_kpi_tree(scorecard: pd.DataFrame | None, tree, *, ax: Axes | None = None, lang: str = "en",
+                  currency: str = "JPY") -> Axes:
+    """The KPI tree as a picture: KGI on top, its KFS, their KPIs coloured by this month's status."""
+    from playbook.catalog import kpi as catalog_kpi
+    from playbook.kpi_report import format_value
+
+    ax = ax or plt.gca()
+    ax.set_axis_off()
+    if tree is None or scorecard is None:
+        return _not_available(ax, lang, "KGI → KFS → KPI")
+    card = scorecard.set_index("id")
+    kpis = [k for f in tree.kfs for k in f.kpis]
+    n = max(len(kpis), 1)
+    xs = {k: (i + 0.5) / n for i, k in enumerate(kpis)}
+    box = dict(boxstyle="round,pad=0.4", linewidth=0.8)
+    kgi_name = tree.kgi.name_ja if lang == "ja" else tree.kgi.name
+    ax.text(0.5, 0.92, f"KGI\n{kgi_name}", ha="center", va="center", fontsize=9, bbox={**box, "facecolor": "#dde6f3"})
+    for f in tree.kfs:
+        if not f.kpis:
+            continue
+        fx = float(np.mean([xs[k] for k in f.kpis]))
+        ax.plot([0.5, fx], [0.86, 0.62], color="0.6", linewidth=0.8, zorder=0)
+        name = f.name_ja if lang == "ja" else f.name
+        wrapped = name if len(name) < 24 else name[: len(name) // 2] + "\n" + name[len(name) // 2:]
+        ax.text(fx, 0.56, f"KFS\n{wrapped}", ha="center", va="center", fontsize=7.5, bbox={**box, "facecolor": "#eeeeee"})
+        for k in f.kpis:
+            ax.plot([fx, xs[k]], [0.5, 0.27], color="0.6", linewidth=0.8, zorder=0)
+            r = card.loc[k]
+            unit = catalog_kpi(r["metric"]).unit
+            text = (f"{r['kpi']}\n{format_value(r['actual'], unit, currency, lang)}\n"
+                    f"({label('target', lang)} {format_value(r['target'], unit, currency, lang)})")
+            ax.text(xs[k], 0.2, text, ha="center", va="center", fontsize=7,
+                    bbox={**box, "facecolor": STATUS_COLORS.get(r["status"], "#bbbbbb"), "alpha": 0.85})
+    handles = [matplotlib.patches.Patch(color=c, label=label(s, lang)) for s, c in STATUS_COLORS.items() if s != "no target"]
+    ax.legend(handles=handles, loc="lower center", ncol=5, fontsize=7.5, frameon=False, bbox_to_anchor=(0.5, -0.08))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    return ax
+
+
+def plot_goal_trends(history: pd.DataFrame | None, targets: pd.DataFrame | None, tree, *, months=None, axes=None,
+                     lang: str = "en", ncols: int = 4, currency: str = "JPY", highlight=None) -> np.ndarray:
+    """Small multiples: each KPI goal's monthly values with its target path (dashed)."""
+    if tree is None or history is None:
+        _, ax = plt.subplots(figsize=(6, 1.5))
+        _not_available(ax, lang, "KPI")
+        return np.array([ax])
+    goals_ = list(tree.kpis)
+    if axes is None:
+        nrows = -(-len(goals_) // ncols)
+        _, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.6 * nrows), squeeze=False)
+    flat = np.asarray(axes).ravel()
+    for i, (ax, g) in enumerate(zip(flat, goals_)):
+        h = history[history["goal"] == g.id]
+        if months is not None:
+            h = h[h["month"].isin(months)]
+        target = targets[g.id].reindex(h["month"].unique())
+        plot_kpi_trend(h.assign(kpi=g.metric), g.metric, ax=ax, lang=lang, target=target, currency=currency,
+                       highlight=highlight, title=g.name(lang), legend=i == 0)
+        ax.title.set_fontsize(9)
+    for ax in flat[len(goals_):]:
+        ax.set_visible(False)
+    return flat
+
+
+def plot_kgi_projection(kpis: pd.DataFrame, projection: dict, tree, month, *, ax: Axes | None = None, lang: str = "en",
+                        currency: str = "JPY") -> Axes:
+    """The KGI metric's history, the run-rate projection to the deadline, and the target."""
+    ax = ax or plt.gca()
+    if tree is None or not projection.get("applicable"):
+        return _not_available(ax, lang, "KGI")
+    metric = tree.kgi.metric
+    h = kpis[kpis["kpi"] == metric]
+    x = pd.PeriodIndex(h["month"], freq="M").to_timestamp()
+    ax.plot(x, h["value"], marker="o", markersize=3, label=label(metric, lang))
+    month = pd.Period(month, freq="M")
+    end = tree.kgi.deadline.to_timestamp()
+    ax.plot([month.to_timestamp(), end], [projection["current"], projection["projected"]], linestyle="--", color="0.4",
+            label="run rate" if lang != "ja" else "現在のペース")
+    ax.scatter([end], [tree.kgi.target], color="crimson", zorder=3, label=label("target", lang))
+    ax.yaxis.set_major_formatter(money_formatter(currency, lang))
+    _month_axis(ax)
+    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(f"KGI: {label(metric, lang)}")
     return ax

@@ -3,8 +3,8 @@
 ``run_review`` checks its parameters and the data before anything runs,
 refuses to replace an earlier month's results unless ``force``, executes the
 numbered notebooks ``01_`` to ``06_`` with papermill into
-``<out>/<YYYY-MM>/``, exports an HTML report of each without code, and writes
-``manifest.json``. ``refresh_notebooks`` re-executes the committed notebooks in
+``<out>/<YYYY-MM>/``, exports an HTML report of each without code, writes
+``scorecard.csv`` (when there is a KPI tree) and ``manifest.json``. ``refresh_notebooks`` re-executes the committed notebooks in
 place (the nbval baseline) and strips volatile metadata.
 """
 
@@ -165,6 +165,17 @@ def run_review(
         entry.update(status="ok", seconds=round(time.perf_counter() - start, 1), html=html.name)
         manifest["outputs"] += [nb.name, html.name]
         echo(f"[{i}/{len(notebooks)}] {nb.name}: ok ({entry['seconds']:.1f} s)")
+    if tree is not None:
+        from playbook.goals_report import build_scorecard
+        from playbook.notebook import open_review
+
+        card = build_scorecard(open_review(month=str(period), data_dir=str(params.data_dir), kpi_tree=str(tree), lang=params.lang))
+        card.to_csv(target / "scorecard.csv", index=False, encoding="utf-8")
+        manifest["outputs"].append("scorecard.csv")
+        changed = card[(card["previous_status"] != card["status"]) & (card["previous_status"] != "–")]
+        counts = ", ".join(f"{n} {s}" for s, n in card["status"].value_counts().items())
+        echo(f"Scorecard: {counts}" + ("".join(f"\n  {r.id}: {r.previous_status} -> {r.status}" for r in changed.itertuples())
+                                       if len(changed) else " (no status changed since last month)"))
     manifest["status"] = "ok"
     manifest["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     manifest["outputs"].append("manifest.json")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import nbformat
+import pandas as pd
 import pytest
 
 from playbook.cli import main
@@ -41,10 +42,15 @@ def test_run_writes_notebooks_html_and_manifest_then_refuses_then_force_replaces
     assert manifest["data"]["sha256"]["accounts.csv"] == hashlib.sha256((SAMPLE / "accounts.csv").read_bytes()).hexdigest()
     assert manifest["packages"]["pandas"].startswith("3.")
     assert all(n["status"] == "ok" and n["seconds"] > 0 for n in manifest["notebooks"])
+    assert "scorecard.csv" in manifest["outputs"]
+    card = pd.read_csv(month / "scorecard.csv")
+    assert list(card.columns[:11]) == ["id", "name", "kfs", "metric", "unit", "direction", "actual", "target", "gap", "attainment", "status"]
+    assert len(card) == 7 and set(card["status"]) <= {"achieved", "on track", "at risk", "off track", "no data"}
     html = (month / "01_data_check.html").read_text(encoding="utf-8")
     assert "Data check" in html and "def " not in html and "open_review(" not in html  # no code cells in the report
     out = capsys.readouterr().out
     assert "[1/" in out and "01_data_check.ipynb: ok" in out  # progress
+    assert "Scorecard: " in out
 
     # refusal: non-zero, message, nothing touched
     before = _digest(month)

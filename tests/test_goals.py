@@ -248,3 +248,14 @@ def test_action_effects_compare_the_kpi_before_and_since():
     # A1: before = mean(Mar-May) 0.04, since = mean(Jun-Oct) 0.03 -> churn fell: improved
     assert out.loc["A1", "before"] == 0.04 and out.loc["A1", "since"] == 0.03 and out.loc["A1", "verdict"] == "improved"
     assert out.loc["A2", "verdict"] == "too early"
+
+
+def test_consecutive_months_show_the_change_in_status():
+    from playbook.goals_report import build_scorecard
+    from playbook.notebook import open_review
+
+    sep, oct_ = (build_scorecard(open_review(month=m, data_dir="data/sample", kpi_tree="data/sample/kpi_tree.yaml"))
+                 for m in ("2026-09", "2026-10"))
+    # October's "previous status" is September's status, KPI by KPI
+    assert oct_.set_index("id")["previous_status"].to_dict() == sep.set_index("id")["status"].to_dict()
+    assert (oct_["status"] != oct_["previous_status"]).any()  # the sample has some movement

@@ -146,6 +146,35 @@ def test_primer_runs_and_every_hand_calculation_agrees_with_the_library(tmp_path
 
 
 @pytest.mark.notebook
+def test_review_on_a_folder_missing_optional_tables_says_what_it_could_not_score(tmp_path, required_only):
+    text = _all_text(_execute(NOTEBOOKS_DIR / "06_pdca_review.ipynb", tmp_path, data_dir=str(required_only), month="latest"))
+    assert "not available (table surveys missing)" in text and "no data" in text
+    assert "No actions table in the data folder." in text
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("name", ["02_goal_setting", "06_pdca_review"])
+def test_goal_notebooks_run_with_another_kpi_tree(tmp_path, name):
+    tree = tmp_path / "other_tree.yaml"
+    tree.write_text("""kgi: {id: mrr_goal, name: MRR of 40M JPY, metric: mrr, target: 40000000, deadline: 2027-06}
+kfs:
+  - id: keep
+    name: Keep customers
+    kpis:
+      - {id: churn, metric: logo_churn_rate, target: 0.025, owner: Sato, deadline: 2027-06, cadence: monthly}
+      - {id: csat, metric: csat, target: 0.85, owner: Suzuki, deadline: 2027-03, cadence: weekly, segment: {plan: Enterprise}}
+""", encoding="utf-8")
+    text = _all_text(_execute(NOTEBOOKS_DIR / f"{name}.ipynb", tmp_path, kpi_tree=str(tree), lang="ja"))
+    assert "解約率（カスタマーチャーン）" in text and "顧客満足度（CSAT） (plan=Enterprise)" in text
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("name", ["02_goal_setting", "06_pdca_review"])
+def test_goal_notebooks_without_a_kpi_tree_say_so(tmp_path, name):
+    assert "No KPI tree was given" in _all_text(_execute(NOTEBOOKS_DIR / f"{name}.ipynb", tmp_path, kpi_tree=""))
+
+
+@pytest.mark.notebook
 def test_a_bad_parameter_stops_the_notebook_in_its_set_up_cell(tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as info:
         _execute(DATA_CHECK, tmp_path, lang="fr")
