@@ -20,7 +20,7 @@ from playbook import funnel, purchases, retention, revenue, support, usage, valu
 from playbook.data import Dataset
 from playbook.ratios import KPI_COLUMNS
 
-__all__ = ["KPI", "CATALOG", "KPI_IDS", "kpi", "compute_kpis", "glossary", "glossary_markdown"]
+__all__ = ["KPI", "CATALOG", "KPI_IDS", "kpi", "compute_kpis", "dataset_snapshots", "glossary", "glossary_markdown"]
 
 SUBS = ("subscriptions", "mrr_monthly")  # either one
 
@@ -146,6 +146,20 @@ def kpi(kpi_id: str) -> KPI:
 # --------------------------------------------------------------------------- computing
 
 
+def dataset_snapshots(ds: Dataset, until, *, product: bool = False) -> pd.DataFrame | None:
+    """Month-end MRR snapshots of a dataset from its first month to ``until``: from subscriptions, else mrr_monthly.
+
+    With ``product`` the snapshots are per account and product (None when there is no product column).
+    """
+    span = pd.period_range(ds.first_month, pd.Period(until, freq="M"), freq="M")
+    s, mm = ds.subscriptions, ds.mrr_monthly
+    if product:
+        if s is not None:
+            return revenue.month_end_mrr(s, span, product_col="product") if "product" in s.columns else None
+        return revenue.month_end_mrr_from_monthly(mm, span, product_col="product") if "product" in mm.columns else None
+    return revenue.month_end_mrr(s, span) if s is not None else revenue.month_end_mrr_from_monthly(mm, span)
+
+
 class _Inputs:
     """Shared intermediate results of one compute_kpis call, each computed once."""
 
@@ -154,20 +168,11 @@ class _Inputs:
 
     @cached_property
     def snapshots(self) -> pd.DataFrame:
-        span = pd.period_range(self.ds.first_month, self.months[-1], freq="M")
-        if self.ds.subscriptions is not None:
-            return revenue.month_end_mrr(self.ds.subscriptions, span)
-        return revenue.month_end_mrr_from_monthly(self.ds.mrr_monthly, span)
+        return dataset_snapshots(self.ds, self.months[-1])
 
     @cached_property
     def product_snapshots(self) -> pd.DataFrame | None:
-        span = pd.period_range(self.ds.first_month, self.months[-1], freq="M")
-        s, mm = self.ds.subscriptions, self.ds.mrr_monthly
-        if s is not None and "product" in s.columns:
-            return revenue.month_end_mrr(s, span, product_col="product")
-        if s is None and mm is not None and "product" in mm.columns:
-            return revenue.month_end_mrr_from_monthly(mm, span, product_col="product")
-        return None
+        return dataset_snapshots(self.ds, self.months[-1], product=True)
 
     @cached_property
     def bridge(self) -> pd.DataFrame:

@@ -222,13 +222,11 @@ def detractor_themes(ds: Dataset, month, *, months_back: int = 12, lang: str = "
 
 def month_bridge(ds: Dataset, months) -> pd.DataFrame:
     """The MRR bridge of ``months`` from the dataset (subscriptions, or mrr_monthly), with full payment history."""
-    from playbook.revenue import month_end_mrr, month_end_mrr_from_monthly, mrr_bridge
+    from playbook.catalog import dataset_snapshots
+    from playbook.revenue import mrr_bridge
 
     months = pd.PeriodIndex(months, freq="M")
-    span = pd.period_range(ds.first_month, months[-1], freq="M")
-    snaps = (month_end_mrr(ds.subscriptions, span) if ds.subscriptions is not None
-             else month_end_mrr_from_monthly(ds.mrr_monthly, span))
-    return mrr_bridge(snaps, months)
+    return mrr_bridge(dataset_snapshots(ds, months[-1]), months)
 
 
 def feature_adoption_table(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataFrame:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from playbook.catalog import kpi
+from playbook.catalog import dataset_snapshots, kpi
 from playbook.data import Dataset
 from playbook.errors import DataValidationError, Problem
 from playbook.goals import KPITree
-from playbook.revenue import month_end_mrr, month_end_mrr_from_monthly, mrr_movements
+from playbook.revenue import mrr_movements
 
 __all__ = ["STATUSES", "attainment", "status", "scorecard", "status_history", "act_recommendations",
            "action_effects", "segment_drivers", "biggest_moves", "early_warnings"]
@@ -186,11 +186,6 @@ def action_effects(actions: pd.DataFrame | None, kpis: pd.DataFrame, month, *, b
     return pd.DataFrame(rows, columns=cols)
 
 
-def _snapshots(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
-    span = pd.period_range(ds.first_month, months[-1], freq="M")
-    return month_end_mrr(ds.subscriptions, span) if ds.subscriptions is not None else month_end_mrr_from_monthly(ds.mrr_monthly, span)
-
-
 def onboarding_status(ds: Dataset, *, days: int = 30) -> pd.Series:
     """Per account: "onboarded" if every milestone was completed within ``days`` of signup, else "not onboarded"."""
     acc = ds.accounts.set_index("account_id")
@@ -210,7 +205,7 @@ def segment_drivers(ds: Dataset, month, by: str, *, months_back: int = 3) -> pd.
     """
     month = pd.Period(month, freq="M")
     window = pd.period_range(month - (months_back - 1), month, freq="M")
-    mv = mrr_movements(_snapshots(ds, window), window)
+    mv = mrr_movements(dataset_snapshots(ds, month), window)
     if by == "onboarding":
         seg = onboarding_status(ds)
     elif by in ds.accounts.columns:
@@ -218,11 +213,11 @@ def segment_drivers(ds: Dataset, month, by: str, *, months_back: int = 3) -> pd.
     else:
         raise DataValidationError(Problem("parameters", "by", f"no accounts column {by!r}; choose one of {list(ds.accounts.columns)} or 'onboarding'"))
     mv["segment"] = mv["account_id"].map(seg).fillna("(unknown)")
-    start = mv[mv["mrr_start"] > 0]
+    start = mv[mv["mrr_start"] > 0].assign(lost=lambda d: d["churned"] > 0)
     g = start.groupby("segment")
     out = pd.DataFrame({
         "customers_start": g.size(),
-        "churned": g["churned"].apply(lambda s: (s > 0).sum()),
+        "churned": g["lost"].sum(),
         "mrr_start": g["mrr_start"].sum(),
         "kept_mrr": g["mrr_start"].sum() + g["expansion"].sum() - g["contraction"].sum() - g["churned"].sum(),
     })
@@ -235,7 +230,7 @@ def segment_drivers(ds: Dataset, month, by: str, *, months_back: int = 3) -> pd.
 def biggest_moves(ds: Dataset, month, *, n: int = 10) -> pd.DataFrame:
     """The accounts whose MRR changed most in ``month`` (either way), with the kind of move."""
     month = pd.Period(month, freq="M")
-    mv = mrr_movements(_snapshots(ds, pd.PeriodIndex([month])), pd.PeriodIndex([month]))
+    mv = mrr_movements(dataset_snapshots(ds, month), pd.PeriodIndex([month]))
     mv = mv.assign(change=mv["mrr_end"] - mv["mrr_start"])
     mv = mv[mv["change"] != 0]
     kinds = ["new", "reactivation", "expansion", "contraction", "churned"]
@@ -256,7 +251,7 @@ def early_warnings(ds: Dataset, month, *, drop: float = 0.5) -> pd.DataFrame:
     A rule-based list; the health score and churn-risk model replace it when present.
     """
     month = pd.Period(month, freq="M")
-    snaps = _snapshots(ds, pd.period_range(month - 1, month, freq="M"))
+    snaps = dataset_snapshots(ds, month)
     now = snaps[snaps["month"] == month].set_index("account_id")["mrr"]
     before = snaps[snaps["month"] == month - 1].set_index("account_id")["mrr"]
     reasons = pd.DataFrame(index=now.index)
@@ -266,26 +261,29 @@ def early_warnings(ds: Dataset, month, *, drop: float = 0.5) -> pd.DataFrame:
         counts = recent.groupby([recent["account_id"], m[recent.index]]).size().unstack(fill_value=0)
         counts = counts.reindex(columns=pd.period_range(month - 3, month, freq="M"), fill_value=0).reindex(now.index, fill_value=0)
         base = counts.iloc[:, :3].mean(axis=1)
-        reasons["usage"] = np.where((base >= 5) & (counts.iloc[:, 3] < drop * base),
-                                    [f"sessions {c:.0f} vs {b:.0f}/month before" for c, b in zip(counts.iloc[:, 3], base)], "")
+        text = "sessions " + counts.iloc[:, 3].astype("str") + " vs " + base.round().astype("int64").astype("str") + "/month before"
+        reasons["usage"] = text.where((base >= 5) & (counts.iloc[:, 3] < drop * base), "")
     if ds.surveys is not None:
         s = ds.surveys
         m = s["date"].dt.to_period("M")
         det = s[(s["survey"] == "nps") & (s["score"] <= 6) & (m > month - 6) & (m <= month)]
-        worst = det.groupby("account_id")["score"].min()
-        reasons["nps"] = [f"NPS detractor ({int(worst[a])})" if a in worst.index else "" for a in now.index]
+        worst = det.groupby("account_id")["score"].min().reindex(now.index)
+        reasons["nps"] = ("NPS detractor (" + worst.astype("Int64").astype("str") + ")").where(worst.notna(), "")
     if ds.tickets is not None:
         t = ds.tickets
         m = t["opened_at"].dt.to_period("M")
         recent = t[(m > month - 2) & (m <= month)]
         slow = ((recent["first_response_at"] - recent["opened_at"]).dt.total_seconds() / 3600 > 24) if "first_response_at" in t.columns else False
         esc = recent["escalated"].fillna(False).astype(bool) if "escalated" in t.columns else False
-        bad = recent[slow | esc].groupby("account_id").size()
-        reasons["support"] = [f"{int(bad[a])} escalated/slow ticket(s)" if a in bad.index else "" for a in now.index]
+        bad = recent[slow | esc].groupby("account_id").size().reindex(now.index)
+        reasons["support"] = (bad.astype("Int64").astype("str") + " escalated/slow ticket(s)").where(bad.notna(), "")
     shrink = now - before.reindex(now.index).fillna(0)
-    reasons["contraction"] = np.where(shrink < 0, [f"MRR −{-x:,.0f}" for x in shrink], "")
-    text = reasons.apply(lambda r: "; ".join(x for x in r if x), axis=1) if len(reasons.columns) else pd.Series("", index=now.index)
+    reasons["contraction"] = ("MRR −" + (-shrink).round().astype("int64").map("{:,}".format)).where(shrink < 0, "")
+    reasons = reasons.astype("str")
     signs = (reasons != "").sum(axis=1)
+    text = pd.Series("", index=now.index, dtype="str")
+    for col in reasons.columns:  # a handful of sign columns, each vectorised over accounts
+        text = text.where(reasons[col] == "", text.where(text == "", text + "; ") + reasons[col])
     out = pd.DataFrame({"account_id": now.index, "mrr": now.to_numpy(), "signs": signs.to_numpy(), "reasons": text.to_numpy()})
     out = out[out["signs"] > 0]
     names = ds.accounts.set_index("account_id")

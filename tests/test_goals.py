@@ -259,3 +259,51 @@ def test_consecutive_months_show_the_change_in_status():
     # October's "previous status" is September's status, KPI by KPI
     assert oct_.set_index("id")["previous_status"].to_dict() == sep.set_index("id")["status"].to_dict()
     assert (oct_["status"] != oct_["previous_status"]).any()  # the sample has some movement
+
+
+# ----------------------------------------------------------------------------- drivers and early warnings
+
+
+@pytest.fixture
+def small_company(make_folder):
+    """The conftest company (00123 pays 10,000 from 2026-01-05; A2 pays 20,000 from 01-20 to 02-14; A3 50,000 from 02-03)
+    with usage, one NPS answer and data up to 2026-04-30."""
+    sessions = ["00123,u1,2026-01-10"] * 10 + ["00123,u1,2026-02-10"] * 10 + ["00123,u1,2026-03-10"] * 10 + ["00123,u1,2026-04-10"] * 2
+    sessions += [f"A3,u3,2026-0{m}-12" for m in (2, 3, 4) for _ in range(8)]
+    from playbook import load_dataset
+
+    return load_dataset(make_folder({
+        "usage.csv": "account_id,user_id,date\n" + "\n".join(sessions) + "\n",
+        "surveys.csv": "account_id,date,survey,score\nA3,2026-03-15,nps,3\n",
+        "dataset.yaml": "as_of: 2026-04-30\n",
+    }))
+
+
+def test_early_warnings_name_their_reasons_and_rank_by_signs_then_mrr(small_company):
+    from playbook.review import early_warnings
+
+    w = early_warnings(small_company, "2026-04")
+    # 00123: 2 sessions in April vs 10 a month before (below half); A3: an NPS detractor (3) in March
+    assert w["account_id"].tolist() == ["A3", "00123"]  # one sign each: the larger MRR first
+    assert w["reasons"].tolist() == ["NPS detractor (3)", "sessions 2 vs 10/month before"]
+    assert w["signs"].tolist() == [1, 1]
+
+
+def test_segment_drivers_pool_three_months(small_company):
+    from playbook.review import segment_drivers
+
+    d = segment_drivers(small_company, "2026-04", "region").set_index("region")
+    # Feb-Apr: Kanto (00123) starts 3 months, never churns; NA (A2) starts February and churns; Kansai (A3) starts Mar and Apr
+    assert d.loc["Kanto", "customers_start"] == 3 and d.loc["Kanto", "logo_churn_rate"] == 0.0
+    assert d.loc["NA", "logo_churn_rate"] == 1.0 and d.loc["NA", "nrr"] == 0.0
+    assert d.loc["Kansai", "customers_start"] == 2 and d.loc["Kansai", "nrr"] == 1.0
+    with pytest.raises(DataValidationError, match="no accounts column 'colour'"):
+        segment_drivers(small_company, "2026-04", "colour")
+
+
+def test_biggest_moves_rank_by_the_size_of_the_change(small_company):
+    from playbook.review import biggest_moves
+
+    m = biggest_moves(small_company, "2026-02")
+    assert m["account_id"].tolist() == ["A3", "A2"] and m["move"].tolist() == ["new", "churned"]
+    assert m["change"].tolist() == [50000.0, -20000.0]
