@@ -7,8 +7,9 @@ same way in JupyterLab, papermill and the HTML report.
 
 from __future__ import annotations
 
-import matplotlib
+import textwrap
 
+import matplotlib
 import matplotlib.pyplot as plt
 import matplotlib_fontja  # noqa: F401  (registers the IPAexGothic font)
 import numpy as np
@@ -325,7 +326,7 @@ def plot_kpi_tree(scorecard: pd.DataFrame | None, tree, *, ax: Axes | None = Non
         fx = float(np.mean([xs[k] for k in f.kpis]))
         ax.plot([0.5, fx], [0.86, 0.62], color="0.6", linewidth=0.8, zorder=0)
         name = f.name_ja if lang == "ja" else f.name
-        wrapped = name if len(name) < 24 else name[: len(name) // 2] + "\n" + name[len(name) // 2:]
+        wrapped = textwrap.fill(name, width=14 if lang == "ja" else 26)  # at spaces in English, by width in Japanese
         ax.text(fx, 0.56, f"KFS\n{wrapped}", ha="center", va="center", fontsize=7.5, bbox={**box, "facecolor": "#eeeeee"})
         for k in f.kpis:
             ax.plot([fx, xs[k]], [0.5, 0.27], color="0.6", linewidth=0.8, zorder=0)
