@@ -1,0 +1,130 @@
+"""Health score and churn risk: scoring, re-normalised weights, coverage, bands, backtest, and no leakage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from playbook import DataValidationError
+from playbook.health import (auc, backtest, band, churn_labels, health_scores, load_config, score_components,
+                             top_decile_lift)
+from playbook.risk import evaluate, fit_logistic, predict, risk_features, walk_forward
+
+MONTHS = pd.period_range("2024-05", "2026-10", freq="M")
+
+
+def inputs(**cols) -> pd.DataFrame:
+    n = len(next(iter(cols.values())))
+    base = {c: [np.nan] * n for c in ("frequency", "breadth", "depth", "growth", "voice", "support")}
+    return pd.DataFrame(base | cols | {"segment": ["all"] * n, "month": [pd.Period("2026-10", "M")] * n})
+
+
+def test_threshold_scores_and_reverse_scoring():
+    s = score_components(inputs(frequency=[1.0, 1.5, 3.0, 6.0], support=[0, 1, 2, 3]))
+    # thresholds 1.5, 2.5, 4, 6: 1.0 -> 0, 1.5 -> 25, 3.0 -> 50, 6.0 -> 100
+    assert s["frequency_score"].tolist() == [0.0, 25.0, 50.0, 100.0]
+    # support is reversed (fewer escalations is healthier): thresholds 2, 1, 0.5, 0
+    assert s["support_score"].tolist() == [100.0, 50.0, 25.0, 0.0]
+    assert s["voice_score"].isna().all()  # no data stays NaN
+
+
+def test_percentile_scoring_ranks_within_the_segment():
+    cfg = load_config({"components": {"frequency": {"weight": 1.0, "scoring": "percentile"}}})
+    x = inputs(frequency=[1.0, 2.0, 3.0, 4.0]).assign(segment=["a", "a", "b", "b"])
+    assert score_components(x, config=cfg)["frequency_score"].tolist() == [50.0, 100.0, 50.0, 100.0]
+
+
+def test_weights_renormalise_over_the_components_with_data_and_coverage_gates_the_score(sample_ds):
+    h = health_scores(sample_ds, ["2026-10"])
+    row = h.iloc[0]
+    cfg = load_config()
+    w = {k: v["weight"] for k, v in cfg["components"].items()}
+    present = [k for k in w if not np.isnan(row[f"{k}_score"])]
+    expected = sum(row[f"{k}_score"] * w[k] for k in present) / sum(w[k] for k in present)
+    assert row["health"] == round(expected, 1)
+    assert row["coverage"] == pytest.approx(sum(w[k] for k in present))
+    # only voice (weight 0.1) present: coverage 0.1 < 0.5 -> no score
+    x = inputs(voice=[9.0])
+    s = score_components(x)
+    weights = np.array([w[k] for k in w])
+    scores = s[[f"{k}_score" for k in w]].to_numpy()
+    assert (~np.isnan(scores) * weights).sum() / weights.sum() == pytest.approx(0.1)
+
+
+def test_band_edges():
+    assert band([0, 50, 50.1, 75, 75.1, 100]).tolist() == ["red", "red", "yellow", "yellow", "green", "green"]
+    assert band([60], config={"bands": {"red": 60, "yellow": 80}}).tolist() == ["red"]
+
+
+def test_a_bad_config_is_refused():
+    with pytest.raises(DataValidationError, match="unknown component"):
+        load_config({"components": {"mood": {"weight": 1, "scoring": "thresholds", "thresholds": [1, 2, 3, 4]}}})
+    with pytest.raises(DataValidationError, match="thresholds needs 4 values"):
+        load_config({"components": {"depth": {"weight": 1, "scoring": "thresholds", "thresholds": [1]}}})
+
+
+def test_auc_and_lift_known_answers():
+    assert auc([0.9, 0.8, 0.3, 0.1], [1, 1, 0, 0]) == 1.0 and auc([0.1, 0.9], [1, 0]) == 0.0
+    # 20 accounts, 2 churners, both among the 2 riskiest: top-decile churn 100% vs 10% overall -> lift 10
+    risk = np.arange(20)[::-1]
+    assert top_decile_lift(risk, [1, 1] + [0] * 18) == 10.0
+
+
+def test_healthier_accounts_churn_less_and_the_backtest_finds_it(sample_ds):
+    h = health_scores(sample_ds, MONTHS)
+    table, stats = backtest(h, churn_labels(sample_ds, MONTHS))
+    rate = table.set_index("band")["churn_rate"]
+    assert rate["red"] > rate["yellow"] > rate["green"]
+    ci = table.set_index("band")
+    assert ci.loc["red", "ci_low"] > ci.loc["yellow", "ci_high"]  # the difference is not noise
+    assert stats["auc"] > 0.75 and stats["top_decile_lift"] > 2.5
+
+
+def test_churn_labels_only_for_months_whose_window_has_ended(sample_ds):
+    labels = churn_labels(sample_ds, MONTHS, horizon=3)
+    assert labels["month"].max() == pd.Period("2026-07", "M")
+
+
+@pytest.fixture(scope="module")
+def model_inputs(sample_ds):
+    h = health_scores(sample_ds, MONTHS)
+    return risk_features(h, sample_ds), churn_labels(sample_ds, MONTHS)
+
+
+def test_the_churn_model_predicts_out_of_sample(model_inputs):
+    X, labels = model_inputs
+    pred = walk_forward(X, labels, test_months=pd.period_range("2025-10", "2026-07", freq="M"))
+    stats = evaluate(pred)
+    assert stats["auc"] > 0.75 and stats["top_decile_lift"] > 2.5
+    # every test month was trained on months at least 3 before it
+    assert (pd.PeriodIndex(pred["train_until"], freq="M") + 3 <= pred["month"]).all()
+
+
+def test_the_churn_model_never_sees_data_after_its_observation_date(model_inputs):
+    X, labels = model_inputs
+    t = pd.Period("2026-04", "M")
+    before = walk_forward(X, labels, test_months=[t])
+    # scramble everything that happened after the training cut-off (features and outcomes of later months)
+    rng = np.random.default_rng(0)
+    later = X["month"] > t - 3
+    X2 = X.copy()
+    X2.loc[later & (X2["month"] != t), "frequency_score"] = rng.random((later & (X2["month"] != t)).sum())
+    labels2 = labels.copy()
+    future = labels2["month"] + 3 > t
+    labels2.loc[future, "churned"] = ~labels2.loc[future, "churned"]
+    after = walk_forward(X2, labels2, test_months=[t])
+    np.testing.assert_array_equal(before["risk"].to_numpy(), after["risk"].to_numpy())
+
+
+def test_logistic_regression_recovers_a_planted_coefficient():
+    rng = np.random.default_rng(1)
+    n = 4000
+    X = pd.DataFrame({c: rng.random(n) for c in ["frequency_score", "breadth_score", "depth_score", "growth_score",
+                                                  "voice_score", "support_score", "annual", "log_mrr", "contracted_3m",
+                                                  "tenure_months", "voice_missing"]})
+    logit = -1.0 - 3.0 * X["breadth_score"]
+    y = rng.random(n) < 1 / (1 + np.exp(-logit))
+    beta = fit_logistic(X, y)
+    assert beta[2] == pytest.approx(-3.0, abs=0.5)  # breadth_score is the 2nd feature after the intercept
+    assert predict(beta, X).mean() == pytest.approx(y.mean(), abs=0.01)
