@@ -250,6 +250,8 @@ def top_decile_lift(scores, labels) -> float:
     """Churn rate among the 10% riskiest (highest ``scores``) / the overall churn rate."""
     s = np.asarray(scores, dtype="float64")
     y = np.asarray(labels, dtype=bool)
+    if len(s) == 0:
+        return float("nan")
     n = max(int(np.ceil(0.1 * len(s))), 1)
     top = np.argsort(-s, kind="stable")[:n]
     return float(y[top].mean() / y.mean()) if y.mean() > 0 else float("nan")

@@ -23,7 +23,7 @@ from playbook.schema import TABLES
 
 __all__ = ["use_theme", "money_formatter", "unit_formatter", "plot_monthly", "plot_row_coverage", "plot_kpi_trend",
            "plot_kpi_grid", "plot_mrr_bridge", "plot_funnel", "plot_nps_distribution", "plot_kpi_tree", "plot_goal_trends",
-           "plot_kgi_projection"]
+           "plot_kgi_projection", "plot_cohort_heatmap", "plot_retention_curves", "plot_band_churn", "plot_migration"]
 
 FONT = "IPAexGothic"
 CURRENCY_SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
@@ -387,4 +387,73 @@ def plot_kgi_projection(kpis: pd.DataFrame, projection: dict, tree, month, *, ax
     _month_axis(ax)
     ax.legend(fontsize=8, frameon=False)
     ax.set_title(f"KGI: {label(metric, lang)}")
+    return ax
+
+
+# --------------------------------------------------------------------------- cohorts, RFM and health
+
+
+def plot_cohort_heatmap(matrix: pd.DataFrame | None, *, ax: Axes | None = None, lang: str = "en", max_k: int = 12,
+                        title: str = "", percent: bool = True, currency: str = "JPY") -> Axes:
+    """Cohort heatmap: rows = cohorts (with their size), columns = periods since start; future cells blank."""
+    ax = ax or plt.gca()
+    if matrix is None or matrix.empty:
+        return _not_available(ax, lang, title)
+    m = matrix.drop(index="weighted average", errors="ignore")
+    sizes = m["size"]
+    values = m.drop(columns="size").loc[:, lambda d: [c for c in d.columns if int(c) <= max_k]]
+    annot = values.map(lambda v: "" if pd.isna(v) else (f"{v:.0%}" if percent else money_formatter(currency, lang)(v, 0)))
+    sns.heatmap(values, ax=ax, cmap="YlGnBu", annot=annot.to_numpy(), fmt="", annot_kws={"fontsize": 6.5}, cbar=False,
+                linewidths=0.3, linecolor="white", vmin=0, vmax=1 if percent else None)
+    ax.set_yticks(np.arange(len(m)) + 0.5)
+    ax.set_yticklabels([f"{c} (n={int(n)})" for c, n in zip(m.index, sizes)], fontsize=7)
+    ax.set_xlabel("months since start" if lang != "ja" else "開始からの月数")
+    ax.set_ylabel("")
+    ax.set_title(title)
+    return ax
+
+
+def plot_retention_curves(curves: pd.DataFrame | None, *, ax: Axes | None = None, lang: str = "en", title: str = "",
+                          max_k: int = 24) -> Axes:
+    """One line per row of ``curves`` (segment or cohort x months since start), shares from 0 to 1."""
+    ax = ax or plt.gca()
+    if curves is None or curves.empty:
+        return _not_available(ax, lang, title)
+    for name, row in curves.iterrows():
+        r = row.drop(labels="size", errors="ignore")
+        r = r[[c for c in r.index if int(c) <= max_k]]
+        ax.plot([int(c) for c in r.index], r.to_numpy(dtype="float64"), marker="o", markersize=2.5, label=str(name))
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_xlabel("months since start" if lang != "ja" else "開始からの月数")
+    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(title)
+    return ax
+
+
+def plot_band_churn(table: pd.DataFrame | None, *, ax: Axes | None = None, lang: str = "en", title: str = "") -> Axes:
+    """Churn rate in the next months by health band, with the Wilson interval as error bars."""
+    ax = ax or plt.gca()
+    if table is None or table["accounts"].sum() == 0:
+        return _not_available(ax, lang, title)
+    rate = table["churn_rate"].to_numpy(dtype="float64")
+    err = np.vstack([rate - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - rate])
+    colors = [STATUS_COLORS["off track"], STATUS_COLORS["at risk"], STATUS_COLORS["achieved"]]
+    ax.bar(table["band"], rate, yerr=err, color=colors[: len(rate)], capsize=4)
+    for i, (r, n) in enumerate(zip(rate, table["accounts"])):
+        ax.annotate(f"{r:.1%}\n(n={n:,})", (i, r), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_title(title)
+    return ax
+
+
+def plot_migration(matrix: pd.DataFrame | None, *, ax: Axes | None = None, lang: str = "en") -> Axes:
+    """Heatmap of a segment transition matrix (rows = before, columns = now), with counts."""
+    ax = ax or plt.gca()
+    title = label("segment_migration", lang)
+    if matrix is None or matrix.empty:
+        return _not_available(ax, lang, title)
+    sns.heatmap(matrix, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 8})
+    ax.set_xlabel(label("segment_now", lang))
+    ax.set_ylabel(label("segment_before", lang))
+    ax.set_title(title)
     return ax

@@ -128,3 +128,14 @@ def test_logistic_regression_recovers_a_planted_coefficient():
     beta = fit_logistic(X, y)
     assert beta[2] == pytest.approx(-3.0, abs=0.5)  # breadth_score is the 2nd feature after the intercept
     assert predict(beta, X).mean() == pytest.approx(y.mean(), abs=0.01)
+
+
+def test_a_review_of_a_past_month_uses_only_outcomes_known_then():
+    import playbook as pb
+    from playbook.customers_report import HealthView
+
+    view = HealthView(pb.open_review(month="2025-06", data_dir="data/sample"))
+    assert (view.labels["month"] + 3 <= pd.Period("2025-06", "M")).all()
+    evaluated = view.predictions.dropna(subset=["churned"])
+    assert (evaluated["month"] + 3 <= pd.Period("2025-06", "M")).all()
+    assert view.at_risk().index.is_unique
