@@ -15,15 +15,12 @@ from playbook.catalog import compute_kpis, dataset_snapshots
 from playbook.cohorts import AVERAGE, cohort_matrix
 from playbook.kpi_report import format_value
 from playbook.labels import label
+from playbook.labels import pick as _t
 from playbook.notebook import ReviewContext
 from playbook.rfm import SEGMENT_ACTIONS, rfm_table, segment_migration, segment_summary
 
 __all__ = ["cohort_views", "purchase_cohorts", "retention_by_segment", "revenue_retention_table", "ltv_variants", "ltv_cac_by_channel",
            "rfm_view", "migration_view", "HealthView", "note"]
-
-
-def _t(en: str, ja: str, lang: str) -> str:
-    return ja if lang == "ja" else en
 
 
 def note(en: str, ja: str, lang: str) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from playbook import goals, review
 from playbook.catalog import compute_kpis
 from playbook.kpi_report import format_change, format_value, month_bridge
 from playbook.labels import label
+from playbook.labels import pick as _t
 from playbook.notebook import ReviewContext
 
 __all__ = ["GoalReport", "build_scorecard"]
@@ -33,10 +34,6 @@ STATUS_JA = {"achieved": "達成", "on track": "順調", "at risk": "要注意",
 
 def _word(w: str, lang: str) -> str:
     return STATUS_JA.get(w, w) if lang == "ja" else w
-
-
-def _t(en: str, ja: str, lang: str) -> str:
-    return ja if lang == "ja" else en
 
 
 @dataclass

@@ -103,7 +103,6 @@ def health_inputs(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
         g = ratio.reindex(key).to_numpy()
         out["growth"] = np.where(np.isnan(g), np.where(now > 0, 0.0, np.nan), g)  # no earlier use: neutral if used now
         if ds.users is not None:
-            ends = months.end_time.normalize()
             created = ds.users["created_date"].dt.to_period("M")
             gone = ds.users["deactivated_date"].dt.to_period("M") if "deactivated_date" in ds.users.columns else pd.Series(pd.NaT, index=ds.users.index)
             lic = []
@@ -114,7 +113,6 @@ def health_inputs(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
             licensed.index.names = ["account_id", "month"]
             den = licensed.reindex(key).to_numpy()
             out["breadth"] = np.where(den > 0, active / np.where(den > 0, den, 1), np.nan)
-        del ends
     if ds.surveys is not None:
         nps = ds.surveys[ds.surveys["survey"] == "nps"]
         per = nps["score"].astype("float64").groupby([nps["account_id"], nps["date"].dt.to_period("M").rename("month")]).mean().unstack("month")

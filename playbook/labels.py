@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["LABELS", "label", "translate_columns"]
+__all__ = ["LABELS", "label", "translate_columns", "pick"]
 
 LABELS: dict[str, tuple[str, str]] = {
     # table inventory
@@ -129,3 +129,14 @@ def label(key: str, lang: str = "en") -> str:
 def translate_columns(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """A copy of ``df`` with its column names replaced by their labels."""
     return df.rename(columns={c: label(c, lang) for c in df.columns})
+
+
+def pick(en: str, ja: str, lang: str) -> str:
+    """The text for ``lang``: ``ja`` in Japanese, ``en`` otherwise.
+
+    Examples
+    --------
+    >>> pick("churned", "解約", "ja")
+    '解約'
+    """
+    return ja if lang == "ja" else en

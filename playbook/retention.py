@@ -15,7 +15,7 @@ from playbook.ratios import mark_missing, ratio_table, value_table
 from playbook.revenue import _matrix
 
 __all__ = ["logo_churn_rate", "retention_rate", "new_customers", "churned_customers", "reactivated_customers",
-           "annualised_churn_rate", "expected_lifetime_months", "tenure", "tenure_months"]
+           "annualised_churn_rate", "expected_lifetime_months", "tenure", "tenure_months", "paid_streaks"]
 
 
 def logo_churn_rate(bridge: pd.DataFrame, *, denominator: Literal["start", "start_plus_new"] = "start") -> pd.DataFrame:
@@ -122,14 +122,25 @@ def tenure(snapshots: pd.DataFrame, month) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def paid_streaks(paying: np.ndarray) -> np.ndarray:
+    """For a boolean account x month matrix, months since each current unbroken paid streak began (-1 where not paying).
+
+    Examples
+    --------
+    >>> paid_streaks(np.array([[True, True, False, True]])).tolist()
+    [[0, 1, -1, 0]]
+    """
+    idx = np.arange(paying.shape[1])[None, :]
+    last_gap = np.maximum.accumulate(np.where(~paying, idx, -1), axis=1)
+    return np.where(paying, idx - last_gap - 1, -1)
+
+
 def tenure_months(snapshots: pd.DataFrame, months) -> pd.DataFrame:
     """Mean tenure (months) of the customers paying at each month end; n = paying customers."""
     months = pd.PeriodIndex(months, freq="M")
     keys, span, values, pos = _matrix(snapshots, months)
     paying = values > 0
-    idx = np.arange(paying.shape[1])[None, :]
-    last_gap = np.maximum.accumulate(np.where(~paying, idx, -1), axis=1)
-    t = idx - last_gap - 1  # tenure at each month end where paying
+    t = paid_streaks(paying)  # tenure at each month end where paying
     mean, n = [], []
     for p in pos:  # one vectorised reduction per month (36), not per account
         now = paying[:, p]

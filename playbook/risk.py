@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from playbook.health import auc, top_decile_lift
+from playbook.retention import paid_streaks
 
 __all__ = ["FEATURES", "risk_features", "fit_logistic", "predict", "walk_forward", "calibration", "coefficients", "evaluate"]
 
@@ -36,10 +37,7 @@ def risk_features(health: pd.DataFrame, ds) -> pd.DataFrame:
     drop.index.names = ["account_id", "month"]
     key = pd.MultiIndex.from_frame(X[["account_id", "month"]])
     X["contracted_3m"] = drop.reindex(key).fillna(0).to_numpy(dtype="float64")
-    paying = (wide > 0).to_numpy()
-    idx = np.arange(paying.shape[1])[None, :]
-    last_gap = np.maximum.accumulate(np.where(~paying, idx, -1), axis=1)
-    tenure = pd.DataFrame((idx - last_gap - 1) / 12, index=wide.index, columns=wide.columns).stack()
+    tenure = pd.DataFrame(paid_streaks((wide > 0).to_numpy()) / 12, index=wide.index, columns=wide.columns).stack()
     tenure.index.names = ["account_id", "month"]
     X["tenure_months"] = tenure.reindex(key).to_numpy(dtype="float64")
     annual = None
