@@ -242,6 +242,13 @@ class GoalReport:
         return out.set_index("ID").rename_axis(None)
 
     def at_risk_table(self, n: int = 15) -> pd.DataFrame:
+        """Red health or top-decile churn risk (as in notebook 05); rule-based warning signs when there is no health score."""
+        from playbook.customers_report import HealthView
+
+        if self.ctx.ds.usage is not None:
+            view = HealthView(self.ctx)
+            if view.now["health"].notna().any():
+                return view.at_risk(n)
         w = review.early_warnings(self.ctx.ds, self.ctx.month).head(n)
         f = lambda v: format_value(v, "currency", self.ctx.ds.currency, self.lang)  # noqa: E731
         out = pd.DataFrame({"ID": w["account_id"], _t("account", "顧客", self.lang): w.get("name", w["account_id"]),

@@ -150,6 +150,7 @@ def test_review_on_a_folder_missing_optional_tables_says_what_it_could_not_score
     text = _all_text(_execute(NOTEBOOKS_DIR / "06_pdca_review.ipynb", tmp_path, data_dir=str(required_only), month="latest"))
     assert "not available (table surveys missing)" in text and "no data" in text
     assert "No actions table in the data folder." in text
+    assert "signs" in text  # no usage, so no health score: the rule-based warning list stands in
 
 
 @pytest.mark.notebook
