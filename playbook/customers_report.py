@@ -168,6 +168,17 @@ class HealthView:
         t.loc[_t("all", "全体", self.ctx.lang)] = t.sum()
         return t.rename_axis(index=None, columns=None)
 
+    def backtest_by_horizon(self) -> pd.DataFrame:
+        """Churn within the next 1, 2 and 3 months by band (outcomes known at the review month), with 95% intervals."""
+        lang, rows = self.ctx.lang, {}
+        for h in (1, 2, 3):
+            labels = hs.churn_labels(self.ctx.ds, self.scores["month"].unique(), horizon=h)
+            labels = labels[labels["month"] + h <= self.ctx.month]
+            table, _ = hs.backtest(self.scores, labels)
+            rows[_t(f"within {h} month{'s' if h > 1 else ''}", f"{h}か月以内", lang)] = [
+                "–" if r.accounts == 0 else f"{r.churn_rate:.1%} ({r.ci_low:.1%}–{r.ci_high:.1%})" for r in table.itertuples()]
+        return pd.DataFrame(rows, index=["red", "yellow", "green"]).T
+
     def backtest_text(self) -> str:
         s, lang = self.backtest_stats, self.ctx.lang
         if not s["observations"] or np.isnan(s["auc"]):

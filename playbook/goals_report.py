@@ -9,6 +9,7 @@ instead of failing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -241,14 +242,25 @@ class GoalReport:
                             _t("change", "増減", self.lang): [("+" if v > 0 else "−") + f(abs(v)) for v in m["change"]]})
         return out.set_index("ID").rename_axis(None)
 
-    def at_risk_table(self, n: int = 15) -> pd.DataFrame:
-        """Red health or top-decile churn risk (as in notebook 05); rule-based warning signs when there is no health score."""
+    @cached_property
+    def health(self):
+        """The health view of notebook 05, or None when no account has a health score (e.g. no usage data)."""
         from playbook.customers_report import HealthView
 
-        if self.ctx.ds.usage is not None:
-            view = HealthView(self.ctx)
-            if view.now["health"].notna().any():
-                return view.at_risk(n)
+        if self.ctx.ds.usage is None:
+            return None
+        view = HealthView(self.ctx)
+        return view if view.now["health"].notna().any() else None
+
+    def health_bands_table(self) -> pd.DataFrame:
+        if self.health is None:
+            return pd.DataFrame({label("note", self.lang): [_t("No health score without usage data.", "利用データがないためヘルススコアはありません。", self.lang)]})
+        return self.health.distribution()
+
+    def at_risk_table(self, n: int = 15) -> pd.DataFrame:
+        """Red health or top-decile churn risk (as in notebook 05); rule-based warning signs when there is no health score."""
+        if self.health is not None:
+            return self.health.at_risk(n)
         w = review.early_warnings(self.ctx.ds, self.ctx.month).head(n)
         f = lambda v: format_value(v, "currency", self.ctx.ds.currency, self.lang)  # noqa: E731
         out = pd.DataFrame({"ID": w["account_id"], _t("account", "顧客", self.lang): w.get("name", w["account_id"]),

@@ -67,7 +67,8 @@ def wilson_interval(successes, trials, z: float = 1.96) -> tuple[np.ndarray, np.
         p = k / n
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return np.where(n > 0, centre - half, np.nan), np.where(n > 0, centre + half, np.nan)
+    lo, hi = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)  # no -0.0 from rounding
+    return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
 
 
 def month_of(dates: pd.Series) -> pd.Series:

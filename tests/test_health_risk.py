@@ -139,3 +139,12 @@ def test_a_review_of_a_past_month_uses_only_outcomes_known_then():
     evaluated = view.predictions.dropna(subset=["churned"])
     assert (evaluated["month"] + 3 <= pd.Period("2025-06", "M")).all()
     assert view.at_risk().index.is_unique
+
+
+def test_wilson_intervals_stay_within_zero_and_one():
+    from playbook.ratios import wilson_interval
+
+    lo, hi = wilson_interval(np.array([0, 10, 3]), np.array([1000, 10, 0]))
+    # 0 of 1000: [0, 0.38%]; 10 of 10: [72.2%, 100%]; no trials: NaN
+    assert lo[0] == 0.0 and round(hi[0], 4) == 0.0038 and round(lo[1], 3) == 0.722 and hi[1] == 1.0
+    assert np.isnan(lo[2]) and np.isnan(hi[2])
