@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MONTH  ?= 2026-10
 
-.PHONY: review test notebooks sample setup clean-venv
+.PHONY: review test notebooks sample bench setup clean-venv
+SCALES ?= 1 10
 
 ## review: set up, then run the monthly review of the sample company into outputs/$(MONTH)/
 review: $(STAMP)
@@ -19,6 +20,10 @@ test: $(STAMP)
 ## notebooks: re-execute the committed notebooks in place (review the diff afterwards)
 notebooks: $(STAMP)
 	$(BIN)/python -m playbook notebooks
+
+## bench: time the playbook against DuckDB references at each scale (not part of make test)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py --scales $(SCALES) --repeat 3
 
 ## sample: regenerate the bundled sample company (seed 7) into data/sample/
 sample: $(STAMP)

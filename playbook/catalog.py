@@ -175,6 +175,10 @@ class _Inputs:
         return dataset_snapshots(self.ds, self.months[-1], product=True)
 
     @cached_property
+    def activity(self) -> dict[str, pd.DataFrame]:
+        return usage.activity_kpis(usage.activity_counts(self.ds.usage, self.months))
+
+    @cached_property
     def bridge(self) -> pd.DataFrame:
         return revenue.mrr_bridge(self.snapshots, self.months)
 
@@ -274,15 +278,15 @@ _COMPUTE = {
                                                 lambda: support.escalation_rate(x.ds.tickets, x.months)),
     "first_response_hours": lambda x: _column_needed(x.ds.tickets, "first_response_at", "tickets", x.months,
                                                      lambda: support.first_response_hours(x.ds.tickets, x.months)),
-    "mau": lambda x: usage.mau(x.ds.usage, x.months),
-    "dau": lambda x: usage.dau(x.ds.usage, x.months),
-    "stickiness": lambda x: usage.stickiness(x.ds.usage, x.months),
+    "mau": lambda x: x.activity["mau"],
+    "dau": lambda x: x.activity["dau"],
+    "stickiness": lambda x: x.activity["stickiness"],
     "active_accounts": lambda x: usage.active_accounts(x.ds.usage, x.months),
     "avg_session_minutes": lambda x: _column_needed(x.ds.usage, "session_seconds", "usage", x.months,
                                                     lambda: usage.avg_session_minutes(x.ds.usage, x.months)),
     "feature_adoption": lambda x: _column_needed(x.ds.usage, "feature", "usage", x.months,
                                                  lambda: _split(usage.feature_adoption(x.ds.usage, x.months), "feature", "feature_adoption")),
-    "seat_utilisation": lambda x: usage.seat_utilisation(x.ds.usage, x.ds.users, x.months),
+    "seat_utilisation": lambda x: usage.seat_utilisation(x.ds.usage, x.ds.users, x.months, active=x.activity["mau"]["value"].to_numpy()),
     "onboarding_completion_rate": lambda x: usage.onboarding_completion_rate(x.ds.onboarding, x.ds.accounts, x.months),
     "trial_conversion_rate": lambda x: _column_needed(x.ds.trials, "converted_date", "trials", x.months,
                                                       lambda: funnel.trial_conversion_rate(x.ds.trials, x.months)),

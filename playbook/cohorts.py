@@ -56,14 +56,13 @@ def cohort_matrix(activity: pd.DataFrame, *, as_of, customer_col: str = "account
     a = activity
     period = a[date_col]
     period = period.dt.asfreq(freq) if isinstance(period.dtype, pd.PeriodDtype) else period.dt.to_period(freq)
-    df = pd.DataFrame({"customer": a[customer_col].to_numpy(), "period": period.to_numpy(),
+    df = pd.DataFrame({"customer": pd.factorize(a[customer_col])[0], "ordinal": pd.PeriodIndex(period, freq=freq).asi8,
                        "value": a[value_col].to_numpy(dtype="float64") if value_col else 1.0})
-    df = df.groupby(["customer", "period"], as_index=False)["value"].sum()
+    df = df.groupby(["customer", "ordinal"], as_index=False)["value"].sum()
     if value_col:
         df = df[df["value"] > 0]
     end = pd.Period(as_of, freq=freq)
-    df = df[df["period"] <= end]
-    df = df.assign(ordinal=pd.PeriodIndex(df["period"], freq=freq).asi8)
+    df = df[df["ordinal"] <= end.ordinal]
     first = df.groupby("customer")["ordinal"].transform("min")
     df["cohort"] = first
     df["k"] = df["ordinal"] - first

@@ -8,7 +8,7 @@ import pandas as pd
 
 from playbook.ratios import ratio_table, value_table
 
-__all__ = ["usage_volume", "mau", "dau", "stickiness", "active_accounts", "avg_session_minutes", "feature_adoption",
+__all__ = ["usage_volume", "activity_counts", "activity_kpis", "mau", "dau", "stickiness", "active_accounts", "avg_session_minutes", "feature_adoption",
            "seat_utilisation", "onboarding_completion_rate"]
 
 
@@ -44,11 +44,55 @@ def _usage_month(usage, months, date_col):
     return months, usage[keep], m[keep]
 
 
+def activity_counts(usage: pd.DataFrame, months, *, user_col: str = "user_id", date_col: str = "date") -> pd.DataFrame:
+    """Per month: distinct active users (``mau``) and distinct active user-days (``user_days``), and the days in the month.
+
+    One pass with integer codes and hash-based uniques (no string de-duplication), shared by MAU, DAU and stickiness.
+
+    Examples
+    --------
+    >>> u = pd.DataFrame({"user_id": ["u1", "u1", "u2", "u1"],
+    ...                   "date": pd.to_datetime(["2026-02-01", "2026-02-01", "2026-02-01", "2026-02-02"])})
+    >>> activity_counts(u, pd.PeriodIndex(["2026-02"], freq="M"))
+         month  mau  user_days  days
+    0  2026-02    2          3    28
+    """
+    months = pd.PeriodIndex(months, freq="M")
+    dates = usage[date_col].to_numpy()
+    day = dates.astype("datetime64[D]")
+    month = day.astype("datetime64[M]")
+    pos = month.astype(np.int64) - int(months[0].ordinal)  # month index within ``months``
+    keep = (pos >= 0) & (pos < len(months))
+    codes, uniques = pd.factorize(usage[user_col])
+    n_users = max(len(uniques), 1)
+    day_in_month = (day - month.astype("datetime64[D]")).astype(np.int64)
+    # one sorted key (month, user, day of month): distinct user-days and distinct user-months in one pass
+    key = np.sort(((pos[keep] * n_users + codes[keep].astype(np.int64)) << 5) + day_in_month[keep])
+    new_day = np.ones(len(key), dtype=bool)
+    new_day[1:] = key[1:] != key[:-1]
+    user_month = key >> 5
+    new_user = np.ones(len(key), dtype=bool)
+    new_user[1:] = user_month[1:] != user_month[:-1]
+    month_of = user_month // n_users
+    return pd.DataFrame({"month": months,
+                         "mau": np.bincount(month_of[new_user], minlength=len(months)),
+                         "user_days": np.bincount(month_of[new_day], minlength=len(months)),
+                         "days": np.asarray(months.days_in_month)})
+
+
+def activity_kpis(counts: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """MAU, DAU and stickiness tables from :func:`activity_counts`."""
+    return {
+        "mau": value_table(counts["month"], counts["mau"], counts["mau"]),
+        "dau": ratio_table(counts["month"], counts["user_days"], counts["days"], counts["days"], zero_reason="no days"),
+        "stickiness": ratio_table(counts["month"], counts["user_days"] / counts["days"], counts["mau"], counts["mau"],
+                                  zero_reason="no active users in the month"),
+    }
+
+
 def mau(usage: pd.DataFrame, months, *, user_col: str = "user_id", date_col: str = "date") -> pd.DataFrame:
     """Monthly active users: distinct users with at least one session in the month."""
-    months, u, m = _usage_month(usage, months, date_col)
-    n = u[user_col].groupby(m).nunique().reindex(months, fill_value=0)
-    return value_table(months, n, n)
+    return activity_kpis(activity_counts(usage, months, user_col=user_col, date_col=date_col))["mau"]
 
 
 def dau(usage: pd.DataFrame, months, *, user_col: str = "user_id", date_col: str = "date") -> pd.DataFrame:
@@ -61,9 +105,7 @@ def dau(usage: pd.DataFrame, months, *, user_col: str = "user_id", date_col: str
     >>> dau(u, pd.PeriodIndex(["2026-02"], freq="M"))["value"].item()  # (2 + 1) / 28 days
     0.10714285714285714
     """
-    months, u, m = _usage_month(usage, months, date_col)
-    daily = u.drop_duplicates([user_col, date_col]).groupby(m).size().reindex(months, fill_value=0)
-    return ratio_table(months, daily, months.days_in_month, months.days_in_month, zero_reason="no days")
+    return activity_kpis(activity_counts(usage, months, user_col=user_col, date_col=date_col))["dau"]
 
 
 def stickiness(usage: pd.DataFrame, months, *, user_col: str = "user_id", date_col: str = "date") -> pd.DataFrame:
@@ -71,14 +113,32 @@ def stickiness(usage: pd.DataFrame, months, *, user_col: str = "user_id", date_c
 
     numerator = mean DAU, denominator = MAU.
     """
-    d, a = dau(usage, months, user_col=user_col, date_col=date_col), mau(usage, months, user_col=user_col, date_col=date_col)
-    return ratio_table(d["month"], d["value"], a["value"], a["value"], zero_reason="no active users in the month")
+    return activity_kpis(activity_counts(usage, months, user_col=user_col, date_col=date_col))["stickiness"]
+
+
+def _distinct_per_month(usage: pd.DataFrame, months: pd.PeriodIndex, col: str, date_col: str,
+                        by: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of ``col`` per month (and per ``by`` group): integer codes and one sort, no string hashing per group.
+
+    Returns (counts per month x group, group labels).
+    """
+    pos = usage[date_col].to_numpy().astype("datetime64[M]").astype(np.int64) - int(months[0].ordinal)
+    keep = (pos >= 0) & (pos < len(months))
+    codes, values = pd.factorize(usage[col])
+    g_codes, groups = (np.zeros(len(usage), dtype=np.int64), np.array(["all"])) if by is None else pd.factorize(by, sort=True)
+    n_v, n_g = max(len(values), 1), max(len(groups), 1)
+    key = np.sort((pos[keep] * n_g + g_codes[keep]) * n_v + codes[keep])
+    new = np.ones(len(key), dtype=bool)
+    new[1:] = key[1:] != key[:-1]
+    cell = (key // n_v)[new]
+    counts = np.bincount(cell, minlength=len(months) * n_g).reshape(len(months), n_g)
+    return counts, np.asarray(groups)
 
 
 def active_accounts(usage: pd.DataFrame, months, *, account_col: str = "account_id", date_col: str = "date") -> pd.DataFrame:
     """Accounts with at least one active user in the month."""
-    months, u, m = _usage_month(usage, months, date_col)
-    n = u[account_col].groupby(m).nunique().reindex(months, fill_value=0)
+    months = pd.PeriodIndex(months, freq="M")
+    n = _distinct_per_month(usage, months, account_col, date_col)[0][:, 0]
     return value_table(months, n, n)
 
 
@@ -106,24 +166,26 @@ def feature_adoption(usage: pd.DataFrame, months, *, user_col: str = "user_id", 
     0  reports    0.5        1.0          2.0
     1    tasks    1.0        2.0          2.0
     """
-    months, u, m = _usage_month(usage, months, date_col)
-    active = u[user_col].groupby(m).nunique().reindex(months, fill_value=0)
-    users = u[user_col].groupby([m.rename("month"), u[feature_col].rename("feature")]).nunique()
-    features = sorted(u[feature_col].dropna().unique())
+    months = pd.PeriodIndex(months, freq="M")
+    active = activity_counts(usage, months, user_col=user_col, date_col=date_col)["mau"].to_numpy()
+    users, features = _distinct_per_month(usage, months, user_col, date_col, by=usage[feature_col])
     grid = pd.MultiIndex.from_product([months, features], names=["month", "feature"])
-    users = users.reindex(grid, fill_value=0)
-    den = active.reindex(grid.get_level_values("month")).to_numpy()
-    out = ratio_table(grid.get_level_values("month"), users.to_numpy(), den, zero_reason="no active users in the month")
+    den = np.repeat(active, len(features))
+    out = ratio_table(grid.get_level_values("month"), users.ravel(), den, zero_reason="no active users in the month")
     out.insert(1, "feature", pd.array(grid.get_level_values("feature"), dtype="str"))
     return out
 
 
 def seat_utilisation(usage: pd.DataFrame, users: pd.DataFrame, months, *, user_col: str = "user_id",
                      date_col: str = "date", created_col: str = "created_date",
-                     deactivated_col: str = "deactivated_date") -> pd.DataFrame:
-    """Breadth: active users in the month / users licensed at the month end."""
+                     deactivated_col: str = "deactivated_date", active=None) -> pd.DataFrame:
+    """Breadth: active users in the month / users licensed at the month end.
+
+    ``active`` (MAU per month) is reused when given, e.g. from :func:`activity_counts`.
+    """
     months = pd.PeriodIndex(months, freq="M")
-    active = mau(usage, months, user_col=user_col, date_col=date_col)["value"].to_numpy()
+    if active is None:
+        active = mau(usage, months, user_col=user_col, date_col=date_col)["value"].to_numpy()
     ends = months.end_time.normalize()
     created = users[created_col].to_numpy()
     gone = users[deactivated_col].to_numpy() if deactivated_col in users.columns else np.full(len(users), np.datetime64("NaT"))
