@@ -123,16 +123,25 @@ def rfm_table(transactions: pd.DataFrame, *, as_of, customer_col: str = "account
     2          c           152          1      80.0        3        3
     """
     as_of = pd.Timestamp(as_of)
-    t = transactions[transactions[date_col] <= as_of]
+    # integer codes and numpy arrays: filtering never copies the string columns
+    codes, ids = pd.factorize(transactions[customer_col], sort=True)
+    dates = transactions[date_col].to_numpy()
+    amounts = transactions[amount_col].to_numpy(dtype="float64")
+    window = dates <= np.datetime64(as_of)
     if lookback_days is not None:
-        t = t[t[date_col] > as_of - pd.Timedelta(days=lookback_days)]
-    orders = t[t[amount_col] > 0]
-    if orders.empty:
-        window = f"the {lookback_days} days up to {as_of:%Y-%m-%d}" if lookback_days else f"the data up to {as_of:%Y-%m-%d}"
-        raise DataValidationError(Problem("transactions", date_col, f"no orders in {window}; choose another as_of or lookback"))
-    g = orders.groupby(customer_col)
-    out = pd.DataFrame({"recency_days": (as_of - g[date_col].max()).dt.days, "frequency": g.size()})
-    out["monetary"] = t.groupby(customer_col)[amount_col].sum().reindex(out.index)
+        window &= dates > np.datetime64(as_of - pd.Timedelta(days=lookback_days))
+    order = window & (amounts > 0)
+    if not order.any():
+        where = f"the {lookback_days} days up to {as_of:%Y-%m-%d}" if lookback_days else f"the data up to {as_of:%Y-%m-%d}"
+        raise DataValidationError(Problem("transactions", date_col, f"no orders in {where}; choose another as_of or lookback"))
+    n = len(ids)
+    frequency = np.bincount(codes[order], minlength=n)
+    monetary = np.bincount(codes[window], weights=amounts[window], minlength=n)
+    last = pd.Series(dates[order]).groupby(codes[order]).max()
+    buyers = last.index.to_numpy()
+    out = pd.DataFrame({"recency_days": (as_of - pd.DatetimeIndex(last.to_numpy())).days.to_numpy(),
+                        "frequency": frequency[buyers], "monetary": monetary[buyers]},
+                       index=pd.Index(ids[buyers], name=customer_col))
     out["monetary_mean"] = out["monetary"] / out["frequency"]
     r, r_cuts = _scores(out["recency_days"], reverse=True)
     f, f_cuts = _scores(out["frequency"])
