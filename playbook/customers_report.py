@@ -11,7 +11,7 @@ import pandas as pd
 
 from playbook import health as hs
 from playbook import risk as rk
-from playbook.catalog import compute_kpis, dataset_snapshots
+from playbook.catalog import dataset_snapshots
 from playbook.cohorts import AVERAGE, cohort_matrix
 from playbook.kpi_report import format_value
 from playbook.labels import label

@@ -67,7 +67,7 @@ def kpi_family_availability(ds: Dataset, lang: str = "en") -> pd.DataFrame:
     """
     present = set(ds.tables)
     rows = []
-    for family, en, ja, needs in KPI_FAMILIES:
+    for _family, en, ja, needs in KPI_FAMILIES:
         missing = []
         for need in needs:
             options = need if isinstance(need, tuple) else (need,)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from playbook.catalog import CATALOG, kpi
+from playbook.catalog import kpi
 from playbook.data import Dataset
 from playbook.labels import label
 from playbook.plots import money_formatter

@@ -260,7 +260,7 @@ def plot_funnel(counts: pd.DataFrame | None, *, ax: Axes | None = None, lang: st
     ax.barh(stages, values, color=sns.color_palette("Blues_r", len(values)))
     ax.set_xscale("log")
     ordered = counts[count_col].to_numpy(dtype="float64")
-    for i, (stage, v) in enumerate(zip(stages, values)):
+    for i, v in enumerate(values):
         k = len(values) - 1 - i
         step = "" if k == 0 or ordered[k - 1] == 0 else f"  ({ordered[k] / ordered[k - 1]:.1%})"
         ax.annotate(f"{v:,.0f}{step}", (v, i), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)

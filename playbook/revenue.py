@@ -205,7 +205,7 @@ def mrr_movements(snapshots: pd.DataFrame, months) -> pd.DataFrame:
     mv = _movement_arrays(values)
     cols = pos - 1  # column t of the movement arrays compares span[t] with span[t+1]
     out = []
-    for name, arr in mv.items():
+    for arr in mv.values():
         out.append(arr[:, cols].T.ravel())  # month-major
     frame = pd.DataFrame(dict(zip(mv, out)))
     frame.insert(0, "month", np.repeat(span[pos], len(keys)))

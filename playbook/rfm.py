@@ -164,7 +164,7 @@ def check_segments(segments: str | list | None = None) -> pd.DataFrame:
     r, f, m = cells.T
     owner = _assign(r, f, m, segs)
     rows = []
-    for i, seg in enumerate(segs):
+    for seg in segs:
         inside = (r >= seg["r"][0]) & (r <= seg["r"][1]) & (f >= seg["f"][0]) & (f <= seg["f"][1]) & (m >= seg["m"][0]) & (m <= seg["m"][1])
         won = inside & (owner == seg["name"])
         if inside.any() and not won.any():

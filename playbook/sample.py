@@ -209,7 +209,7 @@ def generate(seed: int = 7, scale: float = 1.0) -> dict[str, pd.DataFrame | str]
 
     for t in range(T):
         ms, dim = _month_start(t), int(_days_in(t))
-        day = lambda n: ms + rng.integers(0, dim, n).astype("timedelta64[D]")  # noqa: E731
+        day = lambda n, ms=ms, dim=dim: ms + rng.integers(0, dim, n).astype("timedelta64[D]")  # noqa: E731
         month_ts = pd.Timestamp(ms)
 
         # new accounts

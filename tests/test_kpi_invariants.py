@@ -92,7 +92,7 @@ DAY0 = dt.date(2025, 1, 1)
 def subscription_tables(draw):
     n = draw(st.integers(1, 25))
     rows = []
-    for i in range(n):
+    for _ in range(n):
         start = draw(st.integers(0, 500))
         length = draw(st.one_of(st.none(), st.integers(0, 400)))
         mrr = draw(st.sampled_from([0.0, 10.0, 25.0, 100.0, 250.0]))

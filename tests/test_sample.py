@@ -145,7 +145,7 @@ def test_nps_detractors_churn_more_than_promoters(sample_ds, paying, churn_event
     nps["month"] = nps["date"].dt.to_period("M")
     per = nps.groupby(["account_id", "month"])["score"].mean().reset_index()
     churned_within_6 = []
-    for acc, month, score in per.itertuples(index=False):
+    for acc, month, _score in per.itertuples(index=False):
         later = churn_events[(churn_events["account_id"] == acc) & (churn_events["month"] > month) & (churn_events["month"] <= month + 6)]
         churned_within_6.append(len(later) > 0)
     per["churned"] = churned_within_6
