@@ -26,7 +26,7 @@ import yaml
 from playbook.errors import DataValidationError, Problem
 from playbook.schema import DEFAULT_SETTINGS, ORDERED_PAIRS, SURVEY_SCALES, TABLES, Column, Table
 
-__all__ = ["Dataset", "load_dataset", "data_warnings", "read_table_file", "file_sha256", "review_month", "last_complete_month"]
+__all__ = ["Dataset", "load_dataset", "data_warnings", "read_table_file", "file_sha256", "review_month", "last_complete_month", "month_of"]
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 SETTINGS_FILE = "dataset.yaml"
@@ -521,9 +521,15 @@ def _latest_activity(ds: Dataset) -> pd.Timestamp:
     return max(d for d in dates if pd.notna(d))
 
 
-def _month_of(df: pd.DataFrame, col: str) -> pd.Series:
-    s = df[col]
-    return s if isinstance(s.dtype, pd.PeriodDtype) else s.dt.to_period("M")
+def month_of(dates: pd.Series) -> pd.Series:
+    """Calendar month of each date (Period[M]); month columns pass through.
+
+    Examples
+    --------
+    >>> month_of(pd.Series(pd.to_datetime(["2026-10-31"]))).astype(str).tolist()
+    ['2026-10']
+    """
+    return dates if isinstance(dates.dtype, pd.PeriodDtype) else dates.dt.to_period("M")
 
 
 def _static_warnings(ds: Dataset) -> list[Problem]:
@@ -532,7 +538,7 @@ def _static_warnings(ds: Dataset) -> list[Problem]:
         table = TABLES[name]
         if not table.monthly:
             continue
-        months = _month_of(df, table.date_col).dropna()
+        months = month_of(df[table.date_col]).dropna()
         if months.empty:
             continue
         expected = pd.period_range(months.min(), months.max(), freq="M")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from playbook.data import Dataset
+from playbook.data import Dataset, month_of
 from playbook.revenue import month_end_mrr, month_end_mrr_from_monthly, mrr_by_month
 from playbook.schema import TABLES
 from playbook.usage import usage_volume
@@ -86,9 +86,7 @@ def monthly_row_counts(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
         col = TABLES[name].date_col
         if col is None:
             continue
-        s = df[col]
-        month = s if isinstance(s.dtype, pd.PeriodDtype) else s.dt.to_period("M")
-        counts[name] = month.value_counts().reindex(months, fill_value=0)
+        counts[name] = month_of(df[col]).value_counts().reindex(months, fill_value=0)
     out = pd.DataFrame(counts).T
     out.columns = pd.PeriodIndex(months, freq="M").astype(str)
     return out.astype("int64")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from playbook.data import month_of  # re-exported for the KPI modules
+
 __all__ = ["KPI_COLUMNS", "ratio_table", "value_table", "wilson_interval", "report_cohort", "with_cohort_note", "mark_missing", "month_of"]
 
 KPI_COLUMNS = ["month", "value", "numerator", "denominator", "n", "note"]
@@ -69,11 +71,6 @@ def wilson_interval(successes, trials, z: float = 1.96) -> tuple[np.ndarray, np.
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     lo, hi = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)  # no -0.0 from rounding
     return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
-
-
-def month_of(dates: pd.Series) -> pd.Series:
-    """Calendar month of each date (Period[M]); periods pass through."""
-    return dates if isinstance(dates.dtype, pd.PeriodDtype) else dates.dt.to_period("M")
 
 
 def report_cohort(months, days: int) -> pd.PeriodIndex:

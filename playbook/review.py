@@ -15,6 +15,7 @@ from playbook.data import Dataset
 from playbook.errors import DataValidationError, Problem
 from playbook.goals import KPITree
 from playbook.revenue import mrr_movements
+from playbook.usage import onboarded
 
 __all__ = ["STATUSES", "attainment", "status", "scorecard", "status_history", "act_recommendations",
            "action_effects", "segment_drivers", "biggest_moves", "early_warnings"]
@@ -188,14 +189,10 @@ def action_effects(actions: pd.DataFrame | None, kpis: pd.DataFrame, month, *, b
 
 def onboarding_status(ds: Dataset, *, days: int = 30) -> pd.Series:
     """Per account: "onboarded" if every milestone was completed within ``days`` of signup, else "not onboarded"."""
-    acc = ds.accounts.set_index("account_id")
     if ds.onboarding is None:
-        return pd.Series("unknown", index=acc.index, dtype="str")
-    ob = ds.onboarding.merge(ds.accounts[["account_id", "signup_date"]], on="account_id")
-    in_time = ((ob["completed_date"] - ob["signup_date"]).dt.days <= days).fillna(False)
-    n = ds.onboarding["milestone"].nunique()
-    done = in_time.groupby(ob["account_id"]).sum().reindex(acc.index, fill_value=0) >= n
-    return pd.Series(np.where(done, "onboarded", "not onboarded"), index=acc.index, dtype="str")
+        return pd.Series("unknown", index=pd.Index(ds.accounts["account_id"]), dtype="str")
+    done = onboarded(ds.onboarding, ds.accounts, days=days)
+    return pd.Series(np.where(done, "onboarded", "not onboarded"), index=done.index, dtype="str")
 
 
 def segment_drivers(ds: Dataset, month, by: str, *, months_back: int = 3) -> pd.DataFrame:

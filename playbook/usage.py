@@ -9,7 +9,7 @@ import pandas as pd
 from playbook.ratios import ratio_table, value_table
 
 __all__ = ["usage_volume", "activity_counts", "activity_kpis", "mau", "dau", "stickiness", "active_accounts", "avg_session_minutes", "feature_adoption",
-           "seat_utilisation", "onboarding_completion_rate"]
+           "seat_utilisation", "onboarded", "onboarding_completion_rate"]
 
 
 def usage_volume(usage: pd.DataFrame, *, account_col: str = "account_id", user_col: str = "user_id",
@@ -193,6 +193,30 @@ def seat_utilisation(usage: pd.DataFrame, users: pd.DataFrame, months, *, user_c
     return ratio_table(months, active, licensed, zero_reason="no licensed users at month end")
 
 
+def onboarded(onboarding: pd.DataFrame, accounts: pd.DataFrame, *, days: int = 30, required: list[str] | None = None,
+              account_col: str = "account_id", signup_col: str = "signup_date", milestone_col: str = "milestone",
+              completed_col: str = "completed_date") -> pd.Series:
+    """Per account (every account of ``accounts``): completed every required milestone within ``days`` of signup?
+
+    ``required`` defaults to every milestone in the table; a missing milestone is not completed.
+
+    Examples
+    --------
+    >>> acc = pd.DataFrame({"account_id": ["a", "b"], "signup_date": pd.to_datetime(["2026-02-05", "2026-02-20"])})
+    >>> ob = pd.DataFrame({"account_id": ["a", "a", "b"], "milestone": ["setup", "invite", "setup"],
+    ...                    "completed_date": pd.to_datetime(["2026-02-06", "2026-02-25", "2026-02-21"])})
+    >>> onboarded(ob, acc).tolist()
+    [True, False]
+    """
+    required = sorted(onboarding[milestone_col].unique()) if required is None else required
+    ob = onboarding[onboarding[milestone_col].isin(required)].merge(
+        accounts[[account_col, signup_col]], on=account_col, how="inner")
+    in_time = ((ob[completed_col] - ob[signup_col]).dt.days <= days).fillna(False)
+    done_count = in_time.groupby(ob[account_col]).sum()
+    return pd.Series(done_count.reindex(accounts[account_col]).fillna(0).to_numpy() >= len(required),
+                     index=pd.Index(accounts[account_col], name=account_col))
+
+
 def onboarding_completion_rate(onboarding: pd.DataFrame, accounts: pd.DataFrame, months, *, days: int = 30,
                                required: list[str] | None = None, account_col: str = "account_id",
                                signup_col: str = "signup_date", milestone_col: str = "milestone",
@@ -217,12 +241,8 @@ def onboarding_completion_rate(onboarding: pd.DataFrame, accounts: pd.DataFrame,
     from playbook.ratios import report_cohort, with_cohort_note
 
     months = pd.PeriodIndex(months, freq="M")
-    required = sorted(onboarding[milestone_col].unique()) if required is None else required
-    ob = onboarding[onboarding[milestone_col].isin(required)].merge(
-        accounts[[account_col, signup_col]], on=account_col, how="inner")
-    in_time = ((ob[completed_col] - ob[signup_col]).dt.days <= days).fillna(False)
-    done_count = in_time.groupby(ob[account_col]).sum()
-    complete = done_count.reindex(accounts[account_col]).fillna(0).to_numpy() >= len(required)
+    complete = onboarded(onboarding, accounts, days=days, required=required, account_col=account_col,
+                         signup_col=signup_col, milestone_col=milestone_col, completed_col=completed_col).to_numpy()
     cohort = accounts[signup_col].dt.to_period("M").to_numpy()
     cohorts = report_cohort(months, days)
     rate = pd.DataFrame({"cohort": cohort, "done": complete}).groupby("cohort")["done"].agg(["sum", "size"])
