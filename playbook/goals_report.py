@@ -23,18 +23,11 @@ from playbook.notebook import ReviewContext
 
 __all__ = ["GoalReport", "build_scorecard"]
 
-STATUS_JA = {"achieved": "達成", "on track": "順調", "at risk": "要注意", "off track": "未達", "no data": "データなし",
-             "no target": "目標なし", "pass": "合格", "warn": "注意", "fail": "不合格", "improving": "改善",
-             "worsening": "悪化", "flat": "横ばい", "improved": "改善", "worsened": "悪化", "no change": "変化なし",
-             "too early": "評価前", "off track 3 months": "3か月連続で未達", "wide margin 3 months": "3か月連続で大幅達成",
-             "not moving with the KGI": "KGIと連動していない", "too many KPIs": "KPIが多すぎる",
-             "no short-horizon KPI": "短期KPIがない", "revise the action plan": "施策計画を見直す",
-             "raise the target": "目標を引き上げる", "consider replacing this KPI": "このKPIの入れ替えを検討する",
-             "trim the tree": "KPIを絞り込む", "add a leading KPI": "先行指標のKPIを追加する"}
 
 
 def _word(w: str, lang: str) -> str:
-    return STATUS_JA.get(w, w) if lang == "ja" else w
+    """A status, verdict or rule word in ``lang`` (from :mod:`playbook.labels`)."""
+    return label(w, lang)
 
 
 @dataclass

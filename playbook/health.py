@@ -217,12 +217,11 @@ def churn_labels(ds: Dataset, months, *, horizon: int = 3) -> pd.DataFrame:
     months = pd.PeriodIndex(months, freq="M")
     last = ds.last_complete_month
     snaps = dataset_snapshots(ds, last)
-    paying = set(zip(snaps["account_id"], snaps["month"]))
+    paying = pd.MultiIndex.from_frame(snaps[["account_id", "month"]])
     base = snaps[snaps["month"].isin(months) & (snaps["month"] + horizon <= last)][["account_id", "month"]].copy()
     churned = np.zeros(len(base), dtype=bool)
     for j in range(1, horizon + 1):  # horizon steps, each vectorised
-        nxt = pd.MultiIndex.from_arrays([base["account_id"], base["month"] + j])
-        churned |= ~nxt.isin(pd.MultiIndex.from_tuples(paying) if paying else nxt[:0])
+        churned |= ~pd.MultiIndex.from_arrays([base["account_id"], base["month"] + j]).isin(paying)
     base["churned"] = churned
     return base.reset_index(drop=True)
 

@@ -85,10 +85,7 @@ def plot_monthly(data: pd.DataFrame, y: str, *, ax: Axes | None = None, lang: st
     values = data[y].astype("float64").to_numpy()
     ax.set_title(title or label(y, lang))
     if np.isnan(values).all():
-        ax.text(0.5, 0.5, label("not_available", lang), ha="center", va="center", transform=ax.transAxes, color="0.4")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        return ax
+        return _not_available(ax, lang, title or label(y, lang))
     color = color or sns.color_palette()[0]
     if kind == "bar":
         ax.bar(x, values, width=20, color=color)
