@@ -176,7 +176,7 @@ class _Inputs:
 
     @cached_property
     def activity(self) -> dict[str, pd.DataFrame]:
-        return usage.activity_kpis(usage.activity_counts(self.ds.usage, self.months))
+        return usage.activity_kpis(usage.activity_counts(self.ds.usage_summary(), self.months))
 
     @cached_property
     def bridge(self) -> pd.DataFrame:
@@ -281,12 +281,12 @@ _COMPUTE = {
     "mau": lambda x: x.activity["mau"],
     "dau": lambda x: x.activity["dau"],
     "stickiness": lambda x: x.activity["stickiness"],
-    "active_accounts": lambda x: usage.active_accounts(x.ds.usage, x.months),
-    "avg_session_minutes": lambda x: _column_needed(x.ds.usage, "session_seconds", "usage", x.months,
-                                                    lambda: usage.avg_session_minutes(x.ds.usage, x.months)),
-    "feature_adoption": lambda x: _column_needed(x.ds.usage, "feature", "usage", x.months,
-                                                 lambda: _split(usage.feature_adoption(x.ds.usage, x.months), "feature", "feature_adoption")),
-    "seat_utilisation": lambda x: usage.seat_utilisation(x.ds.usage, x.ds.users, x.months, active=x.activity["mau"]["value"].to_numpy()),
+    "active_accounts": lambda x: usage.active_accounts(x.ds.usage_summary(), x.months),
+    "avg_session_minutes": lambda x: _column_needed(x.ds.usage_summary(), "session_seconds", "usage", x.months,
+                                                    lambda: usage.avg_session_minutes(x.ds.usage_summary(), x.months)),
+    "feature_adoption": lambda x: _column_needed(x.ds.usage_summary(), "feature", "usage", x.months,
+                                                 lambda: _split(usage.feature_adoption(x.ds.usage_summary(), x.months), "feature", "feature_adoption")),
+    "seat_utilisation": lambda x: usage.seat_utilisation(x.ds.usage_summary(), x.ds.users, x.months, active=x.activity["mau"]["value"].to_numpy()),
     "onboarding_completion_rate": lambda x: usage.onboarding_completion_rate(x.ds.onboarding, x.ds.accounts, x.months),
     "trial_conversion_rate": lambda x: _column_needed(x.ds.trials, "converted_date", "trials", x.months,
                                                       lambda: funnel.trial_conversion_rate(x.ds.trials, x.months)),

@@ -25,6 +25,7 @@ import yaml
 
 from playbook.errors import DataValidationError, Problem
 from playbook.schema import DEFAULT_SETTINGS, ORDERED_PAIRS, SURVEY_SCALES, TABLES, Column, Table
+from playbook.usage_log import UsageSummary, folder_sha256, summarise_frame, summarise_parquet, validate_parquet
 
 __all__ = ["Dataset", "load_dataset", "data_warnings", "read_table_file", "file_sha256", "review_month", "last_complete_month", "month_of"]
 
@@ -44,6 +45,11 @@ class Dataset:
     One attribute per table of the data contract; an absent optional table is
     ``None``. Dates are ``datetime64[ns]`` (timestamps converted to the dataset
     timezone and made naive), months are ``Period[M]``, ids are strings.
+
+    ``usage`` is a DataFrame when it came from one file, and a
+    :class:`~playbook.usage_log.UsageSummary` (per-account, per-month counts
+    made by DuckDB) when it came from a folder of Parquet files;
+    :meth:`usage_summary` gives the summary in both cases.
     """
 
     folder: Path
@@ -52,7 +58,7 @@ class Dataset:
     mrr_monthly: pd.DataFrame | None = None
     transactions: pd.DataFrame | None = None
     users: pd.DataFrame | None = None
-    usage: pd.DataFrame | None = None
+    usage: pd.DataFrame | UsageSummary | None = None
     onboarding: pd.DataFrame | None = None
     surveys: pd.DataFrame | None = None
     tickets: pd.DataFrame | None = None
@@ -64,6 +70,15 @@ class Dataset:
     settings: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
     warnings: list[Problem] = field(default_factory=list)
     as_of: pd.Timestamp | None = None
+    _usage_summary: UsageSummary | None = field(default=None, init=False, repr=False, compare=False)
+
+    def usage_summary(self) -> UsageSummary | None:
+        """The usage log reduced to per-account, per-month counts (computed once), or None without usage."""
+        if self.usage is None or isinstance(self.usage, UsageSummary):
+            return self.usage
+        if self._usage_summary is None:
+            self._usage_summary = summarise_frame(self.usage, source=self.files["usage"].name if "usage" in self.files else "usage")
+        return self._usage_summary
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -113,7 +128,9 @@ def last_complete_month(as_of: pd.Timestamp) -> pd.Period:
 
 
 def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes (read in chunks)."""
+    """Hex sha256 of a file's bytes (read in chunks); for a folder of Parquet files, of all of them."""
+    if Path(path).is_dir():
+        return folder_sha256(Path(path))
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -205,6 +222,12 @@ def _find_files(folder: Path) -> tuple[dict[str, Path], list[Problem], list[Prob
     for path in sorted(folder.iterdir()):
         name = path.name
         if name.startswith(".") or name == SETTINGS_FILE or name.lower().startswith("readme"):
+            continue
+        if path.is_dir():
+            if name == "usage":
+                files[name] = path
+            elif name in TABLES:
+                errors.append(Problem(f"{name}/", None, f"only the usage table may be a folder of Parquet files; give '{name}' as one file"))
             continue
         stem = next((name[: -len(s)] for s in SUFFIXES if name.endswith(s)), None)
         base = name.split(".")[0]
@@ -473,6 +496,15 @@ def load_dataset(
         problems.append(Problem(folder.name or str(folder), None, "required table 'subscriptions' is missing (or give mrr_monthly instead)"))
     tables: dict[str, pd.DataFrame] = {}
     for name, path in files.items():
+        if path.is_dir():  # usage as a folder of Parquet files: checked and summarised by DuckDB where it lies
+            if columns and name in columns:
+                problems.append(Problem(f"{path.name}/", None, "renaming columns is not supported for a folder of Parquet files; write the files with the contract's column names"))
+                continue
+            folder_problems = validate_parquet(path, settings["timezone"])
+            problems += folder_problems
+            if not folder_problems:
+                tables[name] = summarise_parquet(path, tz=settings["timezone"])
+            continue
         enc = encoding.get(name) if isinstance(encoding, dict) else encoding
         try:
             raw = read_table_file(path, encoding=enc)
@@ -488,6 +520,14 @@ def load_dataset(
     if "accounts" in tables:
         known = set(tables["accounts"]["account_id"])
         for name, df in tables.items():
+            if isinstance(df, UsageSummary):
+                ids = np.array(sorted(set(df.account_ids()) - known), dtype=object)
+                if len(ids):
+                    shown = ", ".join(f"'{i}'" for i in ids[:MAX_EXAMPLES])
+                    n = int(df.account_month.loc[df.account_month["account_id"].isin(set(ids)), "sessions"].sum())
+                    problems.append(Problem(f"{files[name].name}/", "account_id",
+                                            f"account_id not found in accounts ({len(ids)} distinct ids: {shown}{', ...' if len(ids) > MAX_EXAMPLES else ''})", n))
+                continue
             if TABLES[name].refs_accounts and "account_id" in df.columns:
                 bad = (df["account_id"].notna() & ~df["account_id"].isin(known)).to_numpy()
                 if bad.any():
@@ -513,7 +553,10 @@ _ACTIVITY = {
 
 
 def _latest_activity(ds: Dataset) -> pd.Timestamp:
-    dates = [getattr(ds, t)[c].max() for t, c in _ACTIVITY.items() if getattr(ds, t) is not None]
+    dates = [getattr(ds, t)[c].max() for t, c in _ACTIVITY.items()
+             if getattr(ds, t) is not None and not isinstance(getattr(ds, t), UsageSummary)]
+    if isinstance(ds.usage, UsageSummary) and len(ds.usage.day_rows):
+        dates.append(ds.usage.date_range()[1])
     if ds.mrr_monthly is not None:
         dates.append(ds.mrr_monthly["month"].max().end_time)
     if ds.subscriptions is not None:
@@ -532,19 +575,25 @@ def month_of(dates: pd.Series) -> pd.Series:
     return dates if isinstance(dates.dtype, pd.PeriodDtype) else dates.dt.to_period("M")
 
 
+def _file_label(ds: Dataset, name: str) -> str:
+    """The file name of a table as a user sees it (a folder ends with '/')."""
+    path = ds.files[name]
+    return f"{path.name}/" if path.is_dir() else path.name
+
+
 def _static_warnings(ds: Dataset) -> list[Problem]:
     out: list[Problem] = []
     for name, df in ds.tables.items():
         table = TABLES[name]
         if not table.monthly:
             continue
-        months = month_of(df[table.date_col]).dropna()
+        months = (pd.Series(df.rows_per_month().index) if isinstance(df, UsageSummary) else month_of(df[table.date_col])).dropna()
         if months.empty:
             continue
         expected = pd.period_range(months.min(), months.max(), freq="M")
         empty = expected.difference(pd.PeriodIndex(months.unique()))
         if len(empty):
-            out.append(Problem(ds.files[name].name, table.date_col,
+            out.append(Problem(_file_label(ds, name), table.date_col,
                                f"months with no data: {', '.join(str(m) for m in empty[:12])}" + (" ..." if len(empty) > 12 else ""),
                                None))
     paying = set()
@@ -552,10 +601,10 @@ def _static_warnings(ds: Dataset) -> list[Problem]:
         if getattr(ds, t) is not None:
             paying |= set(getattr(ds, t)["account_id"])
     if ds.usage is not None:
-        ids = sorted(set(ds.usage["account_id"].unique()) - paying)
+        ids = sorted(set(ds.usage_summary().account_ids()) - paying)
         if ids:
             shown = ", ".join(ids[:MAX_EXAMPLES]) + (", ..." if len(ids) > MAX_EXAMPLES else "")
-            out.append(Problem(ds.files["usage"].name, "account_id",
+            out.append(Problem(_file_label(ds, "usage"), "account_id",
                                f"{len(ids)} account(s) with usage but no subscription: {shown}", None))
     return out
 
@@ -574,12 +623,16 @@ def data_warnings(ds: Dataset, *, month: str | pd.Period | None = None) -> pd.Da
             col = TABLES[name].date_col
             if col is None or name == "actions":
                 continue
-            s = df[col]
-            later = (s.dt.end_time.dt.normalize() > end) if isinstance(s.dtype, pd.PeriodDtype) else (s.dt.normalize() > end)
-            n = int(later.sum())
+            if isinstance(df, UsageSummary):
+                days = df.day_rows[df.day_rows.index > end]
+                n, first = int(days.sum()), [f"{d:%Y-%m-%d}" for d in days.index[:3]]
+            else:
+                s = df[col]
+                later = (s.dt.end_time.dt.normalize() > end) if isinstance(s.dtype, pd.PeriodDtype) else (s.dt.normalize() > end)
+                n = int(later.sum())
+                first = sorted(s[later].astype("str").unique())[:3] if n else []
             if n:
-                first = sorted(s[later].astype("str").unique())[:3]
-                problems.append(Problem(ds.files[name].name, col,
+                problems.append(Problem(_file_label(ds, name), col,
                                         f"dated after the review month {month} (ignored in this review): {', '.join(first)}", n))
     return pd.DataFrame(
         {"file": [p.file for p in problems], "column": [p.column or "" for p in problems],

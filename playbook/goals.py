@@ -35,6 +35,7 @@ import yaml
 
 from playbook.catalog import KPI_IDS, compute_kpis, kpi
 from playbook.data import Dataset
+from playbook.usage_log import UsageSummary
 from functools import partial
 
 from playbook.errors import DataValidationError
@@ -258,7 +259,8 @@ def segment_dataset(ds: Dataset, segment: dict | None) -> Dataset:
             raise DataValidationError(Problem("kpi tree", "segment", f"accounts has no column {col!r} (columns: {list(acc.columns)})"))
         mask &= acc[col].isin(value if isinstance(value, list) else [value])
     ids = set(acc.loc[mask, "account_id"])
-    tables = {name: (df[df["account_id"].isin(ids)] if "account_id" in df.columns and name != "trials" else df)
+    tables = {name: (df.for_accounts(ids) if isinstance(df, UsageSummary)
+                     else df[df["account_id"].isin(ids)] if "account_id" in df.columns and name != "trials" else df)
               for name, df in ds.tables.items()}
     return dataclasses.replace(ds, **tables)
 

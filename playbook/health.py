@@ -80,21 +80,21 @@ def health_inputs(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
     key = pd.MultiIndex.from_frame(grid[["account_id", "month"]])
     out = grid.copy()
     if ds.usage is not None:
-        u = ds.usage
-        um = u["date"].dt.to_period("M")
-        keep = um.between(months[0] - 3, months[-1])
-        u, um = u[keep], um[keep]
-        by = [u["account_id"], um.rename("month")]
-        users = u.groupby(by)["user_id"].nunique()
-        user_days = u.drop_duplicates(["account_id", "user_id", "date"]).groupby([u["account_id"], um.rename("month")]).size()
-        sessions = u.groupby(by).size()
+        summary = ds.usage_summary()
+        am = summary.account_month
+        am = am[am["month"].between(months[0] - 3, months[-1])]
+        per = am.set_index(["account_id", "month"])
+        users = per["users"]
         active = users.reindex(key).fillna(0).to_numpy()
-        out["frequency"] = np.where(active > 0, user_days.reindex(key).fillna(0).to_numpy() / np.maximum(active, 1), 0.0)
-        if "feature" in u.columns:
-            core = cfg["core_features"] or sorted(u["feature"].dropna().unique())
-            used = u[u["feature"].isin(core)].groupby([u["account_id"], um.rename("month")])["feature"].nunique()
+        out["frequency"] = np.where(active > 0, per["user_days"].reindex(key).fillna(0).to_numpy() / np.maximum(active, 1), 0.0)
+        if "feature" in summary.columns:
+            core = cfg["core_features"] or summary.features
+            af = summary.account_feature_month
+            af = af[af["month"].between(months[0], months[-1]) & af["feature"].isin(core)]
+            used = af.groupby(["account_id", "month"]).size()
             out["depth"] = used.reindex(key).fillna(0).to_numpy() / len(core)
         # growth: sessions this month vs the mean of the 3 months before
+        sessions = per["sessions"]
         s = sessions.unstack("month").reindex(columns=pd.period_range(months[0] - 3, months[-1], freq="M"), fill_value=0).fillna(0)
         prev = s.T.rolling(3).mean().shift(1).T
         ratio = (s / prev.replace(0, np.nan) - 1).stack(future_stack=True)

@@ -8,6 +8,7 @@ from playbook.data import Dataset, month_of
 from playbook.revenue import month_end_mrr, month_end_mrr_from_monthly, mrr_by_month
 from playbook.schema import TABLES
 from playbook.usage import usage_volume
+from playbook.usage_log import UsageSummary
 
 __all__ = ["KPI_FAMILIES", "table_inventory", "kpi_family_availability", "monthly_row_counts", "monthly_overview",
            "data_check_summary"]
@@ -40,11 +41,16 @@ def table_inventory(ds: Dataset) -> pd.DataFrame:
     rows = []
     for name, table in TABLES.items():
         df = getattr(ds, name)
-        row = {"table": name, "file": ds.files[name].name if name in ds.files else "",
+        row = {"table": name, "file": (ds.files[name].name + ("/" if ds.files[name].is_dir() else "")) if name in ds.files else "",
                "required": name == "accounts" or name == "subscriptions",
                "rows": pd.NA, "columns": pd.NA, "first_date": "", "last_date": "", "accounts": pd.NA,
                "account_coverage": float("nan")}
-        if df is not None:
+        if isinstance(df, UsageSummary):  # a folder of Parquet files, summarised
+            first, last = df.date_range()
+            n = len(df.account_ids())
+            row.update(rows=len(df), columns=len(df.columns), first_date=f"{first:%Y-%m-%d}", last_date=f"{last:%Y-%m-%d}",
+                       accounts=n, account_coverage=n / n_accounts)
+        elif df is not None:
             row.update(rows=len(df), columns=df.shape[1])
             if table.date_col:
                 s = df[table.date_col].dropna()
@@ -86,7 +92,8 @@ def monthly_row_counts(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
         col = TABLES[name].date_col
         if col is None:
             continue
-        counts[name] = month_of(df[col]).value_counts().reindex(months, fill_value=0)
+        counts[name] = (df.rows_per_month(months) if isinstance(df, UsageSummary)
+                        else month_of(df[col]).value_counts().reindex(months, fill_value=0))
     out = pd.DataFrame(counts).T
     out.columns = pd.PeriodIndex(months, freq="M").astype(str)
     return out.astype("int64")
@@ -103,7 +110,7 @@ def monthly_overview(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
         snaps = month_end_mrr_from_monthly(ds.mrr_monthly, months)
     out = mrr_by_month(snaps, months)
     if ds.usage is not None:
-        out = out.merge(usage_volume(ds.usage, months=months), on="month", how="left")
+        out = out.merge(usage_volume(ds.usage_summary(), months=months), on="month", how="left")
     else:
         for col in ("sessions", "active_users", "active_accounts"):
             out[col] = float("nan")

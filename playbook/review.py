@@ -253,9 +253,9 @@ def early_warnings(ds: Dataset, month, *, drop: float = 0.5) -> pd.DataFrame:
     before = snaps[snaps["month"] == month - 1].set_index("account_id")["mrr"]
     reasons = pd.DataFrame(index=now.index)
     if ds.usage is not None:
-        m = ds.usage["date"].dt.to_period("M")
-        recent = ds.usage[(m >= month - 3) & (m <= month)]
-        counts = recent.groupby([recent["account_id"], m[recent.index]]).size().unstack(fill_value=0)
+        am = ds.usage_summary().account_month
+        recent = am[am["month"].between(month - 3, month)]
+        counts = recent.set_index(["account_id", "month"])["sessions"].unstack(fill_value=0)
         counts = counts.reindex(columns=pd.period_range(month - 3, month, freq="M"), fill_value=0).reindex(now.index, fill_value=0)
         base = counts.iloc[:, :3].mean(axis=1)
         text = "sessions " + counts.iloc[:, 3].astype("str") + " vs " + base.round().astype("int64").astype("str") + "/month before"

@@ -22,6 +22,20 @@ S3,A3,2026-02-03,,50000,Enterprise,annual
 """
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _usage_cache(tmp_path_factory):
+    """Usage summaries of Parquet folders go to a temporary cache, not the user's home."""
+    import os
+
+    old = os.environ.get("PLAYBOOK_CACHE_DIR")
+    os.environ["PLAYBOOK_CACHE_DIR"] = str(tmp_path_factory.mktemp("usage-cache"))
+    yield
+    if old is None:
+        os.environ.pop("PLAYBOOK_CACHE_DIR", None)
+    else:
+        os.environ["PLAYBOOK_CACHE_DIR"] = old
+
+
 def write_folder(folder: Path, files: dict[str, str | bytes], *, base: bool = True) -> Path:
     """Write a data folder: the two required tables (unless ``base=False``) plus ``files``."""
     folder.mkdir(parents=True, exist_ok=True)
