@@ -36,7 +36,7 @@ def data_dir(scale: float) -> Path:
     from playbook.sample import write_sample
 
     folder = DATA / f"scale-{scale:g}"
-    if not (folder / "subscriptions.parquet").exists():
+    if not (folder / "usage").is_dir():
         folder.mkdir(parents=True, exist_ok=True)
         write_sample(folder, seed=7, scale=scale, fmt="parquet", force=True)
     return folder
@@ -128,28 +128,95 @@ def case_bridge():
     return load, project, reference, compare
 
 
+USAGE_ROWS = "(SELECT account_id, user_id, CAST(date AS DATE) AS day, feature, session_seconds FROM read_parquet('{dir}/usage/*/*.parquet'))"
+
+
+def _summary(d):
+    """The playbook's route for a usage folder: DuckDB where the files lie, no cache, so every run does the work."""
+    from playbook.usage_log import summarise_parquet
+
+    return summarise_parquet(d / "usage", cache=False)
+
+
 def case_usage():
     def load(d):
-        return {"usage": _read(d, "usage")}
+        return {"d": d}
 
-    def project(x):  # the path compute_kpis takes: one shared pass for the three KPIs
+    def project(x):  # the path compute_kpis takes: the monthly part, then the three KPIs (and sessions, session time)
         from playbook import usage
 
-        k = usage.activity_kpis(usage.activity_counts(x["usage"], MONTHS))
-        return pd.DataFrame({name: table["value"] for name, table in k.items()})
+        s = _summary(x["d"])
+        k = usage.activity_kpis(usage.activity_counts(s, MONTHS))
+        m = s.monthly(MONTHS)
+        return pd.DataFrame({**{name: table["value"] for name, table in k.items()}, "sessions": m["sessions"],
+                             "minutes": usage.avg_session_minutes(s, MONTHS)["value"]})
 
     def reference(con, d):
         return con.sql(f"""
-            WITH u AS (SELECT user_id, date::DATE AS day, strftime(date, '%Y-%m') AS month FROM read_parquet('{d}/usage.parquet')),
-            m AS (SELECT month, count(DISTINCT user_id) AS mau FROM u GROUP BY month),
-            dd AS (SELECT month, count(*) AS user_days FROM (SELECT DISTINCT user_id, day, month FROM u) GROUP BY month)
-            SELECT m.month, mau::DOUBLE AS mau,
+            WITH u AS (SELECT account_id, user_id, day, strftime(day, '%Y-%m') AS month, session_seconds FROM {USAGE_ROWS.format(dir=d)}),
+            m AS (SELECT month, count(DISTINCT (account_id, user_id)) AS mau, count(*) AS sessions, sum(session_seconds) AS secs FROM u GROUP BY month),
+            dd AS (SELECT month, count(*) AS user_days FROM (SELECT DISTINCT account_id, user_id, day, month FROM u) GROUP BY month)
+            SELECT m.month, mau::DOUBLE AS mau, sessions, secs / sessions / 60 AS minutes,
                    user_days / day(last_day(strptime(m.month || '-01', '%Y-%m-%d')))::DOUBLE AS dau
             FROM m JOIN dd USING (month) ORDER BY month""").df().assign(stickiness=lambda r: r["dau"] / r["mau"])
 
     def compare(p, r):
-        for col in ("mau", "dau", "stickiness"):
-            np.testing.assert_allclose(p[col].to_numpy(), r[col].to_numpy(), rtol=1e-9, err_msg=col)
+        for col in ("mau", "dau", "stickiness", "sessions", "minutes"):
+            np.testing.assert_allclose(p[col].to_numpy(dtype=float), r[col].to_numpy(dtype=float), rtol=1e-9, err_msg=col)
+
+    return load, project, reference, compare
+
+
+def case_feature_adoption():
+    def load(d):
+        return {"d": d}
+
+    def project(x):
+        from playbook import usage
+
+        return usage.feature_adoption(_summary(x["d"]), MONTHS)
+
+    def reference(con, d):
+        return con.sql(f"""
+            WITH u AS (SELECT account_id, user_id, strftime(day, '%Y-%m') AS month, feature FROM {USAGE_ROWS.format(dir=d)}),
+            a AS (SELECT month, count(DISTINCT (account_id, user_id)) AS mau FROM u GROUP BY month),
+            f AS (SELECT month, feature, count(DISTINCT (account_id, user_id)) AS users FROM u WHERE feature IS NOT NULL GROUP BY ALL)
+            SELECT month, feature, users / mau AS value FROM f JOIN a USING (month) ORDER BY month, feature""").df()
+
+    def compare(p, r):
+        p = p[p["numerator"] > 0].assign(month=lambda f: f["month"].astype(str)).sort_values(["month", "feature"]).reset_index(drop=True)
+        assert p["feature"].tolist() == r["feature"].tolist() and p["month"].tolist() == r["month"].tolist()
+        np.testing.assert_allclose(p["value"].to_numpy(dtype=float), r["value"].to_numpy(dtype=float), rtol=1e-9)
+
+    return load, project, reference, compare
+
+
+CORE = ["tasks", "projects", "calendar"]
+
+
+def case_health_inputs():
+    def load(d):
+        return {"d": d}
+
+    def project(x):  # the usage inputs of the health score, per account and month: what health_inputs reads
+        s = _summary(x["d"])
+        am = s.account_month
+        af = s.account_feature_month
+        core = af[af["feature"].isin(CORE)].groupby(["account_id", "month"]).size().rename("core_features")
+        return am.join(core, on=["account_id", "month"]).fillna({"core_features": 0})
+
+    def reference(con, d):
+        return con.sql(f"""
+            WITH u AS (SELECT account_id, user_id, day, strftime(day, '%Y-%m') AS month, feature FROM {USAGE_ROWS.format(dir=d)})
+            SELECT account_id, month, count(*) AS sessions, count(DISTINCT user_id) AS users, count(DISTINCT (user_id, day)) AS user_days,
+                   count(DISTINCT feature) FILTER (WHERE feature IN ({", ".join(repr(c) for c in CORE)})) AS core_features
+            FROM u GROUP BY ALL ORDER BY month, account_id""").df()
+
+    def compare(p, r):
+        p = p.assign(month=p["month"].astype(str)).sort_values(["month", "account_id"]).reset_index(drop=True)
+        assert (p["account_id"].to_numpy() == r["account_id"].to_numpy()).all() and (p["month"].to_numpy() == r["month"].to_numpy()).all()
+        for col in ("sessions", "users", "user_days", "core_features"):
+            np.testing.assert_array_equal(p[col].to_numpy(dtype=float), r[col].to_numpy(dtype=float), err_msg=col)
 
     return load, project, reference, compare
 
@@ -238,7 +305,8 @@ def case_health():
 
 
 CASES = {"month-end MRR snapshots": case_snapshots, "MRR bridge, churn, NRR/GRR": case_bridge,
-         "DAU/MAU/stickiness": case_usage, "RFM table": case_rfm, "cohort matrix (counts)": case_cohorts,
+         "DAU/MAU/stickiness, sessions, session time": case_usage, "feature adoption": case_feature_adoption,
+         "health usage inputs (per account-month)": case_health_inputs, "RFM table": case_rfm, "cohort matrix (counts)": case_cohorts,
          "compute_kpis (36 months)": case_compute_kpis, "health score (last month)": case_health}
 
 
@@ -299,7 +367,9 @@ def main(argv=None) -> int:
     rows = []
     for scale in args.scales:
         d = data_dir(scale)
-        size = {p.stem: len(pd.read_parquet(p, columns=[pd.read_parquet(p).columns[0]])) for p in sorted(d.glob("*.parquet"))}
+        con = duckdb.connect()
+        size = {p.stem: con.sql(f"SELECT count(*) FROM read_parquet('{p}')").fetchone()[0] for p in sorted(d.glob("*.parquet"))}
+        size["usage"] = con.sql(f"SELECT count(*) FROM read_parquet('{d}/usage/*/*.parquet')").fetchone()[0]
         print(f"scale {scale:g}: {size['accounts']:,} accounts, {size['subscriptions']:,} subscriptions, "
               f"{size['transactions']:,} transactions, {size['usage']:,} usage sessions", flush=True)
         for case, make in CASES.items():

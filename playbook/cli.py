@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             from playbook.sample import write_sample
 
             files = write_sample(args.out, seed=args.seed, scale=args.scale, fmt=args.format, force=args.force)
-            size = sum(f.stat().st_size for f in files)
-            print(f"Wrote {len(files)} files ({size / 1e6:.1f} MB) to {args.out}")
+            size = sum(sum(p.stat().st_size for p in f.rglob("*") if p.is_file()) if f.is_dir() else f.stat().st_size for f in files)
+            print(f"Wrote {len(files)} tables ({size / 1e6:.1f} MB) to {args.out}")
             return 0
         if args.command == "validate":
             return _validate(args)

@@ -8,6 +8,8 @@ R/F/M score ranges (YAML); the first match wins and the rest is "Others".
 
 from __future__ import annotations
 
+import functools
+
 import itertools
 
 import numpy as np
@@ -55,7 +57,7 @@ SEGMENT_ACTIONS = {
 def load_segments(source: str | list | None = None) -> list[dict]:
     """The ordered segment table: the default, a YAML text or path, or a list of dicts; validated."""
     if source is None:
-        source = DEFAULT_SEGMENTS_YAML
+        return [dict(seg) for seg in _default_segments()]
     if isinstance(source, str):
         text = open(source, encoding="utf-8").read() if source.endswith((".yaml", ".yml")) else source
         source = yaml.safe_load(text)
@@ -78,6 +80,11 @@ def load_segments(source: str | list | None = None) -> list[dict]:
     return out
 
 
+@functools.cache
+def _default_segments() -> tuple[dict, ...]:
+    return tuple(load_segments(DEFAULT_SEGMENTS_YAML))
+
+
 def _assign(r, f, m, segments: list[dict]) -> np.ndarray:
     out = np.full(len(r), "Others", dtype=object)
     done = np.zeros(len(r), dtype=bool)
@@ -95,11 +102,14 @@ def _scores(values: pd.Series, reverse: bool = False) -> tuple[np.ndarray, list[
     Returns the scores and, per score 1..5, the value range's bound: the largest value
     with that score (the smallest when ``reverse``, e.g. the fewest days for recency).
     """
-    key = -values if reverse else values
-    pct = key.rank(method="average", pct=True).to_numpy()
-    score = np.clip(np.ceil(pct * 5), 1, 5).astype(int)
-    bound = (lambda v: v.min()) if reverse else (lambda v: v.max())
-    cuts = [float(bound(values[score == s])) if (score == s).any() else float("nan") for s in range(1, 6)]
+    v = np.asarray(values, dtype="float64")
+    pct = pd.Series(-v if reverse else v).rank(method="average", pct=True).to_numpy()
+    score = np.clip(np.ceil(pct * 5), 1, 5).astype(np.int64)
+    # per score, the bound of its values: one reduction per score on numpy arrays
+    fill = np.inf if reverse else -np.inf
+    per = np.full(5, fill)
+    (np.minimum if reverse else np.maximum).at(per, score - 1, v)
+    cuts = [float(c) if np.isfinite(c) else float("nan") for c in per]
     return score, cuts
 
 
@@ -123,25 +133,29 @@ def rfm_table(transactions: pd.DataFrame, *, as_of, customer_col: str = "account
     2          c           152          1      80.0        3        3
     """
     as_of = pd.Timestamp(as_of)
-    # integer codes and numpy arrays: filtering never copies the string columns
-    codes, ids = pd.factorize(transactions[customer_col], sort=True)
+    # the window first on numpy arrays, then integer codes for the rows in it only (the string column is taken, not copied whole)
     dates = transactions[date_col].to_numpy()
-    amounts = transactions[amount_col].to_numpy(dtype="float64")
-    window = dates <= np.datetime64(as_of)
+    inside = dates <= np.datetime64(as_of)
     if lookback_days is not None:
-        window &= dates > np.datetime64(as_of - pd.Timedelta(days=lookback_days))
-    order = window & (amounts > 0)
+        inside &= dates > np.datetime64(as_of - pd.Timedelta(days=lookback_days))
+    rows = np.flatnonzero(inside)
+    codes, ids = pd.factorize(transactions[customer_col].take(rows), sort=True)
+    dates = dates[rows]
+    amounts = transactions[amount_col].to_numpy(dtype="float64")[rows]
+    order = amounts > 0
     if not order.any():
         where = f"the {lookback_days} days up to {as_of:%Y-%m-%d}" if lookback_days else f"the data up to {as_of:%Y-%m-%d}"
         raise DataValidationError(Problem("transactions", date_col, f"no orders in {where}; choose another as_of or lookback"))
     n = len(ids)
     frequency = np.bincount(codes[order], minlength=n)
-    monetary = np.bincount(codes[window], weights=amounts[window], minlength=n)
-    last = pd.Series(dates[order]).groupby(codes[order]).max()
-    buyers = last.index.to_numpy()
-    out = pd.DataFrame({"recency_days": (as_of - pd.DatetimeIndex(last.to_numpy())).days.to_numpy(),
-                        "frequency": frequency[buyers], "monetary": monetary[buyers]},
-                       index=pd.Index(ids[buyers], name=customer_col))
+    monetary = np.bincount(codes, weights=amounts, minlength=n)  # refunds in the window reduce it
+    day = dates.astype("datetime64[D]").astype(np.int64)
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(last, codes[order], day[order])
+    buyers = np.flatnonzero(frequency > 0)
+    as_of_day = np.datetime64(as_of.normalize(), "D").astype(np.int64)
+    out = pd.DataFrame({"account_id": pd.array(ids.take(buyers), dtype="str"), "recency_days": as_of_day - last[buyers],
+                        "frequency": frequency[buyers], "monetary": monetary[buyers]})
     out["monetary_mean"] = out["monetary"] / out["frequency"]
     r, r_cuts = _scores(out["recency_days"], reverse=True)
     f, f_cuts = _scores(out["frequency"])
@@ -149,8 +163,6 @@ def rfm_table(transactions: pd.DataFrame, *, as_of, customer_col: str = "account
     out["r_score"], out["f_score"], out["m_score"] = r, f, m
     out["rfm_score"] = 100 * r + 10 * f + m
     out["segment"] = pd.array(_assign(r, f, m, load_segments(segments)), dtype="str")
-    out = out.rename_axis("account_id").reset_index()
-    out["account_id"] = out["account_id"].astype("str")
     # per score 1..5: the fewest days (recency), the most orders and spend (frequency, monetary) that get it
     out.attrs["cut_points"] = {"recency_days": r_cuts, "frequency": f_cuts, "monetary": m_cuts}
     out.attrs["as_of"] = f"{as_of:%Y-%m-%d}"

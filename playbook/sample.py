@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -127,11 +128,45 @@ class _Intervals:
         return pd.DataFrame({k: np.concatenate([p[k] for p in self.parts]) for k in keys})
 
 
-def generate(seed: int = 7, scale: float = 1.0) -> dict[str, pd.DataFrame | str]:
+class UsageSessions:
+    """The simulated sessions as integer columns, turned into a DataFrame one month at a time.
+
+    Sorted by (date, account_id, user_id) once, on integers (ids are zero-padded, so
+    their text order is their number order); at 300x (about 100 million sessions)
+    the text ids of the whole table would not fit comfortably in memory, a month's do.
+    """
+
+    def __init__(self, account_ids, user_ids, acc, user, date, feat, seconds):
+        order = np.lexsort((user, acc, date.astype(np.int64)))
+        self.account_ids, self.user_ids = account_ids, user_ids
+        self.acc, self.user, self.date = acc[order], user[order], date[order]
+        self.feat, self.seconds = feat[order], seconds[order]
+        month = self.date.astype("datetime64[M]")
+        self.months = pd.PeriodIndex(pd.unique(month).astype("datetime64[ns]"), freq="M") if len(month) else pd.PeriodIndex([], freq="M")
+        self.bounds = np.searchsorted(month, np.asarray(self.months.to_timestamp(), dtype="datetime64[M]"), side="left").tolist() + [len(month)]
+
+    def __len__(self) -> int:
+        return len(self.acc)
+
+    def frame(self, lo: int = 0, hi: int | None = None) -> pd.DataFrame:
+        sl = slice(lo, len(self.acc) if hi is None else hi)
+        return pd.DataFrame({"account_id": self.account_ids[self.acc[sl]], "user_id": self.user_ids[self.user[sl]],
+                             "date": self.date[sl].astype("datetime64[ns]"), "feature": FEATURES[self.feat[sl]],
+                             "session_seconds": self.seconds[sl]})
+
+    def by_month(self):
+        """(month, DataFrame of that month's sessions) in month order."""
+        for i, month in enumerate(self.months):
+            yield month, self.frame(self.bounds[i], self.bounds[i + 1])
+
+
+def generate(seed: int = 7, scale: float = 1.0, *, lazy_usage: bool = False) -> dict[str, pd.DataFrame | str]:
     """Simulate the sample company and return every table of the data contract.
 
     Returns a dict of DataFrames (keys are table names) plus ``kpi_tree.yaml`` and
     ``dataset.yaml`` as text. The same ``seed`` and ``scale`` give the same tables.
+    With ``lazy_usage`` the usage table is a :class:`UsageSessions` that makes its
+    DataFrame one month at a time (for the large scales).
 
     Examples
     --------
@@ -364,6 +399,8 @@ def generate(seed: int = 7, scale: float = 1.0) -> dict[str, pd.DataFrame | str]
     tables = _tables(rng, ids=ids, t0=t0, signup=signup, size=size, subs=subs, refunds=refunds, am=am, churn=ch,
                      tickets=tickets, nps_rows=nps_rows, industry=industry, channel=channel, cac=cac,
                      onboarded=onboarded, stickiness=stickiness, initial_plan=PLANS[plan_at_signup])
+    if not lazy_usage:
+        tables["usage"] = tables["usage"].frame()
     return tables
 
 
@@ -492,20 +529,19 @@ def _tables(rng, *, ids, t0, signup, size, subs, refunds, am, churn, tickets, np
     feat = np.where(use_adv & (feat < 3), 3 + rng.integers(0, 4, n), feat)
     feat = np.minimum(feat, len(FEATURES) - 1)
     seconds = np.round(rng.lognormal(np.log(540), 0.7, n) * np.exp(0.1 * h[r])).astype(np.int64)
-    usage = pd.DataFrame({"account_id": ids[s_acc], "user_id": user_ids[s_user], "date": date.astype("datetime64[D]"),
-                          "feature": FEATURES[feat], "session_seconds": seconds})
+    parts = [(s_acc, s_user, date.astype("datetime64[D]"), feat, seconds)]
+    del r, lo_d, width, day_, weekend, redraw, day2, adv, u, use_adv
     # pilot accounts: a trickle of usage, never a subscription (mess: warning)
-    p_rows = []
-    for i, pid in enumerate(pilot_ids):
+    for i in range(len(pilot_ids)):
         k = 25 + 5 * i
         d0 = np.datetime64(pd.Timestamp(all_signup[n_acc + i]).date(), "D")
         span_days = int((np.datetime64(DATA_END.date(), "D") - d0).astype(int)) + 1
-        p_rows.append(pd.DataFrame({
-            "account_id": pid, "user_id": pilot_users[3 * i + rng.integers(0, 3, k)],
-            "date": d0 + rng.integers(0, span_days, k).astype("timedelta64[D]"),
-            "feature": FEATURES[rng.integers(0, 3, k)], "session_seconds": np.round(rng.lognormal(np.log(400), 0.6, k)).astype(np.int64)}))
-    usage = pd.concat([usage, *p_rows], ignore_index=True)
-    out["usage"] = usage.sort_values(["date", "account_id", "user_id"], kind="stable").reset_index(drop=True)
+        p_user = n_users + 3 * i + rng.integers(0, 3, k)
+        p_date = d0 + rng.integers(0, span_days, k).astype("timedelta64[D]")
+        p_feat = rng.integers(0, 3, k)
+        parts.append((np.full(k, n_acc + i), p_user, p_date, p_feat, np.round(rng.lognormal(np.log(400), 0.6, k)).astype(np.int64)))
+    out["usage"] = UsageSessions(np.concatenate([ids, pilot_ids]), np.concatenate([user_ids, pilot_users]),
+                                 *(np.concatenate(col) for col in zip(*parts)))
 
     # ------------------------------------------------------------ onboarding milestones
     m_idx = np.tile(np.arange(len(MILESTONES)), n_acc)
@@ -812,7 +848,8 @@ def write_sample(out: str | Path, *, seed: int = 7, scale: float = 1.0, fmt: str
     """Generate the sample company and write one file per table into ``out``.
 
     ``fmt="csv"`` writes UTF-8 CSV (the usage table gzip'd, with a fixed gzip
-    timestamp so the bytes are reproducible); ``fmt="parquet"`` writes Parquet.
+    timestamp so the bytes are reproducible); ``fmt="parquet"`` writes Parquet,
+    the usage table as a folder ``usage/month=YYYY-MM/part-0.parquet``.
     Refuses to write into a folder that already holds files unless ``force``.
     """
     out = Path(out)
@@ -821,27 +858,35 @@ def write_sample(out: str | Path, *, seed: int = 7, scale: float = 1.0, fmt: str
     if out.exists() and any(out.iterdir()) and not force:
         raise FileExistsError(f"{out} already holds files; choose an empty folder or pass --force")
     out.mkdir(parents=True, exist_ok=True)
-    tables = generate(seed=seed, scale=scale)
+    tables = generate(seed=seed, scale=scale, lazy_usage=True)
     written = []
     for name, table in tables.items():
         if isinstance(table, str):
             path = out / name
             path.write_text(table, encoding="utf-8")
+        elif name == "usage" and fmt == "parquet":  # a folder, one Parquet file per month, written a month at a time
+            path = out / "usage"
+            for old in (out / "usage.csv", out / "usage.csv.gz", out / "usage.parquet"):
+                old.unlink(missing_ok=True)
+            if path.exists():
+                shutil.rmtree(path)
+            for month, frame in table.by_month():
+                (path / f"month={month}").mkdir(parents=True)
+                frame.to_parquet(path / f"month={month}" / "part-0.parquet", index=False, row_group_size=1 << 20)
         elif fmt == "parquet":
             path = out / f"{name}.parquet"
             for old in (out / f"{name}.csv", out / f"{name}.csv.gz"):
                 old.unlink(missing_ok=True)
             table.to_parquet(path, index=False)
+        elif name == "usage":
+            path = out / f"{name}.csv.gz"
+            text = _fmt_dates(table.frame()).to_csv(index=False, lineterminator="\n")
+            buf = io.BytesIO()
+            with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, compresslevel=9) as gz:
+                gz.write(text.encode("utf-8"))
+            path.write_bytes(buf.getvalue())
         else:
-            text = _fmt_dates(table).to_csv(index=False, lineterminator="\n")
-            if name == "usage":
-                path = out / f"{name}.csv.gz"
-                buf = io.BytesIO()
-                with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, compresslevel=9) as gz:
-                    gz.write(text.encode("utf-8"))
-                path.write_bytes(buf.getvalue())
-            else:
-                path = out / f"{name}.csv"
-                path.write_text(text, encoding="utf-8", newline="")
+            path = out / f"{name}.csv"
+            path.write_text(_fmt_dates(table).to_csv(index=False, lineterminator="\n"), encoding="utf-8", newline="")
         written.append(path)
     return written

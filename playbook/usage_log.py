@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,27 +37,65 @@ __all__ = ["UsageSummary", "summarise_frame", "summarise_parquet", "validate_par
 
 AM_COLUMNS = ["account_id", "month", "sessions", "users", "user_days", "seconds"]
 AF_COLUMNS = ["account_id", "month", "feature", "users"]
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 MAX_EXAMPLES = 5
 
 
-@dataclass(frozen=True)
-class UsageSummary:
-    """The usage log reduced to per-account, per-month frames (see the module docstring).
+PARTS = ("day_rows", "account_ids", "monthly", "account_month", "account_feature_month")
 
-    ``columns`` are the log's columns; ``source`` names the file or folder;
-    ``day_rows`` is None for a summary restricted to some accounts.
+
+class UsageSummary:
+    """The usage log reduced to small frames (see the module docstring), each made when first needed.
+
+    ``parts`` holds the frames already made; ``compute(name)`` makes a missing one
+    (DuckDB queries for a Parquet folder). The parts:
+
+    - ``day_rows``: rows per day (Series indexed by day);
+    - ``account_ids``: the distinct accounts;
+    - ``monthly``: per month with sessions: ``sessions``, ``mau``, ``user_days``,
+      ``active_accounts``, ``seconds``;
+    - ``account_month``: per account and month with sessions: ``sessions``,
+      ``users``, ``user_days``, ``seconds``;
+    - ``account_feature_month``: per account, month and feature: ``users``.
+
+    ``columns`` are the log's columns; ``source`` names the file or folder.
+    A summary restricted to some accounts (:meth:`for_accounts`) has no ``day_rows``.
     """
 
-    account_month: pd.DataFrame
-    account_feature_month: pd.DataFrame | None
-    day_rows: pd.Series | None
-    columns: tuple[str, ...]
-    source: str = "usage"
+    def __init__(self, parts: dict, columns: tuple[str, ...], source: str = "usage", compute=None):
+        self._parts = dict(parts)
+        self.columns = tuple(columns)
+        self.source = source
+        self._compute = compute
+
+    def _part(self, name: str):
+        if name not in self._parts:
+            if self._compute is None:
+                raise ValueError(f"this usage summary has no {name} (it covers some accounts only)")
+            self._parts[name] = self._compute(name)
+        return self._parts[name]
+
+    @property
+    def day_rows(self) -> pd.Series:
+        return self._part("day_rows")
+
+    @property
+    def account_month(self) -> pd.DataFrame:
+        return self._part("account_month")
+
+    @property
+    def account_feature_month(self) -> pd.DataFrame | None:
+        return self._part("account_feature_month") if "feature" in self.columns else None
+
+    def _has(self, name: str) -> bool:
+        return name in self._parts or self._compute is not None
 
     def __len__(self) -> int:
         """Rows of the usage log (sessions)."""
-        return int(self.account_month["sessions"].sum())
+        return int(self.day_rows.sum() if self._has("day_rows") else self._part("monthly")["sessions"].sum())
+
+    def __repr__(self) -> str:
+        return f"UsageSummary({self.source}, {len(self)} sessions)"
 
     @property
     def has_seconds(self) -> bool:
@@ -84,10 +121,7 @@ class UsageSummary:
         1  2026-02         0    0          0                0      NaN    28
         """
         months = pd.PeriodIndex(months, freq="M")
-        am = self.account_month
-        g = am.groupby("month").agg(sessions=("sessions", "sum"), mau=("users", "sum"), user_days=("user_days", "sum"),
-                                    active_accounts=("account_id", "size"), seconds=("seconds", "sum"))
-        g = g.reindex(months, fill_value=0)
+        g = self._part("monthly").set_index("month").reindex(months, fill_value=0)
         out = pd.DataFrame({"month": months, **{c: g[c].to_numpy(dtype="int64") for c in ("sessions", "mau", "user_days", "active_accounts")},
                             "seconds": g["seconds"].to_numpy(dtype="float64") if self.has_seconds else np.nan,
                             "days": np.asarray(months.days_in_month, dtype="int64")})
@@ -106,34 +140,54 @@ class UsageSummary:
                              "users": n.to_numpy(dtype="int64")})
 
     def account_ids(self) -> np.ndarray:
-        """The distinct account ids in the log."""
-        return np.asarray(pd.unique(self.account_month["account_id"]))
+        """The distinct account ids in the log, sorted."""
+        return np.asarray(self._part("account_ids")["account_id"], dtype=object)
 
     def rows_per_month(self, months=None) -> pd.Series:
         """Rows (sessions) per calendar month, indexed by month."""
-        n = self.account_month.groupby("month")["sessions"].sum()
+        if self._has("day_rows"):
+            n = self.day_rows.groupby(self.day_rows.index.to_period("M")).sum()
+            n.index.name = "month"
+        else:
+            n = self._part("monthly").set_index("month")["sessions"]
         return n if months is None else n.reindex(pd.PeriodIndex(months, freq="M"), fill_value=0)
 
     def date_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """The first and last day with a session."""
-        if self.day_rows is None:
-            raise ValueError("this usage summary covers some accounts only; it has no rows per day")
         return self.day_rows.index.min(), self.day_rows.index.max()
 
     def for_accounts(self, ids) -> UsageSummary:
-        """The summary of the sessions of some accounts only (``day_rows`` becomes None)."""
+        """The summary of the sessions of some accounts only (without ``day_rows``)."""
         ids = set(ids)
+        am = self.account_month[self.account_month["account_id"].isin(ids)].reset_index(drop=True)
         af = self.account_feature_month
-        return replace(self, account_month=self.account_month[self.account_month["account_id"].isin(ids)].reset_index(drop=True),
-                       account_feature_month=None if af is None else af[af["account_id"].isin(ids)].reset_index(drop=True),
-                       day_rows=None)
+        parts = {"account_month": am, "monthly": _monthly_from(am), "account_ids": _ids_from(am),
+                 "account_feature_month": None if af is None else af[af["account_id"].isin(ids)].reset_index(drop=True)}
+        return UsageSummary(parts, self.columns, self.source)
+
+
+def _ids_from(am: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"account_id": pd.array(np.sort(pd.unique(am["account_id"].to_numpy(dtype=object))), dtype="str")})
+
+
+def _monthly_from(am: pd.DataFrame) -> pd.DataFrame:
+    """The ``monthly`` part from the ``account_month`` part (a user belongs to one account)."""
+    g = am.groupby("month", sort=True).agg(sessions=("sessions", "sum"), mau=("users", "sum"), user_days=("user_days", "sum"),
+                                           active_accounts=("account_id", "size"), seconds=("seconds", "sum")).reset_index()
+    return _typed_monthly(g)
+
+
+def _typed_monthly(g: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"month": _months(g["month"]),
+                         **{c: g[c].to_numpy(dtype="int64") for c in ("sessions", "mau", "user_days", "active_accounts")},
+                         "seconds": g["seconds"].to_numpy(dtype="float64")})
 
 
 # --------------------------------------------------------------------------- from a pandas table
 
 
 def summarise_frame(usage: pd.DataFrame, source: str = "usage") -> UsageSummary:
-    """Summarise a validated usage table (``account_id``, ``user_id``, ``date`` and optionally ``feature``, ``session_seconds``).
+    """Summarise a validated usage table (``account_id``, ``user_id``, ``date`` and optionally ``feature``, ``session_seconds``), every part at once.
 
     Vectorised: integer codes and group-bys, no loop over rows or accounts.
 
@@ -179,7 +233,10 @@ def summarise_frame(usage: pd.DataFrame, source: str = "usage") -> UsageSummary:
             "users": af["users"].to_numpy(dtype="int64")})
     day_rows = pd.Series(day).value_counts().sort_index()
     day_rows.index = pd.DatetimeIndex(day_rows.index.astype("datetime64[ns]"), name="date")
-    return UsageSummary(account_month, features, day_rows.rename("rows").astype("int64"), tuple(usage.columns), source)
+    parts = {"account_month": account_month, "account_feature_month": features, "monthly": _monthly_from(account_month),
+             "account_ids": _ids_from(account_month),
+             "day_rows": day_rows.rename("rows").astype("int64")}
+    return UsageSummary(parts, tuple(usage.columns), source)
 
 
 # --------------------------------------------------------------------------- from a Parquet folder, with DuckDB
@@ -208,7 +265,8 @@ def _connect():
     tmp.mkdir(exist_ok=True)
     con = duckdb.connect(config={"threads": os.cpu_count() or 1, "memory_limit": os.environ.get("PLAYBOOK_DUCKDB_MEMORY", "1GB"),
                                   "temp_directory": str(tmp)})
-    con.execute("SET TimeZone = 'UTC'")  # strings without an offset are read as written, whatever the machine's zone
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # it would print to stderr, i.e. into notebook outputs  # strings without an offset are read as written, whatever the machine's zone
     return con
 
 
@@ -267,12 +325,23 @@ def _where(folder: Path, rows: list[tuple]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def validate_parquet(folder: Path, tz: str, *, con=None) -> list[Problem]:
+def validate_parquet(folder: Path, tz: str, *, con=None, cache: bool = True) -> list[Problem]:
     """The data contract's rules for the usage table, checked by DuckDB over the folder (one scan, then examples).
 
     Returns the problems (file = the folder, examples = file and row index inside it).
+    A folder found valid is remembered in the cache (same key as its summary).
     """
-    con = con or _connect()
+    marker = _Cache(Path(folder), tz, cache).path
+    if marker is not None and (marker / "valid").exists():
+        return []
+    problems = _check_rows(Path(folder), tz, con or _connect())
+    if marker is not None and not problems:
+        marker.mkdir(parents=True, exist_ok=True)
+        (marker / "valid").write_text("ok\n", encoding="utf-8")
+    return problems
+
+
+def _check_rows(folder: Path, tz: str, con) -> list[Problem]:
     label = f"{Path(folder).name}/"
     src = _Source(con, folder, tz)
     missing = [c for c in ("account_id", "user_id", "date") if c not in src.types]
@@ -313,86 +382,124 @@ def _fingerprint(folder: Path, tz: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _read_cache(path: Path, columns: tuple[str, ...], source: str) -> UsageSummary:
-    am = pd.read_parquet(path / "account_month.parquet")
-    am["month"] = pd.PeriodIndex(am["month"], freq="M")
-    af = None
-    if (path / "account_feature_month.parquet").exists():
-        af = pd.read_parquet(path / "account_feature_month.parquet")
-        af["month"] = pd.PeriodIndex(af["month"], freq="M")
-    days = pd.read_parquet(path / "day_rows.parquet")
-    day_rows = pd.Series(days["rows"].to_numpy(dtype="int64"), index=pd.DatetimeIndex(days["date"].astype("datetime64[ns]"), name="date"), name="rows")
-    return UsageSummary(_typed_am(am), None if af is None else _typed_af(af), day_rows, columns, source)
-
-
-def _write_cache(path: Path, summary: UsageSummary) -> None:
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.mkdir(parents=True, exist_ok=True)
-    summary.account_month.assign(month=summary.account_month["month"].astype("str")).to_parquet(tmp / "account_month.parquet", index=False)
-    if summary.account_feature_month is not None:
-        af = summary.account_feature_month
-        af.assign(month=af["month"].astype("str")).to_parquet(tmp / "account_feature_month.parquet", index=False)
-    summary.day_rows.reset_index().to_parquet(tmp / "day_rows.parquet", index=False)
-    (tmp / "meta.json").write_text(json.dumps({"columns": list(summary.columns)}), encoding="utf-8")
-    try:
-        tmp.rename(path)
-    except OSError:  # another process wrote it first
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
+def _months(values) -> pd.PeriodIndex:
+    """Period[M] from periods or from month ordinals (months since 1970-01), without parsing text."""
+    if isinstance(getattr(values, "dtype", None), pd.PeriodDtype):
+        return pd.PeriodIndex(values, freq="M")
+    return pd.PeriodIndex.from_ordinals(np.asarray(values, dtype="int64"), freq="M")
 
 
 def _typed_am(am: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"account_id": pd.array(am["account_id"], dtype="str"), "month": pd.PeriodIndex(am["month"], freq="M"),
+    return pd.DataFrame({"account_id": pd.array(am["account_id"], dtype="str"), "month": _months(am["month"]),
                          **{c: am[c].to_numpy(dtype="int64") for c in ("sessions", "users", "user_days")},
                          "seconds": am["seconds"].to_numpy(dtype="float64")})
 
 
 def _typed_af(af: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"account_id": pd.array(af["account_id"], dtype="str"), "month": pd.PeriodIndex(af["month"], freq="M"),
+    return pd.DataFrame({"account_id": pd.array(af["account_id"], dtype="str"), "month": _months(af["month"]),
                          "feature": pd.array(af["feature"], dtype="str"), "users": af["users"].to_numpy(dtype="int64")})
 
 
-def summarise_parquet(folder: str | Path, *, tz: str = "Asia/Tokyo", cache: bool = True, con=None) -> UsageSummary:
-    """Summarise a folder of usage Parquet files with DuckDB, one calendar month per query.
+class _Cache:
+    """One folder per (usage folder, its files' sizes and times, timezone) under :func:`cache_dir`; one Parquet file per part."""
 
-    The sessions never reach pandas: each month's query returns one row per
-    active account (and per account and feature). The result is kept under
+    def __init__(self, folder: Path, tz: str, enabled: bool):
+        self.path = cache_dir() / f"usage-{_fingerprint(folder, tz)}" if enabled else None
+
+    def get(self, name: str):
+        if self.path is None or not (self.path / f"{name}.parquet").exists():
+            return None
+        df = pd.read_parquet(self.path / f"{name}.parquet")
+        if name == "day_rows":
+            return pd.Series(df["rows"].to_numpy(dtype="int64"), index=pd.DatetimeIndex(df["date"].astype("datetime64[ns]"), name="date"), name="rows")
+        if "month" in df.columns:
+            df["month"] = _months(df["month"])
+        return df
+
+    def put(self, name: str, value) -> None:
+        if self.path is None:
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        df = value.reset_index() if isinstance(value, pd.Series) else value
+        if "month" in df.columns:
+            df = df.assign(month=df["month"].array.asi8)
+        tmp = self.path / f".{name}.{os.getpid()}.parquet"
+        df.to_parquet(tmp, index=False)
+        tmp.replace(self.path / f"{name}.parquet")  # atomic: a reader never sees half a file
+
+
+class _FolderParts:
+    """Makes each part of a folder's summary with DuckDB, one calendar month per query."""
+
+    def __init__(self, folder: Path, tz: str, con, cache: _Cache):
+        self.con, self.cache = con, cache
+        self.src = _Source(con, folder, tz)
+
+    def __call__(self, name: str):
+        found = self.cache.get(name)
+        if found is not None:
+            return found
+        value = getattr(self, name)()
+        self.cache.put(name, value)
+        return value
+
+    def _each_month(self, sql: str) -> pd.DataFrame:
+        """Run ``sql`` (with ``{rows}`` = that month's sessions and ``{month}`` = its ordinal) for every month with data."""
+        days = self("day_rows")
+        if not len(days):
+            return pd.DataFrame()
+        out = [self.con.execute(sql.format(rows=self.src.rows(m.start_time.date(), m.end_time.date()), month=m.ordinal)).df()
+               for m in pd.period_range(days.index.min(), days.index.max(), freq="M")]
+        return pd.concat(out, ignore_index=True)
+
+    def day_rows(self) -> pd.Series:
+        days = self.con.execute(f"SELECT day AS date, count(*) AS rows FROM {self.src.rows()} WHERE day IS NOT NULL "
+                                "GROUP BY day ORDER BY day").df()
+        return pd.Series(days["rows"].to_numpy(dtype="int64"), index=pd.DatetimeIndex(days["date"].astype("datetime64[ns]"), name="date"),
+                         name="rows")
+
+    def account_ids(self) -> pd.DataFrame:
+        ids = self.con.execute(f"SELECT DISTINCT account_id FROM {self.src.rows()} WHERE day IS NOT NULL ORDER BY account_id").df()
+        return pd.DataFrame({"account_id": pd.array(ids["account_id"], dtype="str")})
+
+    def monthly(self) -> pd.DataFrame:
+        g = self._each_month("""
+            WITH aud AS (SELECT account_id, user_id, count(*) AS n, sum(session_seconds) AS s FROM {rows} GROUP BY account_id, user_id, day)
+            SELECT {month} AS month, sum(n) AS sessions, count(DISTINCT (account_id, user_id)) AS mau, count(*) AS user_days,
+                   count(DISTINCT account_id) AS active_accounts, coalesce(sum(s), 0) AS seconds FROM aud""")
+        if g.empty:
+            return _typed_monthly(pd.DataFrame({c: [] for c in ("month", "sessions", "mau", "user_days", "active_accounts", "seconds")}))
+        return _typed_monthly(g[g["sessions"] > 0])
+
+    def account_month(self) -> pd.DataFrame:
+        am = self._each_month("""
+            WITH aud AS (SELECT account_id, user_id, count(*) AS n, sum(session_seconds) AS s FROM {rows} GROUP BY account_id, user_id, day),
+                 au AS (SELECT account_id, count(*) AS days, sum(n) AS n, sum(s) AS s FROM aud GROUP BY account_id, user_id)
+            SELECT account_id, {month} AS month, sum(n) AS sessions, count(*) AS users, sum(days) AS user_days,
+                   coalesce(sum(s), 0) AS seconds
+            FROM au GROUP BY account_id""")
+        am = am if len(am) else pd.DataFrame({c: [] for c in AM_COLUMNS})
+        return _typed_am(am).sort_values(["month", "account_id"]).reset_index(drop=True)
+
+    def account_feature_month(self) -> pd.DataFrame:
+        af = self._each_month("""
+            WITH d AS (SELECT DISTINCT account_id, feature, user_id FROM {rows} WHERE feature IS NOT NULL)
+            SELECT account_id, {month} AS month, feature, count(*) AS users FROM d GROUP BY account_id, feature""")
+        af = af if len(af) else pd.DataFrame({c: [] for c in AF_COLUMNS})
+        return _typed_af(af).sort_values(["month", "account_id", "feature"]).reset_index(drop=True)
+
+
+def summarise_parquet(folder: str | Path, *, tz: str = "Asia/Tokyo", cache: bool = True, con=None) -> UsageSummary:
+    """Summarise a folder of usage Parquet files with DuckDB, one calendar month per query, each part when first needed.
+
+    The sessions never reach pandas: a month's query returns one row per month
+    (``monthly``), per active account (``account_month``) or per account and
+    feature (``account_feature_month``). Each part is kept under
     :func:`cache_dir`, keyed by the folder, its files' sizes and modification
     times and the timezone, so the next notebook that opens the same data reads
     it in a fraction of a second; ``cache=False`` recomputes.
     """
     folder = Path(folder)
-    key = _fingerprint(folder, tz)
-    source = f"{folder.name}/"
-    path = cache_dir() / f"usage-{key}"
     con = con or _connect()
-    src = _Source(con, folder, tz)
-    if cache and (path / "meta.json").exists():
-        return _read_cache(path, src.columns, source)
-    days = con.execute(f"SELECT day AS date, count(*) AS rows FROM {src.rows()} WHERE day IS NOT NULL GROUP BY day ORDER BY day").df()
-    day_rows = pd.Series(days["rows"].to_numpy(dtype="int64"), index=pd.DatetimeIndex(days["date"].astype("datetime64[ns]"), name="date"), name="rows")
-    ams, afs = [], []
-    if len(day_rows):
-        for month in pd.period_range(day_rows.index.min(), day_rows.index.max(), freq="M"):
-            rows = src.rows(month.start_time.date(), month.end_time.date())
-            ams.append(con.execute(f"""
-                WITH aud AS (SELECT account_id, user_id, day, count(*) AS n, sum(session_seconds) AS s FROM {rows} GROUP BY ALL),
-                     au AS (SELECT account_id, user_id, count(*) AS days, sum(n) AS n, sum(s) AS s FROM aud GROUP BY ALL)
-                SELECT account_id, '{month}' AS month, sum(n) AS sessions, count(*) AS users, sum(days) AS user_days,
-                       coalesce(sum(s), 0) AS seconds
-                FROM au GROUP BY account_id""").df())
-            if "feature" in src.types:
-                afs.append(con.execute(f"""
-                    WITH d AS (SELECT DISTINCT account_id, feature, user_id FROM {rows} WHERE feature IS NOT NULL)
-                    SELECT account_id, '{month}' AS month, feature, count(*) AS users FROM d GROUP BY ALL""").df())
-    am = pd.concat(ams, ignore_index=True) if ams else pd.DataFrame({c: [] for c in AM_COLUMNS})
-    am = _typed_am(am).sort_values(["month", "account_id"]).reset_index(drop=True)
-    af = None
-    if "feature" in src.types:
-        af = pd.concat(afs, ignore_index=True) if afs else pd.DataFrame({c: [] for c in AF_COLUMNS})
-        af = _typed_af(af).sort_values(["month", "account_id", "feature"]).reset_index(drop=True)
-    summary = UsageSummary(am, af, day_rows, src.columns, source)
-    if cache:
-        _write_cache(path, summary)
-    return summary
+    parts = _FolderParts(folder, tz, con, _Cache(folder, tz, cache))
+    return UsageSummary({}, parts.src.columns, f"{folder.name}/", compute=parts)

@@ -142,7 +142,11 @@ def test_sample_writes_a_folder_and_refuses_to_overwrite_it(tmp_path, capsys):
     assert (tmp_path / "s" / "accounts.csv").exists() and (tmp_path / "s" / "kpi_tree.yaml").exists()
     assert main(["sample", "--out", str(tmp_path / "s"), "--seed", "2", "--scale", "0.2"]) == 3
     assert main(["sample", "--out", str(tmp_path / "p"), "--scale", "0.2", "--format", "parquet"]) == 0
-    assert (tmp_path / "p" / "usage.parquet").exists()
+    months = sorted(p.name for p in (tmp_path / "p" / "usage").iterdir())  # usage as a folder, one Parquet file per month
+    assert months[0] == "month=2023-11" and months[-1] == "month=2026-10" and len(months) == 36
+    assert "Wrote 15 tables" in capsys.readouterr().out
     from playbook import load_dataset
+    from playbook.usage_log import UsageSummary
 
-    assert len(load_dataset(tmp_path / "p").accounts) > 0
+    ds = load_dataset(tmp_path / "p")
+    assert len(ds.accounts) > 0 and isinstance(ds.usage, UsageSummary)

@@ -231,6 +231,7 @@ def test_parquet_path_never_materialises_the_sessions(tmp_path, monkeypatch):
     con = _Recorder(_connect())
     summary = summarise_parquet(folder, cache=False, con=con)
     assert len(summary) == 3 * n
+    assert len(summary.account_month) == 3 * 40 and len(summary.account_feature_month) == 3 * 40 * 3
     # the largest frame DuckDB returned is one month's (account, feature) rows: at most 40 x 3, not the 200,000 sessions
     assert max(con.sizes) <= 40 * 3
     assert sum(con.sizes) < 0.01 * len(summary)
