@@ -201,7 +201,7 @@ def case_health_inputs():
     def project(x):  # the usage inputs of the health score, per account and month: what health_inputs reads
         s = _summary(x["d"])
         am = s.account_month
-        af = s.account_feature_month
+        af = s.account_features
         core = af[af["feature"].isin(CORE)].groupby(["account_id", "month"]).size().rename("core_features")
         return am.join(core, on=["account_id", "month"]).fillna({"core_features": 0})
 
@@ -276,11 +276,19 @@ def case_cohorts():
     return load, project, reference, compare
 
 
+def _loaded(d):
+    """The dataset with its usage summary made (the usage cases above time that step)."""
+    from playbook import load_dataset
+
+    ds = load_dataset(d)
+    s = ds.usage_summary()
+    s.monthly(MONTHS), s.account_month, s.feature_month, s.account_features
+    return {"ds": ds}
+
+
 def case_compute_kpis():
     def load(d):
-        from playbook import load_dataset
-
-        return {"ds": load_dataset(d)}
+        return _loaded(d)
 
     def project(x):
         from playbook.catalog import compute_kpis
@@ -292,9 +300,7 @@ def case_compute_kpis():
 
 def case_health():
     def load(d):
-        from playbook import load_dataset
-
-        return {"ds": load_dataset(d)}
+        return _loaded(d)
 
     def project(x):
         from playbook.health import health_scores
@@ -307,7 +313,7 @@ def case_health():
 CASES = {"month-end MRR snapshots": case_snapshots, "MRR bridge, churn, NRR/GRR": case_bridge,
          "DAU/MAU/stickiness, sessions, session time": case_usage, "feature adoption": case_feature_adoption,
          "health usage inputs (per account-month)": case_health_inputs, "RFM table": case_rfm, "cohort matrix (counts)": case_cohorts,
-         "compute_kpis (36 months)": case_compute_kpis, "health score (last month)": case_health}
+         "compute_kpis (36 months, usage summary made)": case_compute_kpis, "health score (last month)": case_health}
 
 
 # --------------------------------------------------------------------------- running
@@ -368,8 +374,8 @@ def main(argv=None) -> int:
     for scale in args.scales:
         d = data_dir(scale)
         con = duckdb.connect()
-        size = {p.stem: con.sql(f"SELECT count(*) FROM read_parquet('{p}')").fetchone()[0] for p in sorted(d.glob("*.parquet"))}
-        size["usage"] = con.sql(f"SELECT count(*) FROM read_parquet('{d}/usage/*/*.parquet')").fetchone()[0]
+        size = {p.stem: con.execute(f"SELECT count(*) FROM read_parquet('{p}')").fetchone()[0] for p in sorted(d.glob("*.parquet"))}
+        size["usage"] = con.execute(f"SELECT count(*) FROM read_parquet('{d}/usage/*/*.parquet')").fetchone()[0]
         print(f"scale {scale:g}: {size['accounts']:,} accounts, {size['subscriptions']:,} subscriptions, "
               f"{size['transactions']:,} transactions, {size['usage']:,} usage sessions", flush=True)
         for case, make in CASES.items():
@@ -402,4 +408,7 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    import os
+
+    os.environ.setdefault("PLAYBOOK_CACHE_DIR", str(DATA / ".cache"))  # usage summaries of the generated data stay beside it
     sys.exit(main())

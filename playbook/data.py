@@ -519,6 +519,7 @@ def load_dataset(
             tables[name] = df
     if "accounts" in tables:
         known = set(tables["accounts"]["account_id"])
+        known_index = pd.Index(tables["accounts"]["account_id"].dropna().unique())
         for name, df in tables.items():
             if isinstance(df, UsageSummary):
                 ids = np.array(sorted(set(df.account_ids()) - known), dtype=object)
@@ -529,7 +530,7 @@ def load_dataset(
                                             f"account_id not found in accounts ({len(ids)} distinct ids: {shown}{', ...' if len(ids) > MAX_EXAMPLES else ''})", n))
                 continue
             if TABLES[name].refs_accounts and "account_id" in df.columns:
-                bad = (df["account_id"].notna() & ~df["account_id"].isin(known)).to_numpy()
+                bad = (df["account_id"].notna().to_numpy() & (known_index.get_indexer(df["account_id"]) < 0))  # hashed, not per value
                 if bad.any():
                     ids = pd.unique(df.loc[bad, "account_id"])
                     shown = ", ".join(f"'{i}'" for i in ids[:MAX_EXAMPLES])

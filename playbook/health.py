@@ -89,7 +89,7 @@ def health_inputs(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
         out["frequency"] = np.where(active > 0, per["user_days"].reindex(key).fillna(0).to_numpy() / np.maximum(active, 1), 0.0)
         if "feature" in summary.columns:
             core = cfg["core_features"] or summary.features
-            af = summary.account_feature_month
+            af = summary.account_features
             af = af[af["month"].between(months[0], months[-1]) & af["feature"].isin(core)]
             used = af.groupby(["account_id", "month"]).size()
             out["depth"] = used.reindex(key).fillna(0).to_numpy() / len(core)

@@ -6,8 +6,8 @@ the health score's inputs and the early warnings all follow from
 
 - ``account_month``: per account and month, sessions, active users, active
   user-days and session seconds;
-- ``account_feature_month``: per account, month and feature, the active users
-  who used the feature;
+- ``feature_month``: per month and feature, the active users who used it;
+- ``account_features``: which features each account used in each month;
 - ``day_rows``: the rows per calendar day (for the data check).
 
 :func:`summarise_frame` builds a :class:`UsageSummary` from a pandas table (small
@@ -36,12 +36,11 @@ __all__ = ["UsageSummary", "summarise_frame", "summarise_parquet", "validate_par
            "cache_dir"]
 
 AM_COLUMNS = ["account_id", "month", "sessions", "users", "user_days", "seconds"]
-AF_COLUMNS = ["account_id", "month", "feature", "users"]
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 MAX_EXAMPLES = 5
 
 
-PARTS = ("day_rows", "account_ids", "monthly", "account_month", "account_feature_month")
+PARTS = ("day_rows", "account_ids", "monthly", "account_month", "feature_month", "account_features")
 
 
 class UsageSummary:
@@ -56,7 +55,8 @@ class UsageSummary:
       ``active_accounts``, ``seconds``;
     - ``account_month``: per account and month with sessions: ``sessions``,
       ``users``, ``user_days``, ``seconds``;
-    - ``account_feature_month``: per account, month and feature: ``users``.
+    - ``feature_month``: per month and feature, the active users who used it (``users``);
+    - ``account_features``: the distinct (account, month, feature) used.
 
     ``columns`` are the log's columns; ``source`` names the file or folder.
     A summary restricted to some accounts (:meth:`for_accounts`) has no ``day_rows``.
@@ -84,8 +84,12 @@ class UsageSummary:
         return self._part("account_month")
 
     @property
-    def account_feature_month(self) -> pd.DataFrame | None:
-        return self._part("account_feature_month") if "feature" in self.columns else None
+    def feature_month(self) -> pd.DataFrame | None:
+        return self._part("feature_month") if "feature" in self.columns else None
+
+    @property
+    def account_features(self) -> pd.DataFrame | None:
+        return self._part("account_features") if "feature" in self.columns else None
 
     def _has(self, name: str) -> bool:
         return name in self._parts or self._compute is not None
@@ -104,9 +108,9 @@ class UsageSummary:
     @property
     def features(self) -> list[str]:
         """The distinct features used, sorted."""
-        if self.account_feature_month is None:
+        if self.feature_month is None:
             return []
-        return sorted(self.account_feature_month["feature"].unique())
+        return sorted(self.feature_month["feature"].unique())
 
     def monthly(self, months) -> pd.DataFrame:
         """Per month of ``months``: sessions, active users (``mau``), active user-days, active accounts, session seconds and days.
@@ -134,8 +138,7 @@ class UsageSummary:
         grid = pd.MultiIndex.from_product([months, features], names=["month", "feature"])
         if not features:
             return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "feature": pd.array([], dtype="str"), "users": np.array([], dtype="int64")})
-        af = self.account_feature_month
-        n = af.groupby(["month", "feature"])["users"].sum().reindex(grid, fill_value=0)
+        n = self.feature_month.set_index(["month", "feature"])["users"].reindex(grid, fill_value=0)
         return pd.DataFrame({"month": grid.get_level_values("month"), "feature": pd.array(grid.get_level_values("feature"), dtype="str"),
                              "users": n.to_numpy(dtype="int64")})
 
@@ -158,12 +161,13 @@ class UsageSummary:
 
     def for_accounts(self, ids) -> UsageSummary:
         """The summary of the sessions of some accounts only (without ``day_rows``)."""
-        ids = set(ids)
-        am = self.account_month[self.account_month["account_id"].isin(ids)].reset_index(drop=True)
-        af = self.account_feature_month
-        parts = {"account_month": am, "monthly": _monthly_from(am), "account_ids": _ids_from(am),
-                 "account_feature_month": None if af is None else af[af["account_id"].isin(ids)].reset_index(drop=True)}
-        return UsageSummary(parts, self.columns, self.source)
+        ids = sorted(set(ids))
+        if isinstance(self._compute, _FolderParts):  # asks DuckDB again, with the accounts as a filter
+            return UsageSummary({}, self.columns, self.source, compute=self._compute.restricted(ids))
+        if "usage_frame" in self._parts:
+            frame = self._parts["usage_frame"]
+            return summarise_frame(frame[frame["account_id"].isin(ids)], source=self.source)
+        raise ValueError("this usage summary cannot be restricted to accounts")
 
 
 def _ids_from(am: pd.DataFrame) -> pd.DataFrame:
@@ -199,10 +203,10 @@ def summarise_frame(usage: pd.DataFrame, source: str = "usage") -> UsageSummary:
     >>> s.account_month
       account_id    month  sessions  users  user_days  seconds
     0          a  2026-01         3      2          2      0.0
-    >>> s.account_feature_month
-      account_id    month feature  users
-    0          a  2026-01    chat      1
-    1          a  2026-01   tasks      2
+    >>> s.feature_month
+         month feature  users
+    0  2026-01    chat      1
+    1  2026-01   tasks      2
     """
     acc_codes, accounts = pd.factorize(usage["account_id"], sort=True)
     user_codes, _ = pd.factorize(usage["user_id"])
@@ -220,22 +224,21 @@ def summarise_frame(usage: pd.DataFrame, source: str = "usage") -> UsageSummary:
         "month": pd.PeriodIndex.from_ordinals(am["m"].to_numpy(), freq="M"),
         "sessions": am["sessions"].to_numpy(dtype="int64"), "users": am["users"].to_numpy(dtype="int64"),
         "user_days": am["user_days"].to_numpy(dtype="int64"), "seconds": am["seconds"].to_numpy(dtype="float64")})
-    features = None
+    parts = {"account_month": account_month, "monthly": _monthly_from(account_month), "account_ids": _ids_from(account_month),
+             "usage_frame": usage}
     if "feature" in usage.columns:
         f_codes, names = pd.factorize(usage["feature"], sort=True)
         used = f_codes >= 0
         fr = pd.DataFrame({"m": month[used], "a": acc_codes[used], "f": f_codes[used], "u": user_codes[used]}).drop_duplicates()
-        af = fr.groupby(["m", "a", "f"], sort=True).size().reset_index(name="users")
-        features = pd.DataFrame({
-            "account_id": pd.array(np.asarray(accounts)[af["a"].to_numpy()], dtype="str"),
-            "month": pd.PeriodIndex.from_ordinals(af["m"].to_numpy(), freq="M"),
-            "feature": pd.array(np.asarray(names)[af["f"].to_numpy()], dtype="str"),
-            "users": af["users"].to_numpy(dtype="int64")})
+        fm = fr.groupby(["m", "f"], sort=True).size().reset_index(name="users")
+        parts["feature_month"] = _typed_fm(pd.DataFrame({"month": fm["m"], "feature": np.asarray(names)[fm["f"].to_numpy()],
+                                                          "users": fm["users"]}))
+        af = fr[["m", "a", "f"]].drop_duplicates().sort_values(["m", "a", "f"])
+        parts["account_features"] = _typed_af(pd.DataFrame({"account_id": np.asarray(accounts)[af["a"].to_numpy()], "month": af["m"],
+                                                             "feature": np.asarray(names)[af["f"].to_numpy()]}))
     day_rows = pd.Series(day).value_counts().sort_index()
     day_rows.index = pd.DatetimeIndex(day_rows.index.astype("datetime64[ns]"), name="date")
-    parts = {"account_month": account_month, "account_feature_month": features, "monthly": _monthly_from(account_month),
-             "account_ids": _ids_from(account_month),
-             "day_rows": day_rows.rename("rows").astype("int64")}
+    parts["day_rows"] = day_rows.rename("rows").astype("int64")
     return UsageSummary(parts, tuple(usage.columns), source)
 
 
@@ -266,7 +269,10 @@ def _connect():
     con = duckdb.connect(config={"threads": os.cpu_count() or 1, "memory_limit": os.environ.get("PLAYBOOK_DUCKDB_MEMORY", "1GB"),
                                   "temp_directory": str(tmp)})
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")  # it would print to stderr, i.e. into notebook outputs  # strings without an offset are read as written, whatever the machine's zone
+    try:  # in a terminal the bar would print to stderr; in Jupyter without ipywidgets DuckDB shows none and refuses the setting
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass  # strings without an offset are read as written, whatever the machine's zone
     return con
 
 
@@ -395,9 +401,14 @@ def _typed_am(am: pd.DataFrame) -> pd.DataFrame:
                          "seconds": am["seconds"].to_numpy(dtype="float64")})
 
 
+def _typed_fm(fm: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"month": _months(fm["month"]), "feature": pd.array(fm["feature"], dtype="str"),
+                         "users": fm["users"].to_numpy(dtype="int64")})
+
+
 def _typed_af(af: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"account_id": pd.array(af["account_id"], dtype="str"), "month": _months(af["month"]),
-                         "feature": pd.array(af["feature"], dtype="str"), "users": af["users"].to_numpy(dtype="int64")})
+                         "feature": pd.array(af["feature"], dtype="str")})
 
 
 class _Cache:
@@ -428,12 +439,20 @@ class _Cache:
         tmp.replace(self.path / f"{name}.parquet")  # atomic: a reader never sees half a file
 
 
-class _FolderParts:
-    """Makes each part of a folder's summary with DuckDB, one calendar month per query."""
+BATCH_ROWS = 4_000_000  # sessions per query: whole months, as many as fit (memory stays bounded by a batch's distinct users)
+MONTH = "((year(day) - 1970) * 12 + month(day) - 1)"  # the Period[M] ordinal of a day
 
-    def __init__(self, folder: Path, tz: str, con, cache: _Cache):
-        self.con, self.cache = con, cache
+
+class _FolderParts:
+    """Makes each part of a folder's summary with DuckDB, a batch of whole calendar months per query."""
+
+    def __init__(self, folder: Path, tz: str, con, cache: _Cache, accounts: list[str] | None = None):
+        self.folder, self.tz, self.con, self.cache, self.accounts = Path(folder), tz, con, cache, accounts
         self.src = _Source(con, folder, tz)
+
+    def restricted(self, accounts: list[str]) -> _FolderParts:
+        """The same folder, only these accounts' sessions (not cached on disk)."""
+        return _FolderParts(self.folder, self.tz, self.con, _Cache(self.folder, self.tz, False), accounts)
 
     def __call__(self, name: str):
         found = self.cache.get(name)
@@ -443,58 +462,85 @@ class _FolderParts:
         self.cache.put(name, value)
         return value
 
-    def _each_month(self, sql: str) -> pd.DataFrame:
-        """Run ``sql`` (with ``{rows}`` = that month's sessions and ``{month}`` = its ordinal) for every month with data."""
-        days = self("day_rows")
+    def _rows(self, lo=None, hi=None) -> str:
+        rows = self.src.rows(lo, hi)
+        if self.accounts is None:
+            return rows
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _accounts AS SELECT unnest(?::VARCHAR[]) AS account_id", [self.accounts])
+        return f"(SELECT * FROM {rows} WHERE account_id IN (SELECT account_id FROM _accounts))"
+
+    def _batches(self):
+        """(first day, last day) of consecutive whole months holding at most BATCH_ROWS sessions (or one month)."""
+        days = self("day_rows") if self.accounts is None else self._day_rows_all()
         if not len(days):
-            return pd.DataFrame()
-        out = [self.con.execute(sql.format(rows=self.src.rows(m.start_time.date(), m.end_time.date()), month=m.ordinal)).df()
-               for m in pd.period_range(days.index.min(), days.index.max(), freq="M")]
-        return pd.concat(out, ignore_index=True)
+            return []
+        per = days.groupby(days.index.to_period("M")).sum()
+        per = per.reindex(pd.period_range(per.index.min(), per.index.max(), freq="M"), fill_value=0)
+        batches, start, total = [], per.index[0], 0
+        for month, n in per.items():  # a loop over months, not rows
+            if total and total + n > BATCH_ROWS:
+                batches.append((start, month - 1))
+                start, total = month, 0
+            total += n
+        batches.append((start, per.index[-1]))
+        return [(a.start_time.date(), b.end_time.date()) for a, b in batches]
+
+    def _day_rows_all(self) -> pd.Series:
+        return _FolderParts(self.folder, self.tz, self.con, _Cache(self.folder, self.tz, False))("day_rows")
+
+    def _each_batch(self, sql: str) -> pd.DataFrame:
+        """Run ``sql`` (``{rows}`` = a batch's sessions, ``{month}`` = the month ordinal of ``day``) for every batch."""
+        out = [self.con.execute(sql.format(rows=self._rows(lo, hi), month=MONTH)).df() for lo, hi in self._batches()]
+        return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
     def day_rows(self) -> pd.Series:
-        days = self.con.execute(f"SELECT day AS date, count(*) AS rows FROM {self.src.rows()} WHERE day IS NOT NULL "
+        days = self.con.execute(f"SELECT day AS date, count(*) AS rows FROM {self._rows()} WHERE day IS NOT NULL "
                                 "GROUP BY day ORDER BY day").df()
         return pd.Series(days["rows"].to_numpy(dtype="int64"), index=pd.DatetimeIndex(days["date"].astype("datetime64[ns]"), name="date"),
                          name="rows")
 
     def account_ids(self) -> pd.DataFrame:
-        ids = self.con.execute(f"SELECT DISTINCT account_id FROM {self.src.rows()} WHERE day IS NOT NULL ORDER BY account_id").df()
+        ids = self.con.execute(f"SELECT DISTINCT account_id FROM {self._rows()} WHERE day IS NOT NULL ORDER BY account_id").df()
         return pd.DataFrame({"account_id": pd.array(ids["account_id"], dtype="str")})
 
     def monthly(self) -> pd.DataFrame:
-        g = self._each_month("""
-            WITH aud AS (SELECT account_id, user_id, count(*) AS n, sum(session_seconds) AS s FROM {rows} GROUP BY account_id, user_id, day)
-            SELECT {month} AS month, sum(n) AS sessions, count(DISTINCT (account_id, user_id)) AS mau, count(*) AS user_days,
-                   count(DISTINCT account_id) AS active_accounts, coalesce(sum(s), 0) AS seconds FROM aud""")
+        g = self._each_batch("""
+            SELECT {month} AS month, count(*) AS sessions, count(DISTINCT (account_id, user_id)) AS mau,
+                   count(DISTINCT (account_id, user_id, day)) AS user_days, count(DISTINCT account_id) AS active_accounts,
+                   coalesce(sum(session_seconds), 0) AS seconds
+            FROM {rows} GROUP BY ALL""")
         if g.empty:
-            return _typed_monthly(pd.DataFrame({c: [] for c in ("month", "sessions", "mau", "user_days", "active_accounts", "seconds")}))
-        return _typed_monthly(g[g["sessions"] > 0])
+            g = pd.DataFrame({c: [] for c in ("month", "sessions", "mau", "user_days", "active_accounts", "seconds")})
+        return _typed_monthly(g.sort_values("month"))
 
     def account_month(self) -> pd.DataFrame:
-        am = self._each_month("""
-            WITH aud AS (SELECT account_id, user_id, count(*) AS n, sum(session_seconds) AS s FROM {rows} GROUP BY account_id, user_id, day),
-                 au AS (SELECT account_id, count(*) AS days, sum(n) AS n, sum(s) AS s FROM aud GROUP BY account_id, user_id)
-            SELECT account_id, {month} AS month, sum(n) AS sessions, count(*) AS users, sum(days) AS user_days,
-                   coalesce(sum(s), 0) AS seconds
-            FROM au GROUP BY account_id""")
+        am = self._each_batch("""
+            SELECT account_id, {month} AS month, count(*) AS sessions, count(DISTINCT user_id) AS users,
+                   count(DISTINCT (user_id, day)) AS user_days, coalesce(sum(session_seconds), 0) AS seconds
+            FROM {rows} GROUP BY ALL""")
         am = am if len(am) else pd.DataFrame({c: [] for c in AM_COLUMNS})
         return _typed_am(am).sort_values(["month", "account_id"]).reset_index(drop=True)
 
-    def account_feature_month(self) -> pd.DataFrame:
-        af = self._each_month("""
-            WITH d AS (SELECT DISTINCT account_id, feature, user_id FROM {rows} WHERE feature IS NOT NULL)
-            SELECT account_id, {month} AS month, feature, count(*) AS users FROM d GROUP BY account_id, feature""")
-        af = af if len(af) else pd.DataFrame({c: [] for c in AF_COLUMNS})
+    def feature_month(self) -> pd.DataFrame:
+        fm = self._each_batch("""
+            SELECT {month} AS month, feature, count(DISTINCT (account_id, user_id)) AS users
+            FROM {rows} WHERE feature IS NOT NULL GROUP BY ALL""")
+        fm = fm if len(fm) else pd.DataFrame({c: [] for c in ("month", "feature", "users")})
+        return _typed_fm(fm).sort_values(["month", "feature"]).reset_index(drop=True)
+
+    def account_features(self) -> pd.DataFrame:
+        af = self._each_batch("""SELECT DISTINCT account_id, {month} AS month, feature FROM {rows} WHERE feature IS NOT NULL""")
+        af = af if len(af) else pd.DataFrame({c: [] for c in ("account_id", "month", "feature")})
         return _typed_af(af).sort_values(["month", "account_id", "feature"]).reset_index(drop=True)
 
 
 def summarise_parquet(folder: str | Path, *, tz: str = "Asia/Tokyo", cache: bool = True, con=None) -> UsageSummary:
-    """Summarise a folder of usage Parquet files with DuckDB, one calendar month per query, each part when first needed.
+    """Summarise a folder of usage Parquet files with DuckDB, whole calendar months per query, each part when first needed.
 
-    The sessions never reach pandas: a month's query returns one row per month
-    (``monthly``), per active account (``account_month``) or per account and
-    feature (``account_feature_month``). Each part is kept under
+    The sessions never reach pandas: a query covers whole months (up to
+    ``BATCH_ROWS`` sessions) and returns one row per month (``monthly``), per
+    active account (``account_month``), per feature (``feature_month``) or per
+    account and feature used (``account_features``). Each part is kept under
     :func:`cache_dir`, keyed by the folder, its files' sizes and modification
     times and the timezone, so the next notebook that opens the same data reads
     it in a fraction of a second; ``cache=False`` recomputes.

@@ -89,3 +89,11 @@ def test_migration_rows_sum_to_the_customers_present_at_both_dates(sample_ds):
     both = a.index.intersection(b.index)
     assert m.to_numpy().sum() == len(both)
     assert m.sum(axis=1).to_dict() == a.loc[both].value_counts().reindex(m.index).to_dict()
+
+
+def test_average_rank_counts_like_pandas_rank():
+    from playbook.rfm import _average_rank
+
+    rng = np.random.default_rng(3)
+    for v in (rng.integers(0, 50, 1000).astype(float), rng.integers(-10**6, 10**6, 100).astype(float), rng.random(500)):
+        np.testing.assert_allclose(_average_rank(v), pd.Series(v).rank(method="average").to_numpy())

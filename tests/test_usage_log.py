@@ -31,12 +31,18 @@ def write_usage_folder(usage: pd.DataFrame, folder) -> None:
         part.to_parquet(out / "part-0.parquet", index=False)
 
 
+MONTHS_ALL = pd.period_range("2023-10", "2026-11", freq="M")
+
+
 def assert_same_summary(a: UsageSummary, b: UsageSummary) -> None:
     pd.testing.assert_frame_equal(a.account_month, b.account_month)
-    if a.account_feature_month is None:
-        assert b.account_feature_month is None
-    else:
-        pd.testing.assert_frame_equal(a.account_feature_month, b.account_feature_month)
+    pd.testing.assert_frame_equal(a.monthly(MONTHS_ALL), b.monthly(MONTHS_ALL))
+    for part in ("feature_month", "account_features"):
+        if getattr(a, part) is None:
+            assert getattr(b, part) is None
+        else:
+            pd.testing.assert_frame_equal(getattr(a, part), getattr(b, part))
+    assert (a.account_ids() == b.account_ids()).all()
     pd.testing.assert_series_equal(a.day_rows, b.day_rows)
     assert a.columns == b.columns
 
@@ -231,8 +237,18 @@ def test_parquet_path_never_materialises_the_sessions(tmp_path, monkeypatch):
     con = _Recorder(_connect())
     summary = summarise_parquet(folder, cache=False, con=con)
     assert len(summary) == 3 * n
-    assert len(summary.account_month) == 3 * 40 and len(summary.account_feature_month) == 3 * 40 * 3
-    # the largest frame DuckDB returned is one month's (account, feature) rows: at most 40 x 3, not the 200,000 sessions
-    assert max(con.sizes) <= 40 * 3
+    assert len(summary.account_month) == 3 * 40 and len(summary.account_features) == 3 * 40 * 3
+    assert len(summary.feature_month) == 3 * 3
+    # the largest frame DuckDB returned is the (account, month, feature) rows: 40 x 3 x 3, not the 200,000 sessions of a month
+    assert max(con.sizes) <= 40 * 3 * 3
     assert sum(con.sizes) < 0.01 * len(summary)
     assert summary.monthly(pd.period_range("2026-01", "2026-03", freq="M"))["mau"].tolist() == [400, 400, 400]
+
+
+def test_some_accounts_only_identical_both_ways(both):
+    # a KPI goal on a segment (e.g. Enterprise accounts) reads the usage of those accounts only
+    frame_ds, folder_ds = both
+    ids = frame_ds.accounts["account_id"].iloc[::3].tolist()
+    a, b = frame_ds.usage_summary().for_accounts(ids), folder_ds.usage.for_accounts(ids)
+    assert set(b.account_ids()) <= set(ids) and len(b) < len(folder_ds.usage)
+    assert_same_summary(a, b)
