@@ -518,11 +518,11 @@ def load_dataset(
         if df is not None:
             tables[name] = df
     if "accounts" in tables:
-        known = set(tables["accounts"]["account_id"])
         known_index = pd.Index(tables["accounts"]["account_id"].dropna().unique())
         for name, df in tables.items():
             if isinstance(df, UsageSummary):
-                ids = np.array(sorted(set(df.account_ids()) - known), dtype=object)
+                seen = df.account_ids()
+                ids = np.sort(seen[known_index.get_indexer(seen) < 0])
                 if len(ids):
                     shown = ", ".join(f"'{i}'" for i in ids[:MAX_EXAMPLES])
                     n = int(df.account_month.loc[df.account_month["account_id"].isin(set(ids)), "sessions"].sum())

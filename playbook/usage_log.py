@@ -40,9 +40,6 @@ SUMMARY_VERSION = 3
 MAX_EXAMPLES = 5
 
 
-PARTS = ("day_rows", "account_ids", "monthly", "account_month", "feature_month", "account_features")
-
-
 class UsageSummary:
     """The usage log reduced to small frames (see the module docstring), each made when first needed.
 
