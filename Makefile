@@ -5,17 +5,23 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MONTH  ?= 2026-10
 
-.PHONY: review test notebooks sample bench setup clean-venv
+.PHONY: review test lint notebooks sample bench setup clean-venv
 SCALES ?= 1 10
 
 ## review: set up, then run the monthly review of the sample company into outputs/$(MONTH)/
 review: $(STAMP)
 	$(BIN)/python -m playbook run --month $(MONTH)
 
-## test: set up, then run every test (unit, doctests, notebook runs, nbval)
-test: $(STAMP)
+## test: set up, then check the house rules (lint, format, the layers' import contract) and run every test
+test: lint
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q -o addopts="" --nbval notebooks/ --sanitize-with tests/nbval_sanitize.cfg
+
+## lint: ruff lint and format check, and the import contract (imports only downward between layers)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## notebooks: re-execute the committed notebooks in place (review the diff afterwards)
 notebooks: $(STAMP)

@@ -33,7 +33,9 @@ MONTHS = pd.period_range("2023-11", "2026-10", freq="M")
 
 
 def data_dir(scale: float) -> Path:
-    from playbook.sample import write_sample
+    from playbook.run.sample import generator
+
+    write_sample = generator().write_sample
 
     folder = DATA / f"scale-{scale:g}"
     if not (folder / "usage").is_dir():
@@ -57,12 +59,15 @@ def _read(folder: Path, table: str) -> pd.DataFrame:
 MONTH_GRID = """
     WITH months AS (SELECT last_day(m::DATE) AS month_end FROM generate_series(DATE '2023-11-01', DATE '2026-10-01', INTERVAL 1 MONTH) t(m))
 """
-SNAPSHOT_SQL = MONTH_GRID + """
+SNAPSHOT_SQL = (
+    MONTH_GRID
+    + """
     SELECT s.account_id, strftime(month_end, '%Y-%m') AS month, sum(s.mrr)::DOUBLE AS mrr
     FROM read_parquet('{dir}/subscriptions.parquet') s JOIN months
       ON s.start_date <= month_end AND (s.end_date IS NULL OR s.end_date >= month_end)
     GROUP BY ALL HAVING sum(s.mrr) > 0
 """
+)
 
 
 def case_snapshots():
@@ -70,7 +75,7 @@ def case_snapshots():
         return {"subs": _read(d, "subscriptions")}
 
     def project(x):
-        from playbook.revenue import month_end_mrr
+        from playbook.kpis.revenue import month_end_mrr
 
         return month_end_mrr(x["subs"], MONTHS)
 
@@ -88,15 +93,17 @@ def case_snapshots():
 
 def case_bridge():
     def load(d):
-        from playbook.revenue import month_end_mrr
+        from playbook.kpis.revenue import month_end_mrr
 
         return {"snaps": month_end_mrr(_read(d, "subscriptions"), MONTHS)}
 
     def project(x):
-        from playbook import retention, revenue
+        from playbook.kpis import retention, revenue
 
         b = revenue.mrr_bridge(x["snaps"], MONTHS)
-        return b.assign(nrr=revenue.nrr(b)["value"], grr=revenue.grr(b)["value"], churn=retention.logo_churn_rate(b)["value"])
+        return b.assign(
+            nrr=revenue.nrr(b)["value"], grr=revenue.grr(b)["value"], churn=retention.logo_churn_rate(b)["value"]
+        )
 
     def reference(con, d):
         return con.sql(f"""
@@ -119,11 +126,26 @@ def case_bridge():
             FROM mv WHERE i > 1 GROUP BY month ORDER BY month""").df()
 
     def compare(p, r):
-        r = r.assign(nrr=(r["mrr_start"] + r["expansion"] - r["contraction"] - r["churned"]) / r["mrr_start"],
-                     churn=r["churned_customers"] / r["customers_start"])
-        for col in ("mrr_start", "mrr_end", "new", "reactivation", "expansion", "contraction", "churned", "customers_start",
-                    "churned_customers", "nrr", "churn"):
-            np.testing.assert_allclose(p[col].to_numpy(dtype=float), r[col].to_numpy(dtype=float), rtol=1e-9, err_msg=col)
+        r = r.assign(
+            nrr=(r["mrr_start"] + r["expansion"] - r["contraction"] - r["churned"]) / r["mrr_start"],
+            churn=r["churned_customers"] / r["customers_start"],
+        )
+        for col in (
+            "mrr_start",
+            "mrr_end",
+            "new",
+            "reactivation",
+            "expansion",
+            "contraction",
+            "churned",
+            "customers_start",
+            "churned_customers",
+            "nrr",
+            "churn",
+        ):
+            np.testing.assert_allclose(
+                p[col].to_numpy(dtype=float), r[col].to_numpy(dtype=float), rtol=1e-9, err_msg=col
+            )
 
     return load, project, reference, compare
 
@@ -133,7 +155,7 @@ USAGE_ROWS = "(SELECT account_id, user_id, CAST(date AS DATE) AS day, feature, s
 
 def _summary(d):
     """The playbook's route for a usage folder: DuckDB where the files lie, no cache, so every run does the work."""
-    from playbook.usage_log import summarise_parquet
+    from playbook.data.usage_log import summarise_parquet
 
     return summarise_parquet(d / "usage", cache=False)
 
@@ -143,26 +165,37 @@ def case_usage():
         return {"d": d}
 
     def project(x):  # the path compute_kpis takes: the monthly part, then the three KPIs (and sessions, session time)
-        from playbook import usage
+        from playbook.kpis import usage
 
         s = _summary(x["d"])
         k = usage.activity_kpis(usage.activity_counts(s, MONTHS))
         m = s.monthly(MONTHS)
-        return pd.DataFrame({**{name: table["value"] for name, table in k.items()}, "sessions": m["sessions"],
-                             "minutes": usage.avg_session_minutes(s, MONTHS)["value"]})
+        return pd.DataFrame(
+            {
+                **{name: table["value"] for name, table in k.items()},
+                "sessions": m["sessions"],
+                "minutes": usage.avg_session_minutes(s, MONTHS)["value"],
+            }
+        )
 
     def reference(con, d):
-        return con.sql(f"""
+        return (
+            con.sql(f"""
             WITH u AS (SELECT account_id, user_id, day, strftime(day, '%Y-%m') AS month, session_seconds FROM {USAGE_ROWS.format(dir=d)}),
             m AS (SELECT month, count(DISTINCT (account_id, user_id)) AS mau, count(*) AS sessions, sum(session_seconds) AS secs FROM u GROUP BY month),
             dd AS (SELECT month, count(*) AS user_days FROM (SELECT DISTINCT account_id, user_id, day, month FROM u) GROUP BY month)
             SELECT m.month, mau::DOUBLE AS mau, sessions, secs / sessions / 60 AS minutes,
                    user_days / day(last_day(strptime(m.month || '-01', '%Y-%m-%d')))::DOUBLE AS dau
-            FROM m JOIN dd USING (month) ORDER BY month""").df().assign(stickiness=lambda r: r["dau"] / r["mau"])
+            FROM m JOIN dd USING (month) ORDER BY month""")
+            .df()
+            .assign(stickiness=lambda r: r["dau"] / r["mau"])
+        )
 
     def compare(p, r):
         for col in ("mau", "dau", "stickiness", "sessions", "minutes"):
-            np.testing.assert_allclose(p[col].to_numpy(dtype=float), r[col].to_numpy(dtype=float), rtol=1e-9, err_msg=col)
+            np.testing.assert_allclose(
+                p[col].to_numpy(dtype=float), r[col].to_numpy(dtype=float), rtol=1e-9, err_msg=col
+            )
 
     return load, project, reference, compare
 
@@ -172,7 +205,7 @@ def case_feature_adoption():
         return {"d": d}
 
     def project(x):
-        from playbook import usage
+        from playbook.kpis import usage
 
         return usage.feature_adoption(_summary(x["d"]), MONTHS)
 
@@ -184,7 +217,12 @@ def case_feature_adoption():
             SELECT month, feature, users / mau AS value FROM f JOIN a USING (month) ORDER BY month, feature""").df()
 
     def compare(p, r):
-        p = p[p["numerator"] > 0].assign(month=lambda f: f["month"].astype(str)).sort_values(["month", "feature"]).reset_index(drop=True)
+        p = (
+            p[p["numerator"] > 0]
+            .assign(month=lambda f: f["month"].astype(str))
+            .sort_values(["month", "feature"])
+            .reset_index(drop=True)
+        )
         assert p["feature"].tolist() == r["feature"].tolist() and p["month"].tolist() == r["month"].tolist()
         np.testing.assert_allclose(p["value"].to_numpy(dtype=float), r["value"].to_numpy(dtype=float), rtol=1e-9)
 
@@ -214,7 +252,9 @@ def case_health_inputs():
 
     def compare(p, r):
         p = p.assign(month=p["month"].astype(str)).sort_values(["month", "account_id"]).reset_index(drop=True)
-        assert (p["account_id"].to_numpy() == r["account_id"].to_numpy()).all() and (p["month"].to_numpy() == r["month"].to_numpy()).all()
+        assert (p["account_id"].to_numpy() == r["account_id"].to_numpy()).all() and (
+            p["month"].to_numpy() == r["month"].to_numpy()
+        ).all()
         for col in ("sessions", "users", "user_days", "core_features"):
             np.testing.assert_array_equal(p[col].to_numpy(dtype=float), r[col].to_numpy(dtype=float), err_msg=col)
 
@@ -226,7 +266,7 @@ def case_rfm():
         return {"tx": _read(d, "transactions")}
 
     def project(x):
-        from playbook.rfm import rfm_table
+        from playbook.analyses.rfm import rfm_table
 
         return rfm_table(x["tx"], as_of=AS_OF, lookback_days=365)
 
@@ -249,12 +289,12 @@ def case_rfm():
 
 def case_cohorts():
     def load(d):
-        from playbook.revenue import month_end_mrr
+        from playbook.kpis.revenue import month_end_mrr
 
         return {"snaps": month_end_mrr(_read(d, "subscriptions"), MONTHS)}
 
     def project(x):
-        from playbook.cohorts import cohort_matrix
+        from playbook.analyses.cohorts import cohort_matrix
 
         return cohort_matrix(x["snaps"], as_of="2026-10", value_col="mrr", view="counts", average=False)
 
@@ -268,7 +308,9 @@ def case_cohorts():
             FROM k GROUP BY ALL""").df()
 
     def compare(p, r):
-        wide = r.pivot(index="cohort", columns="k", values="n").reindex(index=p.index, columns=[c for c in p.columns if c != "size"])
+        wide = r.pivot(index="cohort", columns="k", values="n").reindex(
+            index=p.index, columns=[c for c in p.columns if c != "size"]
+        )
         got = p.drop(columns="size")
         mask = got.notna().to_numpy()
         np.testing.assert_array_equal(got.to_numpy()[mask], np.nan_to_num(wide.to_numpy(dtype=float))[mask])
@@ -281,7 +323,7 @@ def _loaded(d):
     from playbook import load_dataset
 
     ds = load_dataset(d)
-    s = ds.usage_summary()
+    s = ds.usage
     s.monthly(MONTHS), s.account_month, s.feature_month, s.account_features
     return {"ds": ds}
 
@@ -291,7 +333,7 @@ def case_compute_kpis():
         return _loaded(d)
 
     def project(x):
-        from playbook.catalog import compute_kpis
+        from playbook.kpis.catalog import compute_kpis
 
         return compute_kpis(x["ds"])
 
@@ -303,17 +345,24 @@ def case_health():
         return _loaded(d)
 
     def project(x):
-        from playbook.health import health_scores
+        from playbook.analyses.health import health_scores
 
         return health_scores(x["ds"], ["2026-10"])
 
     return load, project, None, None
 
 
-CASES = {"month-end MRR snapshots": case_snapshots, "MRR bridge, churn, NRR/GRR": case_bridge,
-         "DAU/MAU/stickiness, sessions, session time": case_usage, "feature adoption": case_feature_adoption,
-         "health usage inputs (per account-month)": case_health_inputs, "RFM table": case_rfm, "cohort matrix (counts)": case_cohorts,
-         "compute_kpis (36 months, usage summary made)": case_compute_kpis, "health score (last month)": case_health}
+CASES = {
+    "month-end MRR snapshots": case_snapshots,
+    "MRR bridge, churn, NRR/GRR": case_bridge,
+    "DAU/MAU/stickiness, sessions, session time": case_usage,
+    "feature adoption": case_feature_adoption,
+    "health usage inputs (per account-month)": case_health_inputs,
+    "RFM table": case_rfm,
+    "cohort matrix (counts)": case_cohorts,
+    "compute_kpis (36 months, usage summary made)": case_compute_kpis,
+    "health score (last month)": case_health,
+}
 
 
 # --------------------------------------------------------------------------- running
@@ -352,8 +401,13 @@ def peak_rss_mb() -> float:
 
 
 def run_in_subprocess(case: str, impl: str, scale: float, repeat: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--worker", case, impl, str(scale), str(repeat)],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", case, impl, str(scale), str(repeat)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -374,10 +428,16 @@ def main(argv=None) -> int:
     for scale in args.scales:
         d = data_dir(scale)
         con = duckdb.connect()
-        size = {p.stem: con.execute(f"SELECT count(*) FROM read_parquet('{p}')").fetchone()[0] for p in sorted(d.glob("*.parquet"))}
+        size = {
+            p.stem: con.execute(f"SELECT count(*) FROM read_parquet('{p}')").fetchone()[0]
+            for p in sorted(d.glob("*.parquet"))
+        }
         size["usage"] = con.execute(f"SELECT count(*) FROM read_parquet('{d}/usage/*/*.parquet')").fetchone()[0]
-        print(f"scale {scale:g}: {size['accounts']:,} accounts, {size['subscriptions']:,} subscriptions, "
-              f"{size['transactions']:,} transactions, {size['usage']:,} usage sessions", flush=True)
+        print(
+            f"scale {scale:g}: {size['accounts']:,} accounts, {size['subscriptions']:,} subscriptions, "
+            f"{size['transactions']:,} transactions, {size['usage']:,} usage sessions",
+            flush=True,
+        )
         for case, make in CASES.items():
             load, project, reference, compare = make()
             equal = "–"
@@ -387,21 +447,39 @@ def main(argv=None) -> int:
             p = run_in_subprocess(case, "project", scale, args.repeat)
             r = run_in_subprocess(case, "reference", scale, args.repeat) if reference is not None else None
             ratio = p["seconds"] / r["seconds"] if r else float("nan")
-            rows.append({"scale": f"{scale:g}x", "case": case, "project_s": p["seconds"], "duckdb_s": r["seconds"] if r else np.nan,
-                         "ratio": ratio, "project_peak_mb": p["peak_rss_mb"], "duckdb_peak_mb": r["peak_rss_mb"] if r else np.nan,
-                         "equal": equal})
-            print(f"  {case:30s} project {p['seconds']:8.3f} s  duckdb {rows[-1]['duckdb_s']:8.3f} s  ratio {ratio:6.2f}  "
-                  f"peak {p['peak_rss_mb']:7.0f} / {rows[-1]['duckdb_peak_mb']:7.0f} MB  equal {equal}", flush=True)
+            rows.append(
+                {
+                    "scale": f"{scale:g}x",
+                    "case": case,
+                    "project_s": p["seconds"],
+                    "duckdb_s": r["seconds"] if r else np.nan,
+                    "ratio": ratio,
+                    "project_peak_mb": p["peak_rss_mb"],
+                    "duckdb_peak_mb": r["peak_rss_mb"] if r else np.nan,
+                    "equal": equal,
+                }
+            )
+            print(
+                f"  {case:30s} project {p['seconds']:8.3f} s  duckdb {rows[-1]['duckdb_s']:8.3f} s  ratio {ratio:6.2f}  "
+                f"peak {p['peak_rss_mb']:7.0f} / {rows[-1]['duckdb_peak_mb']:7.0f} MB  equal {equal}",
+                flush=True,
+            )
     table = pd.DataFrame(rows)
-    lines = ["| scale | case | project (s) | DuckDB (s) | ratio | project peak RSS (MB) | DuckDB peak RSS (MB) | equal |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| scale | case | project (s) | DuckDB (s) | ratio | project peak RSS (MB) | DuckDB peak RSS (MB) | equal |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in table.itertuples():
-        lines.append(f"| {r.scale} | {r.case} | {r.project_s:.3f} | {'' if np.isnan(r.duckdb_s) else f'{r.duckdb_s:.3f}'} | "
-                     f"{'' if np.isnan(r.ratio) else f'{r.ratio:.2f}'} | {r.project_peak_mb:.0f} | "
-                     f"{'' if np.isnan(r.duckdb_peak_mb) else f'{r.duckdb_peak_mb:.0f}'} | {r.equal} |")
-    Path(args.out).write_text("# Benchmark results\n\nMedian of " + str(args.repeat) + " runs; peak RSS of a fresh subprocess "
-                              "(Python, libraries and inputs included). Generated by `make bench`.\n\n" + "\n".join(lines) + "\n",
-                              encoding="utf-8")
+        lines.append(
+            f"| {r.scale} | {r.case} | {r.project_s:.3f} | {'' if np.isnan(r.duckdb_s) else f'{r.duckdb_s:.3f}'} | "
+            f"{'' if np.isnan(r.ratio) else f'{r.ratio:.2f}'} | {r.project_peak_mb:.0f} | "
+            f"{'' if np.isnan(r.duckdb_peak_mb) else f'{r.duckdb_peak_mb:.0f}'} | {r.equal} |"
+        )
+    Path(args.out).write_text(
+        "# Benchmark results\n\nMedian of " + str(args.repeat) + " runs; peak RSS of a fresh subprocess "
+        "(Python, libraries and inputs included). Generated by `make bench`.\n\n" + "\n".join(lines) + "\n",
+        encoding="utf-8",
+    )
     print(f"\nwritten to {args.out}")
     return 0
 
@@ -410,5 +488,7 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     import os
 
-    os.environ.setdefault("PLAYBOOK_CACHE_DIR", str(DATA / ".cache"))  # usage summaries of the generated data stay beside it
+    os.environ.setdefault(
+        "PLAYBOOK_CACHE_DIR", str(DATA / ".cache")
+    )  # usage summaries of the generated data stay beside it
     sys.exit(main())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from playbook.params import PROJECT_ROOT
+from playbook.data.paths import PROJECT_ROOT
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 

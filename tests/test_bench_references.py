@@ -7,8 +7,10 @@ import sys
 import duckdb
 import pytest
 
-from playbook.params import PROJECT_ROOT
-from playbook.sample import write_sample
+from playbook.data.paths import PROJECT_ROOT
+from playbook.run.sample import generator
+
+write_sample = generator().write_sample
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from benchmarks.bench import CASES  # noqa: E402

@@ -11,17 +11,21 @@ import nbformat
 import pandas as pd
 import pytest
 
-from playbook.cli import main
-from playbook.runs import NotebookFailed, review_notebooks, run_review
+from playbook.run.cli import main
+from playbook.run.runs import NotebookFailed, review_notebooks, run_review
 from tests.conftest import SAMPLE
 
 
 def _digest(folder):
-    return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+    return {
+        p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())
+    }
 
 
 def test_help_lists_the_commands():
-    out = subprocess.run([sys.executable, "-m", "playbook", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "playbook", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     for command in ("sample", "validate", "run"):
         assert command in out
 
@@ -36,15 +40,33 @@ def test_run_writes_notebooks_html_and_manifest_then_refuses_then_force_replaces
         assert {nb.name, nb.with_suffix(".html").name} <= names
     manifest = json.loads((month / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "ok" and manifest["month"] == "2026-10"
-    assert manifest["parameters"] == {"month": "2026-10", "data_dir": "data/sample",
-                                      "kpi_tree": "data/sample/kpi_tree.yaml", "lang": "en"}
+    assert manifest["parameters"] == {
+        "month": "2026-10",
+        "data_dir": "data/sample",
+        "kpi_tree": "data/sample/kpi_tree.yaml",
+        "lang": "en",
+    }
     assert set(manifest["data"]["sha256"]) >= {"accounts.csv", "usage.csv.gz", "kpi_tree.yaml"}
-    assert manifest["data"]["sha256"]["accounts.csv"] == hashlib.sha256((SAMPLE / "accounts.csv").read_bytes()).hexdigest()
+    assert (
+        manifest["data"]["sha256"]["accounts.csv"] == hashlib.sha256((SAMPLE / "accounts.csv").read_bytes()).hexdigest()
+    )
     assert manifest["packages"]["pandas"].startswith("3.")
     assert all(n["status"] == "ok" and n["seconds"] > 0 for n in manifest["notebooks"])
     assert "scorecard.csv" in manifest["outputs"]
     card = pd.read_csv(month / "scorecard.csv")
-    assert list(card.columns[:11]) == ["id", "name", "kfs", "metric", "unit", "direction", "actual", "target", "gap", "attainment", "status"]
+    assert list(card.columns[:11]) == [
+        "id",
+        "name",
+        "kfs",
+        "metric",
+        "unit",
+        "direction",
+        "actual",
+        "target",
+        "gap",
+        "attainment",
+        "status",
+    ]
     assert len(card) == 7 and set(card["status"]) <= {"achieved", "on track", "at risk", "off track", "no data"}
     html = (month / "01_data_check.html").read_text(encoding="utf-8")
     assert "Data check" in html and "def " not in html and "open_review(" not in html  # no code cells in the report
@@ -69,8 +91,10 @@ def test_a_failing_notebook_stops_the_run_naming_notebook_and_cell_and_keeps_it(
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [
-        nbformat.v4.new_code_cell('month: str = "2026-10"  # review month\ndata_dir: str = "data/sample"\nkpi_tree: str = ""\nlang: str = "en"',
-                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            'month: str = "2026-10"  # review month\ndata_dir: str = "data/sample"\nkpi_tree: str = ""\nlang: str = "en"',
+            metadata={"tags": ["parameters"]},
+        ),
         nbformat.v4.new_code_cell("x = 1"),
         nbformat.v4.new_code_cell("raise ValueError('the MRR bridge does not add up')"),
         nbformat.v4.new_code_cell("y = 2"),
@@ -91,13 +115,17 @@ def test_a_failing_notebook_stops_the_run_naming_notebook_and_cell_and_keeps_it(
     assert manifest["status"] == "failed" and manifest["notebooks"][0]["status"] == "failed"
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--month", "2026-13"], "'2026-13' is not a month (expected YYYY-MM or 'latest')"),
-    (["--month", "2026-10", "--lang", "fr"], "'fr' is not a supported language"),
-    (["--month", "2026-10", "--data", "no/such/folder"], "data folder 'no/such/folder' not found"),
-    (["--month", "2026-10", "--kpi-tree", "missing.yaml"], "KPI tree file 'missing.yaml' not found"),
-    (["--month", "2026-11"], "2026-11 is not complete in this data"),
-], ids=["bad-month", "unknown-language", "missing-data-folder", "missing-kpi-tree", "incomplete-month"])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--month", "2026-13"], "'2026-13' is not a month (expected YYYY-MM or 'latest')"),
+        (["--month", "2026-10", "--lang", "fr"], "'fr' is not a supported language"),
+        (["--month", "2026-10", "--data", "no/such/folder"], "data folder 'no/such/folder' not found"),
+        (["--month", "2026-10", "--kpi-tree", "missing.yaml"], "KPI tree file 'missing.yaml' not found"),
+        (["--month", "2026-11"], "2026-11 is not complete in this data"),
+    ],
+    ids=["bad-month", "unknown-language", "missing-data-folder", "missing-kpi-tree", "incomplete-month"],
+)
 def test_bad_parameters_are_refused_before_anything_runs(tmp_path, capsys, args, message):
     assert main(["run", *args, "--out", str(tmp_path / "out")]) == 1
     assert message in capsys.readouterr().err
@@ -142,11 +170,13 @@ def test_sample_writes_a_folder_and_refuses_to_overwrite_it(tmp_path, capsys):
     assert (tmp_path / "s" / "accounts.csv").exists() and (tmp_path / "s" / "kpi_tree.yaml").exists()
     assert main(["sample", "--out", str(tmp_path / "s"), "--seed", "2", "--scale", "0.2"]) == 3
     assert main(["sample", "--out", str(tmp_path / "p"), "--scale", "0.2", "--format", "parquet"]) == 0
-    months = sorted(p.name for p in (tmp_path / "p" / "usage").iterdir())  # usage as a folder, one Parquet file per month
+    months = sorted(
+        p.name for p in (tmp_path / "p" / "usage").iterdir()
+    )  # usage as a folder, one Parquet file per month
     assert months[0] == "month=2023-11" and months[-1] == "month=2026-10" and len(months) == 36
     assert "Wrote 15 tables" in capsys.readouterr().out
     from playbook import load_dataset
-    from playbook.usage_log import UsageSummary
+    from playbook.data.usage_log import UsageSummary
 
     ds = load_dataset(tmp_path / "p")
     assert len(ds.accounts) > 0 and isinstance(ds.usage, UsageSummary)

@@ -6,15 +6,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playbook.catalog import dataset_snapshots
-from playbook.cohorts import cohort_matrix
+from playbook.analyses.cohorts import cohort_matrix
+from playbook.kpis.snapshots import dataset_snapshots
 
 # a: Jan, Feb, Mar, Apr (100, 100, 150, 150: expands)
 # b: Jan, -, Mar (returns after a gap), 200 each
 # c: Feb, Mar (50 each); d: Mar (80); as_of = 2026-04 (b and c gone by April)
-ROWS = [("a", "2026-01", 100), ("a", "2026-02", 100), ("a", "2026-03", 150), ("a", "2026-04", 150),
-        ("b", "2026-01", 200), ("b", "2026-03", 200), ("c", "2026-02", 50), ("c", "2026-03", 50), ("d", "2026-03", 80)]
-SNAPS = pd.DataFrame(ROWS, columns=["account_id", "month", "mrr"]).assign(month=lambda d: pd.PeriodIndex(d["month"], freq="M"))
+ROWS = [
+    ("a", "2026-01", 100),
+    ("a", "2026-02", 100),
+    ("a", "2026-03", 150),
+    ("a", "2026-04", 150),
+    ("b", "2026-01", 200),
+    ("b", "2026-03", 200),
+    ("c", "2026-02", 50),
+    ("c", "2026-03", 50),
+    ("d", "2026-03", 80),
+]
+SNAPS = pd.DataFrame(ROWS, columns=["account_id", "month", "mrr"]).assign(
+    month=lambda d: pd.PeriodIndex(d["month"], freq="M")
+)
 
 
 def m(view, **kw):
@@ -58,8 +69,13 @@ def test_the_weighted_average_uses_the_cohorts_observed_at_each_k():
 
 
 def test_quarterly_cohorts_and_transactions():
-    tx = pd.DataFrame({"account_id": ["x", "x", "y"], "date": pd.to_datetime(["2026-01-05", "2026-04-20", "2026-02-11"]),
-                       "amount": [10.0, 20.0, 5.0]})
+    tx = pd.DataFrame(
+        {
+            "account_id": ["x", "x", "y"],
+            "date": pd.to_datetime(["2026-01-05", "2026-04-20", "2026-02-11"]),
+            "amount": [10.0, 20.0, 5.0],
+        }
+    )
     q = cohort_matrix(tx, as_of="2026-06-30", date_col="date", value_col="amount", view="counts", freq="Q")
     assert q.loc["2026Q1"].tolist() == [2, 2, 1]
 
@@ -81,7 +97,9 @@ def test_sample_cohorts_conserve_sizes_and_survival_never_rises(sample_ds):
     rates = survival.drop(index="weighted average").drop(columns="size").to_numpy()
     diffs = np.diff(rates, axis=1)
     assert np.all(np.isnan(diffs) | (diffs <= 1e-12))
-    capped = cohort_matrix(snaps, as_of="2026-10", value_col="mrr", view="revenue_capped").drop(columns="size").to_numpy()
+    capped = (
+        cohort_matrix(snaps, as_of="2026-10", value_col="mrr", view="revenue_capped").drop(columns="size").to_numpy()
+    )
     assert np.nanmax(capped) <= 1 + 1e-12
     # the newest cohort has only k = 0
     assert counts.loc["2026-10"].notna().sum() == 2

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from playbook import DataValidationError, data_warnings, load_dataset
-from playbook.data import review_month
+from playbook.data.dataset import review_month
 from tests.conftest import ACCOUNTS, SUBSCRIPTIONS
 
 
@@ -40,10 +40,14 @@ def test_ids_stay_strings_with_leading_zeros_and_na_stays_text(make_folder):
 
 
 def test_dates_months_numbers_and_flags_get_their_dtypes(make_folder):
-    ds = load_dataset(make_folder({
-        "mrr_monthly.csv": "account_id,month,mrr\n00123,2026-01,10000\nA2,2026/02,\"20,000\"\n",
-        "tickets.csv": "ticket_id,account_id,opened_at,escalated,contacts\nT1,A2,2026-02-01T10:00:00+09:00,TRUE,1\nT2,A2,2026-02-02 09:00,no,2\n",
-    }))
+    ds = load_dataset(
+        make_folder(
+            {
+                "mrr_monthly.csv": 'account_id,month,mrr\n00123,2026-01,10000\nA2,2026/02,"20,000"\n',
+                "tickets.csv": "ticket_id,account_id,opened_at,escalated,contacts\nT1,A2,2026-02-01T10:00:00+09:00,TRUE,1\nT2,A2,2026-02-02 09:00,no,2\n",
+            }
+        )
+    )
     assert ds.subscriptions["start_date"].dtype == "datetime64[ns]"
     assert ds.subscriptions["end_date"].isna().tolist() == [True, False, True]
     assert isinstance(ds.mrr_monthly["month"].dtype, pd.PeriodDtype)
@@ -54,22 +58,31 @@ def test_dates_months_numbers_and_flags_get_their_dtypes(make_folder):
 
 def test_timestamps_with_offsets_are_converted_to_the_dataset_timezone(make_folder):
     # 2026-01-31T23:30 UTC is 2026-02-01 08:30 in Tokyo: it belongs to February there
-    ds = load_dataset(make_folder({
-        "tickets.csv": "ticket_id,account_id,opened_at\nT1,A2,2026-01-31T23:30:00Z\nT2,A2,2026-02-01T08:30:00+09:00\nT3,A2,2026-02-01 08:30\n",
-        "usage.csv": "account_id,user_id,date\nA2,u1,2026-01-31T16:00:00+00:00\nA2,u1,2026-01-31T14:59:59+00:00\n",
-    }))
+    ds = load_dataset(
+        make_folder(
+            {
+                "tickets.csv": "ticket_id,account_id,opened_at\nT1,A2,2026-01-31T23:30:00Z\nT2,A2,2026-02-01T08:30:00+09:00\nT3,A2,2026-02-01 08:30\n",
+                "usage.csv": "account_id,user_id,date\nA2,u1,2026-01-31T16:00:00+00:00\nA2,u1,2026-01-31T14:59:59+00:00\n",
+            }
+        )
+    )
     assert ds.tickets["opened_at"].tolist() == [pd.Timestamp("2026-02-01 08:30")] * 3
     # a usage timestamp is cut into days in Tokyo time
-    assert ds.usage["date"].tolist() == [pd.Timestamp("2026-02-01"), pd.Timestamp("2026-01-31")]
+    assert ds.usage.to_frame()["date"].tolist() == [pd.Timestamp("2026-02-01"), pd.Timestamp("2026-01-31")]
 
 
 def test_japanese_excel_dates_with_slashes_are_read(make_folder):
-    ds = load_dataset(make_folder({"accounts.csv": "account_id,signup_date\n00123,2026/01/05\nA2,2026/1/20\nA3,2026-02-03\n"}))
+    ds = load_dataset(
+        make_folder({"accounts.csv": "account_id,signup_date\n00123,2026/01/05\nA2,2026/1/20\nA3,2026-02-03\n"})
+    )
     assert ds.accounts["signup_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-01-05", "2026-01-20", "2026-02-03"]
 
 
-@pytest.mark.parametrize("encoding,bom", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("cp932", b"")],
-                         ids=["utf-8", "utf-8-with-bom", "cp932-shift-jis"])
+@pytest.mark.parametrize(
+    "encoding,bom",
+    [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("cp932", b"")],
+    ids=["utf-8", "utf-8-with-bom", "cp932-shift-jis"],
+)
 def test_text_encodings_are_detected(make_folder, encoding, bom):
     raw = bom + ACCOUNTS.encode(encoding)
     ds = load_dataset(make_folder({"accounts.csv": raw}))
@@ -78,7 +91,9 @@ def test_text_encodings_are_detected(make_folder, encoding, bom):
 
 
 def test_another_encoding_fails_with_a_message_naming_the_encoding_option(make_folder):
-    latin = "account_id,signup_date,name\n00123,2026-01-05,Café Noël\nA2,2026-01-06,Brasserie\nA3,2026-01-07,Crêpe\n".encode("latin-1")
+    latin = "account_id,signup_date,name\n00123,2026-01-05,Café Noël\nA2,2026-01-06,Brasserie\nA3,2026-01-07,Crêpe\n".encode(
+        "latin-1"
+    )
     folder = make_folder({"accounts.csv": latin})
     message = _error(folder)
     assert "accounts.csv" in message and "neither UTF-8" in message and "CP932" in message
@@ -107,9 +122,12 @@ def test_csv_gzip_and_parquet_files_give_the_same_tables(make_folder, tmp_path):
 
 def test_parquet_with_integer_ids_and_typed_dates_is_normalised(make_folder):
     folder = make_folder({}, base=False)
-    pd.DataFrame({"account_id": [1, 2], "signup_date": pd.to_datetime(["2026-01-01", "2026-01-02"]).date}).to_parquet(folder / "accounts.parquet")
-    pd.DataFrame({"account_id": [1, 2], "start_date": pd.to_datetime(["2026-01-01", "2026-01-02"]),
-                  "mrr": [100, 200]}).to_parquet(folder / "subscriptions.parquet")
+    pd.DataFrame({"account_id": [1, 2], "signup_date": pd.to_datetime(["2026-01-01", "2026-01-02"]).date}).to_parquet(
+        folder / "accounts.parquet"
+    )
+    pd.DataFrame(
+        {"account_id": [1, 2], "start_date": pd.to_datetime(["2026-01-01", "2026-01-02"]), "mrr": [100, 200]}
+    ).to_parquet(folder / "subscriptions.parquet")
     ds = load_dataset(folder)
     assert ds.accounts["account_id"].tolist() == ["1", "2"]
     assert ds.accounts["signup_date"].dtype == "datetime64[ns]"
@@ -117,7 +135,9 @@ def test_parquet_with_integer_ids_and_typed_dates_is_normalised(make_folder):
 
 
 def test_a_column_mapping_renames_user_columns(make_folder):
-    folder = make_folder({"accounts.csv": "customer_id,created\nA1,2026-01-01\nA2,2026-01-01\nA3,2026-01-01\n00123,2026-01-01\n"})
+    folder = make_folder(
+        {"accounts.csv": "customer_id,created\nA1,2026-01-01\nA2,2026-01-01\nA3,2026-01-01\n00123,2026-01-01\n"}
+    )
     ds = load_dataset(folder, columns={"accounts": {"customer_id": "account_id", "created": "signup_date"}})
     assert "account_id" in ds.accounts.columns
 
@@ -156,11 +176,15 @@ def test_a_fraction_in_a_whole_number_column_is_refused(make_folder):
     assert "column 'seats': not a whole number" in message and "'2.5'" in message
 
 
-@pytest.mark.parametrize("table,content,key", [
-    ("accounts.csv", ACCOUNTS + "A2,2026-03-01,Again,Kanto\n", "account_id"),
-    ("tickets.csv", "ticket_id,account_id,opened_at\nT1,A2,2026-02-01\nT1,A3,2026-02-02\n", "ticket_id"),
-    ("mrr_monthly.csv", "account_id,month,mrr\nA2,2026-01,1\nA2,2026-01,2\nA3,2026-01,3\n", "(account_id, month)"),
-], ids=["account_id-in-accounts", "ticket_id", "account-month-in-mrr_monthly"])
+@pytest.mark.parametrize(
+    "table,content,key",
+    [
+        ("accounts.csv", ACCOUNTS + "A2,2026-03-01,Again,Kanto\n", "account_id"),
+        ("tickets.csv", "ticket_id,account_id,opened_at\nT1,A2,2026-02-01\nT1,A3,2026-02-02\n", "ticket_id"),
+        ("mrr_monthly.csv", "account_id,month,mrr\nA2,2026-01,1\nA2,2026-01,2\nA3,2026-01,3\n", "(account_id, month)"),
+    ],
+    ids=["account_id-in-accounts", "ticket_id", "account-month-in-mrr_monthly"],
+)
 def test_duplicate_keys_are_refused(make_folder, table, content, key):
     message = _error(make_folder({table: content}))
     assert f"{table}, column '{key}': duplicate key {key} - 2 rows" in message
@@ -190,8 +214,13 @@ def test_end_date_before_start_date_is_refused(make_folder):
 
 
 def test_an_account_id_not_in_accounts_is_refused_with_the_ids(make_folder):
-    message = _error(make_folder({"usage.csv": "account_id,user_id,date\nA2,u1,2026-02-01\nZZ9,u2,2026-02-01\nZZ8,u3,2026-02-01\n"}))
-    assert "usage.csv, column 'account_id': account_id not found in accounts (2 distinct ids: 'ZZ9', 'ZZ8') - 2 rows" in message
+    message = _error(
+        make_folder({"usage.csv": "account_id,user_id,date\nA2,u1,2026-02-01\nZZ9,u2,2026-02-01\nZZ8,u3,2026-02-01\n"})
+    )
+    assert (
+        "usage.csv, column 'account_id': account_id not found in accounts (2 distinct ids: 'ZZ9', 'ZZ8') - 2 rows"
+        in message
+    )
 
 
 def test_an_empty_value_in_a_required_column_is_refused(make_folder):
@@ -234,10 +263,14 @@ def test_a_missing_folder_is_refused(tmp_path):
 
 
 def test_every_problem_is_reported_at_once(make_folder):
-    message = _error(make_folder({
-        "accounts.csv": ACCOUNTS.replace("2026-02-03", "someday"),
-        "subscriptions.csv": SUBSCRIPTIONS.replace("10000", "-5"),
-    }))
+    message = _error(
+        make_folder(
+            {
+                "accounts.csv": ACCOUNTS.replace("2026-02-03", "someday"),
+                "subscriptions.csv": SUBSCRIPTIONS.replace("10000", "-5"),
+            }
+        )
+    )
     assert message.startswith("2 problems in the input:")
     assert "signup_date" in message and "negative value" in message
 
@@ -245,7 +278,9 @@ def test_every_problem_is_reported_at_once(make_folder):
 def test_parquet_rows_are_numbered_from_zero(make_folder):
     folder = make_folder({}, base=False)
     (folder / "accounts.csv").write_text(ACCOUNTS, encoding="utf-8")
-    pd.DataFrame({"account_id": ["A2", "A3"], "start_date": ["2026-01-01", "2026-01-01"], "mrr": [1.0, -2.0]}).to_parquet(folder / "subscriptions.parquet")
+    pd.DataFrame(
+        {"account_id": ["A2", "A3"], "start_date": ["2026-01-01", "2026-01-01"], "mrr": [1.0, -2.0]}
+    ).to_parquet(folder / "subscriptions.parquet")
     assert re.search(r"negative value \(must be >= 0\) - 1 row; first: row index 1: -2\.0", _error(folder))
 
 
@@ -253,10 +288,14 @@ def test_parquet_rows_are_numbered_from_zero(make_folder):
 
 
 def test_warnings_name_future_rows_usage_without_subscription_and_empty_months(make_folder):
-    ds = load_dataset(make_folder({
-        "accounts.csv": ACCOUNTS + "P1,2026-01-10,Pilot,Kanto\n",
-        "usage.csv": "account_id,user_id,date\nA2,u1,2026-01-25\nP1,u9,2026-01-26\nA3,u3,2026-03-02\nA3,u3,2026-04-01\n",
-    }))
+    ds = load_dataset(
+        make_folder(
+            {
+                "accounts.csv": ACCOUNTS + "P1,2026-01-10,Pilot,Kanto\n",
+                "usage.csv": "account_id,user_id,date\nA2,u1,2026-01-25\nP1,u9,2026-01-26\nA3,u3,2026-03-02\nA3,u3,2026-04-01\n",
+            }
+        )
+    )
     w = data_warnings(ds, month="2026-03")
     text = " | ".join(w["warning"])
     assert "months with no data: 2026-02" in text
@@ -280,7 +319,10 @@ def test_dataset_settings_file_sets_as_of_currency_and_timezone(make_folder):
 
 
 def test_a_review_month_outside_the_data_is_refused(sample_ds):
-    with pytest.raises(DataValidationError, match=r"2026-11 is not complete in this data \(data as of 2026-10-31\); the latest complete month is 2026-10"):
+    with pytest.raises(
+        DataValidationError,
+        match=r"2026-11 is not complete in this data \(data as of 2026-10-31\); the latest complete month is 2026-10",
+    ):
         review_month(sample_ds, "2026-11")
     with pytest.raises(DataValidationError, match=r"2020-01 is before the data starts \(2023-11\)"):
         review_month(sample_ds, "2020-01")

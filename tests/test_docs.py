@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from playbook.params import PROJECT_ROOT
-from playbook.schema import TABLES
+from playbook.data.paths import PROJECT_ROOT
+from playbook.data.schema import TABLES
 
 DATA_README = (PROJECT_ROOT / "data" / "README.md").read_text(encoding="utf-8")
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

@@ -8,9 +8,18 @@ import pytest
 import yaml
 
 from playbook import DataValidationError
-from playbook.goals import (KPIGoal, best_sustained_change, goal_history, load_kpi_tree, parse_kpi_tree, smart_check,
-                            target_path, target_paths, tree_checks)
-from playbook.review import act_recommendations, action_effects, attainment, scorecard, status, status_history
+from playbook.review.goals import (
+    KPIGoal,
+    best_sustained_change,
+    goal_history,
+    load_kpi_tree,
+    parse_kpi_tree,
+    smart_check,
+    target_path,
+    target_paths,
+    tree_checks,
+)
+from playbook.review.scorecard import act_recommendations, action_effects, attainment, scorecard, status, status_history
 from tests.conftest import SAMPLE
 
 TH = {"achieved": 1.0, "on_track": 0.95, "at_risk": 0.85}
@@ -24,7 +33,14 @@ def tree_dict(**changes) -> dict:
 
 
 def kpi_entry(**fields) -> dict:
-    base = {"id": "k1", "metric": "logo_churn_rate", "target": 0.02, "owner": "Sato", "deadline": "2027-03", "cadence": "monthly"}
+    base = {
+        "id": "k1",
+        "metric": "logo_churn_rate",
+        "target": 0.02,
+        "owner": "Sato",
+        "deadline": "2027-03",
+        "cadence": "monthly",
+    }
     return base | fields
 
 
@@ -40,19 +56,32 @@ def error(data) -> str:
 def test_the_sample_tree_loads():
     tree = load_kpi_tree(SAMPLE / "kpi_tree.yaml")
     assert tree.kgi.target == 500_000_000 and str(tree.kgi.deadline) == "2027-03"
-    assert [k.id for k in tree.kpis] == ["onboarding_done", "logo_churn", "grr", "nrr", "cross_sell", "first_response", "nps"]
+    assert [k.id for k in tree.kpis] == [
+        "onboarding_done",
+        "logo_churn",
+        "grr",
+        "nrr",
+        "cross_sell",
+        "first_response",
+        "nps",
+    ]
     assert str(tree.plan_start) == "2026-04" and tree.thresholds["on_track"] == 0.95
 
 
 def test_an_unknown_metric_id_lists_the_known_ids():
     message = error(tree_dict(kfs=[{"id": "f", "name": "F", "kpis": [kpi_entry(metric="churn")]}]))
-    assert message.startswith("kpi_tree.yaml, entry 'kfs[0].kpis[0] (k1)': unknown metric id 'churn'; known ids: mrr, arr,")
+    assert message.startswith(
+        "kpi_tree.yaml, entry 'kfs[0].kpis[0] (k1)': unknown metric id 'churn'; known ids: mrr, arr,"
+    )
     assert "\n" not in message  # one error for one bad entry
 
 
 def test_a_kpi_without_a_kfs_is_refused():
     message = error(tree_dict(kpis=[kpi_entry(id="orphan")]))
-    assert "entry 'kpis[0] (orphan)': KPI 'orphan' is not under a KFS (known KFS: ['expansion', 'onboarding', 'retention', 'voice'])" in message
+    assert (
+        "entry 'kpis[0] (orphan)': KPI 'orphan' is not under a KFS (known KFS: ['expansion', 'onboarding', 'retention', 'voice'])"
+        in message
+    )
 
 
 def test_a_malformed_deadline_is_refused():
@@ -71,8 +100,9 @@ def test_a_non_numeric_target_is_refused():
 
 
 def test_every_bad_entry_is_reported_at_once():
-    message = error(tree_dict(kfs=[{"id": "f", "kpis": [kpi_entry(target="x"), kpi_entry(id="k2", cadence="daily")]}],
-                              colour="red"))
+    message = error(
+        tree_dict(kfs=[{"id": "f", "kpis": [kpi_entry(target="x"), kpi_entry(id="k2", cadence="daily")]}], colour="red")
+    )
     assert message.startswith("3 problems in the input")
     assert "unknown key 'colour'" in message and "cadence 'daily' is not one of ['weekly', 'monthly']" in message
 
@@ -116,9 +146,17 @@ def test_smart_flags_a_target_that_needs_three_times_the_best_pace(make_folder, 
     months = pd.period_range("2026-01", "2026-10", freq="M")
     # NPS rose exactly 1 point a month; from 9 to 39 by 2027-01 needs 10 a month: 10x the best 3-month pace
     nps = list(range(10))
-    tree = _tree(kpi_entry(id="n", metric="nps", target=39, deadline="2027-01"), kpi_entry(id="m", metric="nps", target=12, deadline="2027-01"))
-    smart = smart_check(tree, sample_ds, _history({"n": nps, "m": nps}, np.arange(10), months), "2026-10").set_index("goal")
-    assert smart.loc["n", "A"] == "warn" and "stretch: needs 10 a month, 10.00x the best 3-month pace (1 a month" in smart.loc["n", "A_reason"]
+    tree = _tree(
+        kpi_entry(id="n", metric="nps", target=39, deadline="2027-01"),
+        kpi_entry(id="m", metric="nps", target=12, deadline="2027-01"),
+    )
+    smart = smart_check(tree, sample_ds, _history({"n": nps, "m": nps}, np.arange(10), months), "2026-10").set_index(
+        "goal"
+    )
+    assert (
+        smart.loc["n", "A"] == "warn"
+        and "stretch: needs 10 a month, 10.00x the best 3-month pace (1 a month" in smart.loc["n", "A_reason"]
+    )
     # 9 -> 12 in 3 months needs 1 a month: the best pace, so achievable
     assert smart.loc["m", "A"] == "pass"
 
@@ -126,7 +164,9 @@ def test_smart_flags_a_target_that_needs_three_times_the_best_pace(make_folder, 
 def test_smart_flags_a_target_already_met_as_too_easy(sample_ds):
     months = pd.period_range("2026-01", "2026-10", freq="M")
     tree = _tree(kpi_entry(id="c", metric="logo_churn_rate", target=0.05))
-    smart = smart_check(tree, sample_ds, _history({"c": [0.03] * 10}, np.arange(10), months), "2026-10").set_index("goal")
+    smart = smart_check(tree, sample_ds, _history({"c": [0.03] * 10}, np.arange(10), months), "2026-10").set_index(
+        "goal"
+    )
     assert smart.loc["c", "A"] == "warn" and smart.loc["c", "A_reason"].startswith("too easy: already reached")
 
 
@@ -135,7 +175,9 @@ def test_smart_measurable_time_bound_and_related(make_folder, sample_ds):
 
     months = pd.period_range("2026-01", "2026-10", freq="M")
     tree = _tree(kpi_entry(id="u", metric="mau", target=100, deadline="2026-09"))
-    smart = smart_check(tree, load_dataset(make_folder()), _history({"u": [np.nan] * 10}, np.arange(10), months), "2026-10")
+    smart = smart_check(
+        tree, load_dataset(make_folder()), _history({"u": [np.nan] * 10}, np.arange(10), months), "2026-10"
+    )
     row = smart.iloc[0]
     assert row["M"] == "fail" and row["M_reason"] == "needs table usage"
     assert row["T"] == "fail" and "deadline 2026-09 is not after the review month 2026-10" in row["T_reason"]
@@ -152,9 +194,15 @@ def test_best_sustained_change_respects_the_direction():
 
 
 def test_tree_checks_warn_about_too_many_kpis_and_no_short_horizon_kpi():
-    long_horizon = [kpi_entry(id=f"k{i}", metric=m, target=1.0) for i, m in enumerate(["nrr", "grr", "arr", "mrr", "arpa", "ltv", "cac", "crc"])]
+    long_horizon = [
+        kpi_entry(id=f"k{i}", metric=m, target=1.0)
+        for i, m in enumerate(["nrr", "grr", "arr", "mrr", "arpa", "ltv", "cac", "crc"])
+    ]
     checks = tree_checks(_tree(*long_horizon)).set_index("check")
-    assert checks.loc["number of KPIs", "status"] == "warn" and "8 KPIs is more than the 7" in checks.loc["number of KPIs", "reason"]
+    assert (
+        checks.loc["number of KPIs", "status"] == "warn"
+        and "8 KPIs is more than the 7" in checks.loc["number of KPIs", "reason"]
+    )
     assert checks.loc["short-horizon KPI", "status"] == "warn"
     fine = tree_checks(load_kpi_tree(SAMPLE / "kpi_tree.yaml")).set_index("check")
     assert (fine["status"] == "pass").all()
@@ -170,8 +218,17 @@ def test_attainment_is_direction_aware():
     assert np.isnan(attainment([5.0], [0.0], "higher")[0])
 
 
-@pytest.mark.parametrize("att,expected", [(1.0, "achieved"), (0.99999, "on track"), (0.95, "on track"), (0.94999, "at risk"),
-                                          (0.85, "at risk"), (0.84999, "off track")])
+@pytest.mark.parametrize(
+    "att,expected",
+    [
+        (1.0, "achieved"),
+        (0.99999, "on track"),
+        (0.95, "on track"),
+        (0.94999, "at risk"),
+        (0.85, "at risk"),
+        (0.84999, "off track"),
+    ],
+)
 def test_status_thresholds_at_their_edges(att, expected):
     assert status([att], [1.0], [1.0], "higher", TH).tolist() == [expected]
 
@@ -196,12 +253,19 @@ def test_an_incomplete_month_is_never_scored(sample_ds):
 
 def _act(values: list[float], target: float, direction: str = "higher", kgi=None):
     months = pd.period_range("2026-01", "2026-10", freq="M")
-    metric = "onboarding_completion_rate" if direction == "higher" else "first_response_hours"  # short horizon: the tree rules stay quiet
+    metric = (
+        "onboarding_completion_rate" if direction == "higher" else "first_response_hours"
+    )  # short horizon: the tree rules stay quiet
     tree = _tree(kpi_entry(id="k", metric=metric, target=target, direction=direction, deadline="2027-03"))
     h = _history({"k": values}, np.arange(10) if kgi is None else kgi, months)
     targets = pd.DataFrame({"k": [target] * 10}, index=months)
-    smart = pd.DataFrame({"goal": ["k"], "correlation": [np.corrcoef(values, np.arange(10) if kgi is None else kgi)[0, 1]],
-                          "R_reason": ["under KFS f; moved with the KGI metric: r = x"]})
+    smart = pd.DataFrame(
+        {
+            "goal": ["k"],
+            "correlation": [np.corrcoef(values, np.arange(10) if kgi is None else kgi)[0, 1]],
+            "R_reason": ["under KFS f; moved with the KGI metric: r = x"],
+        }
+    )
     checks = tree_checks(tree)
     return act_recommendations(tree, status_history(tree, h, targets), smart, checks, "2026-10")
 
@@ -230,7 +294,10 @@ def test_a_neutral_history_triggers_no_rule():
 
 def test_tree_rules_fire_for_too_many_kpis_and_no_short_horizon_kpi():
     months = pd.period_range("2026-01", "2026-10", freq="M")
-    entries = [kpi_entry(id=f"k{i}", metric=m, target=1.0) for i, m in enumerate(["nrr", "grr", "arr", "mrr", "arpa", "ltv", "cac", "crc"])]
+    entries = [
+        kpi_entry(id=f"k{i}", metric=m, target=1.0)
+        for i, m in enumerate(["nrr", "grr", "arr", "mrr", "arpa", "ltv", "cac", "crc"])
+    ]
     tree = _tree(*entries)
     targets = pd.DataFrame({e["id"]: [1.0] * 10 for e in entries}, index=months)
     h = _history({e["id"]: [1.0] * 10 for e in entries}, np.arange(10), months)
@@ -242,8 +309,16 @@ def test_tree_rules_fire_for_too_many_kpis_and_no_short_horizon_kpi():
 def test_action_effects_compare_the_kpi_before_and_since():
     months = pd.period_range("2026-01", "2026-10", freq="M")
     kpis = pd.DataFrame({"month": months, "kpi": "logo_churn_rate", "value": [0.04] * 5 + [0.03] * 5})
-    actions = pd.DataFrame({"action_id": ["A1", "A2"], "kpi": ["logo_churn_rate", "logo_churn_rate"], "action": ["calls", "late"],
-                            "owner": ["Sato", "Ito"], "status": ["open", "open"], "start_date": pd.to_datetime(["2026-06-01", "2026-10-15"])})
+    actions = pd.DataFrame(
+        {
+            "action_id": ["A1", "A2"],
+            "kpi": ["logo_churn_rate", "logo_churn_rate"],
+            "action": ["calls", "late"],
+            "owner": ["Sato", "Ito"],
+            "status": ["open", "open"],
+            "start_date": pd.to_datetime(["2026-06-01", "2026-10-15"]),
+        }
+    )
     out = action_effects(actions, kpis, "2026-10").set_index("action_id")
     # A1: before = mean(Mar-May) 0.04, since = mean(Jun-Oct) 0.03 -> churn fell: improved
     assert out.loc["A1", "before"] == 0.04 and out.loc["A1", "since"] == 0.03 and out.loc["A1", "verdict"] == "improved"
@@ -251,11 +326,13 @@ def test_action_effects_compare_the_kpi_before_and_since():
 
 
 def test_consecutive_months_show_the_change_in_status():
-    from playbook.goals_report import build_scorecard
-    from playbook.notebook import open_review
+    from playbook.report.goal_views import build_scorecard
+    from playbook.run.notebook import open_review
 
-    sep, oct_ = (build_scorecard(open_review(month=m, data_dir="data/sample", kpi_tree="data/sample/kpi_tree.yaml"))
-                 for m in ("2026-09", "2026-10"))
+    sep, oct_ = (
+        build_scorecard(open_review(month=m, data_dir="data/sample", kpi_tree="data/sample/kpi_tree.yaml"))
+        for m in ("2026-09", "2026-10")
+    )
     # October's "previous status" is September's status, KPI by KPI
     assert oct_.set_index("id")["previous_status"].to_dict() == sep.set_index("id")["status"].to_dict()
     assert (oct_["status"] != oct_["previous_status"]).any()  # the sample has some movement
@@ -268,19 +345,28 @@ def test_consecutive_months_show_the_change_in_status():
 def small_company(make_folder):
     """The conftest company (00123 pays 10,000 from 2026-01-05; A2 pays 20,000 from 01-20 to 02-14; A3 50,000 from 02-03)
     with usage, one NPS answer and data up to 2026-04-30."""
-    sessions = ["00123,u1,2026-01-10"] * 10 + ["00123,u1,2026-02-10"] * 10 + ["00123,u1,2026-03-10"] * 10 + ["00123,u1,2026-04-10"] * 2
+    sessions = (
+        ["00123,u1,2026-01-10"] * 10
+        + ["00123,u1,2026-02-10"] * 10
+        + ["00123,u1,2026-03-10"] * 10
+        + ["00123,u1,2026-04-10"] * 2
+    )
     sessions += [f"A3,u3,2026-0{m}-12" for m in (2, 3, 4) for _ in range(8)]
     from playbook import load_dataset
 
-    return load_dataset(make_folder({
-        "usage.csv": "account_id,user_id,date\n" + "\n".join(sessions) + "\n",
-        "surveys.csv": "account_id,date,survey,score\nA3,2026-03-15,nps,3\n",
-        "dataset.yaml": "as_of: 2026-04-30\n",
-    }))
+    return load_dataset(
+        make_folder(
+            {
+                "usage.csv": "account_id,user_id,date\n" + "\n".join(sessions) + "\n",
+                "surveys.csv": "account_id,date,survey,score\nA3,2026-03-15,nps,3\n",
+                "dataset.yaml": "as_of: 2026-04-30\n",
+            }
+        )
+    )
 
 
 def test_early_warnings_name_their_reasons_and_rank_by_signs_then_mrr(small_company):
-    from playbook.review import early_warnings
+    from playbook.review.scorecard import early_warnings
 
     w = early_warnings(small_company, "2026-04")
     # 00123: 2 sessions in April vs 10 a month before (below half); A3: an NPS detractor (3) in March
@@ -290,7 +376,7 @@ def test_early_warnings_name_their_reasons_and_rank_by_signs_then_mrr(small_comp
 
 
 def test_segment_drivers_pool_three_months(small_company):
-    from playbook.review import segment_drivers
+    from playbook.review.scorecard import segment_drivers
 
     d = segment_drivers(small_company, "2026-04", "region").set_index("region")
     # Feb-Apr: Kanto (00123) starts 3 months, never churns; NA (A2) starts February and churns; Kansai (A3) starts Mar and Apr
@@ -302,7 +388,7 @@ def test_segment_drivers_pool_three_months(small_company):
 
 
 def test_biggest_moves_rank_by_the_size_of_the_change(small_company):
-    from playbook.review import biggest_moves
+    from playbook.review.scorecard import biggest_moves
 
     m = biggest_moves(small_company, "2026-02")
     assert m["account_id"].tolist() == ["A3", "A2"] and m["move"].tolist() == ["new", "churned"]

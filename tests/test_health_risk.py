@@ -7,9 +7,17 @@ import pandas as pd
 import pytest
 
 from playbook import DataValidationError
-from playbook.health import (auc, backtest, band, churn_labels, health_scores, load_config, score_components,
-                             top_decile_lift)
-from playbook.risk import evaluate, fit_logistic, predict, risk_features, walk_forward
+from playbook.analyses.health import (
+    auc,
+    backtest,
+    band,
+    churn_labels,
+    health_scores,
+    load_config,
+    score_components,
+    top_decile_lift,
+)
+from playbook.analyses.risk import evaluate, fit_logistic, predict, risk_features, walk_forward
 
 MONTHS = pd.period_range("2024-05", "2026-10", freq="M")
 
@@ -120,9 +128,24 @@ def test_the_churn_model_never_sees_data_after_its_observation_date(model_inputs
 def test_logistic_regression_recovers_a_planted_coefficient():
     rng = np.random.default_rng(1)
     n = 4000
-    X = pd.DataFrame({c: rng.random(n) for c in ["frequency_score", "breadth_score", "depth_score", "growth_score",
-                                                  "voice_score", "support_score", "annual", "log_mrr", "contracted_3m",
-                                                  "tenure_months", "voice_missing"]})
+    X = pd.DataFrame(
+        {
+            c: rng.random(n)
+            for c in [
+                "frequency_score",
+                "breadth_score",
+                "depth_score",
+                "growth_score",
+                "voice_score",
+                "support_score",
+                "annual",
+                "log_mrr",
+                "contracted_3m",
+                "tenure_months",
+                "voice_missing",
+            ]
+        }
+    )
     logit = -1.0 - 3.0 * X["breadth_score"]
     y = rng.random(n) < 1 / (1 + np.exp(-logit))
     beta = fit_logistic(X, y)
@@ -132,7 +155,7 @@ def test_logistic_regression_recovers_a_planted_coefficient():
 
 def test_a_review_of_a_past_month_uses_only_outcomes_known_then():
     import playbook as pb
-    from playbook.customers_report import HealthView
+    from playbook.report.customer_views import HealthView
 
     view = HealthView(pb.open_review(month="2025-06", data_dir="data/sample"))
     assert (view.labels["month"] + 3 <= pd.Period("2025-06", "M")).all()
@@ -142,7 +165,7 @@ def test_a_review_of_a_past_month_uses_only_outcomes_known_then():
 
 
 def test_wilson_intervals_stay_within_zero_and_one():
-    from playbook.ratios import wilson_interval
+    from playbook.kpis.ratios import wilson_interval
 
     lo, hi = wilson_interval(np.array([0, 10, 3]), np.array([1000, 10, 0]))
     # 0 of 1000: [0, 0.38%]; 10 of 10: [72.2%, 100%]; no trials: NaN

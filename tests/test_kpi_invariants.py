@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from playbook import retention, revenue
-from playbook.catalog import CATALOG, compute_kpis, kpi
+from playbook.kpis import retention, revenue
+from playbook.kpis.catalog import CATALOG, compute_kpis, kpi
 
 MONTHS = pd.period_range("2023-11", "2026-10", freq="M")
 
@@ -26,7 +26,14 @@ def _wide(kpis: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_bridge_and_rates(bridge: pd.DataFrame) -> None:
-    start_plus = bridge["mrr_start"] + bridge["new"] + bridge["reactivation"] + bridge["expansion"] - bridge["contraction"] - bridge["churned"]
+    start_plus = (
+        bridge["mrr_start"]
+        + bridge["new"]
+        + bridge["reactivation"]
+        + bridge["expansion"]
+        - bridge["contraction"]
+        - bridge["churned"]
+    )
     np.testing.assert_allclose(start_plus, bridge["mrr_end"], rtol=0, atol=1e-6)
     np.testing.assert_allclose(bridge["mrr_start"].iloc[1:].to_numpy(), bridge["mrr_end"].iloc[:-1].to_numpy())
     g, n = revenue.grr(bridge)["value"], revenue.nrr(bridge)["value"]
@@ -96,8 +103,14 @@ def subscription_tables(draw):
         start = draw(st.integers(0, 500))
         length = draw(st.one_of(st.none(), st.integers(0, 400)))
         mrr = draw(st.sampled_from([0.0, 10.0, 25.0, 100.0, 250.0]))
-        rows.append((f"a{draw(st.integers(0, 8))}", DAY0 + dt.timedelta(days=start),
-                     None if length is None else DAY0 + dt.timedelta(days=start + length), mrr))
+        rows.append(
+            (
+                f"a{draw(st.integers(0, 8))}",
+                DAY0 + dt.timedelta(days=start),
+                None if length is None else DAY0 + dt.timedelta(days=start + length),
+                mrr,
+            )
+        )
     df = pd.DataFrame(rows, columns=["account_id", "start_date", "end_date", "mrr"])
     return df.assign(start_date=pd.to_datetime(df["start_date"]), end_date=pd.to_datetime(df["end_date"]))
 
@@ -108,7 +121,12 @@ def test_invariants_hold_on_generated_subscriptions(subs):
     months = pd.period_range("2025-01", "2026-06", freq="M")
     bridge = revenue.mrr_bridge(revenue.month_end_mrr(subs, months), months)
     check_bridge_and_rates(bridge)
-    counts = bridge["customers_start"] + bridge["new_customers"] + bridge["reactivated_customers"] - bridge["churned_customers"]
+    counts = (
+        bridge["customers_start"]
+        + bridge["new_customers"]
+        + bridge["reactivated_customers"]
+        - bridge["churned_customers"]
+    )
     np.testing.assert_array_equal(counts, bridge["customers_end"])
 
 
@@ -175,10 +193,12 @@ def test_compute_kpis_refuses_an_incomplete_month(sample_ds):
 
 
 def test_the_readme_glossary_is_the_catalog():
-    from playbook.catalog import glossary_markdown
-    from playbook.params import PROJECT_ROOT
+    from playbook.data.paths import PROJECT_ROOT
+    from playbook.kpis.catalog import glossary_markdown
 
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     start, end = "<!-- glossary:start -->\n", "<!-- glossary:end -->"
     assert start in readme, "README has no glossary block"
-    assert readme.split(start, 1)[1].split(end, 1)[0] == glossary_markdown(), "run `python -m playbook glossary` and paste"
+    assert readme.split(start, 1)[1].split(end, 1)[0] == glossary_markdown(), (
+        "run `python -m playbook glossary` and paste"
+    )

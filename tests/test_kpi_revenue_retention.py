@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playbook import retention, revenue
+from playbook.kpis import retention, revenue
 
 MONTHS = pd.period_range("2026-01", "2026-04", freq="M")
 SPAN = pd.period_range("2025-12", "2026-04", freq="M")
@@ -29,12 +29,15 @@ SPAN = pd.period_range("2025-12", "2026-04", freq="M")
 @pytest.fixture(scope="module")
 def subs() -> pd.DataFrame:
     rows = [
-        ("a", "Workspace", "2025-12-01", "2026-02-14", 100.0), ("a", "Workspace", "2026-02-15", None, 150.0),
+        ("a", "Workspace", "2025-12-01", "2026-02-14", 100.0),
+        ("a", "Workspace", "2026-02-15", None, 150.0),
         ("b", "Workspace", "2025-12-10", "2026-01-20", 200.0),
         ("c", "Workspace", "2026-01-05", "2026-01-25", 80.0),
-        ("d", "Workspace", "2025-12-01", "2026-02-10", 300.0), ("d", "Workspace", "2026-04-03", None, 250.0),
+        ("d", "Workspace", "2025-12-01", "2026-02-10", 300.0),
+        ("d", "Workspace", "2026-04-03", None, 250.0),
         ("e", "Workspace", "2026-02-01", "2027-01-31", 100.0),
-        ("f", "Workspace", "2025-12-01", "2026-03-15", 500.0), ("f", "Workspace", "2026-03-16", None, 400.0),
+        ("f", "Workspace", "2025-12-01", "2026-03-15", 500.0),
+        ("f", "Workspace", "2026-03-16", None, 400.0),
         ("a", "Analytics", "2026-03-10", None, 0.0),  # a free add-on is not a cross-sell
         ("f", "Analytics", "2026-04-12", None, 30.0),  # f adds a paid add-on in April
     ]
@@ -86,7 +89,12 @@ def test_nrr_and_grr(bridge):
 
 
 def test_revenue_churn_expansion_and_upsell_rates(bridge):
-    assert values(revenue.revenue_churn_rate(bridge)) == [0.181818, 0.333333, 0.133333, 0.0]  # 200/1100, 300/900, 100/750
+    assert values(revenue.revenue_churn_rate(bridge)) == [
+        0.181818,
+        0.333333,
+        0.133333,
+        0.0,
+    ]  # 200/1100, 300/900, 100/750
     assert values(revenue.expansion_mrr_rate(bridge)) == [0.0, 0.055556, 0.0, 0.0]  # 50/900
     assert values(revenue.upsell_rate(bridge)) == [0.0, 0.333333, 0.0, 0.0]  # a of {a, d, f}
 
@@ -109,8 +117,14 @@ def test_logo_churn_retention_and_counts(bridge):
 
 
 def test_an_account_that_leaves_and_returns_inside_a_month_is_not_churn():
-    s = pd.DataFrame({"account_id": ["a", "a"], "start_date": pd.to_datetime(["2026-01-01", "2026-02-20"]),
-                      "end_date": pd.to_datetime(["2026-02-10", None]), "mrr": [100.0, 100.0]})
+    s = pd.DataFrame(
+        {
+            "account_id": ["a", "a"],
+            "start_date": pd.to_datetime(["2026-01-01", "2026-02-20"]),
+            "end_date": pd.to_datetime(["2026-02-10", None]),
+            "mrr": [100.0, 100.0],
+        }
+    )
     b = revenue.mrr_bridge(revenue.month_end_mrr(s, SPAN), MONTHS)
     assert b["churned_customers"].sum() == 0 and b["reactivated_customers"].sum() == 0
 
@@ -123,7 +137,9 @@ def test_annualised_churn_compounds():
 
 def test_expected_lifetime_needs_six_months_and_is_nan_when_nobody_churns():
     months = pd.period_range("2026-01", "2026-07", freq="M")
-    b = pd.DataFrame({"month": months, "customers_start": [50.0] * 7, "churned_customers": [1.0, 1.0, 2.0, 1.0, 0.0, 1.0, 0.0]})
+    b = pd.DataFrame(
+        {"month": months, "customers_start": [50.0] * 7, "churned_customers": [1.0, 1.0, 2.0, 1.0, 0.0, 1.0, 0.0]}
+    )
     out = retention.expected_lifetime_months(b)
     assert out["note"].iloc[4] == "fewer than 6 months with a churn rate"
     # Jan-Jun: mean churn (1+1+2+1+0+1)/6/50 = 0.02 -> 50 months; Feb-Jul: 5/6/50 -> 60 months
@@ -151,10 +167,15 @@ def test_nrr_12m_is_a_trailing_cohort_not_a_product():
 
 
 def test_zero_denominators_give_nan_with_a_reason_not_zero_or_an_error():
-    empty = revenue.mrr_bridge(pd.DataFrame({"account_id": ["a"], "month": pd.PeriodIndex(["2026-03"], freq="M"), "mrr": [10.0]}),
-                               pd.PeriodIndex(["2026-02", "2026-03"], freq="M"))
+    empty = revenue.mrr_bridge(
+        pd.DataFrame({"account_id": ["a"], "month": pd.PeriodIndex(["2026-03"], freq="M"), "mrr": [10.0]}),
+        pd.PeriodIndex(["2026-02", "2026-03"], freq="M"),
+    )
     for table in (revenue.nrr(empty), revenue.grr(empty), retention.logo_churn_rate(empty), revenue.arpa(empty)):
         assert np.isnan(table["value"].iloc[0])
-        assert table["note"].iloc[0] in {"no MRR at start of month", "no customers at start of month",
-                                          "no paying customers at month end"}
+        assert table["note"].iloc[0] in {
+            "no MRR at start of month",
+            "no customers at start of month",
+            "no paying customers at month end",
+        }
     assert revenue.arpa(empty)["value"].iloc[1] == 10.0

@@ -5,15 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from playbook import purchases, value
+from playbook.kpis import purchases, value
 
 MONTHS = pd.period_range("2026-01", "2026-07", freq="M")
 
 
 def bridge() -> pd.DataFrame:
     # 100 customers paying 10,000 in total every month; 2 churn a month, 4 new a month
-    return pd.DataFrame({"month": MONTHS, "mrr_start": 10000.0, "mrr_end": 10000.0, "customers_start": 100.0,
-                         "customers_end": 100.0, "churned_customers": 2.0, "new_customers": 4.0})
+    return pd.DataFrame(
+        {
+            "month": MONTHS,
+            "mrr_start": 10000.0,
+            "mrr_end": 10000.0,
+            "customers_start": 100.0,
+            "customers_end": 100.0,
+            "churned_customers": 2.0,
+            "new_customers": 4.0,
+        }
+    )
 
 
 def costs(**per_month) -> pd.DataFrame:
@@ -23,7 +32,9 @@ def costs(**per_month) -> pd.DataFrame:
 
 def test_gross_margin_from_cost_of_revenue_or_the_parameter():
     b = bridge()
-    assert value.gross_margin(b, costs(cost_of_revenue=2000.0))["value"].tolist() == [0.8] * 7  # (10,000 - 2,000) / 10,000
+    assert (
+        value.gross_margin(b, costs(cost_of_revenue=2000.0))["value"].tolist() == [0.8] * 7
+    )  # (10,000 - 2,000) / 10,000
     default = value.gross_margin(b, None, default=0.7)
     assert default["value"].tolist() == [0.7] * 7 and default["note"].iloc[0].startswith("gross margin parameter 0.7")
 
@@ -73,11 +84,13 @@ def test_purchase_ltv_multiplies_its_three_factors():
     assert out["note"].item() == "5,000 x 1.50 orders/month x 20.0 months"
 
 
-TX = pd.DataFrame({
-    "account_id": ["a", "a", "b", "b", "c"],
-    "date": pd.to_datetime(["2026-01-03", "2026-01-20", "2026-01-05", "2026-01-25", "2026-02-07"]),
-    "amount": [100.0, 300.0, 200.0, -50.0, 80.0],  # b's second row is a refund
-})
+TX = pd.DataFrame(
+    {
+        "account_id": ["a", "a", "b", "b", "c"],
+        "date": pd.to_datetime(["2026-01-03", "2026-01-20", "2026-01-05", "2026-01-25", "2026-02-07"]),
+        "amount": [100.0, 300.0, 200.0, -50.0, 80.0],  # b's second row is a refund
+    }
+)
 
 
 def test_order_value_and_revenue_per_customer_count_refunds_in_revenue_not_in_orders():

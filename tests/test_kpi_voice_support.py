@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playbook import support, voice
+from playbook.kpis import support, voice
 
 JAN_FEB = pd.PeriodIndex(["2026-01", "2026-02"], freq="M")
 
@@ -16,13 +16,17 @@ def surveys(rows) -> pd.DataFrame:
     return df.assign(date=pd.to_datetime(df["date"]))
 
 
-@pytest.mark.parametrize("scores,expected", [
-    ([6, 7, 8, 9], 0.0),  # the scale edges: 6 detractor, 7-8 passive, 9 promoter
-    ([9, 10, 10, 0], 50.0),  # 3 promoters - 1 detractor over 4
-    ([7, 8], 0.0),  # passives only count in the denominator
-    ([0, 6], -100.0),
-    ([10], 100.0),
-], ids=["edges-6-7-8-9", "mixed", "passives", "all-detractors", "one-promoter"])
+@pytest.mark.parametrize(
+    "scores,expected",
+    [
+        ([6, 7, 8, 9], 0.0),  # the scale edges: 6 detractor, 7-8 passive, 9 promoter
+        ([9, 10, 10, 0], 50.0),  # 3 promoters - 1 detractor over 4
+        ([7, 8], 0.0),  # passives only count in the denominator
+        ([0, 6], -100.0),
+        ([10], 100.0),
+    ],
+    ids=["edges-6-7-8-9", "mixed", "passives", "all-detractors", "one-promoter"],
+)
 def test_nps_known_answers(scores, expected):
     assert voice.nps(pd.DataFrame({"score": scores}))["nps"].item() == expected
 
@@ -34,7 +38,13 @@ def test_nps_by_group_counts_each_group():
 
 
 def test_monthly_nps_is_nan_with_a_reason_in_a_month_without_responses():
-    s = surveys([("nps", 9, "2026-01-05", None, None), ("nps", 4, "2026-01-06", None, None), ("csat", 5, "2026-02-01", None, None)])
+    s = surveys(
+        [
+            ("nps", 9, "2026-01-05", None, None),
+            ("nps", 4, "2026-01-06", None, None),
+            ("csat", 5, "2026-02-01", None, None),
+        ]
+    )
     out = voice.nps_monthly(s, JAN_FEB)
     assert out["value"].iloc[0] == 0.0 and out["numerator"].iloc[0] == 0.0 and out["n"].iloc[0] == 2
     assert np.isnan(out["value"].iloc[1]) and out["note"].iloc[1] == "no NPS responses in the month"
@@ -42,12 +52,16 @@ def test_monthly_nps_is_nan_with_a_reason_in_a_month_without_responses():
 
 
 def test_csat_ces_and_support_rating_use_their_scale_edges():
-    s = surveys([
-        ("csat", 4, "2026-01-05", "support", None), ("csat", 3, "2026-01-06", "support", None),
-        ("csat", 5, "2026-01-07", "onboarding", None),
-        ("ces", 5, "2026-01-08", "onboarding", None), ("ces", 4, "2026-01-09", "onboarding", None),
-        ("ces", 7, "2026-01-10", "onboarding", None),
-    ])
+    s = surveys(
+        [
+            ("csat", 4, "2026-01-05", "support", None),
+            ("csat", 3, "2026-01-06", "support", None),
+            ("csat", 5, "2026-01-07", "onboarding", None),
+            ("ces", 5, "2026-01-08", "onboarding", None),
+            ("ces", 4, "2026-01-09", "onboarding", None),
+            ("ces", 7, "2026-01-10", "onboarding", None),
+        ]
+    )
     assert voice.csat(s, JAN_FEB)["value"].iloc[0] == 2 / 3  # 4 and 5 count, 3 does not
     assert voice.support_rating(s, JAN_FEB)["value"].iloc[0] == 0.5  # support touchpoint only: 4 yes, 3 no
     assert voice.ces(s, JAN_FEB)["value"].iloc[0] == 2 / 3  # 5 and 7 count, 4 does not
@@ -55,7 +69,18 @@ def test_csat_ces_and_support_rating_use_their_scale_edges():
 
 
 def test_comment_themes_in_english_and_japanese():
-    tags = voice.tag_themes(pd.Series(["価格が高い", "The app is slow", "サポートの返信が遅い", "Easy to use", "ガントチャートの機能が欲しい", None]))
+    tags = voice.tag_themes(
+        pd.Series(
+            [
+                "価格が高い",
+                "The app is slow",
+                "サポートの返信が遅い",
+                "Easy to use",
+                "ガントチャートの機能が欲しい",
+                None,
+            ]
+        )
+    )
     assert tags.loc[0, "price"] and tags.loc[1, "performance"] and tags.loc[2, "support"]
     assert tags.loc[3, "usability"] and tags.loc[4, "missing_feature"]
     assert len(tags) == 5  # the missing comment is skipped
@@ -64,21 +89,29 @@ def test_comment_themes_in_english_and_japanese():
 
 
 def test_theme_counts_by_nps_group():
-    s = surveys([("nps", 2, "2026-01-05", None, "Too expensive"), ("nps", 3, "2026-01-05", None, "料金が高い"),
-                 ("nps", 10, "2026-01-05", None, "Easy to use"), ("nps", 9, "2026-01-05", None, None)])
+    s = surveys(
+        [
+            ("nps", 2, "2026-01-05", None, "Too expensive"),
+            ("nps", 3, "2026-01-05", None, "料金が高い"),
+            ("nps", 10, "2026-01-05", None, "Easy to use"),
+            ("nps", 9, "2026-01-05", None, None),
+        ]
+    )
     out = voice.theme_counts(s).set_index(["group", "theme"])
     assert out.loc[("detractor", "price"), "comments"] == 2 and out.loc[("detractor", "price"), "share"] == 1.0
     assert out.loc[("promoter", "usability"), "of"] == 1
 
 
-TICKETS = pd.DataFrame({
-    "opened_at": pd.to_datetime(["2026-01-05 09:00", "2026-01-06 10:00", "2026-01-30 18:00", "2026-02-02 09:00"]),
-    "first_response_at": pd.to_datetime(["2026-01-05 10:00", "2026-01-06 13:00", None, "2026-02-02 09:30"]),
-    "resolved_at": pd.to_datetime(["2026-01-05 12:00", "2026-01-07 10:00", "2026-02-01 10:00", None]),
-    "contacts": pd.array([1, 1, 2, pd.NA], dtype="Int64"),
-    "reopened": pd.array([False, True, False, pd.NA], dtype="boolean"),
-    "escalated": pd.array([False, False, True, True], dtype="boolean"),
-})
+TICKETS = pd.DataFrame(
+    {
+        "opened_at": pd.to_datetime(["2026-01-05 09:00", "2026-01-06 10:00", "2026-01-30 18:00", "2026-02-02 09:00"]),
+        "first_response_at": pd.to_datetime(["2026-01-05 10:00", "2026-01-06 13:00", None, "2026-02-02 09:30"]),
+        "resolved_at": pd.to_datetime(["2026-01-05 12:00", "2026-01-07 10:00", "2026-02-01 10:00", None]),
+        "contacts": pd.array([1, 1, 2, pd.NA], dtype="Int64"),
+        "reopened": pd.array([False, True, False, pd.NA], dtype="boolean"),
+        "escalated": pd.array([False, False, True, True], dtype="boolean"),
+    }
+)
 
 
 def test_fcr_counts_tickets_resolved_in_the_month():

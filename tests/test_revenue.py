@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from playbook.revenue import month_end_mrr, month_end_mrr_from_monthly, mrr_by_month
+from playbook.kpis.revenue import month_end_mrr, month_end_mrr_from_monthly, mrr_by_month
 
 JAN_MAR = pd.period_range("2026-01", "2026-03", freq="M")
 
@@ -13,7 +13,8 @@ JAN_MAR = pd.period_range("2026-01", "2026-03", freq="M")
 def subs(*rows) -> pd.DataFrame:
     """rows of (account, start, end or None, mrr)."""
     return pd.DataFrame(rows, columns=["account_id", "start_date", "end_date", "mrr"]).assign(
-        start_date=lambda d: pd.to_datetime(d["start_date"]), end_date=lambda d: pd.to_datetime(d["end_date"]))
+        start_date=lambda d: pd.to_datetime(d["start_date"]), end_date=lambda d: pd.to_datetime(d["end_date"])
+    )
 
 
 def as_dict(snaps: pd.DataFrame) -> dict:
@@ -26,7 +27,9 @@ def test_an_account_that_joins_and_leaves_inside_a_month_is_never_paying_at_mont
 
 
 def test_the_end_date_is_inclusive_so_ending_on_the_last_day_still_counts():
-    snaps = month_end_mrr(subs(("a", "2026-01-05", "2026-01-31", 100.0), ("b", "2026-01-05", "2026-01-30", 50.0)), JAN_MAR)
+    snaps = month_end_mrr(
+        subs(("a", "2026-01-05", "2026-01-31", 100.0), ("b", "2026-01-05", "2026-01-30", 50.0)), JAN_MAR
+    )
     # a is active on 2026-01-31 (its last day of access); b is not
     assert as_dict(snaps) == {("a", "2026-01"): 100.0}
 
@@ -64,8 +67,14 @@ def test_open_subscriptions_run_to_the_last_requested_month_and_not_before_their
 
 
 def test_the_monthly_table_route_sums_products_and_drops_zero():
-    mm = pd.DataFrame({"account_id": ["a", "a", "b", "c"], "month": pd.PeriodIndex(["2026-01"] * 4, freq="M"),
-                       "product": ["base", "addon", "base", "base"], "mrr": [100.0, 20.0, 0.0, 5.0]})
+    mm = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "b", "c"],
+            "month": pd.PeriodIndex(["2026-01"] * 4, freq="M"),
+            "product": ["base", "addon", "base", "base"],
+            "mrr": [100.0, 20.0, 0.0, 5.0],
+        }
+    )
     assert as_dict(month_end_mrr_from_monthly(mm)) == {("a", "2026-01"): 120.0, ("c", "2026-01"): 5.0}
 
 
@@ -77,7 +86,9 @@ def test_mrr_by_month_keeps_months_without_customers_as_zero():
     assert table["paying_customers"].tolist() == [1, 0, 1]
 
 
-@pytest.mark.parametrize("end,expected", [("2026-02-27", 1), ("2026-02-28", 2)], ids=["day-before-month-end", "on-month-end"])
+@pytest.mark.parametrize(
+    "end,expected", [("2026-02-27", 1), ("2026-02-28", 2)], ids=["day-before-month-end", "on-month-end"]
+)
 def test_february_month_end_edges(end, expected):
     snaps = month_end_mrr(subs(("a", "2026-01-01", end, 1.0)), JAN_MAR)
     assert len(snaps) == expected

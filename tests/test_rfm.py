@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from playbook import DataValidationError
-from playbook.rfm import check_segments, rfm_table, segment_migration, segment_summary
+from playbook.analyses.rfm import check_segments, rfm_table, segment_migration, segment_summary
 
 
 def tx(rows) -> pd.DataFrame:
@@ -27,12 +27,16 @@ def test_recency_runs_the_right_way_and_scores_are_quintiles():
 
 
 def test_equal_values_always_share_a_score():
-    t = rfm_table(tx([("a", "2026-10-01", 50.0), ("b", "2026-10-01", 50.0), ("c", "2026-10-20", 90.0)]), as_of="2026-10-31")
+    t = rfm_table(
+        tx([("a", "2026-10-01", 50.0), ("b", "2026-10-01", 50.0), ("c", "2026-10-20", 90.0)]), as_of="2026-10-31"
+    )
     assert t["r_score"].tolist()[:2] == [t["r_score"].iloc[0]] * 2 and t["m_score"].iloc[0] == t["m_score"].iloc[1]
 
 
 def test_single_purchase_heavy_data():
-    rows = [(f"one{i}", "2026-09-15", 100.0) for i in range(40)] + [("many", f"2026-0{m}-10", 100.0) for m in range(1, 10)]
+    rows = [(f"one{i}", "2026-09-15", 100.0) for i in range(40)] + [
+        ("many", f"2026-0{m}-10", 100.0) for m in range(1, 10)
+    ]
     t = rfm_table(tx(rows), as_of="2026-10-31").set_index("account_id")
     # 40 of 41 bought once: they all share one frequency score, the repeat buyer gets 5
     assert t.loc["many", "f_score"] == 5 and t.drop(index="many")["f_score"].nunique() == 1
@@ -47,7 +51,9 @@ def test_cut_points_are_returned():
 
 
 def test_monetary_is_net_of_refunds_and_the_mean_is_per_order():
-    t = rfm_table(tx([("a", "2026-10-01", 300.0), ("a", "2026-10-05", 100.0), ("a", "2026-10-06", -50.0)]), as_of="2026-10-31")
+    t = rfm_table(
+        tx([("a", "2026-10-01", 300.0), ("a", "2026-10-05", 100.0), ("a", "2026-10-06", -50.0)]), as_of="2026-10-31"
+    )
     assert t.loc[0, "frequency"] == 2 and t.loc[0, "monetary"] == 350.0 and t.loc[0, "monetary_mean"] == 175.0
 
 
@@ -66,10 +72,18 @@ def test_segments_first_match_wins_and_others_catches_the_rest():
 
 def test_the_segment_check_reports_overlaps_unreachable_segments_and_gaps():
     assert check_segments().empty  # the default table partitions the grid
-    issues = check_segments([{"name": "Top", "r": [4, 5], "f": [1, 5]}, {"name": "Shadowed", "r": [5, 5], "f": [4, 5]},
-                             {"name": "Partly", "r": [3, 4], "f": [1, 1]}]).set_index("segment")
+    issues = check_segments(
+        [
+            {"name": "Top", "r": [4, 5], "f": [1, 5]},
+            {"name": "Shadowed", "r": [5, 5], "f": [4, 5]},
+            {"name": "Partly", "r": [3, 4], "f": [1, 1]},
+        ]
+    ).set_index("segment")
     assert issues.loc["Shadowed", "issue"] == "unreachable"
-    assert issues.loc["Partly", "issue"] == "overlap" and "5 of 10 cells go to earlier segments: Top" in issues.loc["Partly", "detail"]
+    assert (
+        issues.loc["Partly", "issue"] == "overlap"
+        and "5 of 10 cells go to earlier segments: Top" in issues.loc["Partly", "detail"]
+    )
     # Top covers R4-5 x F1-5 x M1-5 = 50 cells, Partly adds R3 x F1 x M1-5 = 5: 125 - 55 = 70 left
     assert issues.loc["Others", "detail"] == "70 of 125 R/F/M cells match no segment"
     with pytest.raises(DataValidationError, match="r range \\[0, 9\\] is not \\[low, high\\] within 1-5"):
@@ -92,8 +106,12 @@ def test_migration_rows_sum_to_the_customers_present_at_both_dates(sample_ds):
 
 
 def test_average_rank_counts_like_pandas_rank():
-    from playbook.rfm import _average_rank
+    from playbook.analyses.rfm import _average_rank
 
     rng = np.random.default_rng(3)
-    for v in (rng.integers(0, 50, 1000).astype(float), rng.integers(-10**6, 10**6, 100).astype(float), rng.random(500)):
+    for v in (
+        rng.integers(0, 50, 1000).astype(float),
+        rng.integers(-(10**6), 10**6, 100).astype(float),
+        rng.random(500),
+    ):
         np.testing.assert_allclose(_average_rank(v), pd.Series(v).rank(method="average").to_numpy())

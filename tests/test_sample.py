@@ -10,9 +10,11 @@ import pytest
 import yaml
 
 from playbook import data_warnings
-from playbook.revenue import month_end_mrr, month_end_mrr_from_monthly
-from playbook.sample import generate, write_sample
+from playbook.kpis.revenue import month_end_mrr, month_end_mrr_from_monthly
+from playbook.run.sample import generator
 from tests.conftest import SAMPLE
+
+generate, write_sample = generator().generate, generator().write_sample
 
 MONTHS = pd.period_range("2023-11", "2026-10", freq="M")
 
@@ -99,7 +101,9 @@ def test_acquisition_peaks_in_spring_for_the_japanese_fiscal_year(sample_ds):
     ratios = []
     for year in (2024, 2025, 2026):
         spring = per_month.reindex(pd.PeriodIndex([f"{year}-03", f"{year}-04"], freq="M")).mean()
-        around = per_month.reindex(pd.PeriodIndex([f"{year}-01", f"{year}-02", f"{year}-06", f"{year}-07"], freq="M")).mean()
+        around = per_month.reindex(
+            pd.PeriodIndex([f"{year}-01", f"{year}-02", f"{year}-06", f"{year}-07"], freq="M")
+        ).mean()
         ratios.append(spring / around)
     assert np.mean(ratios) > 1.25
 
@@ -125,13 +129,15 @@ def test_accounts_that_finish_onboarding_churn_markedly_less(sample_ds, paying, 
 
 
 def test_usage_falls_in_the_months_before_churn(sample_ds, paying, churn_events):
-    sessions = sample_ds.usage.groupby(["account_id", sample_ds.usage["date"].dt.to_period("M")]).size()
+    sessions = (
+        sample_ds.usage.to_frame().groupby(["account_id", sample_ds.usage.to_frame()["date"].dt.to_period("M")]).size()
+    )
     sessions = sessions.unstack(fill_value=0).reindex(columns=MONTHS, fill_value=0)
     ratios, normal = [], []
     for acc, month in churn_events.itertuples(index=False):  # a few hundred events: fine for a test
         k = MONTHS.get_loc(month)
         if k >= 7 and acc in sessions.index:
-            before = sessions.loc[acc].iloc[k - 7:k - 4].mean()
+            before = sessions.loc[acc].iloc[k - 7 : k - 4].mean()
             if before > 0:
                 ratios.append(sessions.loc[acc].iloc[k - 1] / before)
     stayers = paying.index[(paying.iloc[:, -8:] > 0).all(axis=1)].intersection(sessions.index)
@@ -146,7 +152,9 @@ def test_nps_detractors_churn_more_than_promoters(sample_ds, paying, churn_event
     per = nps.groupby(["account_id", "month"])["score"].mean().reset_index()
     churned_within_6 = []
     for acc, month, _score in per.itertuples(index=False):
-        later = churn_events[(churn_events["account_id"] == acc) & (churn_events["month"] > month) & (churn_events["month"] <= month + 6)]
+        later = churn_events[
+            (churn_events["account_id"] == acc) & (churn_events["month"] > month) & (churn_events["month"] <= month + 6)
+        ]
         churned_within_6.append(len(later) > 0)
     per["churned"] = churned_within_6
     detractors = per.loc[per["score"] <= 6, "churned"].mean()
@@ -156,13 +164,20 @@ def test_nps_detractors_churn_more_than_promoters(sample_ds, paying, churn_event
 
 def test_poor_support_precedes_churn(sample_ds, churn_events):
     t = sample_ds.tickets.dropna(subset=["first_response_at"])
-    t = t.assign(slow=(t["first_response_at"] - t["opened_at"]).dt.total_seconds() / 3600 > 12,
-                 month=t["opened_at"].dt.to_period("M"))
+    t = t.assign(
+        slow=(t["first_response_at"] - t["opened_at"]).dt.total_seconds() / 3600 > 12,
+        month=t["opened_at"].dt.to_period("M"),
+    )
     per = t.groupby(["account_id", "month"])["slow"].any().reset_index()
     events = churn_events.assign(hit=True)
     follow = []
     for lag in (0, 1, 2, 3):
-        follow.append(per.assign(month=per["month"] + lag).merge(events, on=["account_id", "month"], how="left")["hit"].notna().to_numpy())
+        follow.append(
+            per.assign(month=per["month"] + lag)
+            .merge(events, on=["account_id", "month"], how="left")["hit"]
+            .notna()
+            .to_numpy()
+        )
     per["churned"] = np.any(follow, axis=0)
     assert per.loc[per["slow"], "churned"].mean() > 1.3 * per.loc[~per["slow"], "churned"].mean()
 
@@ -171,10 +186,16 @@ def test_annual_plans_churn_at_renewal(sample_ds):
     s = sample_ds.subscriptions
     base = s[s["product"] == "Workspace"].sort_values(["account_id", "start_date"])
     last = base.groupby("account_id").tail(1)
-    ended = last[last["end_date"].notna() & (last["billing_period"] == "annual") & (last["end_date"] < pd.Timestamp("2026-10-31"))]
+    ended = last[
+        last["end_date"].notna()
+        & (last["billing_period"] == "annual")
+        & (last["end_date"] < pd.Timestamp("2026-10-31"))
+    ]
     # an annual contract ends the day before an anniversary of its start
-    anniversary = [any((start + pd.DateOffset(months=12 * k) - pd.Timedelta(days=1)) == end for k in range(1, 4))
-                   for start, end in zip(ended["start_date"], ended["end_date"])]
+    anniversary = [
+        any((start + pd.DateOffset(months=12 * k) - pd.Timedelta(days=1)) == end for k in range(1, 4))
+        for start, end in zip(ended["start_date"], ended["end_date"])
+    ]
     assert len(ended) >= 10 and np.mean(anniversary) > 0.9
 
 

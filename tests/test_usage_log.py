@@ -10,15 +10,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from playbook import load_dataset, usage
-from playbook.catalog import compute_kpis
-from playbook.data import data_warnings
-from playbook.errors import DataValidationError
-from playbook.health import health_inputs
-from playbook.inventory import monthly_overview, monthly_row_counts, table_inventory
-from playbook.review import early_warnings
-from playbook.usage_log import UsageSummary, summarise_frame, summarise_parquet
-
+from playbook import load_dataset
+from playbook.analyses.health import health_inputs
+from playbook.analyses.inventory import monthly_overview, monthly_row_counts, table_inventory
+from playbook.data.dataset import data_warnings
+from playbook.data.errors import DataValidationError
+from playbook.data.usage_log import UsageSummary, summarise_parquet
+from playbook.kpis import usage
+from playbook.kpis.catalog import compute_kpis
+from playbook.review.scorecard import early_warnings
 from tests.conftest import SAMPLE, write_folder
 
 
@@ -58,22 +58,24 @@ def both(tmp_path_factory):
     for path in SAMPLE.iterdir():
         if not path.name.startswith("usage"):
             shutil.copy(path, folder / path.name)
-    write_usage_folder(frame_ds.usage, folder / "usage")
+    write_usage_folder(frame_ds.usage.to_frame(), folder / "usage")
     return frame_ds, load_dataset(folder)
 
 
 def test_sample_usage_folder_is_summarised_not_loaded(both):
     frame_ds, folder_ds = both
-    assert isinstance(frame_ds.usage, pd.DataFrame)
-    assert isinstance(folder_ds.usage, UsageSummary)
+    assert isinstance(frame_ds.usage, UsageSummary) and isinstance(frame_ds.usage.to_frame(), pd.DataFrame)
+    assert isinstance(folder_ds.usage, UsageSummary) and folder_ds.usage.to_frame() is None
     assert len(folder_ds.usage) == len(frame_ds.usage) == 353_562
-    assert_same_summary(frame_ds.usage_summary(), folder_ds.usage_summary())
+    assert_same_summary(frame_ds.usage, folder_ds.usage)
 
 
 def test_sample_kpis_identical_both_ways(both):
     frame_ds, folder_ds = both
     a, b = compute_kpis(frame_ds), compute_kpis(folder_ds)
-    usage_rows = a["kpi"].str.match(r"^(mau|dau|stickiness|active_accounts|avg_session_minutes|feature_adoption|seat_utilisation)")
+    usage_rows = a["kpi"].str.match(
+        r"^(mau|dau|stickiness|active_accounts|avg_session_minutes|feature_adoption|seat_utilisation)"
+    )
     assert usage_rows.sum() > 36 * 10  # the usage KPIs are really in the comparison
     pd.testing.assert_frame_equal(a, b)
 
@@ -104,14 +106,24 @@ def test_sample_health_warnings_and_data_check_identical_both_ways(both):
 #   2026-02-28 14:00:00Z = 02-28 23:00 JST    -> February (the last day of the month counts)
 #   nothing in March; 2026-04-01 00:30 JST = 03-31 15:30Z -> April (an empty month between)
 # Users are (account, user id): user "1" of account A2 is not user "1" of account 00123.
-EDGE = pd.DataFrame({
-    "account_id": ["00123", "00123", "A2", "A2", "00123", "A3"],
-    "user_id": ["1", "1", "1", "2", "2", "1"],
-    "date": pd.to_datetime(["2026-01-31 14:59:59", "2026-01-31 15:00:00", "2026-01-31 15:00:00", "2026-02-28 14:00:00",
-                            "2026-02-28 14:00:00", "2026-03-31 15:30:00"]).tz_localize("UTC"),
-    "feature": ["tasks", "tasks", "reports", "tasks", None, "tasks"],
-    "session_seconds": [60.0, 120.0, 180.0, None, 300.0, 30.0],
-})
+EDGE = pd.DataFrame(
+    {
+        "account_id": ["00123", "00123", "A2", "A2", "00123", "A3"],
+        "user_id": ["1", "1", "1", "2", "2", "1"],
+        "date": pd.to_datetime(
+            [
+                "2026-01-31 14:59:59",
+                "2026-01-31 15:00:00",
+                "2026-01-31 15:00:00",
+                "2026-02-28 14:00:00",
+                "2026-02-28 14:00:00",
+                "2026-03-31 15:30:00",
+            ]
+        ).tz_localize("UTC"),
+        "feature": ["tasks", "tasks", "reports", "tasks", None, "tasks"],
+        "session_seconds": [60.0, 120.0, 180.0, None, 300.0, 30.0],
+    }
+)
 MONTHS = pd.period_range("2026-01", "2026-04", freq="M")
 
 
@@ -131,11 +143,18 @@ def edge_folders(tmp_path):
 
 def test_edge_cases_identical_both_ways(tmp_path):
     csv, typed, as_text = (load_dataset(f) for f in edge_folders(tmp_path))
-    expected = csv.usage_summary()
+    expected = csv.usage
     assert_same_summary(expected, typed.usage)
     assert_same_summary(expected, as_text.usage)
     for ds in (typed, as_text):
-        for kpi in (usage.mau, usage.dau, usage.stickiness, usage.active_accounts, usage.avg_session_minutes, usage.feature_adoption):
+        for kpi in (
+            usage.mau,
+            usage.dau,
+            usage.stickiness,
+            usage.active_accounts,
+            usage.avg_session_minutes,
+            usage.feature_adoption,
+        ):
             pd.testing.assert_frame_equal(kpi(csv.usage, MONTHS), kpi(ds.usage, MONTHS))
 
 
@@ -216,14 +235,18 @@ def test_parquet_path_never_materialises_the_sessions(tmp_path, monkeypatch):
     rng = np.random.default_rng(1)
     n = 200_000
     folder = tmp_path / "usage"
-    for i, month in enumerate(["2026-01", "2026-02", "2026-03"]):
+    for month in ["2026-01", "2026-02", "2026-03"]:
         days = pd.Timestamp(f"{month}-01") + pd.to_timedelta(rng.integers(0, 28, n), unit="D")
         acc = rng.integers(0, 40, n)
-        table = pa.table({"account_id": pa.array(np.char.add("A", acc.astype(str))),
-                          "user_id": pa.array(np.char.add("U", (acc * 10 + rng.integers(0, 10, n)).astype(str))),
-                          "date": pa.array(days.to_numpy().astype("datetime64[D]")),
-                          "feature": pa.array(np.array(["tasks", "reports", "chat"])[rng.integers(0, 3, n)]),
-                          "session_seconds": pa.array(rng.integers(10, 900, n))})
+        table = pa.table(
+            {
+                "account_id": pa.array(np.char.add("A", acc.astype(str))),
+                "user_id": pa.array(np.char.add("U", (acc * 10 + rng.integers(0, 10, n)).astype(str))),
+                "date": pa.array(days.to_numpy().astype("datetime64[D]")),
+                "feature": pa.array(np.array(["tasks", "reports", "chat"])[rng.integers(0, 3, n)]),
+                "session_seconds": pa.array(rng.integers(10, 900, n)),
+            }
+        )
         (folder / f"month={month}").mkdir(parents=True)
         pq.write_table(table, folder / f"month={month}" / "part-0.parquet", row_group_size=50_000)
 
@@ -232,7 +255,7 @@ def test_parquet_path_never_materialises_the_sessions(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pd, "read_parquet", refuse)
     monkeypatch.setattr(pq, "read_table", refuse)
-    from playbook.usage_log import _connect
+    from playbook.data.usage_log import _connect
 
     con = _Recorder(_connect())
     summary = summarise_parquet(folder, cache=False, con=con)
@@ -249,6 +272,6 @@ def test_some_accounts_only_identical_both_ways(both):
     # a KPI goal on a segment (e.g. Enterprise accounts) reads the usage of those accounts only
     frame_ds, folder_ds = both
     ids = frame_ds.accounts["account_id"].iloc[::3].tolist()
-    a, b = frame_ds.usage_summary().for_accounts(ids), folder_ds.usage.for_accounts(ids)
+    a, b = frame_ds.usage.for_accounts(ids), folder_ds.usage.for_accounts(ids)
     assert set(b.account_ids()) <= set(ids) and len(b) < len(folder_ds.usage)
     assert_same_summary(a, b)

@@ -1,0 +1,1249 @@
+"""The sample company: a seeded simulation of a Japanese B2B SaaS, written as contract tables.
+
+"Sakura Works" sells a work-management product on three plans (Starter, Standard,
+Enterprise), billed monthly or annually, with two add-ons (Analytics,
+Automation). The simulation runs month by month from 2023-11 to 2026-10 over
+arrays of accounts (no per-account Python loops) and plants the behaviours of
+``sample-company.md``:
+
+- a latent health per account drives usage, NPS and churn; accounts that finish
+  onboarding within 30 days start healthier and churn markedly less;
+- usage falls in the months before an account churns;
+- NPS detractors and accounts with a bad support experience churn more;
+- annual plans churn at renewal; upgrades, downgrades, add-on cross-sell and a
+  few reactivations move MRR;
+- actions in the actions log change the data from their start date (onboarding
+  webinars lift onboarding completion, chat support shortens first response, an
+  add-on campaign lifts cross-sell);
+- a little realistic mess: pilot accounts with usage but no subscription, a
+  month missing from the ticket export, two upgrades scheduled after the data end.
+
+``generate(seed, scale)`` returns the tables; ``write_sample(out, ...)`` writes them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["generate", "write_sample", "FIRST_MONTH", "LAST_MONTH"]
+
+FIRST_MONTH = pd.Period("2023-11", freq="M")
+LAST_MONTH = pd.Period("2026-10", freq="M")
+N_MONTHS = (LAST_MONTH - FIRST_MONTH).n + 1
+DATA_END = LAST_MONTH.end_time.normalize()
+
+PLANS = np.array(["Starter", "Standard", "Enterprise"])
+SEAT_PRICE = np.array([1200, 2400, 4000])  # JPY per seat per month, monthly billing
+ANNUAL_DISCOUNT = 0.85
+ADDONS = np.array(["Analytics", "Automation"])
+ADDON_PRICE = np.array([30000, 20000])
+SIZES = np.array(["1-49", "50-249", "250-999", "1000+"])
+SIZE_P = np.array([0.45, 0.32, 0.16, 0.07])
+SIZE_SEATS = np.array([[3, 12], [8, 35], [20, 80], [40, 150]])
+INDUSTRIES = np.array(["IT", "Manufacturing", "Retail", "Professional services", "Healthcare", "Education"])
+REGIONS = np.array(["Kanto", "Kansai", "Chubu", "Kyushu", "Tohoku", "Hokkaido"])
+REGION_P = np.array([0.45, 0.2, 0.15, 0.1, 0.06, 0.04])
+CHANNELS = np.array(["organic", "paid_search", "referral", "partner", "outbound"])
+CHANNEL_P = np.array([0.3, 0.25, 0.15, 0.18, 0.12])
+CHANNEL_CAC = np.array([60000, 220000, 90000, 320000, 650000])
+CHANNEL_TRIAL_CONV = np.array([0.18, 0.12, 0.35, 0.3, 0.45])
+OWNERS = np.array(["Sato", "Suzuki", "Takahashi", "Tanaka", "Ito", "Watanabe"])
+MILESTONES = np.array(["account_setup", "first_project", "invite_team", "integration_connected"])
+MILESTONE_DAYS = np.array([[0, 2], [1, 7], [3, 18], [5, 28]])
+MILESTONE_DUE = np.array([3, 7, 14, 30])
+FEATURES = np.array(["tasks", "projects", "calendar", "reports", "automation", "integrations", "gantt"])
+FEATURE_P = np.array([0.42, 0.25, 0.12, 0.09, 0.06, 0.04, 0.02])
+TICKET_CATEGORIES = np.array(["how_to", "bug", "billing", "integration", "performance"])
+TICKET_CATEGORY_P = np.array([0.42, 0.22, 0.12, 0.14, 0.10])
+TICKET_CHANNELS = np.array(["email", "chat", "phone"])
+NAME_HEAD = np.array(
+    [
+        "サクラ",
+        "ミドリ",
+        "アオバ",
+        "ヒカリ",
+        "ツバサ",
+        "コスモ",
+        "ヤマト",
+        "アサヒ",
+        "ミライ",
+        "ホクト",
+        "Nexa",
+        "Blue Peak",
+        "Kizuna",
+        "Orbit",
+        "Tsubame",
+        "Hoshi",
+    ]
+)
+NAME_TAIL = np.array(
+    ["製作所", "商事", "システムズ", "ラボ", "物流", "デザイン", "Partners", "Tech", "ホールディングス", "クリニック"]
+)
+
+# Start dates of the actions in the actions log; the simulation changes from them.
+ONBOARDING_WEBINARS = pd.Timestamp("2026-04-01")
+CHAT_SUPPORT = pd.Timestamp("2025-09-01")
+UNDERSTAFFED = (pd.Timestamp("2025-03-01"), pd.Timestamp("2025-08-31"))
+ADDON_CAMPAIGN = pd.Timestamp("2026-08-01")
+TICKET_EXPORT_GAP = pd.Period("2024-08", freq="M")
+
+COMMENTS = {
+    # theme -> (negative comments, positive comments), Japanese and English mixed
+    "price": (
+        [
+            "価格が高いと感じます",
+            "料金プランが分かりにくい",
+            "Too expensive for a team of our size",
+            "The price went up again",
+        ],
+        ["価格に見合う価値があります", "Good value for the price"],
+    ),
+    "performance": (
+        ["動作が遅い時があります", "画面の表示が重い", "The app is slow when projects get large", "Pages load slowly"],
+        ["動作が速くて快適です", "Fast and reliable"],
+    ),
+    "support": (
+        [
+            "サポートの返信が遅い",
+            "問い合わせへの回答に時間がかかる",
+            "Support took days to reply",
+            "Had to explain the issue several times to support",
+        ],
+        ["サポートの対応が丁寧でした", "Support was quick and helpful"],
+    ),
+    "usability": (
+        ["操作が分かりにくい", "設定画面が複雑です", "Hard to find things in the menu", "Confusing to set up"],
+        ["使いやすいです", "とても直感的に使える", "Easy to use", "Intuitive and clean"],
+    ),
+    "missing_feature": (
+        [
+            "ガントチャートの機能が欲しい",
+            "Excel連携の機能がない",
+            "Missing a proper reporting feature",
+            "We need an API for our ERP",
+        ],
+        ["新機能のレポートが便利", "The new automation feature saves us hours"],
+    ),
+}
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _month_start(t) -> np.ndarray:
+    """datetime64[D] of the first day of month index t (array or scalar)."""
+    base = np.datetime64(FIRST_MONTH.start_time.date(), "M")
+    return (base + np.asarray(t).astype("timedelta64[M]")).astype("datetime64[D]")
+
+
+def _days_in(t) -> np.ndarray:
+    return (_month_start(np.asarray(t) + 1) - _month_start(t)).astype(int)
+
+
+def _add_months(dates: np.ndarray, k) -> np.ndarray:
+    """Same day-of-month k months later (clipped to the month end)."""
+    d = dates.astype("datetime64[D]")
+    months = d.astype("datetime64[M]")
+    day = (d - months.astype("datetime64[D]")).astype(int)
+    target = months + np.asarray(k).astype("timedelta64[M]")
+    last = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(int) - 1
+    return target.astype("datetime64[D]") + np.minimum(day, last).astype("timedelta64[D]")
+
+
+class _Intervals:
+    """Collects subscription intervals as arrays."""
+
+    def __init__(self):
+        self.parts: list[dict[str, np.ndarray]] = []
+
+    def add(self, **cols):
+        n = len(cols["account"])
+        if n:
+            self.parts.append({k: np.broadcast_to(np.asarray(v), (n,)).copy() for k, v in cols.items()})
+
+    def frame(self) -> pd.DataFrame:
+        keys = self.parts[0].keys()
+        return pd.DataFrame({k: np.concatenate([p[k] for p in self.parts]) for k in keys})
+
+
+class UsageSessions:
+    """The simulated sessions as integer columns, turned into a DataFrame one month at a time.
+
+    Sorted by (date, account_id, user_id) once, on integers (ids are zero-padded, so
+    their text order is their number order); at 300x (about 100 million sessions)
+    the text ids of the whole table would not fit comfortably in memory, a month's do.
+    """
+
+    def __init__(self, account_ids, user_ids, acc, user, date, feat, seconds):
+        order = np.lexsort((user, acc, date.astype(np.int64)))
+        self.account_ids, self.user_ids = account_ids, user_ids
+        self.acc, self.user, self.date = acc[order], user[order], date[order]
+        self.feat, self.seconds = feat[order], seconds[order]
+        month = self.date.astype("datetime64[M]")
+        self.months = (
+            pd.PeriodIndex(pd.unique(month).astype("datetime64[ns]"), freq="M")
+            if len(month)
+            else pd.PeriodIndex([], freq="M")
+        )
+        self.bounds = np.searchsorted(
+            month, np.asarray(self.months.to_timestamp(), dtype="datetime64[M]"), side="left"
+        ).tolist() + [len(month)]
+
+    def __len__(self) -> int:
+        return len(self.acc)
+
+    def frame(self, lo: int = 0, hi: int | None = None) -> pd.DataFrame:
+        sl = slice(lo, len(self.acc) if hi is None else hi)
+        return pd.DataFrame(
+            {
+                "account_id": self.account_ids[self.acc[sl]],
+                "user_id": self.user_ids[self.user[sl]],
+                "date": self.date[sl].astype("datetime64[ns]"),
+                "feature": FEATURES[self.feat[sl]],
+                "session_seconds": self.seconds[sl],
+            }
+        )
+
+    def by_month(self):
+        """(month, DataFrame of that month's sessions) in month order."""
+        for i, month in enumerate(self.months):
+            yield month, self.frame(self.bounds[i], self.bounds[i + 1])
+
+
+def generate(seed: int = 7, scale: float = 1.0, *, lazy_usage: bool = False) -> dict[str, pd.DataFrame | str]:  # noqa: C901 (one simulation, month by month)
+    """Simulate the sample company and return every table of the data contract.
+
+    Returns a dict of DataFrames (keys are table names) plus ``kpi_tree.yaml`` and
+    ``dataset.yaml`` as text. The same ``seed`` and ``scale`` give the same tables.
+    With ``lazy_usage`` the usage table is a :class:`UsageSessions` that makes its
+    DataFrame one month at a time (for the large scales).
+
+    Examples
+    --------
+    >>> tables = generate(seed=1, scale=0.2)
+    >>> sorted(k for k in tables if not k.endswith(".yaml"))[:3]
+    ['accounts', 'actions', 'costs']
+    >>> bool(tables["subscriptions"]["mrr"].ge(0).all())
+    True
+    """
+    if scale <= 0:
+        raise ValueError(f"scale must be > 0, got {scale}")
+    rng = np.random.default_rng(seed)
+    T = N_MONTHS
+    month_of_year = np.array([(FIRST_MONTH + t).month for t in range(T)])
+
+    # ---------------------------------------------------------------- accounts
+    season = np.where(np.isin(month_of_year, [3, 4]), 1.55, np.where(month_of_year == 5, 1.2, 1.0))
+    new_per_month = rng.poisson(scale * 11.0 * (1 + 0.03 * np.arange(T)) * season)
+    n_acc = int(new_per_month.sum())
+    t0 = np.repeat(np.arange(T), new_per_month)
+    signup = _month_start(t0) + rng.integers(0, _days_in(t0)).astype("timedelta64[D]")
+    size = rng.choice(len(SIZES), n_acc, p=SIZE_P)
+    plan_p = np.array([[0.7, 0.28, 0.02], [0.35, 0.55, 0.10], [0.1, 0.55, 0.35], [0.02, 0.38, 0.6]])
+    plan = (rng.random(n_acc)[:, None] > np.cumsum(plan_p[size], axis=1)).sum(axis=1)
+    lo, hi = SIZE_SEATS[size, 0], SIZE_SEATS[size, 1]
+    seats = lo + (rng.random(n_acc) * (hi - lo + 1)).astype(int)
+    annual = rng.random(n_acc) < np.array([0.2, 0.4, 0.75])[plan]
+    channel = rng.choice(len(CHANNELS), n_acc, p=CHANNEL_P)
+    industry = rng.integers(0, len(INDUSTRIES), n_acc)
+    # Onboarding: completion within 30 days; webinars lift it from their start.
+    p_onboard = np.array([0.5, 0.6, 0.68, 0.72])[size] + np.where(
+        signup >= np.datetime64(ONBOARDING_WEBINARS.date()), 0.17, 0.0
+    )
+    onboarded = rng.random(n_acc) < p_onboard
+    stickiness = np.array([0.0, -0.15, 0.1, 0.25])[size] + np.array([0.2, -0.1, -0.15, 0.1, 0.0, -0.05])[industry]
+    health = rng.normal(-0.3, 0.8, n_acc) + 0.9 * onboarded
+    cac = np.round(CHANNEL_CAC[channel] * rng.lognormal(0, 0.25, n_acc), -3)
+    plan_at_signup = plan.copy()
+
+    # ---------------------------------------------------------------- state
+    active = np.zeros(n_acc, bool)
+    ever_paid = np.zeros(n_acc, bool)
+    base_start = np.full(n_acc, np.datetime64("NaT"), "datetime64[D]")
+    contract_start = base_start.copy()
+    cur_mrr = np.zeros(n_acc, np.int64)
+    addon_on = np.zeros((n_acc, 2), bool)
+    addon_start = np.full((n_acc, 2), np.datetime64("NaT"), "datetime64[D]")
+    churn_t = np.full(n_acc, -99)
+    detractor_until = np.full(n_acc, -1)
+    bad_support_until = np.full(n_acc, -1)
+    intervals = _Intervals()
+    refunds = []
+    churn_events = []  # (account, t)
+    acct_months = []  # per month: account, t, seats, health, day_lo, day_hi
+    tickets, nps_rows = [], []
+
+    def price(idx):
+        m = seats[idx] * SEAT_PRICE[plan[idx]] * np.where(annual[idx], ANNUAL_DISCOUNT, 1.0)
+        return np.round(m).astype(np.int64)
+
+    def close_base(idx, end):
+        intervals.add(
+            account=idx,
+            product="Workspace",
+            plan=PLANS[plan[idx]],
+            billing=np.where(annual[idx], "annual", "monthly"),
+            seats=seats[idx],
+            mrr=cur_mrr[idx],
+            start=base_start[idx],
+            end=end,
+        )
+
+    def open_base(idx, start):
+        base_start[idx] = start
+        cur_mrr[idx] = price(idx)
+        contract_start[idx] = np.where(annual[idx], start, np.datetime64("NaT"))
+
+    def close_addons(idx, end):
+        for k in range(2):
+            on = idx[addon_on[idx, k]]
+            intervals.add(
+                account=on,
+                product=ADDONS[k],
+                plan="Add-on",
+                billing="monthly",
+                seats=0,
+                mrr=ADDON_PRICE[k],
+                start=addon_start[on, k],
+                end=end[addon_on[idx, k]],
+            )
+            addon_on[on, k] = False
+
+    for t in range(T):
+        ms, dim = _month_start(t), int(_days_in(t))
+        day = lambda n, ms=ms, dim=dim: ms + rng.integers(0, dim, n).astype("timedelta64[D]")
+        month_ts = pd.Timestamp(ms)
+
+        # new accounts
+        new = np.flatnonzero(t0 == t)
+        open_base(new, signup[new])
+        active[new] = True
+        ever_paid[new] = True
+        day_lo = np.ones(n_acc, int)
+        day_lo[new] = (signup[new] - ms).astype(int) + 1
+        day_hi = np.full(n_acc, dim)
+
+        # health of existing accounts drifts; bad support hurts it
+        old = np.flatnonzero(active & (t0 < t))
+        health[old] += rng.normal(-0.015, 0.2, len(old)) - 0.25 * (bad_support_until[old] >= t)
+
+        # churn: monthly plans any month, annual plans at renewal
+        logit = (
+            -3.25
+            - 0.85 * health[old]
+            - 0.8 * onboarded[old]
+            + 0.85 * (detractor_until[old] >= t)
+            + 0.6 * (bad_support_until[old] >= t)
+        )
+        p = _sigmoid(logit)
+        anniversary = _add_months(
+            contract_start[old],
+            12 * np.maximum(1, np.round((ms - contract_start[old]).astype(int) / 365.25).astype(int)),
+        )
+        renewal = annual[old] & (anniversary.astype("datetime64[M]") == ms.astype("datetime64[M]"))
+        p = np.where(annual[old], np.where(renewal, 1 - (1 - p) ** 12 * 1.05, 0.0), p)
+        churn = old[rng.random(len(old)) < np.clip(p, 0, 1)]
+        is_ann = annual[churn]
+        end = np.where(is_ann, anniversary[np.isin(old, churn)] - np.timedelta64(1, "D"), day(len(churn)))
+        close_base(churn, end)
+        close_addons(churn, end)
+        active[churn] = False
+        cur_mrr[churn] = 0
+        churn_t[churn] = t
+        churn_events.append((churn, np.full(len(churn), t)))
+        day_hi[churn] = np.minimum(dim, (end - ms).astype(int) + 1)
+
+        # plan and seat changes (one base change per account and month)
+        stay = np.setdiff1d(old, churn)
+        r = rng.random(len(stay))
+        h = health[stay]
+        p_up = 0.045 * _sigmoid(1.2 * h + 0.5)
+        p_down = 0.03 * _sigmoid(-1.2 * h)
+        p_plan_up = np.where(plan[stay] < 2, 0.012 * _sigmoid(h), 0.0)
+        p_plan_down = np.where(plan[stay] > 0, 0.006 * _sigmoid(-h), 0.0)
+        edges = np.cumsum(np.stack([p_up, p_down, p_plan_up, p_plan_down]), axis=0)
+        event = (r[None, :] > edges).sum(axis=0)  # 0..3 = event, 4 = nothing
+        moved = stay[event < 4]
+        if len(moved):
+            when = day(len(moved))
+            when = np.maximum(when, base_start[moved] + np.timedelta64(1, "D"))
+            close_base(moved, when - np.timedelta64(1, "D"))
+            ev = event[event < 4]
+            grow = np.ceil(seats[moved] * rng.uniform(0.1, 0.45, len(moved))).astype(int)
+            shrink = np.ceil(seats[moved] * rng.uniform(0.1, 0.3, len(moved))).astype(int)
+            seats[moved] = np.where(
+                ev == 0, seats[moved] + grow, np.where(ev == 1, np.maximum(2, seats[moved] - shrink), seats[moved])
+            )
+            plan[moved] = plan[moved] + (ev == 2) - (ev == 3)
+            ann = moved[annual[moved]]
+            if len(ann):  # co-termed new annual contract; refund the unused months of the old one
+                nxt = _add_months(
+                    contract_start[ann], 12 * (1 + ((when[annual[moved]] - contract_start[ann]).astype(int) // 366))
+                )
+                left = np.round((nxt - when[annual[moved]]).astype(int) / 30.44).astype(int)
+                refunds.append((ann, when[annual[moved]], -(cur_mrr[ann] * left)))
+            open_base(moved, when)
+
+        # add-on cross-sell and add-on cancellations
+        campaign = 2.4 if month_ts >= ADDON_CAMPAIGN else 1.0
+        for k in range(2):
+            can = stay[(plan[stay] >= 1) & ~addon_on[stay, k]]
+            buy = can[rng.random(len(can)) < 0.011 * campaign * _sigmoid(health[can] + 0.5) * 2]
+            addon_on[buy, k] = True
+            addon_start[buy, k] = day(len(buy))
+            has = stay[addon_on[stay, k] & (addon_start[stay, k] < ms)]
+            drop = has[rng.random(len(has)) < 0.015]
+            if len(drop):
+                when = day(len(drop))
+                intervals.add(
+                    account=drop,
+                    product=ADDONS[k],
+                    plan="Add-on",
+                    billing="monthly",
+                    seats=0,
+                    mrr=ADDON_PRICE[k],
+                    start=addon_start[drop, k],
+                    end=when,
+                )
+                addon_on[drop, k] = False
+
+        # reactivation, 2-12 months after churning
+        gone = np.flatnonzero(~active & ever_paid & (t - churn_t >= 2) & (t - churn_t <= 12))
+        back = gone[rng.random(len(gone)) < 0.018]
+        if len(back):
+            seats[back] = np.maximum(2, np.round(seats[back] * 0.8)).astype(int)
+            annual[back] = False
+            when = day(len(back))
+            open_base(back, when)
+            active[back] = True
+            health[back] = rng.normal(0.3, 0.5, len(back))
+            day_lo[back] = (when - ms).astype(int) + 1
+
+        # record the account-month for usage
+        here = np.flatnonzero(active | np.isin(np.arange(n_acc), churn))
+        acct_months.append(
+            np.stack(
+                [
+                    here,
+                    np.full(len(here), t),
+                    seats[here],
+                    np.round(health[here] * 1000).astype(int),
+                    day_lo[here],
+                    day_hi[here],
+                ]
+            )
+        )
+
+        # support tickets; slow or repeated support hurts
+        n_t = rng.poisson(0.22 + 0.012 * seats[here])
+        tk_acc = np.repeat(here, n_t)
+        n = len(tk_acc)
+        if n:
+            lo_d = np.repeat(day_lo[here], n_t) - 1
+            hi_d = np.repeat(day_hi[here], n_t)
+            opened = (ms + (lo_d + (rng.random(n) * (hi_d - lo_d)).astype(int)).astype("timedelta64[D]")).astype(
+                "datetime64[s]"
+            )
+            opened = opened + (rng.integers(9 * 60, 19 * 60, n) * 60).astype("timedelta64[s]")
+            cat = rng.choice(len(TICKET_CATEGORIES), n, p=TICKET_CATEGORY_P)
+            median_h = (
+                2.5
+                if month_ts < UNDERSTAFFED[0]
+                else 10.0
+                if month_ts <= UNDERSTAFFED[1]
+                else 1.4
+                if month_ts >= CHAT_SUPPORT
+                else 2.5
+            )
+            first_h = rng.lognormal(np.log(median_h), 0.8, n)
+            resolve_h = rng.lognormal(np.log(18), 1.0, n) * np.where(np.isin(cat, [1, 4]), 2.0, 1.0)
+            contacts = 1 + rng.poisson(np.where(np.isin(cat, [1, 3, 4]), 0.9, 0.35))
+            reopened = rng.random(n) < 0.07
+            escalated = rng.random(n) < np.where(np.isin(cat, [1, 4]), 0.14, 0.03)
+            bad = (first_h > 12) | (reopened & (contacts >= 3)) | escalated & (first_h > 6)
+            bad_support_until[tk_acc[bad]] = t + 2
+            tickets.append(
+                pd.DataFrame(
+                    {
+                        "account": tk_acc,
+                        "opened": opened,
+                        "first_h": first_h,
+                        "resolve_h": resolve_h,
+                        "contacts": contacts,
+                        "reopened": reopened,
+                        "escalated": escalated,
+                        "channel": rng.choice(3, n, p=[0.5, 0.35, 0.15])
+                        if month_ts >= CHAT_SUPPORT
+                        else rng.choice(3, n, p=[0.75, 0.05, 0.2]),
+                        "category": cat,
+                        "bad": bad,
+                    }
+                )
+            )
+
+        # NPS survey in April and October; detractors churn more afterwards
+        if month_of_year[t] in (4, 10):
+            elig = np.flatnonzero(active & (t0 <= t - 2))
+            n_r = rng.binomial(np.minimum(seats[elig], 6), 0.3)
+            r_acc = np.repeat(elig, n_r)
+            score = np.clip(np.round(7.4 + 1.6 * health[r_acc] + rng.normal(0, 1.5, len(r_acc))), 0, 10).astype(int)
+            mean_score = pd.Series(score).groupby(r_acc).mean()
+            detractor_until[mean_score.index[mean_score.to_numpy() <= 6.5].to_numpy()] = t + 6
+            nps_rows.append(
+                pd.DataFrame(
+                    {
+                        "account": r_acc,
+                        "date": ms + rng.integers(5, 25, len(r_acc)).astype("timedelta64[D]"),
+                        "score": score,
+                        "user_k": (rng.random(len(r_acc)) * np.repeat(seats[elig], n_r)).astype(int),
+                    }
+                )
+            )
+
+    # close everything still open at the data end
+    still = np.flatnonzero(active)
+    nat = np.full(len(still), np.datetime64("NaT"), "datetime64[D]")
+    close_base(still, nat)
+    close_addons(still, nat)
+    subs = intervals.frame()
+
+    # two upgrades booked for next month (mess: dated after the data end)
+    booked = still[np.argsort(-cur_mrr[still], kind="stable")[:2]]
+    booked_rows = subs.index[subs["account"].isin(booked) & subs["end"].isna() & (subs["product"] == "Workspace")]
+    upgrade = subs.loc[booked_rows].copy()
+    subs.loc[booked_rows, "end"] = np.datetime64(DATA_END.date(), "D")
+    upgrade["start"] = np.datetime64((DATA_END + pd.Timedelta(days=1)).date(), "D")
+    upgrade["seats"] = upgrade["seats"] + 20
+    upgrade["mrr"] = np.round(upgrade["mrr"] / (upgrade["seats"] - 20) * upgrade["seats"]).astype(np.int64)
+    subs = pd.concat([subs, upgrade], ignore_index=True)
+
+    am = np.concatenate(acct_months, axis=1)
+    am = pd.DataFrame(am.T, columns=["account", "t", "seats", "health", "day_lo", "day_hi"])
+    am["health"] = am["health"] / 1000
+    ch = np.concatenate([c[0] for c in churn_events]), np.concatenate([c[1] for c in churn_events])
+
+    ids = np.char.add("A", np.char.zfill(np.arange(1, n_acc + 1).astype(str), 6))
+    tables = _tables(
+        rng,
+        ids=ids,
+        t0=t0,
+        signup=signup,
+        size=size,
+        subs=subs,
+        refunds=refunds,
+        am=am,
+        churn=ch,
+        tickets=tickets,
+        nps_rows=nps_rows,
+        industry=industry,
+        channel=channel,
+        cac=cac,
+        onboarded=onboarded,
+        stickiness=stickiness,
+        initial_plan=PLANS[plan_at_signup],
+    )
+    if not lazy_usage:
+        tables["usage"] = tables["usage"].frame()
+    return tables
+
+
+def _tables(
+    rng,
+    *,
+    ids,
+    t0,
+    signup,
+    size,
+    subs,
+    refunds,
+    am,
+    churn,
+    tickets,
+    nps_rows,
+    industry,
+    channel,
+    cac,
+    onboarded,
+    stickiness,
+    initial_plan,
+) -> dict:
+    n_acc = len(ids)
+    T = N_MONTHS
+    out: dict = {}
+
+    # ------------------------------------------------------------ accounts (+ 4 pilots, mess)
+    n_pilot = 4
+    pilot_t = np.array([T - 5, T - 4, T - 4, T - 3])[:n_pilot]
+    pilot_ids = np.char.add("A", np.char.zfill(np.arange(n_acc + 1, n_acc + n_pilot + 1).astype(str), 6))
+    all_ids = np.concatenate([ids, pilot_ids])
+    all_signup = np.concatenate([signup, _month_start(pilot_t) + np.array([3, 10, 17, 8]).astype("timedelta64[D]")])
+    names = np.char.add(
+        np.char.add("株式会社", rng.choice(NAME_HEAD, len(all_ids))), rng.choice(NAME_TAIL, len(all_ids))
+    )
+    all_size = np.concatenate([size, np.zeros(n_pilot, int)])
+    out["accounts"] = pd.DataFrame(
+        {
+            "account_id": all_ids,
+            "signup_date": all_signup,
+            "name": names,
+            "industry": INDUSTRIES[np.concatenate([industry, np.zeros(n_pilot, int)])],
+            "company_size": SIZES[all_size],
+            "region": REGIONS[rng.choice(len(REGIONS), len(all_ids), p=REGION_P)],
+            "plan": np.concatenate([initial_plan, np.full(n_pilot, "Starter")]),
+            "acquisition_channel": CHANNELS[np.concatenate([channel, np.zeros(n_pilot, int)])],
+            "acquisition_cost": np.concatenate([cac, np.zeros(n_pilot)]).astype(np.int64),
+            "owner": OWNERS[rng.integers(0, len(OWNERS), len(all_ids))],
+        }
+    )
+
+    # ------------------------------------------------------------ subscriptions
+    subs = subs.sort_values(["start", "account", "product"], kind="stable").reset_index(drop=True)
+    out["subscriptions"] = pd.DataFrame(
+        {
+            "subscription_id": np.char.add("S", np.char.zfill(np.arange(1, len(subs) + 1).astype(str), 7)),
+            "account_id": ids[subs["account"].to_numpy()],
+            "product": subs["product"].to_numpy(),
+            "plan": subs["plan"].to_numpy(),
+            "billing_period": subs["billing"].to_numpy(),
+            "seats": subs["seats"].to_numpy(),
+            "mrr": subs["mrr"].to_numpy().astype(np.int64),
+            "start_date": subs["start"].to_numpy(),
+            "end_date": subs["end"].to_numpy(),
+        }
+    )
+
+    # ------------------------------------------------------------ mrr_monthly (month-end snapshots)
+    months = pd.period_range(FIRST_MONTH, LAST_MONTH, freq="M")
+    s = out["subscriptions"]
+    m_first = s["start_date"].dt.to_period("M")
+    end = s["end_date"].fillna(DATA_END)
+    m_last = end.dt.to_period("M") - (end < end.dt.to_period("M").dt.end_time.dt.normalize()).astype(int)
+    n = (m_last - m_first).map(lambda x: x.n).clip(lower=-1) + 1
+    n = np.where(s["start_date"] > DATA_END, 0, n)
+    rows = np.repeat(np.arange(len(s)), n)
+    offset = np.arange(len(rows)) - np.repeat(np.cumsum(n) - n, n)
+    mm = pd.DataFrame(
+        {
+            "account_id": s["account_id"].to_numpy()[rows],
+            "product": s["product"].to_numpy()[rows],
+            "month": (m_first.to_numpy()[rows] + offset) if len(rows) else [],
+            "mrr": s["mrr"].to_numpy()[rows],
+        }
+    )
+    mm = mm[mm["month"].isin(months)]
+    mm = mm.groupby(["account_id", "month", "product"], as_index=False)["mrr"].sum()
+    out["mrr_monthly"] = mm.sort_values(["month", "account_id", "product"]).reset_index(drop=True)
+
+    # ------------------------------------------------------------ churn distance for usage decline
+    acc_c, t_c = churn
+    ckey = np.sort(acc_c.astype(np.int64) * 1000 + t_c)
+    # ------------------------------------------------------------ users
+    am = am.sort_values(["account", "t"], kind="stable").reset_index(drop=True)
+    key_sorted = am["account"].to_numpy().astype(np.int64) * 1000 + am["t"].to_numpy()
+    pos = np.searchsorted(ckey, key_sorted)
+    found = pos < len(ckey)
+    nxt = np.where(found, ckey[np.minimum(pos, len(ckey) - 1)], -1)
+    same = found & (nxt // 1000 == am["account"].to_numpy())
+    dist = np.where(same, nxt % 1000 - am["t"].to_numpy(), 99)
+    decline = np.select([dist == 0, dist == 1, dist == 2, dist == 3], [0.3, 0.45, 0.62, 0.8], 1.0)
+    cummax = am.groupby("account")["seats"].cummax().to_numpy()
+    prev = np.concatenate([[0], cummax[:-1]])
+    first_row = np.concatenate([[True], am["account"].to_numpy()[1:] != am["account"].to_numpy()[:-1]])
+    prev[first_row] = 0
+    created_n = cummax - prev
+    u_acc = np.repeat(am["account"].to_numpy(), created_n)
+    u_t = np.repeat(am["t"].to_numpy(), created_n)
+    u_day = np.repeat(am["day_lo"].to_numpy(), created_n) - 1
+    n_users_acc = np.bincount(u_acc, minlength=n_acc)
+    user_offset = np.concatenate([[0], np.cumsum(n_users_acc)[:-1]])
+    u_order = np.lexsort((u_t, u_acc))
+    u_acc, u_t, u_day = u_acc[u_order], u_t[u_order], u_day[u_order]
+    created = _month_start(u_t) + u_day.astype("timedelta64[D]")
+    by_acc = out["subscriptions"].groupby("account_id")["end_date"]
+    ended = by_acc.max().where(by_acc.count().eq(by_acc.size()))  # NaT while any interval is open
+    n_users = len(u_acc)
+    user_ids = np.char.add("U", np.char.zfill(np.arange(1, n_users + 1).astype(str), 7))
+    deact = ended.reindex(ids[u_acc]).to_numpy()
+    role = np.where(np.arange(n_users) - user_offset[u_acc] == 0, "admin", "member")
+    pilot_users = np.char.add("U", np.char.zfill(np.arange(n_users + 1, n_users + 3 * n_pilot + 1).astype(str), 7))
+    out["users"] = pd.DataFrame(
+        {
+            "account_id": np.concatenate([ids[u_acc], np.repeat(pilot_ids, 3)]),
+            "user_id": np.concatenate([user_ids, pilot_users]),
+            "created_date": np.concatenate([created, np.repeat(all_signup[n_acc:], 3).astype("datetime64[D]")]),
+            "role": np.concatenate([role, np.tile(["admin", "member", "member"], n_pilot)]),
+            "deactivated_date": np.concatenate([deact, np.full(3 * n_pilot, np.datetime64("NaT"))]).astype(
+                "datetime64[ns]"
+            ),
+        }
+    )
+
+    # ------------------------------------------------------------ usage sessions
+    h = am["health"].to_numpy()
+    acc = am["account"].to_numpy()
+    util = _sigmoid(0.3 + 0.9 * h + stickiness[acc]) * decline
+    active_users = rng.binomial(am["seats"].to_numpy(), np.clip(util, 0, 1))
+    span = (am["day_hi"] - am["day_lo"] + 1).to_numpy() / _days_in(am["t"].to_numpy())
+    lam = 2.4 * np.exp(0.3 * h + 0.8 * stickiness[acc]) * decline * span
+    n_sess = rng.poisson(active_users * lam)
+    r = np.repeat(np.arange(len(am)), n_sess)
+    n = len(r)
+    s_acc = acc[r]
+    s_user = user_offset[s_acc] + (rng.random(n) * np.maximum(active_users[r], 1)).astype(int)
+    lo_d = am["day_lo"].to_numpy()[r] - 1
+    width = am["day_hi"].to_numpy()[r] - lo_d
+    day_ = lo_d + (rng.random(n) * width).astype(int)
+    date = _month_start(am["t"].to_numpy()[r]) + day_.astype("timedelta64[D]")
+    weekend = ((date.astype("datetime64[D]").view("int64") - 4) % 7) >= 5  # 1970-01-05 was a Monday
+    redraw = weekend & (rng.random(n) < 0.75)
+    day2 = lo_d + (rng.random(n) * width).astype(int)
+    date = np.where(redraw, _month_start(am["t"].to_numpy()[r]) + day2.astype("timedelta64[D]"), date)
+    adv = np.clip(0.6 + 0.5 * h[r] + 0.4 * (initial_plan[s_acc] == "Enterprise"), 0.2, 1.6)
+    u = rng.random(n)
+    core_cut = np.cumsum(FEATURE_P)
+    feat = (u[:, None] > core_cut[None, :]).sum(axis=1)
+    use_adv = rng.random(n) < 0.12 * adv
+    feat = np.where(use_adv & (feat < 3), 3 + rng.integers(0, 4, n), feat)
+    feat = np.minimum(feat, len(FEATURES) - 1)
+    seconds = np.round(rng.lognormal(np.log(540), 0.7, n) * np.exp(0.1 * h[r])).astype(np.int64)
+    parts = [(s_acc, s_user, date.astype("datetime64[D]"), feat, seconds)]
+    del r, lo_d, width, day_, weekend, redraw, day2, adv, u, use_adv
+    # pilot accounts: a trickle of usage, never a subscription (mess: warning)
+    for i in range(len(pilot_ids)):
+        k = 25 + 5 * i
+        d0 = np.datetime64(pd.Timestamp(all_signup[n_acc + i]).date(), "D")
+        span_days = int((np.datetime64(DATA_END.date(), "D") - d0).astype(int)) + 1
+        p_user = n_users + 3 * i + rng.integers(0, 3, k)
+        p_date = d0 + rng.integers(0, span_days, k).astype("timedelta64[D]")
+        p_feat = rng.integers(0, 3, k)
+        parts.append(
+            (
+                np.full(k, n_acc + i),
+                p_user,
+                p_date,
+                p_feat,
+                np.round(rng.lognormal(np.log(400), 0.6, k)).astype(np.int64),
+            )
+        )
+    out["usage"] = UsageSessions(
+        np.concatenate([ids, pilot_ids]),
+        np.concatenate([user_ids, pilot_users]),
+        *(np.concatenate(col) for col in zip(*parts)),
+    )
+
+    # ------------------------------------------------------------ onboarding milestones
+    m_idx = np.tile(np.arange(len(MILESTONES)), n_acc)
+    o_acc = np.repeat(np.arange(n_acc), len(MILESTONES))
+    lo_m, hi_m = MILESTONE_DAYS[m_idx, 0], MILESTONE_DAYS[m_idx, 1]
+    days = lo_m + (rng.random(len(m_idx)) * (hi_m - lo_m + 1)).astype(int)
+    # accounts that did not finish in 30 days miss one or two late milestones (late or never)
+    failing = ~onboarded[o_acc]
+    miss_from = rng.integers(1, 4, n_acc)[o_acc]
+    missed = failing & (m_idx >= miss_from)
+    never = missed & (rng.random(len(m_idx)) < 0.55)
+    days = np.where(missed, 31 + rng.integers(0, 90, len(m_idx)), days)
+    done = signup[o_acc] + days.astype("timedelta64[D]")
+    done = np.where(never | (done > np.datetime64(DATA_END.date(), "D")), np.datetime64("NaT"), done)
+    out["onboarding"] = pd.DataFrame(
+        {
+            "account_id": ids[o_acc],
+            "milestone": MILESTONES[m_idx],
+            "completed_date": done.astype("datetime64[ns]"),
+            "due_days": MILESTONE_DUE[m_idx],
+        }
+    )
+
+    # ------------------------------------------------------------ tickets
+    tk = pd.concat(tickets, ignore_index=True)
+    tk = tk.sort_values(["opened", "account"], kind="stable").reset_index(drop=True)
+    first = tk["opened"] + pd.to_timedelta(np.round(tk["first_h"] * 60), unit="min")
+    resolved = first + pd.to_timedelta(np.round(tk["resolve_h"] * 60), unit="min")
+    end_ts = DATA_END + pd.Timedelta(hours=23, minutes=59)
+    first = first.where(first <= end_ts)
+    resolved = resolved.where(resolved <= end_ts)
+    tickets_df = pd.DataFrame(
+        {
+            "ticket_id": np.char.add("T", np.char.zfill(np.arange(1, len(tk) + 1).astype(str), 6)),
+            "account_id": ids[tk["account"].to_numpy()],
+            "opened_at": tk["opened"],
+            "first_response_at": first,
+            "resolved_at": resolved,
+            "contacts": tk["contacts"].astype("Int64").where(resolved.notna()),
+            "reopened": tk["reopened"],
+            "escalated": tk["escalated"],
+            "channel": TICKET_CHANNELS[tk["channel"].to_numpy()],
+            "category": TICKET_CATEGORIES[tk["category"].to_numpy()],
+        }
+    )
+    gap = tickets_df["opened_at"].dt.to_period("M") == TICKET_EXPORT_GAP
+    out["tickets"] = tickets_df[~gap].reset_index(drop=True)
+
+    # ------------------------------------------------------------ surveys: NPS, CSAT after tickets, CES after onboarding
+    nps = pd.concat(nps_rows, ignore_index=True)
+    nps_df = pd.DataFrame(
+        {
+            "account_id": ids[nps["account"].to_numpy()],
+            "date": nps["date"].to_numpy(),
+            "survey": "nps",
+            "score": nps["score"].to_numpy(),
+            "user_id": user_ids[
+                np.minimum(user_offset[nps["account"].to_numpy()] + nps["user_k"].to_numpy(), n_users - 1)
+            ],
+            "touchpoint": "relationship",
+        }
+    )
+    answered = tk[(resolved.notna()).to_numpy() & (rng.random(len(tk)) < 0.45)]
+    csat = np.clip(
+        np.round(4.4 - 1.4 * answered["bad"] - 0.3 * (answered["contacts"] - 1) + rng.normal(0, 0.7, len(answered))),
+        1,
+        5,
+    ).astype(int)
+    csat_df = pd.DataFrame(
+        {
+            "account_id": ids[answered["account"].to_numpy()],
+            "date": (
+                resolved[answered.index].dt.normalize() + pd.to_timedelta(rng.integers(0, 3, len(answered)), unit="D")
+            ).to_numpy(),
+            "survey": "csat",
+            "score": csat.to_numpy(),
+            "user_id": pd.NA,
+            "touchpoint": "support",
+        }
+    )
+    ces_acc = np.flatnonzero(rng.random(n_acc) < 0.6)
+    ces_date = signup[ces_acc] + np.timedelta64(35, "D")
+    keep = ces_date <= np.datetime64(DATA_END.date(), "D")
+    ces_acc, ces_date = ces_acc[keep], ces_date[keep]
+    ces = np.clip(np.round(4.3 + 1.6 * onboarded[ces_acc] + rng.normal(0, 1.0, len(ces_acc))), 1, 7).astype(int)
+    ces_df = pd.DataFrame(
+        {
+            "account_id": ids[ces_acc],
+            "date": ces_date,
+            "survey": "ces",
+            "score": ces,
+            "user_id": pd.NA,
+            "touchpoint": "onboarding",
+        }
+    )
+    surveys = pd.concat([nps_df, csat_df, ces_df], ignore_index=True)
+    surveys = surveys[surveys["date"] <= DATA_END].copy()
+    surveys["comment"] = _comments(rng, surveys)
+    surveys = surveys.sort_values(["date", "account_id", "survey"], kind="stable").reset_index(drop=True)
+    surveys.insert(0, "response_id", np.char.add("R", np.char.zfill(np.arange(1, len(surveys) + 1).astype(str), 6)))
+    out["surveys"] = surveys[
+        ["response_id", "account_id", "user_id", "date", "survey", "score", "touchpoint", "comment"]
+    ]
+
+    # ------------------------------------------------------------ trials (converted ones are the accounts)
+    conv_p = CHANNEL_TRIAL_CONV
+    converted = np.bincount(channel * T + t0, minlength=len(CHANNELS) * T)
+    n_lost = rng.poisson(converted * (1 / conv_p.repeat(T) - 1))
+    lost_ch, lost_t = np.divmod(np.repeat(np.arange(len(CHANNELS) * T), n_lost), T)
+    trial_start = np.concatenate(
+        [
+            signup - rng.integers(10, 31, n_acc).astype("timedelta64[D]"),
+            _month_start(lost_t) + rng.integers(0, 28, len(lost_t)).astype("timedelta64[D]"),
+        ]
+    )
+    trials = pd.DataFrame(
+        {
+            "start_date": trial_start,
+            "converted_date": np.concatenate([signup, np.full(len(lost_t), np.datetime64("NaT"), "datetime64[D]")]),
+            "account_id": np.concatenate([ids, np.full(len(lost_t), None)]),
+            "source": CHANNELS[np.concatenate([channel, lost_ch])],
+        }
+    )
+    trials = (
+        trials[trials["start_date"] >= FIRST_MONTH.start_time]
+        .sort_values(["start_date", "source"], kind="stable")
+        .reset_index(drop=True)
+    )
+    trials.insert(0, "trial_id", np.char.add("TR", np.char.zfill(np.arange(1, len(trials) + 1).astype(str), 6)))
+    out["trials"] = trials
+
+    # ------------------------------------------------------------ funnel per month and channel
+    f_month = months.repeat(len(CHANNELS))
+    f_ch = np.tile(CHANNELS, len(months))
+    tr_counts = trials.assign(m=trials["start_date"].dt.to_period("M")).groupby(["m", "source"]).size()
+    new_counts = (
+        pd.Series(
+            1,
+            index=pd.MultiIndex.from_arrays(
+                [pd.PeriodIndex(pd.DatetimeIndex(signup).to_period("M")), CHANNELS[channel]]
+            ),
+        )
+        .groupby(level=[0, 1])
+        .sum()
+    )
+    idx = pd.MultiIndex.from_arrays([f_month, f_ch])
+    n_trials = tr_counts.reindex(idx, fill_value=0).to_numpy()
+    n_new = new_counts.reindex(idx, fill_value=0).to_numpy()
+    leads = np.round(n_trials / rng.uniform(0.25, 0.4, len(idx))).astype(int) + rng.integers(0, 5, len(idx))
+    visitors = np.round(leads / rng.uniform(0.02, 0.05, len(idx))).astype(int)
+    stages = ["visitors", "leads", "trials", "new_customers"]
+    out["funnel"] = pd.DataFrame(
+        {
+            "month": np.repeat(f_month.astype(str), 4),
+            "stage": np.tile(stages, len(idx)),
+            "channel": np.repeat(f_ch, 4),
+            "count": np.stack([visitors, leads, n_trials, n_new], axis=1).ravel(),
+        }
+    )
+
+    # ------------------------------------------------------------ transactions
+    out["transactions"] = _transactions(rng, out["subscriptions"], refunds, ids, am, initial_plan)
+
+    # ------------------------------------------------------------ costs per month
+    mrr_m = out["mrr_monthly"].groupby("month")["mrr"].sum().reindex(months, fill_value=0).to_numpy()
+    paying = (
+        out["mrr_monthly"][out["mrr_monthly"]["mrr"] > 0]
+        .groupby("month")["account_id"]
+        .nunique()
+        .reindex(months, fill_value=0)
+        .to_numpy()
+    )
+    sm = (
+        pd.Series(cac, index=pd.PeriodIndex(pd.DatetimeIndex(signup).to_period("M")))
+        .groupby(level=0)
+        .sum()
+        .reindex(months, fill_value=0)
+        .to_numpy()
+    )
+    cs = 1_200_000 + 9_000 * paying + rng.integers(-50, 50, len(months)) * 1000
+    cor = np.round(0.21 * mrr_m + 350_000 + rng.integers(-30, 30, len(months)) * 1000)
+    out["costs"] = pd.DataFrame(
+        {
+            "month": np.repeat(months.astype(str), 3),
+            "category": np.tile(["customer_success", "sales_marketing", "cost_of_revenue"], len(months)),
+            "amount": np.stack([cs, sm, cor], axis=1).ravel().astype(np.int64),
+        }
+    )
+
+    out["actions"] = pd.DataFrame(
+        [
+            (
+                "ACT-01",
+                "first_response_hours",
+                "Add chat support and a second support shift",
+                "Suzuki",
+                "2025-09-01",
+                "2025-12-31",
+                "done",
+                "Response times doubled during the spring 2025 hiring gap",
+            ),
+            (
+                "ACT-02",
+                "nps",
+                "Call every NPS detractor within a week",
+                "Tanaka",
+                "2025-11-01",
+                "2026-03-31",
+                "dropped",
+                "Stopped after two survey rounds: too few calls completed",
+            ),
+            (
+                "ACT-03",
+                "onboarding_completion_rate",
+                "Weekly onboarding webinar for new accounts",
+                "Sato",
+                "2026-04-01",
+                "2026-12-31",
+                "open",
+                "Invite sent on signup; recording for no-shows",
+            ),
+            (
+                "ACT-04",
+                "logo_churn_rate",
+                "Health-check call for every red account",
+                "Takahashi",
+                "2026-06-01",
+                "2026-12-31",
+                "open",
+                "",
+            ),
+            (
+                "ACT-05",
+                "cross_sell_rate",
+                "Add-on bundle campaign for Standard and Enterprise",
+                "Ito",
+                "2026-08-01",
+                "2026-11-30",
+                "open",
+                "Analytics + Automation bundle at 15% off",
+            ),
+        ],
+        columns=["action_id", "kpi", "action", "owner", "start_date", "due_date", "status", "note"],
+    )
+
+    out["kpi_tree.yaml"] = KPI_TREE_YAML
+    out["dataset.yaml"] = DATASET_YAML
+    return out
+
+
+def _comments(rng, surveys: pd.DataFrame) -> np.ndarray:
+    n = len(surveys)
+    themes = list(COMMENTS)
+    score = surveys["score"].to_numpy()
+    survey = surveys["survey"].to_numpy()
+    negative = np.where(survey == "nps", score <= 6, np.where(survey == "csat", score <= 2, score <= 3))
+    positive = np.where(survey == "nps", score >= 9, np.where(survey == "csat", score >= 5, score >= 6))
+    has = rng.random(n) < np.where(negative, 0.55, 0.22)
+    theme = rng.integers(0, len(themes), n)
+    theme = np.where((survey == "csat") & (rng.random(n) < 0.7), themes.index("support"), theme)
+    theme = np.where((survey == "ces") & (rng.random(n) < 0.6), themes.index("usability"), theme)
+    pick = rng.random(n)
+    out = np.full(n, None, dtype=object)
+    for i, th in enumerate(themes):
+        neg, pos = COMMENTS[th]
+        sel = has & (theme == i)
+        out[sel & negative] = np.array(neg, dtype=object)[(pick[sel & negative] * len(neg)).astype(int)]
+        mid = sel & ~negative
+        out[mid] = np.array(pos, dtype=object)[(pick[mid] * len(pos)).astype(int)]
+    out[has & ~negative & ~positive & (rng.random(n) < 0.5)] = None
+    return out
+
+
+def _transactions(rng, subs: pd.DataFrame, refunds, ids, am, initial_plan) -> pd.DataFrame:
+    end = subs["end_date"].fillna(DATA_END)
+    # monthly billing: an invoice on the subscription's day of month, every month it is active that day
+    monthly = subs[(subs["billing_period"] == "monthly") & (subs["start_date"] <= DATA_END)]
+    end_m = end[monthly.index]
+    n = (
+        (end_m.dt.year - monthly["start_date"].dt.year) * 12 + end_m.dt.month - monthly["start_date"].dt.month + 1
+    ).to_numpy()
+    rows = np.repeat(np.arange(len(monthly)), n)
+    k = np.arange(len(rows)) - np.repeat(np.cumsum(n) - n, n)
+    start = monthly["start_date"].to_numpy().astype("datetime64[D]")[rows]
+    date = _add_months(start, k)
+    ok = date <= end_m.to_numpy().astype("datetime64[D]")[rows]
+    inv_m = pd.DataFrame(
+        {
+            "account_id": monthly["account_id"].to_numpy()[rows][ok],
+            "date": date[ok],
+            "amount": monthly["mrr"].to_numpy()[rows][ok],
+            "product": monthly["product"].to_numpy()[rows][ok],
+        }
+    )
+    # annual billing: 12 x MRR at the start and at each anniversary inside the interval
+    annual = subs[(subs["billing_period"] == "annual") & (subs["start_date"] <= DATA_END)]
+    end_a = end[annual.index]
+    n = ((end_a - annual["start_date"]).dt.days // 365 + 1).to_numpy()
+    rows = np.repeat(np.arange(len(annual)), n)
+    k = np.arange(len(rows)) - np.repeat(np.cumsum(n) - n, n)
+    date = _add_months(annual["start_date"].to_numpy().astype("datetime64[D]")[rows], 12 * k)
+    ok = date <= end_a.to_numpy().astype("datetime64[D]")[rows]
+    inv_a = pd.DataFrame(
+        {
+            "account_id": annual["account_id"].to_numpy()[rows][ok],
+            "date": date[ok],
+            "amount": 12 * annual["mrr"].to_numpy()[rows][ok],
+            "product": annual["product"].to_numpy()[rows][ok],
+        }
+    )
+    parts = [inv_m.assign(kind="subscription"), inv_a.assign(kind="subscription")]
+    if refunds:
+        r_acc = np.concatenate([r[0] for r in refunds])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "account_id": ids[r_acc],
+                    "date": np.concatenate([r[1] for r in refunds]),
+                    "amount": np.concatenate([r[2] for r in refunds]),
+                    "product": "Workspace",
+                    "kind": "subscription",
+                }
+            )
+        )
+    # one-off purchases: training and consulting, more likely for healthy and large accounts
+    acc = am["account"].to_numpy()
+    p = 0.02 + 0.035 * (initial_plan[acc] == "Enterprise") + 0.015 * (am["health"].to_numpy() > 0.5)
+    buy = rng.random(len(am)) < p
+    b = am[buy]
+    what = rng.choice(3, len(b), p=[0.55, 0.3, 0.15])
+    amount = np.choose(
+        what, [np.full(len(b), 80000), np.full(len(b), 150000), np.round(rng.uniform(300, 900, len(b))) * 1000]
+    )
+    lo_d = b["day_lo"].to_numpy() - 1
+    day_ = lo_d + (rng.random(len(b)) * (b["day_hi"].to_numpy() - lo_d)).astype(int)
+    parts.append(
+        pd.DataFrame(
+            {
+                "account_id": ids[b["account"].to_numpy()],
+                "date": _month_start(b["t"].to_numpy()) + day_.astype("timedelta64[D]"),
+                "amount": amount.astype(np.int64),
+                "product": np.array(["Training (basic)", "Training (advanced)", "Consulting"])[what],
+                "kind": "one_off",
+            }
+        )
+    )
+    tx = pd.concat(parts, ignore_index=True)
+    tx["date"] = pd.to_datetime(tx["date"])
+    tx = tx[(tx["date"] <= DATA_END) & (tx["amount"] != 0)]
+    tx = tx.sort_values(["date", "account_id", "kind", "product"], kind="stable").reset_index(drop=True)
+    tx.insert(0, "transaction_id", np.char.add("X", np.char.zfill(np.arange(1, len(tx) + 1).astype(str), 7)))
+    tx["amount"] = tx["amount"].astype(np.int64)
+    return tx[["transaction_id", "account_id", "date", "amount", "kind", "product"]]
+
+
+KPI_TREE_YAML = """\
+# The KPI tree of the sample company (see ../shared/spec/goals-and-review.md).
+# KGI -> KFS -> KPI; every metric id is a KPI id of the playbook's catalog.
+kgi:
+  id: arr_goal
+  name: ARR reaches 500M JPY by the end of FY2026
+  name_ja: 2027年3月までにARR 5億円
+  metric: arr
+  target: 500000000
+  deadline: 2027-03
+plan_start: 2026-04  # FY2026: targets without a path ramp from the March 2026 value to the KPI's target
+kfs:
+  - id: onboarding
+    name: New customers reach first value during onboarding
+    name_ja: 新規顧客がオンボーディング中に価値を実感する
+    kpis:
+      - id: onboarding_done
+        metric: onboarding_completion_rate
+        target: 0.80
+        direction: higher
+        owner: Sato
+        deadline: 2026-12
+        cadence: weekly
+        path: {start: 0.62, start_month: 2026-04}
+  - id: retention
+    name: Customers stay and renew
+    name_ja: 顧客が継続・更新する
+    kpis:
+      - id: logo_churn
+        metric: logo_churn_rate
+        target: 0.02
+        direction: lower
+        owner: Takahashi
+        deadline: 2027-03
+        cadence: monthly
+      - id: grr
+        metric: grr
+        target: 0.98
+        direction: higher
+        owner: Takahashi
+        deadline: 2027-03
+        cadence: monthly
+  - id: expansion
+    name: Customers grow with us
+    name_ja: 顧客の利用が拡大する
+    kpis:
+      - id: nrr
+        metric: nrr
+        target: 1.01
+        direction: higher
+        owner: Ito
+        deadline: 2027-03
+        cadence: monthly
+      - id: cross_sell
+        metric: cross_sell_rate
+        target: 0.03
+        direction: higher
+        owner: Ito
+        deadline: 2026-12
+        cadence: monthly
+  - id: voice
+    name: Customers are heard and helped quickly
+    name_ja: 顧客の声に迅速に応える
+    kpis:
+      - id: first_response
+        metric: first_response_hours
+        target: 2.0
+        direction: lower
+        owner: Suzuki
+        deadline: 2026-12
+        cadence: weekly
+      - id: nps
+        metric: nps
+        target: 30
+        direction: higher
+        owner: Tanaka
+        deadline: 2027-03
+        cadence: monthly
+status_thresholds:
+  # attainment (actual / target, or target / actual when lower is better)
+  achieved: 1.0
+  on_track: 0.95
+  at_risk: 0.85
+limits:
+  max_kpis: 7
+"""
+
+DATASET_YAML = """\
+# Settings of this data folder (optional file).
+name: Sakura Works K.K. (sample company)
+currency: JPY
+timezone: Asia/Tokyo
+as_of: 2026-10-31  # the export date: months up to 2026-10 are complete
+"""
+
+
+def _fmt_dates(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            s = pd.to_datetime(out[col])
+            has_time = (s.dropna() != s.dropna().dt.normalize()).any() or col.endswith("_at")
+            fmt = "%Y-%m-%dT%H:%M:%S+09:00" if has_time else "%Y-%m-%d"
+            out[col] = s.dt.strftime(fmt).astype(object).where(s.notna(), None)
+    return out
+
+
+def write_sample(
+    out: str | Path, *, seed: int = 7, scale: float = 1.0, fmt: str = "csv", force: bool = False
+) -> list[Path]:
+    """Generate the sample company and write one file per table into ``out``.
+
+    ``fmt="csv"`` writes UTF-8 CSV (the usage table gzip'd, with a fixed gzip
+    timestamp so the bytes are reproducible); ``fmt="parquet"`` writes Parquet,
+    the usage table as a folder ``usage/month=YYYY-MM/part-0.parquet``.
+    Refuses to write into a folder that already holds files unless ``force``.
+    """
+    out = Path(out)
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise FileExistsError(f"{out} already holds files; choose an empty folder or pass --force")
+    out.mkdir(parents=True, exist_ok=True)
+    tables = generate(seed=seed, scale=scale, lazy_usage=True)
+    written = []
+    for name, table in tables.items():
+        if isinstance(table, str):
+            path = out / name
+            path.write_text(table, encoding="utf-8")
+        elif name == "usage" and fmt == "parquet":  # a folder, one Parquet file per month, written a month at a time
+            path = out / "usage"
+            for old in (out / "usage.csv", out / "usage.csv.gz", out / "usage.parquet"):
+                old.unlink(missing_ok=True)
+            if path.exists():
+                shutil.rmtree(path)
+            for month, frame in table.by_month():
+                (path / f"month={month}").mkdir(parents=True)
+                frame.to_parquet(path / f"month={month}" / "part-0.parquet", index=False, row_group_size=1 << 20)
+        elif fmt == "parquet":
+            path = out / f"{name}.parquet"
+            for old in (out / f"{name}.csv", out / f"{name}.csv.gz"):
+                old.unlink(missing_ok=True)
+            table.to_parquet(path, index=False)
+        elif name == "usage":
+            path = out / f"{name}.csv.gz"
+            text = _fmt_dates(table.frame()).to_csv(index=False, lineterminator="\n")
+            buf = io.BytesIO()
+            with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, compresslevel=9) as gz:
+                gz.write(text.encode("utf-8"))
+            path.write_bytes(buf.getvalue())
+        else:
+            path = out / f"{name}.csv"
+            path.write_text(_fmt_dates(table).to_csv(index=False, lineterminator="\n"), encoding="utf-8", newline="")
+        written.append(path)
+    return written

@@ -1,0 +1,130 @@
+"""Cohorts: who keeps buying, and how much, month after month since they started.
+
+A customer's cohort is the period of its first activity (first month-end with
+MRR > 0 for subscription snapshots, first purchase for transactions); k = 0 is
+the cohort period. Cells after ``as_of`` are NaN (blank), never 0.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["cohort_matrix", "VIEWS"]
+
+VIEWS = ("counts", "active_share", "survival", "revenue", "revenue_capped", "ltv")
+AVERAGE = "weighted average"
+
+
+def cohort_matrix(
+    activity: pd.DataFrame,
+    *,
+    as_of,
+    customer_col: str = "account_id",
+    date_col: str = "month",
+    value_col: str | None = None,
+    view: Literal["counts", "active_share", "survival", "revenue", "revenue_capped", "ltv"] = "active_share",
+    freq: Literal["M", "Q"] = "M",
+    average: bool = True,
+) -> pd.DataFrame:
+    """Cohort x periods-since-start matrix, with cohort sizes and a weighted-average row.
+
+    ``activity`` has one row per customer and date (month-end snapshots, or
+    transactions; several rows per period are summed). Views:
+
+    - ``counts``: members active in period k (the ``size`` column is k = 0);
+    - ``active_share``: active members / cohort size (returners count, so it can rise);
+    - ``survival``: members active in every period from 0 to k / size (never rises);
+    - ``revenue``: members' value at k / their value at k = 0 (expansion included);
+    - ``revenue_capped``: the same with each member capped at its k = 0 value (GRR-style, <= 1);
+    - ``ltv``: realised value per member, cumulated up to k.
+
+    The last row is the weighted average over the cohorts observed at each k
+    (weighted by size, or by k = 0 value for the revenue views).
+
+    Examples
+    --------
+    >>> snaps = pd.DataFrame({"account_id": ["a", "a", "a", "b", "b", "c"],
+    ...                       "month": pd.PeriodIndex(["2026-01", "2026-02", "2026-03", "2026-01", "2026-03", "2026-02"], freq="M")})
+    >>> cohort_matrix(snaps, as_of="2026-03", view="counts")
+                      size    0    1    2
+    2026-01            2.0  2.0  1.0  2.0
+    2026-02            1.0  1.0  0.0  NaN
+    weighted average   3.0  3.0  1.0  2.0
+    >>> cohort_matrix(snaps, as_of="2026-03", view="survival").loc["2026-01"].tolist()  # b's gap ends its survival
+    [2.0, 1.0, 0.5, 0.5]
+    """
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
+    if view in ("revenue", "revenue_capped", "ltv") and value_col is None:
+        raise ValueError(f"view {view!r} needs value_col (e.g. 'mrr' or 'amount')")
+    a = activity
+    period = a[date_col]
+    period = period.dt.asfreq(freq) if isinstance(period.dtype, pd.PeriodDtype) else period.dt.to_period(freq)
+    df = pd.DataFrame(
+        {
+            "customer": pd.factorize(a[customer_col])[0],
+            "ordinal": pd.PeriodIndex(period, freq=freq).asi8,
+            "value": a[value_col].to_numpy(dtype="float64") if value_col else 1.0,
+        }
+    )
+    df = df.groupby(["customer", "ordinal"], as_index=False)["value"].sum()
+    if value_col:
+        df = df[df["value"] > 0]
+    end = pd.Period(as_of, freq=freq)
+    df = df[df["ordinal"] <= end.ordinal]
+    first = df.groupby("customer")["ordinal"].transform("min")
+    df["cohort"] = first
+    df["k"] = df["ordinal"] - first
+    df = df.sort_values(["customer", "k"], kind="stable")
+    # survival: the initial unbroken run (k equals the row's position within the customer)
+    df["in_run"] = df["k"].to_numpy() == df.groupby("customer").cumcount().to_numpy()
+    cohorts = np.sort(df["cohort"].unique())
+    kmax = int(end.ordinal - cohorts.min()) if len(cohorts) else 0
+    ks = np.arange(kmax + 1)
+    base = df[df["k"] == 0].set_index("customer")["value"]
+    df["base"] = df["customer"].map(base)
+    size = df[df["k"] == 0].groupby("cohort").size().reindex(cohorts).to_numpy(dtype="float64")
+    base_value = df[df["k"] == 0].groupby("cohort")["value"].sum().reindex(cohorts).to_numpy()
+
+    def grid(frame: pd.DataFrame, column: str | None) -> np.ndarray:
+        g = frame.groupby(["cohort", "k"]).size() if column is None else frame.groupby(["cohort", "k"])[column].sum()
+        return g.unstack("k").reindex(index=cohorts, columns=ks).fillna(0.0).to_numpy(dtype="float64")
+
+    if view in ("counts", "active_share"):
+        num, den = grid(df, None), size
+    elif view == "survival":
+        runs = df[df["in_run"]].groupby("customer")["k"].max()
+        first_by = df.drop_duplicates("customer").set_index("customer")["cohort"]
+        run_len = pd.DataFrame({"cohort": first_by.reindex(runs.index).to_numpy(), "last": runs.to_numpy()})
+        num = (
+            np.stack(
+                [
+                    (run_len["last"].to_numpy()[:, None] >= ks[None, :])[run_len["cohort"].to_numpy() == c].sum(axis=0)
+                    for c in cohorts
+                ]
+            ).astype("float64")
+            if len(cohorts)
+            else np.zeros((0, len(ks)))
+        )
+        den = size
+    elif view == "revenue":
+        num, den = grid(df, "value"), base_value
+    elif view == "revenue_capped":
+        num, den = grid(df.assign(capped=np.minimum(df["value"], df["base"])), "capped"), base_value
+    else:  # ltv
+        num, den = np.cumsum(grid(df, "value"), axis=1), size
+    observed = (cohorts[:, None] + ks[None, :]) <= end.ordinal
+    num = np.where(observed, num, np.nan)
+    values = num if view == "counts" else num / den[:, None]
+    index = [str(pd.Period(ordinal=int(c), freq=freq)) for c in cohorts]
+    out = pd.DataFrame(values, index=index, columns=list(ks))
+    out.insert(0, "size", size)
+    if average and len(cohorts):
+        wsum = np.where(observed, den[:, None], 0.0).sum(axis=0)
+        total = np.nansum(num, axis=0)
+        avg = total if view == "counts" else np.where(wsum > 0, total / np.where(wsum > 0, wsum, 1), np.nan)
+        out.loc[AVERAGE] = np.concatenate([[size.sum()], avg])
+    return out

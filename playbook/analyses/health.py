@@ -1,0 +1,323 @@
+"""Health score: per paying account and month, from usage, seats, features, growth, voice and support.
+
+Each component is a raw measure turned into a 0-100 score (higher = healthier),
+by thresholds or by percentile within the account's segment, as configured in
+YAML. The score is the weighted mean of the components that have data (weights
+re-normalised); ``coverage`` is the share of weight present, and below
+``min_coverage`` the score is NaN. The score is validated, not trusted:
+:func:`backtest` measures how well it predicts churn in the next months.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from playbook.data.dataset import Dataset
+from playbook.data.errors import DataValidationError, Problem
+from playbook.kpis.ratios import wilson_interval
+from playbook.kpis.snapshots import dataset_snapshots
+
+__all__ = [
+    "DEFAULT_CONFIG_YAML",
+    "load_config",
+    "health_inputs",
+    "score_components",
+    "health_scores",
+    "band",
+    "churn_labels",
+    "auc",
+    "top_decile_lift",
+    "backtest",
+]
+
+DEFAULT_CONFIG_YAML = """\
+# Health score configuration. Each component: weight, and scoring "thresholds" (the raw value at
+# which the score reaches 25, 50, 75 and 100; "reverse: true" when lower raw values are healthier)
+# or "percentile" (rank within the account's segment, segment_col).
+components:
+  frequency: {weight: 0.30, scoring: thresholds, thresholds: [1.5, 2.5, 4, 6]}    # active days per active user
+  breadth:   {weight: 0.20, scoring: thresholds, thresholds: [0.2, 0.35, 0.5, 0.7]}  # active users / licensed users
+  depth:     {weight: 0.15, scoring: thresholds, thresholds: [0.3, 0.45, 0.6, 0.8]}  # share of core features used
+  growth:    {weight: 0.20, scoring: thresholds, thresholds: [-0.5, -0.25, -0.05, 0.1]}  # sessions vs previous 3 months
+  voice:     {weight: 0.10, scoring: thresholds, thresholds: [5, 6.5, 7.5, 9]}     # latest NPS score (6 months)
+  support:   {weight: 0.05, scoring: thresholds, thresholds: [2, 1, 0.5, 0], reverse: true}  # escalated tickets (2 months)
+core_features: null        # null = every feature in the usage table
+segment_col: company_size  # segment for percentile scoring
+min_coverage: 0.5
+bands: {red: 50, yellow: 75}   # red <= 50 < yellow <= 75 < green
+"""
+
+COMPONENTS = ("frequency", "breadth", "depth", "growth", "voice", "support")
+
+
+def load_config(source: str | dict | None = None) -> dict:
+    """The health configuration: the default, a YAML text or path, or a dict; validated."""
+    if source is None:
+        source = DEFAULT_CONFIG_YAML
+    if isinstance(source, str):
+        text = Path(source).read_text(encoding="utf-8") if source.endswith((".yaml", ".yml")) else source
+        source = yaml.safe_load(text)
+    cfg = yaml.safe_load(DEFAULT_CONFIG_YAML) | dict(source)
+    problems = []
+    for name, c in cfg["components"].items():
+        if name not in COMPONENTS:
+            problems.append(
+                Problem("health config", name, f"unknown component; known: {list(COMPONENTS)}", label="entry")
+            )
+            continue
+        if c.get("scoring") == "thresholds" and len(c.get("thresholds", [])) != 4:
+            problems.append(
+                Problem("health config", name, "thresholds needs 4 values (scores 25, 50, 75, 100)", label="entry")
+            )
+        if c.get("scoring") not in ("thresholds", "percentile"):
+            problems.append(
+                Problem(
+                    "health config",
+                    name,
+                    f"scoring {c.get('scoring')!r} is not thresholds or percentile",
+                    label="entry",
+                )
+            )
+    if problems:
+        raise DataValidationError(problems)
+    return cfg
+
+
+def _snapshot_grid(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
+    snaps = dataset_snapshots(ds, months[-1])
+    return snaps[snaps["month"].isin(months)].reset_index(drop=True)
+
+
+def health_inputs(ds: Dataset, months, *, config: dict | None = None) -> pd.DataFrame:
+    """Raw component values per account paying at each month end: one row per (account_id, month).
+
+    NaN where the table a component needs is missing (that component then has no data).
+    """
+    cfg = load_config(config)
+    months = pd.PeriodIndex(months, freq="M")
+    grid = _snapshot_grid(ds, months)[["account_id", "month", "mrr"]]
+    key = pd.MultiIndex.from_frame(grid[["account_id", "month"]])
+    out = grid.copy()
+    if ds.usage is not None:
+        summary = ds.usage
+        am = summary.account_month
+        am = am[am["month"].between(months[0] - 3, months[-1])]
+        per = am.set_index(["account_id", "month"])
+        users = per["users"]
+        active = users.reindex(key).fillna(0).to_numpy()
+        out["frequency"] = np.where(
+            active > 0, per["user_days"].reindex(key).fillna(0).to_numpy() / np.maximum(active, 1), 0.0
+        )
+        if "feature" in summary.columns:
+            core = cfg["core_features"] or summary.features
+            af = summary.account_features
+            af = af[af["month"].between(months[0], months[-1]) & af["feature"].isin(core)]
+            used = af.groupby(["account_id", "month"]).size()
+            out["depth"] = used.reindex(key).fillna(0).to_numpy() / len(core)
+        # growth: sessions this month vs the mean of the 3 months before
+        sessions = per["sessions"]
+        s = (
+            sessions.unstack("month")
+            .reindex(columns=pd.period_range(months[0] - 3, months[-1], freq="M"), fill_value=0)
+            .fillna(0)
+        )
+        prev = s.T.rolling(3).mean().shift(1).T
+        ratio = (s / prev.replace(0, np.nan) - 1).stack(future_stack=True)
+        ratio.index.names = ["account_id", "month"]
+        now = sessions.reindex(key).fillna(0).to_numpy()
+        g = ratio.reindex(key).to_numpy()
+        out["growth"] = np.where(np.isnan(g), np.where(now > 0, 0.0, np.nan), g)  # no earlier use: neutral if used now
+        if ds.users is not None:
+            created = ds.users["created_date"].dt.to_period("M")
+            gone = (
+                ds.users["deactivated_date"].dt.to_period("M")
+                if "deactivated_date" in ds.users.columns
+                else pd.Series(pd.NaT, index=ds.users.index)
+            )
+            lic = []
+            for m in months:  # one vectorised count per month
+                alive = (created <= m) & ~(gone <= m)
+                lic.append(ds.users[alive].groupby("account_id").size().rename(m))
+            licensed = pd.concat(lic, axis=1).stack()
+            licensed.index.names = ["account_id", "month"]
+            den = licensed.reindex(key).to_numpy()
+            out["breadth"] = np.where(den > 0, active / np.where(den > 0, den, 1), np.nan)
+    if ds.surveys is not None:
+        nps = ds.surveys[ds.surveys["survey"] == "nps"]
+        per = (
+            nps["score"]
+            .astype("float64")
+            .groupby([nps["account_id"], nps["date"].dt.to_period("M").rename("month")])
+            .mean()
+            .unstack("month")
+        )
+        per = per.reindex(
+            columns=pd.period_range(
+                min(months[0] - 6, per.columns.min() if len(per.columns) else months[0]), months[-1], freq="M"
+            )
+        )
+        latest = per.T.ffill(limit=5).T.stack(future_stack=True)  # the latest answer, for 6 months
+        latest.index.names = ["account_id", "month"]
+        out["voice"] = latest.reindex(key).to_numpy(dtype="float64")
+    if ds.tickets is not None and "escalated" in ds.tickets.columns:
+        t = ds.tickets[ds.tickets["escalated"].fillna(False).astype(bool)]
+        per = t.groupby(["account_id", t["opened_at"].dt.to_period("M").rename("month")]).size().unstack("month")
+        per = per.reindex(columns=pd.period_range(months[0] - 1, months[-1], freq="M"), fill_value=0).fillna(0)
+        two = per.T.rolling(2, min_periods=1).sum().T.stack()
+        two.index.names = ["account_id", "month"]
+        out["support"] = two.reindex(key).fillna(0).to_numpy()
+    for c in COMPONENTS:
+        if c not in out.columns:
+            out[c] = np.nan
+    segment_col = cfg["segment_col"]
+    if segment_col and segment_col in ds.accounts.columns:
+        out["segment"] = out["account_id"].map(ds.accounts.set_index("account_id")[segment_col]).astype("str")
+    else:
+        out["segment"] = "all"
+    return out
+
+
+def score_components(inputs: pd.DataFrame, *, config: dict | None = None) -> pd.DataFrame:
+    """0-100 score per component (``<component>_score``), by thresholds or percentile within segment and month."""
+    cfg = load_config(config)
+    out = inputs.copy()
+    for name, c in cfg["components"].items():
+        raw = out[name].astype("float64")
+        if c["scoring"] == "percentile":
+            pct = raw.groupby([out["segment"], out["month"]]).rank(pct=True, method="average")
+            score = 100 * pct
+        else:
+            t = np.asarray(c["thresholds"], dtype="float64")
+            if c.get("reverse"):
+                score = 25.0 * (raw.to_numpy()[:, None] <= t[None, :]).sum(axis=1)
+            else:
+                score = 25.0 * (raw.to_numpy()[:, None] >= t[None, :]).sum(axis=1)
+            score = pd.Series(np.where(raw.isna(), np.nan, score), index=out.index)
+        out[f"{name}_score"] = score
+    return out
+
+
+def band(score, *, config: dict | None = None) -> np.ndarray:
+    """'red' (<= 50), 'yellow' (<= 75), 'green' (> 75), or '' for a NaN score; edges from the config.
+
+    Examples
+    --------
+    >>> band([50, 50.5, 75, 76, float("nan")]).tolist()
+    ['red', 'yellow', 'yellow', 'green', '']
+    """
+    b = load_config(config)["bands"]
+    s = np.asarray(score, dtype="float64")
+    return np.select([np.isnan(s), s <= b["red"], s <= b["yellow"]], ["", "red", "yellow"], "green")
+
+
+def health_scores(ds: Dataset, months, *, config: dict | None = None) -> pd.DataFrame:
+    """Health per paying account and month: component scores, ``health``, ``coverage``, ``band`` and ``weakest`` components.
+
+    Examples
+    --------
+    >>> from playbook import load_dataset
+    >>> from playbook.data.paths import PROJECT_ROOT
+    >>> h = health_scores(load_dataset(PROJECT_ROOT / "data" / "sample"), ["2026-10"])
+    >>> sorted(h["band"].unique())
+    ['green', 'red', 'yellow']
+    """
+    cfg = load_config(config)
+    scored = score_components(health_inputs(ds, months, config=cfg), config=cfg)
+    names = list(cfg["components"])
+    weights = np.array([cfg["components"][n]["weight"] for n in names], dtype="float64")
+    scores = scored[[f"{n}_score" for n in names]].to_numpy()
+    has = ~np.isnan(scores)
+    w = np.where(has, weights[None, :], 0.0)
+    coverage = w.sum(axis=1) / weights.sum()
+    health = np.where(
+        w.sum(axis=1) > 0, np.nansum(scores * w, axis=1) / np.where(w.sum(axis=1) > 0, w.sum(axis=1), 1), np.nan
+    )
+    health = np.where(coverage >= cfg["min_coverage"], health, np.nan)
+    scored["health"] = np.round(health, 1)
+    scored["coverage"] = coverage
+    scored["band"] = band(scored["health"], config=cfg)
+    # the components that pulled the score down: those scoring 25 or less, weakest first
+    low = np.where(has & (scores <= 25), scores, np.inf)
+    order = np.argsort(low, axis=1, kind="stable")
+    labels = np.array(names, dtype=object)
+    weakest = []
+    for row_order, row_low in zip(order, low):  # joins at most 6 names per row
+        weakest.append(", ".join(labels[i] for i in row_order if np.isfinite(row_low[i])))
+    scored["weakest"] = pd.array(weakest, dtype="str")
+    return scored
+
+
+# --------------------------------------------------------------------------- backtest
+
+
+def churn_labels(ds: Dataset, months, *, horizon: int = 3) -> pd.DataFrame:
+    """Per account paying at the end of m: churned (not paying at some month end in m+1..m+horizon).
+
+    Only months whose horizon has ended by the last complete month get labels.
+    """
+    months = pd.PeriodIndex(months, freq="M")
+    last = ds.last_complete_month
+    snaps = dataset_snapshots(ds, last)
+    paying = pd.MultiIndex.from_frame(snaps[["account_id", "month"]])
+    base = snaps[snaps["month"].isin(months) & (snaps["month"] + horizon <= last)][["account_id", "month"]].copy()
+    churned = np.zeros(len(base), dtype=bool)
+    for j in range(1, horizon + 1):  # horizon steps, each vectorised
+        churned |= ~pd.MultiIndex.from_arrays([base["account_id"], base["month"] + j]).isin(paying)
+    base["churned"] = churned
+    return base.reset_index(drop=True)
+
+
+def auc(scores, labels) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties averaged): P(a churner has the higher risk score).
+
+    Examples
+    --------
+    >>> auc([0.9, 0.8, 0.3, 0.1], [1, 1, 0, 0]), auc([0.5, 0.5], [1, 0])
+    (1.0, 0.5)
+    """
+    s = pd.Series(np.asarray(scores, dtype="float64"))
+    y = np.asarray(labels, dtype=bool)
+    n_pos, n_neg = y.sum(), (~y).sum()
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = s.rank(method="average").to_numpy()
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def top_decile_lift(scores, labels) -> float:
+    """Churn rate among the 10% riskiest (highest ``scores``) / the overall churn rate."""
+    s = np.asarray(scores, dtype="float64")
+    y = np.asarray(labels, dtype=bool)
+    if len(s) == 0:
+        return float("nan")
+    n = max(int(np.ceil(0.1 * len(s))), 1)
+    top = np.argsort(-s, kind="stable")[:n]
+    return float(y[top].mean() / y.mean()) if y.mean() > 0 else float("nan")
+
+
+def backtest(health: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Churn in the next months by band (with Wilson 95% intervals), and AUC and top-decile lift of 100 - health."""
+    d = health.merge(labels, on=["account_id", "month"], how="inner").dropna(subset=["health"])
+    g = d.groupby("band")["churned"].agg(["size", "sum"]).reindex(["red", "yellow", "green"], fill_value=0)
+    lo, hi = wilson_interval(g["sum"].to_numpy(), g["size"].to_numpy())
+    table = pd.DataFrame(
+        {
+            "band": g.index,
+            "accounts": g["size"].to_numpy(),
+            "churned": g["sum"].to_numpy(),
+            "churn_rate": np.where(g["size"] > 0, g["sum"] / g["size"].where(g["size"] > 0, 1), np.nan),
+            "ci_low": lo,
+            "ci_high": hi,
+        }
+    )
+    risk = 100 - d["health"]
+    return table, {
+        "observations": len(d),
+        "churn_rate": float(d["churned"].mean()) if len(d) else float("nan"),
+        "auc": auc(risk, d["churned"]),
+        "top_decile_lift": top_decile_lift(risk, d["churned"]),
+    }

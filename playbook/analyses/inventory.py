@@ -1,0 +1,145 @@
+"""The data check: what tables there are, what they cover, and which KPI families they allow."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from playbook.data.dataset import Dataset, month_of
+from playbook.data.schema import TABLES
+from playbook.kpis.families import FAMILIES, describe_needs, missing_tables
+from playbook.kpis.revenue import month_end_mrr, month_end_mrr_from_monthly, mrr_by_month
+from playbook.kpis.usage import usage_volume
+
+__all__ = ["table_inventory", "kpi_family_availability", "monthly_row_counts", "monthly_overview", "data_check_summary"]
+
+
+def table_inventory(ds: Dataset) -> pd.DataFrame:
+    """One row per table of the contract: file, rows, date range and accounts covered.
+
+    Tables that were not provided are listed with empty counts, so the reader
+    sees what is missing as well as what is there.
+    """
+    n_accounts = len(ds.accounts)
+    rows = []
+    for name, table in TABLES.items():
+        df = getattr(ds, name)
+        row = {
+            "table": name,
+            "file": (ds.files[name].name + ("/" if ds.files[name].is_dir() else "")) if name in ds.files else "",
+            "required": table.required,
+            "rows": pd.NA,
+            "columns": pd.NA,
+            "first_date": "",
+            "last_date": "",
+            "accounts": pd.NA,
+            "account_coverage": float("nan"),
+        }
+        if name == "usage" and df is not None:  # a summary: rows per day and month, not the rows themselves
+            first, last = df.date_range()
+            n = len(df.account_ids())
+            row.update(
+                rows=len(df),
+                columns=len(df.columns),
+                first_date=f"{first:%Y-%m-%d}",
+                last_date=f"{last:%Y-%m-%d}",
+                accounts=n,
+                account_coverage=n / n_accounts,
+            )
+        elif df is not None:
+            row.update(rows=len(df), columns=df.shape[1])
+            if table.date_col:
+                s = df[table.date_col].dropna()
+                fmt = (lambda v: str(v)) if isinstance(s.dtype, pd.PeriodDtype) else (lambda v: v.strftime("%Y-%m-%d"))
+                row.update(first_date=fmt(s.min()), last_date=fmt(s.max()))
+            if "account_id" in df.columns:
+                n = df["account_id"].dropna().nunique()
+                row.update(accounts=n, account_coverage=n / n_accounts)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for col in ("rows", "columns", "accounts"):
+        out[col] = out[col].astype("Int64")
+    return out
+
+
+def kpi_family_availability(ds: Dataset, lang: str = "en") -> pd.DataFrame:
+    """Which KPI families the tables present allow, and what is missing for the others.
+
+    Columns: ``family`` (its name in ``lang``), ``needs``, ``available``, ``missing``.
+    """
+    rows = []
+    for fam in FAMILIES:
+        missing = missing_tables(fam.needs, ds.tables)
+        rows.append(
+            {
+                "family": fam.scope(lang),
+                "needs": describe_needs(fam.needs),
+                "available": not missing,
+                "missing": ", ".join(missing),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def monthly_row_counts(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
+    """Rows per table (index) and calendar month (columns) for tables that place rows in time."""
+    counts = {}
+    for name, df in ds.tables.items():
+        col = TABLES[name].date_col
+        if col is None:
+            continue
+        counts[name] = (
+            df.rows_per_month(months)
+            if name == "usage"
+            else month_of(df[col]).value_counts().reindex(months, fill_value=0)
+        )
+    out = pd.DataFrame(counts).T
+    out.columns = pd.PeriodIndex(months, freq="M").astype(str)
+    return out.astype("int64")
+
+
+def monthly_overview(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
+    """Month-end MRR and paying customers, and usage volume, for each month.
+
+    Usage columns are NaN when the usage table is absent.
+    """
+    if ds.subscriptions is not None:
+        snaps = month_end_mrr(ds.subscriptions, months)
+    else:
+        snaps = month_end_mrr_from_monthly(ds.mrr_monthly, months)
+    out = mrr_by_month(snaps, months)
+    if ds.usage is not None:
+        out = out.merge(usage_volume(ds.usage, months=months), on="month", how="left")
+    else:
+        for col in ("sessions", "active_users", "active_accounts"):
+            out[col] = float("nan")
+    return out
+
+
+def data_check_summary(ds: Dataset, warnings: pd.DataFrame, lang: str = "en") -> str:
+    """A few sentences (Markdown) that say whether the data is ready for the review."""
+    n_tables = len(ds.tables)
+    fam = kpi_family_availability(ds, lang)
+    blocked = fam[~fam["available"]]
+    if lang == "ja":
+        text = (
+            f"**判定：データは有効です。** {len(TABLES)} テーブル中 {n_tables} テーブルを読み込み、"
+            f"{ds.as_of:%Y-%m-%d} 時点のデータで、最新の完了月は {ds.last_complete_month} です。"
+            f"確認すべき警告は {len(warnings)} 件です（レビューは止まりません）。"
+        )
+        text += (
+            f" 計算できないKPIファミリー：{'、'.join(blocked['family'])}。"
+            if len(blocked)
+            else " すべてのKPIファミリーを計算できます。"
+        )
+        return text
+    text = (
+        f"**Verdict: the data is valid.** {n_tables} of {len(TABLES)} tables were read; the data is as of "
+        f"{ds.as_of:%Y-%m-%d} and the latest complete month is {ds.last_complete_month}. "
+        f"{len(warnings)} warning(s) to look at (none stops the review)."
+    )
+    text += (
+        f" KPI families not available: {'; '.join(blocked['family'])}."
+        if len(blocked)
+        else " Every KPI family can be computed."
+    )
+    return text

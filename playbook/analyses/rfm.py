@@ -1,0 +1,302 @@
+"""RFM: recency, frequency and monetary value per customer, scored 1-5, and named segments.
+
+Scores come from quintiles of the rank (recency reversed: 5 = most recent); equal
+values always share a score (average ranks), and the cut points used are in
+``table.attrs["cut_points"]``. Segments come from an ordered, editable table of
+R/F/M score ranges (YAML); the first match wins and the rest is "Others".
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from playbook.data.errors import DataValidationError, Problem
+
+__all__ = [
+    "DEFAULT_SEGMENTS_YAML",
+    "SEGMENT_ACTIONS",
+    "load_segments",
+    "rfm_table",
+    "check_segments",
+    "segment_summary",
+    "segment_migration",
+]
+
+#: The default segments: a partition of the R x F grid (M is free), in precedence order.
+DEFAULT_SEGMENTS_YAML = """\
+# name: {r: [low, high], f: [low, high], m: [low, high] (optional)}; the first match wins
+- {name: Champions, r: [4, 5], f: [4, 5]}
+- {name: Loyal, r: [3, 3], f: [4, 5]}
+- {name: Potential loyalist, r: [4, 5], f: [2, 3]}
+- {name: New, r: [5, 5], f: [1, 1]}
+- {name: Promising, r: [4, 4], f: [1, 1]}
+- {name: Need attention, r: [3, 3], f: [3, 3]}
+- {name: About to sleep, r: [3, 3], f: [1, 2]}
+- {name: At risk, r: [1, 2], f: [3, 4]}
+- {name: Can't lose, r: [1, 2], f: [5, 5]}
+- {name: Hibernating, r: [2, 2], f: [1, 2]}
+- {name: Lost, r: [1, 1], f: [1, 2]}
+"""
+
+#: A playbook action per segment (English, Japanese).
+SEGMENT_ACTIONS = {
+    "Champions": ("Ask for referrals and case studies; offer early access", "紹介・事例化を依頼し、新機能の先行案内を"),
+    "Loyal": ("Upsell and cross-sell; invite to the user community", "アップセル・クロスセル、ユーザー会へ招待"),
+    "Potential loyalist": (
+        "Onboard to a second use case; training offer",
+        "2つ目の活用シーンを提案、トレーニングを案内",
+    ),
+    "New": ("Make the first weeks a success: onboarding check-in", "最初の数週間を成功に：オンボーディング面談"),
+    "Promising": ("Show quick wins; a short product tour", "早期の成功体験を、短い製品ツアー"),
+    "Need attention": ("CSM check-in to find blockers", "CSMが声をかけ、障害を確認"),
+    "About to sleep": ("Re-engagement campaign with relevant content", "関連コンテンツで再活性化キャンペーン"),
+    "At risk": ("CSM call: health check and a recovery plan", "CSMが電話でヘルスチェックと回復プラン"),
+    "Can't lose": ("Executive sponsor call; win them back now", "役員同士の面談で早急に関係を回復"),
+    "Hibernating": ("Low-touch reactivation offer", "ロータッチでの再開提案"),
+    "Lost": ("Ask why they left; keep in the newsletter", "離反理由を聞き、ニュースレターで接点維持"),
+    "Others": ("Review the segment table", "セグメント表を見直す"),
+}
+
+
+def load_segments(source: str | list | None = None) -> list[dict]:
+    """The ordered segment table: the default, a YAML text or path, or a list of dicts; validated."""
+    if source is None:
+        return [dict(seg) for seg in _default_segments()]
+    if isinstance(source, str):
+        text = Path(source).read_text(encoding="utf-8") if source.endswith((".yaml", ".yml")) else source
+        source = yaml.safe_load(text)
+    problems = []
+    out = []
+    for i, seg in enumerate(source or []):
+        where = f"segments[{i}] ({seg.get('name', '?') if isinstance(seg, dict) else '?'})"
+        if not isinstance(seg, dict) or "name" not in seg:
+            problems.append(Problem("rfm segments", where, "each segment needs a name and score ranges", label="entry"))
+            continue
+        ranges = {}
+        for key in ("r", "f", "m"):
+            lo, hi = seg.get(key, [1, 5])
+            if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi <= 5):
+                problems.append(
+                    Problem(
+                        "rfm segments",
+                        where,
+                        f"{key} range {seg.get(key)!r} is not [low, high] within 1-5",
+                        label="entry",
+                    )
+                )
+            ranges[key] = (lo, hi)
+        out.append({"name": str(seg["name"]), **ranges})
+    if problems:
+        raise DataValidationError(problems)
+    return out
+
+
+@functools.cache
+def _default_segments() -> tuple[dict, ...]:
+    return tuple(load_segments(DEFAULT_SEGMENTS_YAML))
+
+
+def _assign(r, f, m, segments: list[dict]) -> np.ndarray:
+    out = np.full(len(r), "Others", dtype=object)
+    done = np.zeros(len(r), dtype=bool)
+    for seg in segments:
+        hit = (
+            ~done
+            & (r >= seg["r"][0])
+            & (r <= seg["r"][1])
+            & (f >= seg["f"][0])
+            & (f <= seg["f"][1])
+            & (m >= seg["m"][0])
+            & (m <= seg["m"][1])
+        )
+        out[hit] = seg["name"]
+        done |= hit
+    return out
+
+
+def _average_rank(v: np.ndarray) -> np.ndarray:
+    """Ranks 1..n with ties sharing their average rank (as ``Series.rank(method="average")``).
+
+    Whole numbers in a modest range (days, order counts) are counted with one ``bincount``
+    instead of sorted.
+
+    Examples
+    --------
+    >>> _average_rank(np.array([3.0, 1.0, 3.0, 2.0])).tolist()
+    [3.5, 1.0, 3.5, 2.0]
+    """
+    if len(v) and np.all(v == np.round(v)) and (v.max() - v.min()) <= 4 * len(v):
+        k = (v - v.min()).astype(np.int64)
+        counts = np.bincount(k)
+        below = np.cumsum(counts) - counts  # values smaller than each value
+        return below[k] + (counts[k] + 1) / 2
+    return pd.Series(v).rank(method="average").to_numpy()
+
+
+def _scores(values: pd.Series, reverse: bool = False) -> tuple[np.ndarray, list[float]]:
+    """Scores 1-5 from the percentile of the (average) rank; ``reverse`` ranks smaller values higher.
+
+    Returns the scores and, per score 1..5, the value range's bound: the largest value
+    with that score (the smallest when ``reverse``, e.g. the fewest days for recency).
+    """
+    v = np.asarray(values, dtype="float64")
+    pct = _average_rank(-v if reverse else v) / len(v)
+    score = np.clip(np.ceil(pct * 5), 1, 5).astype(np.int64)
+    # per score, the bound of its values: one reduction per score on numpy arrays
+    fill = np.inf if reverse else -np.inf
+    per = np.full(5, fill)
+    (np.minimum if reverse else np.maximum).at(per, score - 1, v)
+    cuts = [float(c) if np.isfinite(c) else float("nan") for c in per]
+    return score, cuts
+
+
+def rfm_table(
+    transactions: pd.DataFrame,
+    *,
+    as_of,
+    customer_col: str = "account_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    lookback_days: int | None = None,
+    segments: str | list | None = None,
+) -> pd.DataFrame:
+    """One row per customer: ``recency_days``, ``frequency``, ``monetary`` (total), ``monetary_mean``, R/F/M scores, segment.
+
+    Orders are transactions with a positive amount, dated on or before ``as_of``
+    (and within ``lookback_days`` when given); refunds reduce ``monetary``.
+    Raises ``DataValidationError`` for an empty window.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"account_id": ["a", "a", "b", "c"], "amount": [100.0, 50.0, 80.0, 80.0],
+    ...                    "date": pd.to_datetime(["2026-09-01", "2026-10-20", "2026-06-01", "2026-06-01"])})
+    >>> t = rfm_table(tx, as_of="2026-10-31")
+    >>> t[["account_id", "recency_days", "frequency", "monetary", "r_score", "f_score"]]
+      account_id  recency_days  frequency  monetary  r_score  f_score
+    0          a            11          2     150.0        5        5
+    1          b           152          1      80.0        3        3
+    2          c           152          1      80.0        3        3
+    """
+    as_of = pd.Timestamp(as_of)
+    # the window first on numpy arrays, then integer codes for the rows in it only (the string column is taken, not copied whole)
+    dates = transactions[date_col].to_numpy()
+    inside = dates <= np.datetime64(as_of)
+    if lookback_days is not None:
+        inside &= dates > np.datetime64(as_of - pd.Timedelta(days=lookback_days))
+    rows = np.flatnonzero(inside)
+    codes, ids = pd.factorize(transactions[customer_col].take(rows), sort=True)
+    dates = dates[rows]
+    amounts = transactions[amount_col].to_numpy(dtype="float64")[rows]
+    order = amounts > 0
+    if not order.any():
+        where = (
+            f"the {lookback_days} days up to {as_of:%Y-%m-%d}" if lookback_days else f"the data up to {as_of:%Y-%m-%d}"
+        )
+        raise DataValidationError(
+            Problem("transactions", date_col, f"no orders in {where}; choose another as_of or lookback")
+        )
+    n = len(ids)
+    frequency = np.bincount(codes[order], minlength=n)
+    monetary = np.bincount(codes, weights=amounts, minlength=n)  # refunds in the window reduce it
+    day = dates.astype("datetime64[D]").astype(np.int64)
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(last, codes[order], day[order])
+    buyers = np.flatnonzero(frequency > 0)
+    as_of_day = np.datetime64(as_of.normalize(), "D").astype(np.int64)
+    out = pd.DataFrame(
+        {
+            "account_id": pd.array(ids.take(buyers), dtype="str"),
+            "recency_days": as_of_day - last[buyers],
+            "frequency": frequency[buyers],
+            "monetary": monetary[buyers],
+        }
+    )
+    out["monetary_mean"] = out["monetary"] / out["frequency"]
+    r, r_cuts = _scores(out["recency_days"], reverse=True)
+    f, f_cuts = _scores(out["frequency"])
+    m, m_cuts = _scores(out["monetary"])
+    out["r_score"], out["f_score"], out["m_score"] = r, f, m
+    out["rfm_score"] = 100 * r + 10 * f + m
+    out["segment"] = pd.array(_assign(r, f, m, load_segments(segments)), dtype="str")
+    # per score 1..5: the fewest days (recency), the most orders and spend (frequency, monetary) that get it
+    out.attrs["cut_points"] = {"recency_days": r_cuts, "frequency": f_cuts, "monetary": m_cuts}
+    out.attrs["as_of"] = f"{as_of:%Y-%m-%d}"
+    return out
+
+
+def check_segments(segments: str | list | None = None) -> pd.DataFrame:
+    """Problems of a segment table over all 125 R/F/M score cells: overlaps, unreachable segments, cells left to Others."""
+    segs = load_segments(segments)
+    cells = np.array(list(itertools.product(range(1, 6), repeat=3)))
+    r, f, m = cells.T
+    owner = _assign(r, f, m, segs)
+    rows = []
+    for seg in segs:
+        inside = (
+            (r >= seg["r"][0])
+            & (r <= seg["r"][1])
+            & (f >= seg["f"][0])
+            & (f <= seg["f"][1])
+            & (m >= seg["m"][0])
+            & (m <= seg["m"][1])
+        )
+        won = inside & (owner == seg["name"])
+        if inside.any() and not won.any():
+            earlier = sorted(set(owner[inside]))
+            rows.append(
+                ("unreachable", seg["name"], f"every cell is taken by an earlier segment: {', '.join(earlier)}")
+            )
+        elif won.sum() < inside.sum():
+            earlier = sorted(set(owner[inside & ~won]))
+            rows.append(
+                (
+                    "overlap",
+                    seg["name"],
+                    f"{inside.sum() - won.sum()} of {inside.sum()} cells go to earlier segments: {', '.join(earlier)}",
+                )
+            )
+    gaps = (owner == "Others").sum()
+    if gaps:
+        rows.append(("others", "Others", f"{gaps} of 125 R/F/M cells match no segment"))
+    return pd.DataFrame(rows, columns=["issue", "segment", "detail"])
+
+
+def segment_summary(rfm: pd.DataFrame) -> pd.DataFrame:
+    """Per segment: customers, share of customers and of revenue, mean recency, frequency and spend."""
+    g = rfm.groupby("segment")
+    out = pd.DataFrame(
+        {
+            "customers": g.size(),
+            "mean_recency_days": g["recency_days"].mean(),
+            "mean_frequency": g["frequency"].mean(),
+            "mean_monetary": g["monetary"].mean(),
+            "revenue": g["monetary"].sum(),
+        }
+    )
+    out["customer_share"] = out["customers"] / out["customers"].sum()
+    out["revenue_share"] = out["revenue"] / out["revenue"].sum()
+    order = [s["name"] for s in load_segments()] + ["Others"]
+    out = out.reindex([s for s in order if s in out.index] + [s for s in out.index if s not in order])
+    return out.rename_axis("segment").reset_index()
+
+
+def segment_migration(transactions: pd.DataFrame, before, after, **kw) -> pd.DataFrame:
+    """Transition matrix of segments between two dates: rows = segment at ``before``, columns = at ``after``.
+
+    Counts the customers present (with an order) at both dates; each row sums to
+    the customers of that segment at ``before`` who are still present at ``after``.
+    """
+    a = rfm_table(transactions, as_of=before, **kw).set_index("account_id")["segment"]
+    b = rfm_table(transactions, as_of=after, **kw).set_index("account_id")["segment"]
+    both = a.index.intersection(b.index)
+    order = [s["name"] for s in load_segments(kw.get("segments"))] + ["Others"]
+    m = pd.crosstab(a.loc[both].rename("before"), b.loc[both].rename("after"))
+    return m.reindex(
+        index=[s for s in order if s in m.index], columns=[s for s in order if s in m.columns], fill_value=0
+    )

@@ -1,0 +1,810 @@
+"""Read a folder of input tables, validate them against the data contract, normalise dtypes.
+
+``load_dataset(folder)`` is the one entry point: it finds one file per table
+(CSV, gzip'd CSV or Parquet), decodes text (UTF-8, UTF-8 with BOM or CP932),
+parses every column by its kind in :mod:`playbook.data.schema`, checks every rule, and
+either returns a :class:`Dataset` or raises one :class:`DataValidationError` that
+lists every problem found. Legal but suspicious data becomes a warning stored on
+the dataset (never a Python warning, so notebook outputs stay clean).
+
+Nothing here writes to disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from playbook.data.errors import DataValidationError, Problem
+from playbook.data.schema import DEFAULT_SETTINGS, ORDERED_PAIRS, SURVEY_SCALES, TABLES, Column, Table, required_tables
+from playbook.data.usage_log import UsageSummary, folder_sha256, frame_summary, summarise_parquet, validate_parquet
+
+__all__ = [
+    "Dataset",
+    "load_dataset",
+    "data_warnings",
+    "read_table_file",
+    "file_sha256",
+    "review_month",
+    "last_complete_month",
+    "month_of",
+]
+
+SUFFIXES = (".csv", ".csv.gz", ".parquet")
+SETTINGS_FILE = "dataset.yaml"
+MAX_EXAMPLES = 5
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+_TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+@dataclass
+class Dataset:
+    """The validated tables of one data folder.
+
+    One attribute per table of the data contract; an absent optional table is
+    ``None``. Dates are ``datetime64[ns]`` (timestamps converted to the dataset
+    timezone and made naive), months are ``Period[M]``, ids are strings.
+
+    ``usage`` is always a :class:`~playbook.data.usage_log.UsageSummary`:
+    per-account, per-month counts made when first needed, by pandas for a
+    usage file read into memory and by DuckDB where the files lie for a folder
+    of Parquet files. No consumer needs to know which.
+    """
+
+    folder: Path
+    accounts: pd.DataFrame
+    subscriptions: pd.DataFrame | None = None
+    mrr_monthly: pd.DataFrame | None = None
+    transactions: pd.DataFrame | None = None
+    users: pd.DataFrame | None = None
+    usage: UsageSummary | None = None
+    onboarding: pd.DataFrame | None = None
+    surveys: pd.DataFrame | None = None
+    tickets: pd.DataFrame | None = None
+    trials: pd.DataFrame | None = None
+    funnel: pd.DataFrame | None = None
+    costs: pd.DataFrame | None = None
+    actions: pd.DataFrame | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+    warnings: list[Problem] = field(default_factory=list)
+    as_of: pd.Timestamp | None = None
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables present, in contract order."""
+        return {name: getattr(self, name) for name in TABLES if getattr(self, name) is not None}
+
+    @property
+    def currency(self) -> str:
+        return self.settings["currency"]
+
+    @property
+    def timezone(self) -> str:
+        return self.settings["timezone"]
+
+    @property
+    def first_month(self) -> pd.Period:
+        """The first month with subscription data (or ``mrr_monthly`` rows)."""
+        if self.subscriptions is not None:
+            return self.subscriptions["start_date"].min().to_period("M")
+        return self.mrr_monthly["month"].min()
+
+    @property
+    def last_complete_month(self) -> pd.Period:
+        """The latest calendar month that had ended by ``as_of``."""
+        return last_complete_month(self.as_of)
+
+    def for_accounts(self, ids) -> Dataset:
+        """The dataset restricted to some accounts: every table's rows of those accounts.
+
+        Trials keep every row (a trial may not have an account yet).
+
+        Parameters
+        ----------
+        ids : iterable of str
+            Account ids to keep.
+
+        Returns
+        -------
+        Dataset
+            A new dataset; this one is unchanged.
+        """
+        ids = set(ids)
+        tables = {
+            name: (
+                df.for_accounts(ids)
+                if name == "usage"
+                else df[df["account_id"].isin(ids)]
+                if "account_id" in df.columns and name != "trials"
+                else df
+            )
+            for name, df in self.tables.items()
+        }
+        return dataclasses.replace(self, **tables)
+
+    def __repr__(self) -> str:  # short, stable and free of machine paths
+        present = ", ".join(f"{k}={len(v)}" for k, v in self.tables.items())
+        return f"Dataset({present})"
+
+
+def last_complete_month(as_of: pd.Timestamp) -> pd.Period:
+    """The last month whose final day is on or before ``as_of``.
+
+    Examples
+    --------
+    >>> last_complete_month(pd.Timestamp("2026-10-31"))
+    Period('2026-10', 'M')
+    >>> last_complete_month(pd.Timestamp("2026-11-20"))
+    Period('2026-10', 'M')
+    """
+    month = pd.Timestamp(as_of).to_period("M")
+    return month if pd.Timestamp(as_of).normalize() >= month.end_time.normalize() else month - 1
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes (read in chunks); for a folder of Parquet files, of all of them."""
+    if Path(path).is_dir():
+        return folder_sha256(Path(path))
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _decode(raw: bytes, label: str, encoding: str | None) -> str:
+    hint = (
+        "save the file as UTF-8 CSV, or name its encoding with the encoding option "
+        "(load_dataset(folder, encoding=...) or --encoding)"
+    )
+    if encoding:
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise DataValidationError(
+                Problem(label, None, f"cannot decode the text as encoding={encoding!r} ({exc.__class__.__name__})")
+            ) from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataValidationError(Problem(label, None, f"the text is UTF-16, which is not read automatically; {hint}"))
+    else:
+        candidates = ["utf-8", "cp932"]
+    for enc in candidates:
+        try:
+            text = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break
+        return text
+    raise DataValidationError(
+        Problem(label, None, f"the text is neither UTF-8 (with or without BOM) nor CP932 (Shift_JIS); {hint}")
+    )
+
+
+def read_table_file(path: Path, *, encoding: str | None = None) -> pd.DataFrame:
+    """Read one table file as raw columns: CSV cells as stripped strings, Parquet as stored.
+
+    Empty cells become missing values; the literal text ``NA`` stays text.
+    Raises :class:`DataValidationError` for an empty file or one that is not
+    CSV/Parquet.
+    """
+    path = Path(path)
+    label = path.name
+    if path.is_dir():
+        raise DataValidationError(Problem(label, None, "is a folder; expected one CSV or Parquet file"))
+    raw = path.read_bytes()
+    if not raw:
+        raise DataValidationError(Problem(label, None, "empty file (0 bytes)"))
+    if label.endswith(".parquet"):
+        if raw[:4] != b"PAR1":
+            raise DataValidationError(Problem(label, None, "not a Parquet file (the file does not start with PAR1)"))
+        try:
+            return pd.read_parquet(io.BytesIO(raw))
+        except Exception as exc:
+            raise DataValidationError(Problem(label, None, f"cannot read the Parquet file ({exc})")) from None
+    if label.endswith(".gz"):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError):
+            raise DataValidationError(Problem(label, None, "not a gzip file (expected gzip'd CSV)")) from None
+        if not raw:
+            raise DataValidationError(Problem(label, None, "empty file (0 bytes after decompression)"))
+    if raw[:4] in (b"PK\x03\x04", b"PAR1", b"\x89PNG") or raw[:5] == b"%PDF-":
+        raise DataValidationError(
+            Problem(label, None, "not a CSV file (it looks like a binary file, e.g. Excel or Parquet)")
+        )
+    text = _decode(raw, label, encoding)
+    if not text.strip():
+        raise DataValidationError(Problem(label, None, "empty file (no header, no rows)"))
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        raise DataValidationError(Problem(label, None, f"not a readable CSV file ({exc})")) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    for col in df.columns:
+        stripped = df[col].str.strip()
+        df[col] = stripped.where(stripped != "")
+    return df
+
+
+def _find_files(folder: Path) -> tuple[dict[str, Path], list[Problem], list[Problem]]:
+    files: dict[str, Path] = {}
+    errors: list[Problem] = []
+    notes: list[Problem] = []
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if name.startswith(".") or name == SETTINGS_FILE or name.lower().startswith("readme"):
+            continue
+        if path.is_dir():
+            if name == "usage":
+                files[name] = path
+            elif name in TABLES:
+                errors.append(
+                    Problem(
+                        f"{name}/",
+                        None,
+                        f"only the usage table may be a folder of Parquet files; give '{name}' as one file",
+                    )
+                )
+            continue
+        stem = next((name[: -len(s)] for s in SUFFIXES if name.endswith(s)), None)
+        base = name.split(".")[0]
+        if stem is None:
+            if base in TABLES:
+                errors.append(
+                    Problem(
+                        name,
+                        None,
+                        f"table '{base}' is not CSV, .csv.gz or Parquet; export it as CSV (UTF-8) or Parquet",
+                    )
+                )
+            elif path.suffix.lower() in {".csv", ".parquet", ".gz", ".xlsx", ".xls", ".tsv"}:
+                notes.append(Problem(name, None, "ignored: not a table of the data contract"))
+            continue
+        if stem not in TABLES:
+            notes.append(Problem(name, None, "ignored: not a table of the data contract"))
+            continue
+        if stem in files:
+            errors.append(
+                Problem(name, None, f"two files for table '{stem}' ({files[stem].name} and {name}); keep one")
+            )
+            continue
+        files[stem] = path
+    return files, errors, notes
+
+
+def _load_settings(folder: Path) -> dict[str, str]:
+    settings = dict(DEFAULT_SETTINGS)
+    path = folder / SETTINGS_FILE
+    if path.exists():
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise DataValidationError(Problem(SETTINGS_FILE, None, f"not valid YAML ({exc})")) from None
+        if not isinstance(loaded, dict):
+            raise DataValidationError(Problem(SETTINGS_FILE, None, "expected a mapping of settings"))
+        unknown = sorted(set(loaded) - set(DEFAULT_SETTINGS) - {"as_of"})
+        if unknown:
+            raise DataValidationError(
+                Problem(
+                    SETTINGS_FILE, None, f"unknown setting(s) {unknown}; known: {sorted(DEFAULT_SETTINGS) + ['as_of']}"
+                )
+            )
+        settings.update({k: str(v) for k, v in loaded.items()})
+    return settings
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+class _Where:
+    """Turns row positions into what a user finds in the file: CSV lines (header = line 1) or Parquet row indexes."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.csv = not label.endswith(".parquet")
+
+    def row(self, pos: int) -> str:
+        return f"line {pos + 2}" if self.csv else f"row index {pos}"
+
+    def examples(self, positions: np.ndarray, values: pd.Series | None = None) -> tuple[str, ...]:
+        out = []
+        for i, pos in enumerate(positions[:MAX_EXAMPLES]):
+            text = self.row(int(pos))
+            if values is not None:
+                v = values.iloc[i]
+                text += f": '{v}'" if isinstance(v, str) else f": {v}"
+            out.append(text)
+        return tuple(out)
+
+    def problem(self, column: str | None, rule: str, mask: np.ndarray, values: pd.Series | None = None) -> Problem:
+        positions = np.flatnonzero(mask)
+        shown = None if values is None else values.iloc[positions[:MAX_EXAMPLES]]
+        return Problem(self.label, column, rule, int(len(positions)), self.examples(positions, shown))
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(s) and s.dropna().mod(1).eq(0).all():
+        s = s.astype("Int64")
+    return s.astype("str").where(s.notna())
+
+
+def _parse_datetime(s: pd.Series, tz: str, kind: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_convert(tz).dt.tz_localize(None)
+    else:
+        text = _as_text(s).str.replace("/", "-", regex=False)
+        aware = text.str.contains(_TZ_SUFFIX, na=False).to_numpy()
+        out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        if (~aware).any():
+            out[~aware] = pd.to_datetime(text[~aware], format="ISO8601", errors="coerce")
+        if aware.any():
+            parsed = pd.to_datetime(text[aware], format="ISO8601", errors="coerce", utc=True)
+            out[aware] = parsed.dt.tz_convert(tz).dt.tz_localize(None)
+    out = out.astype("datetime64[ns]")
+    return out.dt.normalize() if kind == "date" else out
+
+
+def _parse_month(s: pd.Series) -> pd.Series:
+    if isinstance(s.dtype, pd.PeriodDtype):
+        return s.dt.asfreq("M")
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.to_period("M")
+    text = _as_text(s).str.replace("/", "-", regex=False)
+    ok = text.str.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?", na=False)
+    parsed = pd.to_datetime(text.where(ok).str.slice(0, 7) + "-01", format="ISO8601", errors="coerce")
+    return parsed.dt.to_period("M")
+
+
+def _parse_number(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("float64")
+    text = _as_text(s)
+    text = text.where(~text.str.fullmatch(_THOUSANDS, na=False), text.str.replace(",", "", regex=False))
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _parse_bool(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean")
+    text = _as_text(s).str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[text.isin(_TRUE).to_numpy()] = True
+    out[text.isin(_FALSE).to_numpy()] = False
+    return out
+
+
+_EXPECTED = {
+    "date": "not a date (expected YYYY-MM-DD)",
+    "timestamp": "not a date-time (expected ISO 8601, e.g. 2026-10-31T09:30:00+09:00)",
+    "month": "not a month (expected YYYY-MM)",
+    "number": "not a number",
+    "int": "not a whole number",
+    "bool": "not true/false",
+}
+
+
+def _parse_by_kind(raw: pd.Series, col: Column, tz: str, where: _Where) -> tuple[pd.Series, list[Problem]]:
+    """The column parsed by its kind (NaN where unreadable), and values outside an allowed list."""
+    if col.kind in ("date", "timestamp"):
+        return _parse_datetime(raw, tz, col.kind), []
+    if col.kind == "month":
+        return _parse_month(raw), []
+    if col.kind in ("number", "int"):
+        return _parse_number(raw), []
+    if col.kind not in ("id", "str"):
+        return _parse_bool(raw), []
+    parsed = _as_text(raw)
+    if col.allowed is None:
+        return parsed, []
+    parsed = parsed.str.lower()
+    bad = raw.notna().to_numpy() & ~parsed.isin(col.allowed).to_numpy()
+    if not bad.any():
+        return parsed, []
+    return parsed, [where.problem(col.name, f"value not allowed (expected one of {list(col.allowed)})", bad, raw)]
+
+
+def _range_problems(parsed: pd.Series, raw: pd.Series, col: Column, where: _Where) -> list[Problem]:
+    """Values below the column's minimum or above its maximum."""
+    problems = []
+    if col.min is not None:
+        low = (parsed < col.min).fillna(False).to_numpy()
+        if low.any():
+            rule = "negative value (must be >= 0)" if col.min == 0 else f"value below {col.min}"
+            problems.append(where.problem(col.name, rule, low, raw))
+    if col.max is not None:
+        high = (parsed > col.max).fillna(False).to_numpy()
+        if high.any():
+            problems.append(where.problem(col.name, f"value above {col.max}", high, raw))
+    return problems
+
+
+def _parse_column(raw: pd.Series, col: Column, tz: str, where: _Where) -> tuple[pd.Series, list[Problem]]:
+    present = raw.notna().to_numpy()
+    parsed, problems = _parse_by_kind(raw, col, tz, where)
+    bad_parse = present & parsed.isna().to_numpy()
+    if bad_parse.any():
+        problems.append(where.problem(col.name, _EXPECTED.get(col.kind, "unreadable value"), bad_parse, raw))
+    if col.kind == "int":
+        frac = present & ~bad_parse & (parsed.fillna(0) % 1 != 0).to_numpy()
+        if frac.any():
+            problems.append(where.problem(col.name, _EXPECTED["int"], frac, raw))
+        elif not problems:
+            parsed = parsed.astype("Int64")
+    problems += _range_problems(parsed, raw, col, where)
+    if not col.may_be_empty and (~present).any():
+        problems.append(where.problem(col.name, "empty value in a required column", ~present))
+    return parsed, problems
+
+
+def _validate_table(table: Table, raw: pd.DataFrame, label: str, tz: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    where = _Where(label)
+    dupes = raw.columns[raw.columns.duplicated()].tolist()
+    if dupes:
+        return None, [Problem(label, None, f"duplicate column name(s) {dupes}")]
+    missing = [c for c in table.required_columns if c not in raw.columns]
+    if missing:
+        return None, [
+            Problem(label, c, f"missing required column; found columns: {list(raw.columns)}") for c in missing
+        ]
+    if raw.empty:
+        return None, [Problem(label, None, "empty table (a header but no rows)")]
+    raw = raw.reset_index(drop=True)
+    out = raw.copy()
+    problems: list[Problem] = []
+    for col in table.columns:
+        if col.name in raw.columns:
+            out[col.name], col_problems = _parse_column(raw[col.name], col, tz, where)
+            problems += col_problems
+    if problems:
+        return None, problems
+    if table.name == "surveys":
+        for survey, (lo, hi) in SURVEY_SCALES.items():
+            bad = ((out["survey"] == survey) & ~out["score"].between(lo, hi)).fillna(False).to_numpy()
+            if bad.any():
+                problems.append(
+                    where.problem("score", f"{survey} score outside its scale {lo}-{hi}", bad, raw["score"])
+                )
+    for early, late in ORDERED_PAIRS.get(table.name, []):
+        if early in out.columns and late in out.columns:
+            bad = (out[late] < out[early]).fillna(False).to_numpy()
+            if bad.any():
+                values = raw[early].astype("str") + " > " + raw[late].astype("str")
+                problems.append(where.problem(late, f"{late} before {early}", bad, values))
+    key = [k for k in table.key if k in out.columns]
+    if key:
+        keyed = out[key].notna().all(axis=1).to_numpy()
+        dup = keyed & out.duplicated(subset=key, keep=False).to_numpy()
+        if dup.any():
+            values = raw[key].astype("str").agg(", ".join, axis=1) if len(key) > 1 else raw[key[0]]
+            name = key[0] if len(key) == 1 else "(" + ", ".join(key) + ")"
+            problems.append(where.problem(name, f"duplicate key {name}", dup, values))
+    return (None if problems else out), problems
+
+
+# --------------------------------------------------------------------------- the dataset
+
+
+def load_dataset(
+    folder: str | Path,
+    *,
+    encoding: str | dict[str, str] | None = None,
+    columns: dict[str, dict[str, str]] | None = None,
+    as_of: str | pd.Timestamp | None = None,
+) -> Dataset:
+    """Load and validate every table in ``folder``.
+
+    Parameters
+    ----------
+    folder
+        A folder with one file per table (``accounts.csv``, ``usage.parquet``,
+        ``tickets.csv.gz``, ...) and optionally ``dataset.yaml`` with
+        ``currency``, ``timezone``, ``name`` and ``as_of``.
+    encoding
+        Text encoding of the CSV files, one for all or a dict per table. By
+        default UTF-8, UTF-8 with BOM and CP932 are detected.
+    columns
+        Per table, a mapping from your column names to the contract's, e.g.
+        ``{"accounts": {"customer_id": "account_id"}}``.
+    as_of
+        The date the data was exported. Default: ``as_of`` in ``dataset.yaml``,
+        else the latest activity date found in the tables.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem: file, column, rule, number of rows and the first
+        offending rows and values.
+
+    Examples
+    --------
+    >>> from playbook.data.paths import SAMPLE_DIR
+    >>> ds = load_dataset(SAMPLE_DIR)
+    >>> ds.accounts["account_id"].dtype, ds.subscriptions["start_date"].dtype
+    (<StringDtype(na_value=nan)>, dtype('<M8[ns]'))
+    >>> str(ds.last_complete_month)
+    '2026-10'
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataValidationError(Problem(str(folder), None, "data folder not found"))
+    settings = _load_settings(folder)
+    files, problems, notes = _find_files(folder)
+    problems += _missing_required(files, folder)
+    tables, read_problems = _read_tables(files, settings, encoding, columns)
+    problems += read_problems
+    problems += _unknown_accounts(tables, files)
+    if problems:
+        raise DataValidationError(problems)
+    if "usage" in tables and not files["usage"].is_dir():  # one file, read into memory
+        tables["usage"] = frame_summary(tables["usage"], source=files["usage"].name)
+    ds = Dataset(folder=folder, files=files, settings=settings, **tables)
+    ds.as_of = pd.Timestamp(as_of or settings.get("as_of") or _latest_activity(ds)).normalize()
+    ds.warnings = notes + _static_warnings(ds)
+    return ds
+
+
+def _missing_required(files: dict[str, Path], folder: Path) -> list[Problem]:
+    """A problem for each required table of the contract that has no file (nor a stand-in)."""
+    problems = []
+    for required, *stand_ins in required_tables():
+        if required in files or any(s in files for s in stand_ins):
+            continue
+        expected = (
+            f"or give {' or '.join(stand_ins)} instead"
+            if stand_ins
+            else f"expected {required}.csv, .csv.gz or .parquet"
+        )
+        problems.append(
+            Problem(folder.name or str(folder), None, f"required table '{required}' is missing ({expected})")
+        )
+    return problems
+
+
+def _read_tables(files: dict[str, Path], settings: dict, encoding, columns) -> tuple[dict, list[Problem]]:
+    """Every table file read and validated; a usage folder checked and summarised where it lies."""
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    for name, path in files.items():
+        if path.is_dir():  # usage as a folder of Parquet files: checked and summarised by DuckDB where it lies
+            if columns and name in columns:
+                problems.append(
+                    Problem(
+                        f"{path.name}/",
+                        None,
+                        "renaming columns is not supported for a folder of Parquet files; write the files with the contract's column names",
+                    )
+                )
+                continue
+            folder_problems = validate_parquet(path, settings["timezone"])
+            problems += folder_problems
+            if not folder_problems:
+                tables[name] = summarise_parquet(path, tz=settings["timezone"])
+            continue
+        enc = encoding.get(name) if isinstance(encoding, dict) else encoding
+        try:
+            raw = read_table_file(path, encoding=enc)
+        except DataValidationError as exc:
+            problems += exc.problems
+            continue
+        if columns and name in columns:
+            raw = raw.rename(columns=columns[name])
+        df, table_problems = _validate_table(TABLES[name], raw, path.name, settings["timezone"])
+        problems += table_problems
+        if df is not None:
+            tables[name] = df
+    return tables, problems
+
+
+def _unknown_accounts(tables: dict, files: dict[str, Path]) -> list[Problem]:
+    """Rows whose account_id is not in accounts, per table."""
+    problems: list[Problem] = []
+    if "accounts" in tables:
+        known_index = pd.Index(tables["accounts"]["account_id"].dropna().unique())
+        for name, df in tables.items():
+            if files[name].is_dir():  # a folder of Parquet files, summarised where it lies
+                seen = df.account_ids()
+                ids = np.sort(seen[known_index.get_indexer(seen) < 0])
+                if len(ids):
+                    shown = ", ".join(f"'{i}'" for i in ids[:MAX_EXAMPLES])
+                    n = int(df.account_month.loc[df.account_month["account_id"].isin(set(ids)), "sessions"].sum())
+                    problems.append(
+                        Problem(
+                            f"{files[name].name}/",
+                            "account_id",
+                            f"account_id not found in accounts ({len(ids)} distinct ids: {shown}{', ...' if len(ids) > MAX_EXAMPLES else ''})",
+                            n,
+                        )
+                    )
+                continue
+            if TABLES[name].refs_accounts and "account_id" in df.columns:
+                bad = df["account_id"].notna().to_numpy() & (
+                    known_index.get_indexer(df["account_id"]) < 0
+                )  # hashed, not per value
+                if bad.any():
+                    ids = pd.unique(df.loc[bad, "account_id"])
+                    shown = ", ".join(f"'{i}'" for i in ids[:MAX_EXAMPLES])
+                    problems.append(
+                        Problem(
+                            files[name].name,
+                            "account_id",
+                            f"account_id not found in accounts ({len(ids)} distinct ids: {shown}{', ...' if len(ids) > MAX_EXAMPLES else ''})",
+                            int(bad.sum()),
+                            _Where(files[name].name).examples(np.flatnonzero(bad)),
+                        )
+                    )
+    return problems
+
+
+_ACTIVITY = {
+    "usage": "date",
+    "transactions": "date",
+    "surveys": "date",
+    "tickets": "opened_at",
+    "trials": "start_date",
+    "onboarding": "completed_date",
+    "accounts": "signup_date",
+}
+
+
+def _latest_activity(ds: Dataset) -> pd.Timestamp:
+    dates = [getattr(ds, t)[c].max() for t, c in _ACTIVITY.items() if t != "usage" and getattr(ds, t) is not None]
+    if ds.usage is not None and len(ds.usage.day_rows):
+        dates.append(ds.usage.date_range()[1])
+    if ds.mrr_monthly is not None:
+        dates.append(ds.mrr_monthly["month"].max().end_time)
+    if ds.subscriptions is not None:
+        dates.append(ds.subscriptions["start_date"].max())
+    return max(d for d in dates if pd.notna(d))
+
+
+def month_of(dates: pd.Series) -> pd.Series:
+    """Calendar month of each date (Period[M]); month columns pass through.
+
+    Examples
+    --------
+    >>> month_of(pd.Series(pd.to_datetime(["2026-10-31"]))).astype(str).tolist()
+    ['2026-10']
+    """
+    return dates if isinstance(dates.dtype, pd.PeriodDtype) else dates.dt.to_period("M")
+
+
+def _file_label(ds: Dataset, name: str) -> str:
+    """The file name of a table as a user sees it (a folder ends with '/')."""
+    path = ds.files[name]
+    return f"{path.name}/" if path.is_dir() else path.name
+
+
+def _static_warnings(ds: Dataset) -> list[Problem]:
+    out: list[Problem] = []
+    for name, df in ds.tables.items():
+        table = TABLES[name]
+        if not table.monthly:
+            continue
+        months = (pd.Series(df.rows_per_month().index) if name == "usage" else month_of(df[table.date_col])).dropna()
+        if months.empty:
+            continue
+        expected = pd.period_range(months.min(), months.max(), freq="M")
+        empty = expected.difference(pd.PeriodIndex(months.unique()))
+        if len(empty):
+            out.append(
+                Problem(
+                    _file_label(ds, name),
+                    table.date_col,
+                    f"months with no data: {', '.join(str(m) for m in empty[:12])}"
+                    + (" ..." if len(empty) > 12 else ""),
+                    None,
+                )
+            )
+    paying = set()
+    for t in ("subscriptions", "mrr_monthly"):
+        if getattr(ds, t) is not None:
+            paying |= set(getattr(ds, t)["account_id"])
+    if ds.usage is not None:
+        ids = sorted(set(ds.usage.account_ids()) - paying)
+        if ids:
+            shown = ", ".join(ids[:MAX_EXAMPLES]) + (", ..." if len(ids) > MAX_EXAMPLES else "")
+            out.append(
+                Problem(
+                    _file_label(ds, "usage"),
+                    "account_id",
+                    f"{len(ids)} account(s) with usage but no subscription: {shown}",
+                    None,
+                )
+            )
+    return out
+
+
+def data_warnings(ds: Dataset, *, month: str | pd.Period | None = None) -> pd.DataFrame:
+    """Every warning about legal but suspicious data, as a table.
+
+    The dataset's own warnings (months with no data, usage without a
+    subscription, ignored files) plus, for a review ``month``, rows dated after
+    that month. Columns: ``file``, ``column``, ``warning``, ``rows``.
+    """
+    problems = list(ds.warnings)
+    if month is not None:
+        end = pd.Period(month, freq="M").end_time.normalize()
+        for name, df in ds.tables.items():
+            col = TABLES[name].date_col
+            if col is None or name == "actions":
+                continue
+            if name == "usage":
+                days = df.day_rows[df.day_rows.index > end]
+                n, first = int(days.sum()), [f"{d:%Y-%m-%d}" for d in days.index[:3]]
+            else:
+                s = df[col]
+                later = (
+                    (s.dt.end_time.dt.normalize() > end)
+                    if isinstance(s.dtype, pd.PeriodDtype)
+                    else (s.dt.normalize() > end)
+                )
+                n = int(later.sum())
+                first = sorted(s[later].astype("str").unique())[:3] if n else []
+            if n:
+                problems.append(
+                    Problem(
+                        _file_label(ds, name),
+                        col,
+                        f"dated after the review month {month} (ignored in this review): {', '.join(first)}",
+                        n,
+                    )
+                )
+    return pd.DataFrame(
+        {
+            "file": [p.file for p in problems],
+            "column": [p.column or "" for p in problems],
+            "warning": [p.rule for p in problems],
+            "rows": pd.array([p.count for p in problems], dtype="Int64"),
+        },
+        columns=["file", "column", "warning", "rows"],
+    )
+
+
+def review_month(ds: Dataset, month: str | pd.Period | None) -> pd.Period:
+    """The review month to use: ``None`` or ``"latest"`` = the last complete month.
+
+    A month after the last complete one, or before the first month with
+    subscription data, is refused with a message that names the range.
+    """
+    last = ds.last_complete_month
+    if month is None or str(month) == "latest":
+        return last
+    period = pd.Period(month, freq="M")
+    first = ds.first_month
+    if period > last:
+        raise DataValidationError(
+            Problem(
+                "parameters",
+                "month",
+                f"{period} is not complete in this data (data as of {ds.as_of:%Y-%m-%d}); the latest complete month is {last}",
+            )
+        )
+    if period < first:
+        raise DataValidationError(
+            Problem(
+                "parameters",
+                "month",
+                f"{period} is before the data starts ({first}); choose a month from {first} to {last}",
+            )
+        )
+    return period

@@ -1,0 +1,330 @@
+"""The data contract as data: every table, its columns, their kinds and rules.
+
+This module only declares; :mod:`playbook.data.dataset` reads files and enforces it.
+The contract text lives in ``data/README.md`` (a test keeps the two in sync).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["id", "str", "date", "timestamp", "month", "number", "int", "bool"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its kind and the value rules it must meet."""
+
+    name: str
+    kind: Kind
+    required: bool = False
+    nullable: bool | None = None  # default: optional columns may be empty, required ones not
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[str, ...] | None = None
+    description: str = ""
+
+    @property
+    def may_be_empty(self) -> bool:
+        return (not self.required) if self.nullable is None else self.nullable
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the contract."""
+
+    name: str
+    grain: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    required: bool = False
+    refs_accounts: bool = True  # account_id must exist in accounts
+    date_col: str | None = None  # the column that places a row in time
+    monthly: bool = False  # expected to have rows in every month of its range
+    feeds: str = ""
+    extra_keys: tuple[tuple[str, ...], ...] = field(default=())
+    stands_in_for: str | None = None  # a table that may be given instead of a required one
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+def _c(name: str, kind: Kind, required: bool = False, **kw) -> Column:
+    return Column(name, kind, required, **kw)
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        Table(
+            "accounts",
+            "one row per customer account",
+            (
+                _c("account_id", "id", True),
+                _c("signup_date", "date", True),
+                _c("name", "str"),
+                _c("industry", "str"),
+                _c("company_size", "str"),
+                _c("region", "str"),
+                _c("plan", "str"),
+                _c("acquisition_channel", "str"),
+                _c("acquisition_cost", "number", min=0),
+                _c("owner", "str"),
+            ),
+            key=("account_id",),
+            required=True,
+            refs_accounts=False,
+            date_col="signup_date",
+            feeds="segmentation, CAC, cohorts",
+        ),
+        Table(
+            "subscriptions",
+            "one row per subscription interval",
+            (
+                _c("account_id", "id", True),
+                _c("start_date", "date", True),
+                _c("mrr", "number", True, min=0),
+                _c("subscription_id", "id"),
+                _c("end_date", "date"),
+                _c("product", "str"),
+                _c("plan", "str"),
+                _c("billing_period", "str", allowed=("monthly", "annual")),
+                _c("seats", "int", min=0),
+            ),
+            key=("subscription_id",),
+            required=True,
+            date_col="start_date",
+            feeds="MRR, movements, churn, NRR/GRR, ARPA, upsell/cross-sell, cohorts, LTV",
+        ),
+        Table(
+            "mrr_monthly",
+            "one row per account per month (and product)",
+            (
+                _c("account_id", "id", True),
+                _c("month", "month", True),
+                _c("mrr", "number", True, min=0),
+                _c("product", "str"),
+            ),
+            key=("account_id", "month", "product"),
+            date_col="month",
+            monthly=True,
+            feeds="same as subscriptions",
+            stands_in_for="subscriptions",
+        ),
+        Table(
+            "transactions",
+            "one row per invoice or order",
+            (
+                _c("account_id", "id", True),
+                _c("date", "date", True),
+                _c("amount", "number", True),
+                _c("transaction_id", "id"),
+                _c("kind", "str", allowed=("subscription", "one_off")),
+                _c("product", "str"),
+            ),
+            key=("transaction_id",),
+            date_col="date",
+            monthly=True,
+            feeds="RFM, repeat purchase rate, average order value, purchase-based LTV",
+        ),
+        Table(
+            "users",
+            "one row per licensed user",
+            (
+                _c("account_id", "id", True),
+                _c("user_id", "id", True),
+                _c("created_date", "date", True),
+                _c("role", "str"),
+                _c("deactivated_date", "date"),
+            ),
+            key=("user_id",),
+            date_col="created_date",
+            feeds="breadth (active seats / seats), active users",
+        ),
+        Table(
+            "usage",
+            "one row per session (or per user-day)",
+            (
+                _c("account_id", "id", True),
+                _c("user_id", "id", True),
+                _c("date", "date", True),
+                _c("feature", "str"),
+                _c("session_seconds", "number", min=0),
+                _c("events", "int", min=0),
+            ),
+            date_col="date",
+            monthly=True,
+            feeds="DAU, MAU, stickiness, session duration, feature adoption, health score",
+        ),
+        Table(
+            "onboarding",
+            "one row per account and milestone",
+            (
+                _c("account_id", "id", True),
+                _c("milestone", "str", True),
+                _c("completed_date", "date", True, nullable=True),
+                _c("due_days", "int", min=0),
+            ),
+            key=("account_id", "milestone"),
+            date_col="completed_date",
+            feeds="onboarding completion rate, time to first value",
+        ),
+        Table(
+            "surveys",
+            "one row per survey response",
+            (
+                _c("account_id", "id", True),
+                _c("date", "date", True),
+                _c("survey", "str", True, allowed=("nps", "csat", "ces")),
+                _c("score", "int", True),
+                _c("response_id", "id"),
+                _c("user_id", "id"),
+                _c("comment", "str"),
+                _c("touchpoint", "str"),
+            ),
+            key=("response_id",),
+            date_col="date",
+            monthly=True,
+            feeds="NPS, CSAT, CES, support rating, qualitative feedback",
+        ),
+        Table(
+            "tickets",
+            "one row per support ticket",
+            (
+                _c("ticket_id", "id", True),
+                _c("account_id", "id", True),
+                _c("opened_at", "timestamp", True),
+                _c("first_response_at", "timestamp"),
+                _c("resolved_at", "timestamp"),
+                _c("contacts", "int", min=0),
+                _c("reopened", "bool"),
+                _c("escalated", "bool"),
+                _c("channel", "str"),
+                _c("category", "str"),
+            ),
+            key=("ticket_id",),
+            date_col="opened_at",
+            monthly=True,
+            feeds="FCR, escalation rate, response and resolution time",
+        ),
+        Table(
+            "trials",
+            "one row per free trial",
+            (
+                _c("trial_id", "id", True),
+                _c("start_date", "date", True),
+                _c("converted_date", "date"),
+                _c("account_id", "id"),
+                _c("source", "str"),
+            ),
+            key=("trial_id",),
+            date_col="start_date",
+            monthly=True,
+            feeds="free-to-paid conversion",
+        ),
+        Table(
+            "funnel",
+            "one row per month and stage (and channel)",
+            (
+                _c("month", "month", True),
+                _c("stage", "str", True),
+                _c("count", "int", True, min=0),
+                _c("channel", "str"),
+            ),
+            key=("month", "stage", "channel"),
+            refs_accounts=False,
+            date_col="month",
+            monthly=True,
+            feeds="conversion rates, journey funnel",
+        ),
+        Table(
+            "costs",
+            "one row per month and cost category",
+            (
+                _c("month", "month", True),
+                _c("category", "str", True),
+                _c("amount", "number", True),
+            ),
+            key=("month", "category"),
+            refs_accounts=False,
+            date_col="month",
+            monthly=True,
+            feeds="CRC, CAC, gross margin for LTV",
+        ),
+        Table(
+            "actions",
+            "one row per improvement action (the Do of PDCA)",
+            (
+                _c("action_id", "id", True),
+                _c("kpi", "str", True),
+                _c("action", "str", True),
+                _c("owner", "str", True),
+                _c("start_date", "date", True),
+                _c("due_date", "date"),
+                _c("status", "str", allowed=("open", "done", "dropped")),
+                _c("note", "str"),
+            ),
+            key=("action_id",),
+            refs_accounts=False,
+            date_col="start_date",
+            feeds="PDCA review: open actions, KPI before/after",
+        ),
+    ]
+}
+
+#: Inclusive score scale of each survey type.
+SURVEY_SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+
+#: Pairs (earlier, later) that must be ordered within a row.
+ORDERED_PAIRS: dict[str, list[tuple[str, str]]] = {
+    "subscriptions": [("start_date", "end_date")],
+    "users": [("created_date", "deactivated_date")],
+    "tickets": [("opened_at", "first_response_at"), ("opened_at", "resolved_at")],
+    "trials": [("start_date", "converted_date")],
+    "actions": [("start_date", "due_date")],
+}
+
+#: The currency and timezone of a dataset unless its ``dataset.yaml`` says otherwise.
+DEFAULT_SETTINGS: dict[str, str] = {"currency": "JPY", "timezone": "Asia/Tokyo", "name": ""}
+
+
+def required_tables() -> list[tuple[str, ...]]:
+    """Each required table of the contract, followed by the tables that may stand in for it.
+
+    Returns
+    -------
+    list of tuple of str
+        One tuple per required table, e.g. ``("subscriptions", "mrr_monthly")``.
+
+    Examples
+    --------
+    >>> required_tables()
+    [('accounts',), ('subscriptions', 'mrr_monthly')]
+    """
+    return [
+        (name, *[s.name for s in TABLES.values() if s.stands_in_for == name])
+        for name, table in TABLES.items()
+        if table.required
+    ]
+
+
+def optional_tables() -> list[str]:
+    """Tables a dataset may lack: every table except ``accounts`` and the stand-ins.
+
+    Returns
+    -------
+    list of str
+        Table names in contract order.
+
+    Examples
+    --------
+    >>> optional_tables()[:3]
+    ['subscriptions', 'transactions', 'users']
+    """
+    always = {options[0] for options in required_tables() if len(options) == 1}
+    return [name for name, table in TABLES.items() if table.stands_in_for is None and name not in always]

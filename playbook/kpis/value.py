@@ -1,0 +1,187 @@
+"""Value: gross margin, LTV (subscription and purchase-based), CAC, LTV/CAC, CAC payback, CRC.
+
+Costs come from the ``costs`` table (categories ``cost_of_revenue``,
+``sales_marketing``, ``customer_success``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from playbook.kpis.ratios import mark_missing, month_of, ratio_table
+from playbook.kpis.retention import logo_churn_rate
+from playbook.kpis.revenue import arpa as arpa_table
+
+__all__ = [
+    "monthly_costs",
+    "gross_margin",
+    "ltv",
+    "ltv_purchase",
+    "cac",
+    "cac_from_accounts",
+    "ltv_to_cac",
+    "cac_payback_months",
+    "crc",
+]
+
+
+def monthly_costs(
+    costs: pd.DataFrame,
+    category: str,
+    months,
+    *,
+    month_col: str = "month",
+    category_col: str = "category",
+    amount_col: str = "amount",
+) -> pd.Series:
+    """The amount of one cost category per month (NaN for a month without a row)."""
+    c = costs[costs[category_col] == category]
+    return c[amount_col].groupby(month_of(c[month_col])).sum().reindex(pd.PeriodIndex(months, freq="M"))
+
+
+def gross_margin(bridge: pd.DataFrame, costs: pd.DataFrame | None = None, *, default: float = 1.0) -> pd.DataFrame:
+    """(MRR - cost of revenue) / MRR per month; the ``default`` (1.0) where costs are not given.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"month": pd.PeriodIndex(["2026-01"], freq="M"), "mrr_end": [1000.0], "customers_end": [4.0]})
+    >>> c = pd.DataFrame({"month": pd.PeriodIndex(["2026-01"], freq="M"), "category": ["cost_of_revenue"], "amount": [250.0]})
+    >>> gross_margin(b, c)["value"].item(), gross_margin(b)["note"].item()
+    (0.75, 'gross margin parameter 1.0 (no costs table)')
+    """
+    months = bridge["month"]
+    if costs is None:
+        out = ratio_table(
+            months, np.full(len(bridge), default), np.ones(len(bridge)), bridge["customers_end"], zero_reason=""
+        )
+        out["note"] = pd.array([f"gross margin parameter {default} (no costs table)"] * len(out), dtype="str")
+        return out
+    cor = monthly_costs(costs, "cost_of_revenue", months).to_numpy()
+    out = ratio_table(
+        months,
+        bridge["mrr_end"] - np.nan_to_num(cor),
+        bridge["mrr_end"],
+        bridge["customers_end"],
+        zero_reason="no MRR in the month",
+    )
+    return mark_missing(out, np.isnan(cor), "no cost_of_revenue for the month")
+
+
+def _prior_churn(bridge: pd.DataFrame, window: int) -> np.ndarray:
+    churn = logo_churn_rate(bridge.assign(new_customers=0.0))["value"]
+    return churn.shift(1).rolling(window, min_periods=window).mean().to_numpy()
+
+
+def ltv(bridge: pd.DataFrame, margin: pd.DataFrame, *, window: int = 6) -> pd.DataFrame:
+    """LTV = ARPA x gross margin / mean monthly logo churn of the ``window`` complete months before m.
+
+    numerator = ARPA x margin, denominator = that mean churn.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"month": pd.period_range("2026-01", "2026-07", freq="M"), "mrr_end": [10000.0] * 7,
+    ...                   "customers_end": [100.0] * 7, "customers_start": [100.0] * 7,
+    ...                   "churned_customers": [2.0, 1.0, 3.0, 2.0, 2.0, 2.0, 9.0]})
+    >>> m = pd.DataFrame({"value": [0.8] * 7})
+    >>> round(float(ltv(b, m)["value"].iloc[-1]), 1)  # ARPA 100 x 0.8 / mean churn 0.02 (Jan-Jun)
+    4000.0
+    """
+    arpa = arpa_table(bridge)["value"].to_numpy()
+    churn = _prior_churn(bridge, window)
+    out = ratio_table(
+        bridge["month"],
+        arpa * margin["value"].to_numpy(),
+        np.nan_to_num(churn),
+        bridge["customers_end"],
+        zero_reason="mean monthly churn of the previous months is 0",
+    )
+    return mark_missing(
+        out, np.isnan(churn), f"fewer than {window} earlier months with a churn rate", ("value", "denominator")
+    )
+
+
+def ltv_purchase(aov: pd.DataFrame, frequency: pd.DataFrame, lifetime: pd.DataFrame) -> pd.DataFrame:
+    """Purchase-based LTV = average order value x orders per customer per month x expected lifetime (months).
+
+    The three factors are returned as ``aov``, ``purchase_frequency`` and ``lifetime_months`` and named in ``note``.
+    """
+    out = aov[["month"]].copy()
+    out["aov"] = aov["value"].to_numpy()
+    out["purchase_frequency"] = frequency["value"].to_numpy()
+    out["lifetime_months"] = lifetime["value"].to_numpy()
+    out["value"] = out["aov"] * out["purchase_frequency"] * out["lifetime_months"]
+    out["numerator"] = np.nan
+    out["denominator"] = np.nan
+    out["n"] = frequency["denominator"].fillna(0).astype("int64").astype("Int64").to_numpy()
+    missing = [
+        ", ".join(n for n, v in (("order value", a), ("frequency", f), ("lifetime", life)) if np.isnan(v))
+        for a, f, life in zip(out["aov"], out["purchase_frequency"], out["lifetime_months"])
+    ]
+    out["note"] = pd.array(
+        [
+            f"{a:,.0f} x {f:.2f} orders/month x {life:.1f} months" if not miss else f"missing: {miss}"
+            for a, f, life, miss in zip(out["aov"], out["purchase_frequency"], out["lifetime_months"], missing)
+        ],
+        dtype="str",
+    )
+    return out
+
+
+def cac(bridge: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """Sales and marketing cost in the month / new customers in the month."""
+    sm = monthly_costs(costs, "sales_marketing", bridge["month"]).to_numpy()
+    out = ratio_table(
+        bridge["month"], np.nan_to_num(sm), bridge["new_customers"], zero_reason="no new customers in the month"
+    )
+    return mark_missing(out, np.isnan(sm), "no sales_marketing cost for the month")
+
+
+def cac_from_accounts(
+    accounts: pd.DataFrame, snapshots_first_month: pd.Series, months, *, cost_col: str = "acquisition_cost"
+) -> pd.DataFrame:
+    """Mean ``acquisition_cost`` of the accounts whose first paid month is m (when there is no costs table).
+
+    ``snapshots_first_month`` maps account_id -> first month-end with MRR > 0.
+    """
+    months = pd.PeriodIndex(months, freq="M")
+    cost = accounts.set_index("account_id")[cost_col]
+    first = snapshots_first_month.reindex(cost.index)
+    total = cost.groupby(first).sum().reindex(months, fill_value=0.0)
+    n = cost.groupby(first).count().reindex(months, fill_value=0)
+    return ratio_table(months, total, n, zero_reason="no new customers in the month")
+
+
+def ltv_to_cac(ltv_table: pd.DataFrame, cac_table: pd.DataFrame) -> pd.DataFrame:
+    """LTV / CAC."""
+    out = ratio_table(
+        ltv_table["month"],
+        ltv_table["value"].fillna(0),
+        cac_table["value"].fillna(0),
+        cac_table["n"],
+        zero_reason="CAC is 0 or not available",
+    )
+    out.loc[ltv_table["value"].isna().to_numpy(), ["value", "note"]] = [np.nan, "LTV not available"]
+    return out
+
+
+def cac_payback_months(cac_table: pd.DataFrame, bridge: pd.DataFrame, margin: pd.DataFrame) -> pd.DataFrame:
+    """Months of margin-adjusted ARPA needed to earn back the CAC: CAC / (ARPA x gross margin)."""
+    den = np.nan_to_num(arpa_table(bridge)["value"].to_numpy()) * margin["value"].fillna(0).to_numpy()
+    out = ratio_table(
+        bridge["month"],
+        cac_table["value"].fillna(0),
+        den,
+        cac_table["n"],
+        zero_reason="no margin-adjusted ARPA in the month",
+    )
+    out.loc[cac_table["value"].isna().to_numpy(), ["value", "note"]] = [np.nan, "CAC not available"]
+    return out
+
+
+def crc(bridge: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """Customer retention cost: customer success cost in m / mean of paying customers at m-1 and m."""
+    cs = monthly_costs(costs, "customer_success", bridge["month"]).to_numpy()
+    mean_customers = (bridge["customers_start"] + bridge["customers_end"]) / 2
+    out = ratio_table(bridge["month"], np.nan_to_num(cs), mean_customers, zero_reason="no paying customers")
+    return mark_missing(out, np.isnan(cs), "no customer_success cost for the month")

@@ -1,0 +1,68 @@
+"""What every report view needs: the validated data, the review month and the language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from playbook.data.dataset import Dataset
+from playbook.data.paths import display_path
+from playbook.report.labels import label
+
+__all__ = ["ReviewContext"]
+
+
+@dataclass
+class ReviewContext:
+    """What a notebook needs after its parameters cell: the data, the month, the language.
+
+    Made by :func:`playbook.open_review`; every view of the report layer takes it.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated tables.
+    month : pandas.Period
+        The review month.
+    lang : {"en", "ja"}
+        The language of labels and texts.
+    data_dir : Path
+        The data folder (shown relative to the project root).
+    kpi_tree : Path or None
+        The KPI tree file, if any.
+    """
+
+    ds: Dataset
+    month: pd.Period
+    lang: str
+    data_dir: Path
+    kpi_tree: Path | None
+
+    def label(self, key: str) -> str:
+        """The label of ``key`` in the context's language (see :func:`playbook.report.labels.label`)."""
+        return label(key, self.lang)
+
+    @property
+    def history(self) -> pd.PeriodIndex:
+        """Every month from the first month of subscription data to the review month."""
+        return pd.period_range(self.ds.first_month, self.month, freq="M")
+
+    def __repr__(self) -> str:  # no machine paths in notebook outputs
+        return (
+            f"ReviewContext(month={self.month}, lang={self.lang!r}, data={display_path(self.data_dir)!r}, {self.ds!r})"
+        )
+
+    def _repr_markdown_(self) -> str:
+        ds = self.ds
+        name = ds.settings.get("name") or display_path(self.data_dir)
+        if self.lang == "ja":
+            return (
+                f"**対象月 {self.month}** ・ データ: {name}（`{display_path(self.data_dir)}`、{len(ds.tables)} テーブル、"
+                f"{ds.as_of:%Y-%m-%d} 時点） ・ 通貨 {ds.currency} ・ タイムゾーン {ds.timezone}"
+            )
+        return (
+            f"**Review month {self.month}** · data: {name} (`{display_path(self.data_dir)}`, {len(ds.tables)} tables, "
+            f"as of {ds.as_of:%Y-%m-%d}) · currency {ds.currency} · timezone {ds.timezone}"
+        )

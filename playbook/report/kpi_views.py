@@ -1,0 +1,250 @@
+"""KPI views for reading: the month's KPI table, one-sentence interpretations, and chart inputs.
+
+Everything here takes the long table of :func:`playbook.kpis.catalog.compute_kpis`
+(or the dataset) and returns text or small display tables, in English or Japanese.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from playbook.data.dataset import Dataset
+from playbook.kpis.catalog import kpi
+from playbook.kpis.families import family
+from playbook.kpis.voice import nps_group, tag_themes
+from playbook.report.formatting import format_change, format_value, money_formatter
+from playbook.report.labels import label
+
+__all__ = [
+    "kpi_month_table",
+    "unavailable_kpis",
+    "describe_kpi",
+    "describe_bridge",
+    "month_bridge",
+    "feature_adoption_table",
+    "bridge_table",
+    "funnel_counts",
+    "nps_responses",
+    "detractor_themes",
+]
+
+
+def _value_at(kpis: pd.DataFrame, kpi_id: str, month: pd.Period) -> float:
+    row = kpis[(kpis["kpi"] == kpi_id) & (kpis["month"] == month)]
+    return float(row["value"].iloc[0]) if len(row) else float("nan")
+
+
+def kpi_month_table(
+    kpis: pd.DataFrame, month, *, lang: str = "en", currency: str = "JPY", families: list[str] | None = None
+) -> pd.DataFrame:
+    """The available KPIs of one month, grouped by family, with their parts and changes, ready to display."""
+    month = pd.Period(month, freq="M")
+    now = kpis[kpis["month"] == month]
+    now = now[~now["note"].str.startswith("not available")]
+    rows = []
+    for r in now.itertuples(index=False):  # one row per KPI of one month (about 60), for display
+        spec = kpi(r.kpi)
+        if families and spec.family not in families:
+            continue
+        rows.append(
+            {
+                "family": family(spec.family).name(lang),
+                "kpi": label(r.kpi, lang),
+                "value": format_value(r.value, spec.unit, currency, lang),
+                "change_1m": format_change(r.value, _value_at(kpis, r.kpi, month - 1), spec.unit, currency, lang),
+                "change_12m": format_change(r.value, _value_at(kpis, r.kpi, month - 12), spec.unit, currency, lang),
+                "numerator": ""
+                if pd.isna(r.numerator)
+                else f"{r.numerator:,.4g}"
+                if abs(r.numerator) < 10
+                else f"{r.numerator:,.0f}",
+                "denominator": ""
+                if pd.isna(r.denominator)
+                else f"{r.denominator:,.4g}"
+                if abs(r.denominator) < 10
+                else f"{r.denominator:,.0f}",
+                "n": "" if pd.isna(r.n) else f"{int(r.n):,}",
+                "note": r.note,
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=["family", "kpi", "value", "change_1m", "change_12m", "numerator", "denominator", "n", "note"]
+    )
+    out = out.set_index(["family", "kpi"])
+    out.index.names = [None, None]
+    return out.rename(columns={c: label(c, lang) for c in out.columns})
+
+
+def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataFrame:
+    """KPIs the data does not allow, with the reason."""
+    month = pd.Period(month, freq="M")
+    rows = kpis[(kpis["month"] == month) & kpis["note"].str.startswith("not available")]
+    return pd.DataFrame(
+        {label("kpi", lang): [label(k, lang) for k in rows["kpi"]], label("note", lang): rows["note"].to_list()}
+    )
+
+
+def describe_kpi(kpis: pd.DataFrame, kpi_id: str, month, *, lang: str = "en", currency: str = "JPY") -> str:
+    """One sentence on where a KPI stands: this month, change vs last month and vs its 12-month average.
+
+    Examples
+    --------
+    >>> k = pd.DataFrame({"month": pd.period_range("2026-01", "2026-03", freq="M"), "kpi": "logo_churn_rate",
+    ...                   "value": [0.03, 0.02, 0.025], "note": ""})
+    >>> describe_kpi(k, "logo_churn_rate", "2026-03")
+    'Logo churn rate was 2.5% in 2026-03 (+0.5 pts vs last month; 12-month average 2.5%). Lower is better.'
+    """
+    month = pd.Period(month, freq="M")
+    spec = kpi(kpi_id)
+    series = kpis[kpis["kpi"] == kpi_id].set_index("month")["value"]
+    now = series.get(month, np.nan)
+    name = label(kpi_id, lang)
+    if pd.isna(now):
+        note = kpis[(kpis["kpi"] == kpi_id) & (kpis["month"] == month)]["note"]
+        reason = note.iloc[0] if len(note) and note.iloc[0] else "no value"
+        return (
+            f"{name}：{month} は値がありません（{reason}）。"
+            if lang == "ja"
+            else f"{name} has no value for {month} ({reason})."
+        )
+    window = series[(series.index > month - 12) & (series.index <= month)].dropna()
+    avg = window.mean()
+    change = format_change(now, series.get(month - 1, np.nan), spec.unit, currency, lang)
+    better = {
+        "higher": ("Higher is better.", "高いほど良い指標です。"),
+        "lower": ("Lower is better.", "低いほど良い指標です。"),
+    }[spec.direction]
+    if lang == "ja":
+        return (
+            f"{month} の{name}は {format_value(now, spec.unit, currency, lang)}（前月比 {change}、"
+            f"直近12か月平均 {format_value(avg, spec.unit, currency, lang)}）。{better[1]}"
+        )
+    return (
+        f"{name} was {format_value(now, spec.unit, currency, lang)} in {month} ({change} vs last month; "
+        f"12-month average {format_value(avg, spec.unit, currency, lang)}). {better[0]}"
+    )
+
+
+def describe_bridge(bridge_row: pd.Series | pd.DataFrame, *, lang: str = "en", currency: str = "JPY") -> str:
+    """The month's MRR change in words: net change, what added and what removed MRR."""
+    r = bridge_row.iloc[0] if isinstance(bridge_row, pd.DataFrame) else bridge_row
+    f = money_formatter(currency, lang)
+    added = r["new"] + r["reactivation"] + r["expansion"]
+    lost = r["contraction"] + r["churned"]
+    net = r["mrr_end"] - r["mrr_start"]
+    sign = "+" if net >= 0 else "−"
+    if lang == "ja":
+        return (
+            f"{r['month']} のMRRは {f(r['mrr_start'], 0)} から {f(r['mrr_end'], 0)} へ {sign}{f(abs(net), 0)}。"
+            f"新規 {f(r['new'], 0)}・復帰 {f(r['reactivation'], 0)}・拡張 {f(r['expansion'], 0)} で {f(added, 0)} 増え、"
+            f"縮小 {f(r['contraction'], 0)}・解約 {f(r['churned'], 0)} で {f(lost, 0)} 減りました"
+            f"（解約 {int(r['churned_customers'])} 社、新規 {int(r['new_customers'])} 社）。"
+        )
+    return (
+        f"In {r['month']} MRR went from {f(r['mrr_start'], 0)} to {f(r['mrr_end'], 0)} ({sign}{f(abs(net), 0)}): "
+        f"new {f(r['new'], 0)}, reactivation {f(r['reactivation'], 0)} and expansion {f(r['expansion'], 0)} added "
+        f"{f(added, 0)}; contraction {f(r['contraction'], 0)} and churn {f(r['churned'], 0)} removed {f(lost, 0)} "
+        f"({int(r['churned_customers'])} accounts churned, {int(r['new_customers'])} new)."
+    )
+
+
+def bridge_table(bridge: pd.DataFrame, *, lang: str = "en", currency: str = "JPY") -> pd.DataFrame:
+    """The MRR bridge of several months, formatted: one row per month."""
+    f = money_formatter(currency, lang)
+    cols = ["mrr_start", "new", "reactivation", "expansion", "contraction", "churned", "mrr_end"]
+    out = bridge.set_index("month")[cols].map(lambda v: f(v, 0))
+    out.index = out.index.astype(str)
+    out.index.name = None
+    names = {"mrr_start": label("start", lang), "mrr_end": label("end", lang)}
+    return out.rename(columns={c: names.get(c, label(c, lang)) for c in cols})
+
+
+def funnel_counts(ds: Dataset, month) -> pd.DataFrame | None:
+    """Stage counts of one month (channels summed, stages in table order), or None without a funnel table."""
+    if ds.funnel is None:
+        return None
+    f = ds.funnel[ds.funnel["month"] == pd.Period(month, freq="M")]
+    return f.groupby("stage", sort=False)["count"].sum().reset_index()
+
+
+def nps_responses(ds: Dataset, month, *, segment: str = "plan") -> pd.DataFrame | None:
+    """NPS responses of the latest month with any, up to ``month``, joined with an account segment."""
+    if ds.surveys is None:
+        return None
+    s = ds.surveys[
+        (ds.surveys["survey"] == "nps") & (ds.surveys["date"].dt.to_period("M") <= pd.Period(month, freq="M"))
+    ]
+    if s.empty:
+        return None
+    latest = s["date"].dt.to_period("M").max()
+    s = s[s["date"].dt.to_period("M") == latest]
+    if segment in ds.accounts.columns:
+        s = s.merge(ds.accounts[["account_id", segment]], on="account_id", how="left")
+    return s
+
+
+def detractor_themes(ds: Dataset, month, *, months_back: int = 12, lang: str = "en") -> pd.DataFrame:
+    """Themes most mentioned by NPS detractors over the last ``months_back`` months, with an example comment."""
+    cols = [
+        label("theme", lang),
+        label("comments", lang),
+        label("share_of_detractor_comments", lang),
+        label("example", lang),
+    ]
+    if ds.surveys is None or "comment" not in ds.surveys.columns:
+        return pd.DataFrame(columns=cols)
+    month = pd.Period(month, freq="M")
+    m = ds.surveys["date"].dt.to_period("M")
+    s = ds.surveys[
+        (ds.surveys["survey"] == "nps") & (m > month - months_back) & (m <= month) & ds.surveys["comment"].notna()
+    ]
+    s = s[nps_group(s["score"]) == "detractor"]
+    tags = tag_themes(s["comment"])
+    counts = tags.sum().sort_values(ascending=False, kind="stable")
+    # the example is a comment about that theme alone where there is one
+    single = tags.sum(axis=1) == 1
+    examples = {
+        t: (
+            s.loc[tags.index[tags[t] & single], "comment"].iloc[0]
+            if (tags[t] & single).any()
+            else s.loc[tags.index[tags[t]], "comment"].iloc[0]
+            if tags[t].any()
+            else ""
+        )
+        for t in counts.index
+    }
+    out = pd.DataFrame(
+        {
+            cols[0]: [label(t, lang) for t in counts.index],
+            cols[1]: counts.to_numpy(),
+            cols[2]: [f"{c / max(len(s), 1):.0%}" for c in counts],
+            cols[3]: [examples[t] for t in counts.index],
+        }
+    )
+    return out.set_index(cols[0]).rename_axis(None)
+
+
+def month_bridge(ds: Dataset, months) -> pd.DataFrame:
+    """The MRR bridge of ``months`` from the dataset (subscriptions, or mrr_monthly), with full payment history."""
+    from playbook.kpis.revenue import mrr_bridge
+    from playbook.kpis.snapshots import dataset_snapshots
+
+    months = pd.PeriodIndex(months, freq="M")
+    return mrr_bridge(dataset_snapshots(ds, months[-1]), months)
+
+
+def feature_adoption_table(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataFrame:
+    """Adoption of each feature in the month, most adopted first: share, users of the feature, active users."""
+    month = pd.Period(month, freq="M")
+    rows = kpis[(kpis["month"] == month) & kpis["kpi"].str.startswith("feature_adoption.")]
+    rows = rows[rows["value"].notna()].sort_values("value", ascending=False, kind="stable")
+    out = pd.DataFrame(
+        {
+            label("feature", lang): rows["kpi"].str.split(".").str[1].to_list(),
+            label("value", lang): [f"{v:.1%}" for v in rows["value"]],
+            label("numerator", lang): [f"{v:,.0f}" for v in rows["numerator"]],
+            label("denominator", lang): [f"{v:,.0f}" for v in rows["denominator"]],
+        }
+    )
+    return out.set_index(label("feature", lang)).rename_axis(None)

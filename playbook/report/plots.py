@@ -1,0 +1,569 @@
+"""Charts: ``plot_x(data, *, ax=None, lang="en", ...) -> Axes``; they never show or save.
+
+``use_theme(lang)`` sets one seaborn theme with a font that has Japanese glyphs
+(IPAexGothic from matplotlib-fontja), for both languages, so labels render the
+same way in JupyterLab, papermill and the HTML report.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib
+import matplotlib.pyplot as plt
+import matplotlib_fontja  # noqa: F401  (registers the IPAexGothic font)
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from playbook.data.schema import TABLES
+from playbook.report.formatting import format_value, money_formatter, unit_formatter
+from playbook.report.labels import label
+from playbook.review.codes import Status
+
+__all__ = [
+    "use_theme",
+    "plot_monthly",
+    "plot_row_coverage",
+    "plot_kpi_trend",
+    "plot_kpi_grid",
+    "plot_mrr_bridge",
+    "plot_funnel",
+    "plot_nps_distribution",
+    "plot_kpi_tree",
+    "plot_goal_trends",
+    "plot_kgi_projection",
+    "plot_cohort_heatmap",
+    "plot_retention_curves",
+    "plot_band_churn",
+    "plot_migration",
+]
+
+FONT = "IPAexGothic"
+
+
+def use_theme(lang: str = "en") -> None:
+    """Apply the playbook's chart theme (call once per notebook)."""
+    # set_theme resets the font family, so the Japanese-capable font is passed to it
+    sns.set_theme(
+        style="whitegrid", font=FONT, rc={"axes.unicode_minus": False, "figure.dpi": 100, "figure.figsize": (9, 3.6)}
+    )
+    matplotlib.rcParams["font.family"] = [FONT]
+
+
+def plot_monthly(
+    data: pd.DataFrame,
+    y: str,
+    *,
+    ax: Axes | None = None,
+    lang: str = "en",
+    kind: str = "line",
+    month_col: str = "month",
+    title: str | None = None,
+    currency: str | None = None,
+    highlight: pd.Period | str | None = None,
+    color: str | None = None,
+) -> Axes:
+    """One monthly series as a line or bars, with the review month highlighted.
+
+    ``currency`` formats the y axis as money; labels come from
+    :func:`playbook.report.labels.label`.
+    """
+    ax = ax or plt.gca()
+    x = pd.PeriodIndex(data[month_col], freq="M").to_timestamp()
+    values = data[y].astype("float64").to_numpy()
+    ax.set_title(title or label(y, lang))
+    if np.isnan(values).all():
+        return _not_available(ax, lang, title or label(y, lang))
+    color = color or sns.color_palette()[0]
+    if kind == "bar":
+        ax.bar(x, values, width=20, color=color)
+    else:
+        ax.plot(x, values, marker="o", markersize=3, color=color)
+    if highlight is not None:
+        h = pd.Period(highlight, freq="M").to_timestamp()
+        ax.axvline(h, color="0.4", linestyle="--", linewidth=1)
+        ax.annotate(
+            label("review_month", lang),
+            (h, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(-4, -12),
+            textcoords="offset points",
+            ha="right",
+            fontsize=8,
+            color="0.3",
+        )
+    ax.set_xlabel("")
+    ax.set_ylabel(label(y, lang))
+    _month_axis(ax)
+    if currency:
+        ax.yaxis.set_major_formatter(money_formatter(currency, lang))
+    ax.set_ylim(bottom=0)
+    return ax
+
+
+def plot_row_coverage(
+    counts: pd.DataFrame, *, ax: Axes | None = None, lang: str = "en", outline: list[str] | None = None
+) -> Axes:
+    """Heatmap of rows per table and month; months with no rows are blank.
+
+    Empty months inside a table's own date range are outlined in red for the
+    tables in ``outline`` (default: the tables the contract expects to have rows
+    every month).
+    """
+    ax = ax or plt.gca()
+    outline = [t for t, spec in TABLES.items() if spec.monthly] if outline is None else outline
+    shown = counts.astype("float64").replace(0, np.nan)
+    share = shown.div(shown.max(axis=1), axis=0)  # colour by each table's own scale
+    sns.heatmap(share, ax=ax, cmap="Blues", vmin=0, vmax=1, cbar=False, linewidths=0.5, linecolor="white")
+    values = counts.to_numpy()
+    has = values > 0
+    inside = (np.cumsum(has, axis=1) > 0) & (np.cumsum(has[:, ::-1], axis=1)[:, ::-1] > 0)
+    checked = np.isin(counts.index, outline)[:, None]
+    for r, c in np.argwhere((values == 0) & inside & checked):
+        ax.add_patch(matplotlib.patches.Rectangle((c, r), 1, 1, fill=False, edgecolor="crimson", linewidth=1.2))
+    step = max(1, len(counts.columns) // 12)
+    ax.set_xticks(np.arange(0, len(counts.columns), step) + 0.5)
+    ax.set_xticklabels(counts.columns[::step], rotation=0)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_title(label("chart_coverage", lang))
+    return ax
+
+
+# --------------------------------------------------------------------------- KPI charts
+
+
+def _month_axis(ax: Axes) -> None:
+    """A few month ticks, years written once (2025, Apr, Jul, ...)."""
+    locator = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator, show_offset=False))
+    ax.tick_params(axis="x", labelsize=8)
+
+
+def _not_available(ax: Axes, lang: str, title: str) -> Axes:
+    ax.set_title(title)
+    ax.text(0.5, 0.5, label("not_available", lang), ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def plot_kpi_trend(
+    kpis: pd.DataFrame,
+    kpi_id: str,
+    *,
+    ax: Axes | None = None,
+    lang: str = "en",
+    target: float | pd.Series | None = None,
+    currency: str = "JPY",
+    highlight: pd.Period | str | None = None,
+    title: str | None = None,
+    legend: bool = True,
+) -> Axes:
+    """One KPI over the months of a ``compute_kpis`` table, with an optional target (a number or a monthly path).
+
+    Months where the KPI is NaN are gaps in the line; an unavailable KPI shows a note.
+    """
+    from playbook.kpis.catalog import kpi as catalog_kpi
+
+    ax = ax or plt.gca()
+    spec = catalog_kpi(kpi_id)
+    rows = kpis[kpis["kpi"] == kpi_id]
+    title = title or label(kpi_id, lang)
+    if rows.empty or rows["value"].isna().all():
+        return _not_available(ax, lang, title)
+    x = pd.PeriodIndex(rows["month"], freq="M").to_timestamp()
+    ax.plot(
+        x,
+        rows["value"].to_numpy(dtype="float64"),
+        marker="o",
+        markersize=3,
+        color=sns.color_palette()[0],
+        label=label(kpi_id, lang),
+    )
+    if target is not None:
+        if isinstance(target, pd.Series):
+            tx = pd.PeriodIndex(target.index, freq="M").to_timestamp()
+            ax.plot(
+                tx,
+                target.to_numpy(dtype="float64"),
+                linestyle="--",
+                color="crimson",
+                linewidth=1.2,
+                label=label("target", lang),
+            )
+        else:
+            ax.axhline(float(target), linestyle="--", color="crimson", linewidth=1.2, label=label("target", lang))
+        if legend:
+            ax.legend(loc="best", fontsize=8, frameon=False)
+    if highlight is not None:
+        ax.axvline(pd.Period(highlight, freq="M").to_timestamp(), color="0.5", linestyle=":", linewidth=1)
+    fmt = unit_formatter(spec.unit, currency, lang)
+    if fmt is not None:
+        ax.yaxis.set_major_formatter(fmt)
+    _month_axis(ax)
+    ax.set_title(title)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return ax
+
+
+def plot_kpi_grid(
+    kpis: pd.DataFrame,
+    kpi_ids: list[str],
+    *,
+    axes=None,
+    lang: str = "en",
+    ncols: int = 3,
+    targets: dict[str, float | pd.Series] | None = None,
+    currency: str = "JPY",
+    highlight: pd.Period | str | None = None,
+) -> np.ndarray:
+    """Small multiples: one :func:`plot_kpi_trend` per KPI. Returns the array of Axes."""
+    if axes is None:
+        nrows = -(-len(kpi_ids) // ncols)
+        _, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 2.8 * nrows), squeeze=False)
+    flat = np.asarray(axes).ravel()
+    for ax, kpi_id in zip(flat, kpi_ids):
+        plot_kpi_trend(
+            kpis, kpi_id, ax=ax, lang=lang, target=(targets or {}).get(kpi_id), currency=currency, highlight=highlight
+        )
+    for ax in flat[len(kpi_ids) :]:
+        ax.set_visible(False)
+    return flat
+
+
+def plot_mrr_bridge(
+    bridge_row: pd.Series | pd.DataFrame, *, ax: Axes | None = None, lang: str = "en", currency: str = "JPY"
+) -> Axes:
+    """Waterfall of one month's MRR bridge: start, +new, +reactivation, +expansion, -contraction, -churned, end."""
+    ax = ax or plt.gca()
+    row = bridge_row.iloc[0] if isinstance(bridge_row, pd.DataFrame) else bridge_row
+    steps = [("new", 1), ("reactivation", 1), ("expansion", 1), ("contraction", -1), ("churned", -1)]
+    names = [label("start", lang)] + [label(k, lang) for k, _ in steps] + [label("end", lang)]
+    bottoms, heights, colors = [0.0], [row["mrr_start"]], ["0.6"]
+    level = row["mrr_start"]
+    for key, sign in steps:
+        delta = sign * row[key]
+        bottoms.append(level if delta >= 0 else level + delta)
+        heights.append(abs(delta))
+        colors.append("seagreen" if sign > 0 else "indianred")
+        level += delta
+    bottoms.append(0.0)
+    heights.append(row["mrr_end"])
+    colors.append("steelblue")
+    fmt = money_formatter(currency, lang)
+    amounts = [fmt(row["mrr_start"], 0)] + [("+" if sign > 0 else "−") + fmt(row[key], 0) for key, sign in steps]
+    names = [f"{n}\n{a}" for n, a in zip(names, amounts + [fmt(row["mrr_end"], 0)])]
+    ax.bar(names, heights, bottom=bottoms, color=colors)
+    low = min(row["mrr_start"], row["mrr_end"], *(b for b in bottoms[1:-1]))
+    ax.set_ylim(bottom=max(0.0, low - 0.15 * (max(row["mrr_start"], row["mrr_end"]) - low + 1)))
+    ax.yaxis.set_major_formatter(fmt)
+    ax.set_title(f"{label('chart_bridge', lang)} {row['month']}")
+    ax.tick_params(axis="x", labelsize=8)
+    return ax
+
+
+def plot_funnel(
+    counts: pd.DataFrame | None,
+    *,
+    ax: Axes | None = None,
+    lang: str = "en",
+    stage_col: str = "stage",
+    count_col: str = "count",
+) -> Axes:
+    """Horizontal funnel of stage counts (in order), each bar labelled with its conversion from the previous stage."""
+    ax = ax or plt.gca()
+    if counts is None or counts.empty:
+        return _not_available(ax, lang, label("chart_funnel", lang))
+    stages = counts[stage_col].astype(str).tolist()[::-1]
+    values = counts[count_col].to_numpy(dtype="float64")[::-1]
+    ax.barh(stages, values, color=sns.color_palette("Blues_r", len(values)))
+    ax.set_xscale("log")
+    ordered = counts[count_col].to_numpy(dtype="float64")
+    for i, v in enumerate(values):
+        k = len(values) - 1 - i
+        step = "" if k == 0 or ordered[k - 1] == 0 else f"  ({ordered[k] / ordered[k - 1]:.1%})"
+        ax.annotate(f"{v:,.0f}{step}", (v, i), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_xlim(right=values.max() * 8)
+    ax.set_title(label("chart_funnel", lang))
+    ax.set_xlabel(label("count", lang))
+    return ax
+
+
+def plot_nps_distribution(
+    responses: pd.DataFrame | None,
+    *,
+    by: str | None = None,
+    ax: Axes | None = None,
+    lang: str = "en",
+    score_col: str = "score",
+) -> Axes:
+    """Stacked bars of detractors, passives and promoters (share of responses), overall or per group, with the NPS."""
+    from playbook.kpis.voice import nps, nps_group
+
+    ax = ax or plt.gca()
+    if responses is None or responses.empty:
+        return _not_available(ax, lang, label("chart_nps_groups", lang))
+    group = nps_group(responses[score_col])
+    key = responses[by].astype(str) if by else pd.Series("NPS", index=responses.index)
+    shares = pd.crosstab(key, group, normalize="index").reindex(
+        columns=["detractor", "passive", "promoter"], fill_value=0
+    )
+    scores = nps(responses.assign(_g=key), by="_g", score_col=score_col).set_index("_g")["nps"]
+    left = np.zeros(len(shares))
+    colors = {"detractor": "indianred", "passive": "0.75", "promoter": "seagreen"}
+    for col in shares.columns:
+        ax.barh(shares.index, shares[col], left=left, color=colors[col], label=label(col, lang))
+        left += shares[col].to_numpy()
+    for i, g in enumerate(shares.index):
+        ax.annotate(
+            f"NPS {scores[g]:+.0f}", (1.0, i), xytext=(6, 0), textcoords="offset points", va="center", fontsize=8
+        )
+    ax.set_xlim(0, 1.22)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0%}" if x <= 1 else ""))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False)
+    ax.set_title(label("chart_nps_groups", lang))
+    ax.set_xlabel("")
+    return ax
+
+
+# --------------------------------------------------------------------------- goals
+
+STATUS_COLORS = {
+    Status.ACHIEVED: "#2e8b57",
+    Status.ON_TRACK: "#9acd32",
+    Status.AT_RISK: "#f0a030",
+    Status.OFF_TRACK: "#d9534f",
+    Status.NO_DATA: "#bbbbbb",
+    Status.NO_TARGET: "#bbbbbb",
+}
+
+
+def plot_kpi_tree(
+    scorecard: pd.DataFrame | None, tree, *, ax: Axes | None = None, lang: str = "en", currency: str = "JPY"
+) -> Axes:
+    """The KPI tree as a picture: KGI on top, its KFS, their KPIs coloured by this month's status."""
+    from playbook.kpis.catalog import kpi as catalog_kpi
+
+    ax = ax or plt.gca()
+    ax.set_axis_off()
+    if tree is None or scorecard is None:
+        return _not_available(ax, lang, "KGI → KFS → KPI")
+    card = scorecard.set_index("id")
+    kpis = [k for f in tree.kfs for k in f.kpis]
+    n = max(len(kpis), 1)
+    xs = {k: (i + 0.5) / n for i, k in enumerate(kpis)}
+    box = dict(boxstyle="round,pad=0.4", linewidth=0.8)
+    kgi_name = tree.kgi.name_ja if lang == "ja" else tree.kgi.name
+    ax.text(0.5, 0.92, f"KGI\n{kgi_name}", ha="center", va="center", fontsize=9, bbox={**box, "facecolor": "#dde6f3"})
+    for f in tree.kfs:
+        if not f.kpis:
+            continue
+        fx = float(np.mean([xs[k] for k in f.kpis]))
+        ax.plot([0.5, fx], [0.86, 0.62], color="0.6", linewidth=0.8, zorder=0)
+        name = f.name_ja if lang == "ja" else f.name
+        wrapped = textwrap.fill(name, width=14 if lang == "ja" else 26)  # at spaces in English, by width in Japanese
+        ax.text(
+            fx, 0.56, f"KFS\n{wrapped}", ha="center", va="center", fontsize=7.5, bbox={**box, "facecolor": "#eeeeee"}
+        )
+        for k in f.kpis:
+            ax.plot([fx, xs[k]], [0.5, 0.27], color="0.6", linewidth=0.8, zorder=0)
+            r = card.loc[k]
+            unit = catalog_kpi(r["metric"]).unit
+            text = (
+                f"{r['kpi']}\n{format_value(r['actual'], unit, currency, lang)}\n"
+                f"({label('target', lang)} {format_value(r['target'], unit, currency, lang)})"
+            )
+            ax.text(
+                xs[k],
+                0.2,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7,
+                bbox={**box, "facecolor": STATUS_COLORS.get(r["status"], "#bbbbbb"), "alpha": 0.85},
+            )
+    handles = [
+        matplotlib.patches.Patch(color=c, label=label(s, lang))
+        for s, c in STATUS_COLORS.items()
+        if s != Status.NO_TARGET
+    ]
+    ax.legend(handles=handles, loc="lower center", ncol=5, fontsize=7.5, frameon=False, bbox_to_anchor=(0.5, -0.08))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    return ax
+
+
+def plot_goal_trends(
+    history: pd.DataFrame | None,
+    targets: pd.DataFrame | None,
+    tree,
+    *,
+    months=None,
+    axes=None,
+    lang: str = "en",
+    ncols: int = 4,
+    currency: str = "JPY",
+    highlight=None,
+) -> np.ndarray:
+    """Small multiples: each KPI goal's monthly values with its target path (dashed)."""
+    if tree is None or history is None:
+        _, ax = plt.subplots(figsize=(6, 1.5))
+        _not_available(ax, lang, "KPI")
+        return np.array([ax])
+    goals_ = list(tree.kpis)
+    if axes is None:
+        nrows = -(-len(goals_) // ncols)
+        _, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.6 * nrows), squeeze=False)
+    flat = np.asarray(axes).ravel()
+    for i, (ax, g) in enumerate(zip(flat, goals_)):
+        h = history[history["goal"] == g.id]
+        if months is not None:
+            h = h[h["month"].isin(months)]
+        target = targets[g.id].reindex(h["month"].unique())
+        plot_kpi_trend(
+            h.assign(kpi=g.metric),
+            g.metric,
+            ax=ax,
+            lang=lang,
+            target=target,
+            currency=currency,
+            highlight=highlight,
+            title=g.name(lang),
+            legend=i == 0,
+        )
+        ax.title.set_fontsize(9)
+    for ax in flat[len(goals_) :]:
+        ax.set_visible(False)
+    return flat
+
+
+def plot_kgi_projection(
+    kpis: pd.DataFrame,
+    projection: dict,
+    tree,
+    month,
+    *,
+    ax: Axes | None = None,
+    lang: str = "en",
+    currency: str = "JPY",
+) -> Axes:
+    """The KGI metric's history, the run-rate projection to the deadline, and the target."""
+    ax = ax or plt.gca()
+    if tree is None or not projection.get("applicable"):
+        return _not_available(ax, lang, "KGI")
+    metric = tree.kgi.metric
+    h = kpis[kpis["kpi"] == metric]
+    x = pd.PeriodIndex(h["month"], freq="M").to_timestamp()
+    ax.plot(x, h["value"], marker="o", markersize=3, label=label(metric, lang))
+    month = pd.Period(month, freq="M")
+    end = tree.kgi.deadline.to_timestamp()
+    ax.plot(
+        [month.to_timestamp(), end],
+        [projection["current"], projection["projected"]],
+        linestyle="--",
+        color="0.4",
+        label="run rate" if lang != "ja" else "現在のペース",
+    )
+    ax.scatter([end], [tree.kgi.target], color="crimson", zorder=3, label=label("target", lang))
+    ax.yaxis.set_major_formatter(money_formatter(currency, lang))
+    _month_axis(ax)
+    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(f"KGI: {label(metric, lang)}")
+    return ax
+
+
+# --------------------------------------------------------------------------- cohorts, RFM and health
+
+
+def plot_cohort_heatmap(
+    matrix: pd.DataFrame | None,
+    *,
+    ax: Axes | None = None,
+    lang: str = "en",
+    max_k: int = 12,
+    title: str = "",
+    percent: bool = True,
+    currency: str = "JPY",
+) -> Axes:
+    """Cohort heatmap: rows = cohorts (with their size), columns = periods since start; future cells blank."""
+    ax = ax or plt.gca()
+    if matrix is None or matrix.empty:
+        return _not_available(ax, lang, title)
+    m = matrix.drop(index="weighted average", errors="ignore")
+    sizes = m["size"]
+    values = m.drop(columns="size").loc[:, lambda d: [c for c in d.columns if int(c) <= max_k]]
+    annot = values.map(
+        lambda v: "" if pd.isna(v) else (f"{v:.0%}" if percent else money_formatter(currency, lang)(v, 0))
+    )
+    sns.heatmap(
+        values,
+        ax=ax,
+        cmap="YlGnBu",
+        annot=annot.to_numpy(),
+        fmt="",
+        annot_kws={"fontsize": 6.5},
+        cbar=False,
+        linewidths=0.3,
+        linecolor="white",
+        vmin=0,
+        vmax=1 if percent else None,
+    )
+    ax.set_yticks(np.arange(len(m)) + 0.5)
+    ax.set_yticklabels([f"{c} (n={int(n)})" for c, n in zip(m.index, sizes)], fontsize=7)
+    ax.set_xlabel("months since start" if lang != "ja" else "開始からの月数")
+    ax.set_ylabel("")
+    ax.set_title(title)
+    return ax
+
+
+def plot_retention_curves(
+    curves: pd.DataFrame | None, *, ax: Axes | None = None, lang: str = "en", title: str = "", max_k: int = 24
+) -> Axes:
+    """One line per row of ``curves`` (segment or cohort x months since start), shares from 0 to 1."""
+    ax = ax or plt.gca()
+    if curves is None or curves.empty:
+        return _not_available(ax, lang, title)
+    for name, row in curves.iterrows():
+        r = row.drop(labels="size", errors="ignore")
+        r = r[[c for c in r.index if int(c) <= max_k]]
+        ax.plot([int(c) for c in r.index], r.to_numpy(dtype="float64"), marker="o", markersize=2.5, label=str(name))
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_xlabel("months since start" if lang != "ja" else "開始からの月数")
+    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(title)
+    return ax
+
+
+def plot_band_churn(table: pd.DataFrame | None, *, ax: Axes | None = None, lang: str = "en", title: str = "") -> Axes:
+    """Churn rate in the next months by health band, with the Wilson interval as error bars."""
+    ax = ax or plt.gca()
+    if table is None or table["accounts"].sum() == 0:
+        return _not_available(ax, lang, title)
+    rate = table["churn_rate"].to_numpy(dtype="float64")
+    err = np.vstack([rate - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - rate])
+    colors = [STATUS_COLORS[Status.OFF_TRACK], STATUS_COLORS[Status.AT_RISK], STATUS_COLORS[Status.ACHIEVED]]
+    ax.bar(table["band"], rate, yerr=err, color=colors[: len(rate)], capsize=4)
+    for i, (r, n) in enumerate(zip(rate, table["accounts"])):
+        ax.annotate(f"{r:.1%}\n(n={n:,})", (i, r), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_title(title)
+    return ax
+
+
+def plot_migration(matrix: pd.DataFrame | None, *, ax: Axes | None = None, lang: str = "en") -> Axes:
+    """Heatmap of a segment transition matrix (rows = before, columns = now), with counts."""
+    ax = ax or plt.gca()
+    title = label("segment_migration", lang)
+    if matrix is None or matrix.empty:
+        return _not_available(ax, lang, title)
+    sns.heatmap(matrix, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 8})
+    ax.set_xlabel(label("segment_now", lang))
+    ax.set_ylabel(label("segment_before", lang))
+    ax.set_title(title)
+    return ax

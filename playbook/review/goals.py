@@ -1,0 +1,316 @@
+"""Goals over time: the KPI tree's history, target paths, the SMART check and the KGI decomposition.
+
+The tree itself (its entries and their validation) is :mod:`playbook.review.tree`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from playbook.data.dataset import Dataset
+from playbook.data.errors import DataValidationError
+from playbook.kpis.catalog import compute_kpis, kpi
+from playbook.review.tree import (
+    DEFAULT_LIMITS,
+    DEFAULT_THRESHOLDS,
+    KFSGoal,
+    KGIGoal,
+    KPIGoal,
+    KPITree,
+    Problem,
+    load_kpi_tree,
+    parse_kpi_tree,
+)
+
+__all__ = [
+    "KGIGoal",
+    "KFSGoal",
+    "KPIGoal",
+    "KPITree",
+    "load_kpi_tree",
+    "parse_kpi_tree",
+    "segment_dataset",
+    "goal_history",
+    "target_path",
+    "target_paths",
+    "smart_check",
+    "tree_checks",
+    "kgi_projection",
+    "DEFAULT_THRESHOLDS",
+    "DEFAULT_LIMITS",
+]
+
+# --------------------------------------------------------------------------- history and targets
+
+
+def segment_dataset(ds: Dataset, segment: dict | None) -> Dataset:
+    """The dataset restricted to the accounts matching ``segment`` (e.g. ``{"plan": "Enterprise"}``)."""
+    if not segment:
+        return ds
+    acc = ds.accounts
+    mask = pd.Series(True, index=acc.index)
+    for col, value in segment.items():
+        if col not in acc.columns:
+            raise DataValidationError(
+                Problem("kpi tree", "segment", f"accounts has no column {col!r} (columns: {list(acc.columns)})")
+            )
+        mask &= acc[col].isin(value if isinstance(value, list) else [value])
+    return ds.for_accounts(set(acc.loc[mask, "account_id"]))
+
+
+def goal_history(ds: Dataset, tree: KPITree, months, *, kpis: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each KPI goal's metric (on its segment) and the KGI's metric, per month.
+
+    ``kpis``, a ``compute_kpis`` table of the same months, is reused when given.
+
+    Columns: ``month``, ``goal`` (KPI goal id, or the KGI id), ``metric``, ``value``, ``numerator``,
+    ``denominator``, ``n``, ``note``.
+    """
+    months = pd.PeriodIndex(months, freq="M")
+    parts = []
+    plain = [k for k in tree.kpis if not k.segment]
+    metrics = sorted({k.metric for k in plain} | {tree.kgi.metric})
+    base = kpis[kpis["month"].isin(months)] if kpis is not None else compute_kpis(ds, months=months, kpis=metrics)
+    for goal in plain:
+        parts.append(base[base["kpi"] == goal.metric].assign(goal=goal.id, metric=goal.metric))
+    for goal in tree.kpis:
+        if goal.segment:
+            k = compute_kpis(segment_dataset(ds, goal.segment), months=months, kpis=[goal.metric])
+            parts.append(k[k["kpi"] == goal.metric].assign(goal=goal.id, metric=goal.metric))
+    parts.append(base[base["kpi"] == tree.kgi.metric].assign(goal=tree.kgi.id, metric=tree.kgi.metric))
+    out = pd.concat(parts, ignore_index=True).drop(columns="kpi")
+    return out[["month", "goal", "metric", "value", "numerator", "denominator", "n", "note"]]
+
+
+def target_path(
+    goal: KPIGoal, months, *, plan_start: pd.Period | None = None, baseline: float | None = None
+) -> pd.Series:
+    """The target for each month: from the YAML path, a ramp from the baseline, or the flat target.
+
+    Before the path starts there is no target (NaN); from the deadline on, the target.
+
+    Examples
+    --------
+    >>> g = KPIGoal("x", "nps", 30.0, "higher", "me", pd.Period("2026-07", "M"), "monthly", "f", path={"start": 10, "start_month": "2026-03"})
+    >>> target_path(g, pd.period_range("2026-02", "2026-08", freq="M")).tolist()
+    [nan, 10.0, 15.0, 20.0, 25.0, 30.0, 30.0]
+    """
+    months = pd.PeriodIndex(months, freq="M")
+    path = goal.path
+    if isinstance(path, list) and plan_start is not None:
+        values = pd.Series(path, index=pd.period_range(plan_start, periods=len(path), freq="M"), dtype="float64")
+        out = values.reindex(months)
+        out[months > values.index[-1]] = goal.target
+        return out
+    if isinstance(path, dict) and "start" in path:
+        start_month, start = pd.Period(str(path.get("start_month", plan_start)), freq="M"), float(path["start"])
+    elif plan_start is not None and baseline is not None and not np.isnan(baseline):
+        start_month, start = plan_start - 1, float(baseline)
+    else:
+        return pd.Series(goal.target, index=months, dtype="float64")
+    span = max((goal.deadline - start_month).n, 1)
+    k = np.array([(m - start_month).n for m in months], dtype="float64")
+    values = np.where(k < 0, np.nan, start + (goal.target - start) * np.minimum(k, span) / span)
+    return pd.Series(values, index=months, dtype="float64")
+
+
+def target_paths(tree: KPITree, history: pd.DataFrame, months) -> pd.DataFrame:
+    """Targets of every KPI goal for ``months`` (columns = goal ids)."""
+    months = pd.PeriodIndex(months, freq="M")
+    out = {}
+    for goal in tree.kpis:
+        baseline = None
+        if tree.plan_start is not None:
+            row = history[(history["goal"] == goal.id) & (history["month"] == tree.plan_start - 1)]
+            baseline = float(row["value"].iloc[0]) if len(row) else None
+        out[goal.id] = target_path(goal, months, plan_start=tree.plan_start, baseline=baseline)
+    return pd.DataFrame(out, index=months)
+
+
+# --------------------------------------------------------------------------- SMART
+
+
+def _series(history: pd.DataFrame, goal_id: str, month: pd.Period) -> pd.Series:
+    h = history[(history["goal"] == goal_id) & (history["month"] <= month)]
+    return h.set_index("month")["value"].astype("float64")
+
+
+def best_sustained_change(values: pd.Series, *, window: int = 3, direction: str = "higher") -> float:
+    """The best change per month over any ``window`` months of history, in the better direction.
+
+    Examples
+    --------
+    >>> s = pd.Series([0.50, 0.52, 0.51, 0.57, 0.58, 0.57])
+    >>> round(best_sustained_change(s), 4)  # 0.50 -> 0.57 over 3 months: +0.0233 a month
+    0.0233
+    """
+    v = values.dropna()
+    if len(v) <= window:
+        return float("nan")
+    change = (v.to_numpy()[window:] - v.to_numpy()[:-window]) / window
+    return float(change.max() if direction == "higher" else -change.min())
+
+
+def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.DataFrame:
+    """S, M, A, R, T for every KPI of the tree: ``pass`` / ``warn`` / ``fail`` with a reason for each.
+
+    Columns: ``goal``, ``kpi``, ``baseline``, ``target``, ``S``..``T`` and ``S_reason``..``T_reason``.
+    """
+    month = pd.Period(month, freq="M")
+    kgi = _series(history, tree.kgi.id, month)
+    multiple, min_corr = tree.limits["achievable_multiple"], tree.limits["min_correlation"]
+    rows = []
+    for g in tree.kpis:
+        spec = kpi(g.metric)
+        r = {"goal": g.id, "metric": g.metric, "target": g.target}
+        # Specific
+        if g.direction != spec.direction:
+            r["S"], r["S_reason"] = (
+                "warn",
+                f"direction {g.direction} contradicts the catalog ({spec.direction} is better)",
+            )
+        else:
+            r["S"], r["S_reason"] = (
+                "pass",
+                f"{g.metric}, unit {spec.unit}, target {g.target:g}, {g.direction} is better",
+            )
+        # Measurable
+        s = _series(history, g.id, month)
+        missing = spec.missing(ds)
+        baseline = s.get(month, np.nan)
+        if np.isnan(baseline) and len(s.dropna()):
+            baseline = s.dropna().iloc[-1]  # e.g. NPS between survey rounds: the latest measured value
+        r["baseline"] = baseline
+        if missing:
+            r["M"], r["M_reason"] = "fail", f"needs table {' and '.join(missing)}"
+        elif np.isnan(baseline):
+            note = history[(history["goal"] == g.id) & (history["month"] == month)]["note"]
+            r["M"], r["M_reason"] = "fail", f"no baseline value ({note.iloc[0] if len(note) else 'no data'})"
+        else:
+            r["M"], r["M_reason"] = (
+                "pass",
+                f"baseline {baseline:.4g} in {s.dropna().index[-1] if np.isnan(s.get(month, np.nan)) else month}",
+            )
+        # Achievable
+        left = (g.deadline - month).n
+        better = 1 if g.direction == "higher" else -1
+        if np.isnan(baseline) or left <= 0:
+            r["A"], r["A_reason"] = "warn", "cannot judge (no baseline or deadline passed)"
+        elif better * (baseline - g.target) >= 0:
+            r["A"], r["A_reason"] = (
+                "warn",
+                f"too easy: already reached (baseline {baseline:.4g} vs target {g.target:g})",
+            )
+        else:
+            need = better * (g.target - baseline) / left
+            best = best_sustained_change(s, direction=g.direction)
+            if np.isnan(best):
+                r["A"], r["A_reason"] = "warn", f"needs {need:.3g} a month; not enough history to compare"
+            elif best <= 0:
+                r["A"], r["A_reason"] = (
+                    "warn",
+                    f"stretch: needs {need:.3g} a month; the history never improved for 3 months",
+                )
+            elif need > multiple * best:
+                r["A"], r["A_reason"] = (
+                    "warn",
+                    (
+                        f"stretch: needs {need:.3g} a month, {need / best:.2f}x the best 3-month pace "
+                        f"({best:.3g} a month; limit {multiple:g}x)"
+                    ),
+                )
+            else:
+                r["A"], r["A_reason"] = "pass", f"needs {need:.3g} a month; best 3-month pace {best:.3g} a month"
+        # Related
+        both = pd.concat([s.rename("k"), kgi.rename("g")], axis=1).dropna().iloc[-12:]
+        if len(both) < 6 or both["k"].std() == 0 or both["g"].std() == 0:
+            r["R"], r["R_reason"] = (
+                "warn",
+                f"under KFS {g.kfs}; too little history to relate it to the KGI (n={len(both)})",
+            )
+            r["correlation"] = np.nan
+        else:
+            corr = float(np.corrcoef(both["k"], both["g"])[0, 1])
+            r["correlation"] = corr
+            ok = abs(corr) >= min_corr
+            r["R"] = "pass" if ok else "warn"
+            r["R_reason"] = f"under KFS {g.kfs}; moved with the KGI metric: r = {corr:+.2f} (n={len(both)})" + (
+                "" if ok else f", below {min_corr:g}"
+            )
+        # Time-bound
+        if g.deadline <= month:
+            r["T"], r["T_reason"] = "fail", f"deadline {g.deadline} is not after the review month {month}"
+        else:
+            r["T"], r["T_reason"] = "pass", f"deadline {g.deadline}, reviewed {g.cadence}"
+        rows.append(r)
+    cols = ["goal", "metric", "baseline", "target", "correlation"] + [c for L in "SMART" for c in (L, f"{L}_reason")]
+    return pd.DataFrame(rows)[cols]
+
+
+def tree_checks(tree: KPITree) -> pd.DataFrame:
+    """Checks of the tree as a whole: a short-horizon KPI, not too many KPIs, every KFS measured."""
+    rows = []
+    short = [k.id for k in tree.kpis if kpi(k.metric).horizon == "short"]
+    rows.append(
+        (
+            "short-horizon KPI",
+            "pass" if short else "warn",
+            f"short-horizon KPIs: {', '.join(short)}"
+            if short
+            else "no KPI shows results within weeks; add a leading indicator",
+        )
+    )
+    n, limit = len(tree.kpis), int(tree.limits["max_kpis"])
+    rows.append(
+        (
+            "number of KPIs",
+            "pass" if n <= limit else "warn",
+            f"{n} KPIs (limit {limit})" if n <= limit else f"{n} KPIs is more than the {limit} a team can follow; trim",
+        )
+    )
+    empty = [f.id for f in tree.kfs if not f.kpis]
+    rows.append(
+        (
+            "every KFS measured",
+            "pass" if not empty else "warn",
+            "every KFS has a KPI" if not empty else f"KFS without a KPI: {', '.join(empty)}",
+        )
+    )
+    return pd.DataFrame(rows, columns=["check", "status", "reason"])
+
+
+# --------------------------------------------------------------------------- KGI decomposition
+
+
+def kgi_projection(tree: KPITree, bridge: pd.DataFrame, month, *, run_rate_months: int = 3) -> dict:
+    """For a revenue KGI (ARR or MRR): the net new MRR a month needed by the deadline, and where the run rate lands.
+
+    ``bridge`` holds the months up to ``month``. The run rate is the mean net new
+    MRR of the last ``run_rate_months`` months, with its new, expansion and churn parts.
+    """
+    month = pd.Period(month, freq="M")
+    if tree.kgi.metric not in ("arr", "mrr"):
+        return {"applicable": False, "reason": f"the KGI metric {tree.kgi.metric} is not a revenue total"}
+    b = bridge[bridge["month"] <= month].tail(run_rate_months)
+    now = float(bridge.loc[bridge["month"] == month, "mrr_end"].iloc[0])
+    scale = 12 if tree.kgi.metric == "arr" else 1
+    left = (tree.kgi.deadline - month).n
+    net = (b["mrr_end"] - b["mrr_start"]).mean()
+    target_mrr = tree.kgi.target / scale
+    needed = (target_mrr - now) / left if left > 0 else float("nan")
+    projected = now + net * max(left, 0)
+    return {
+        "applicable": True,
+        "metric": tree.kgi.metric,
+        "months_left": left,
+        "current": now * scale,
+        "target": tree.kgi.target,
+        "needed_net_new_mrr": needed,
+        "run_rate_net_new_mrr": net,
+        "run_rate_new": b["new"].mean() + b["reactivation"].mean(),
+        "run_rate_expansion": b["expansion"].mean(),
+        "run_rate_lost": b["contraction"].mean() + b["churned"].mean(),
+        "projected": projected * scale,
+        "gap": tree.kgi.target - projected * scale,
+    }

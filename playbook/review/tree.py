@@ -1,0 +1,442 @@
+"""The KPI tree (KGI -> KFS -> KPI): its entries, declared field by field, and the loader that checks them.
+
+The tree is a YAML file (``kpi_tree.yaml``) read with a safe loader and validated
+like data: every bad entry gives one :class:`~playbook.data.errors.Problem` naming the
+entry, and all of them are raised together in one ``DataValidationError``.
+
+File shape (see ``data/sample/kpi_tree.yaml``)::
+
+    kgi: {id, name, name_ja, metric, target, deadline}
+    plan_start: 2026-04        # optional: target paths ramp from the month before it
+    kfs:
+      - id: retention
+        name: Customers stay and renew
+        kpis:
+          - {id, metric, target, direction, owner, deadline, cadence, segment, path}
+    status_thresholds: {achieved: 1.0, on_track: 0.95, at_risk: 0.85}
+    limits: {max_kpis: 7, achievable_multiple: 2.0, wide_margin: 0.1, min_correlation: 0.3}
+
+``path`` is either a list of monthly targets starting at ``plan_start`` or a
+mapping ``{start: 0.62, start_month: 2026-04}`` (a straight line to the target at
+the deadline). Without a path, the target ramps from the KPI's value in the month
+before ``plan_start`` (or is flat when there is no ``plan_start``).
+
+Each entry's fields are declared once (:data:`KGI_FIELDS`, :data:`KPI_FIELDS`) with
+their kind; :func:`read_fields` checks an entry against its declaration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import yaml
+
+from playbook.data.errors import DataValidationError
+from playbook.data.errors import Problem as _Problem
+from playbook.kpis.catalog import KPI_IDS, kpi
+
+__all__ = [
+    "KGIGoal",
+    "KFSGoal",
+    "KPIGoal",
+    "KPITree",
+    "Field",
+    "KGI_FIELDS",
+    "KPI_FIELDS",
+    "read_fields",
+    "load_kpi_tree",
+    "parse_kpi_tree",
+    "DEFAULT_THRESHOLDS",
+    "DEFAULT_LIMITS",
+    "CADENCES",
+    "DIRECTIONS",
+]
+
+Problem = partial(_Problem, label="entry")  # problems of a YAML file name its entries
+DEFAULT_THRESHOLDS = {"achieved": 1.0, "on_track": 0.95, "at_risk": 0.85}
+DEFAULT_LIMITS = {"max_kpis": 7, "achievable_multiple": 2.0, "wide_margin": 0.1, "min_correlation": 0.3}
+CADENCES = ("weekly", "monthly")
+DIRECTIONS = ("higher", "lower")
+TOP_LEVEL_KEYS = ("kgi", "kfs", "kpis", "plan_start", "status_thresholds", "limits")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class KGIGoal:
+    """The goal the tree serves: a metric of the catalog, its target and deadline."""
+
+    id: str
+    name: str
+    name_ja: str
+    metric: str
+    target: float
+    deadline: pd.Period
+
+
+@dataclass(frozen=True)
+class KFSGoal:
+    """A key factor for success and the ids of the KPIs that measure it."""
+
+    id: str
+    name: str
+    name_ja: str
+    kpis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KPIGoal:
+    """A KPI with its target, direction, owner, deadline, cadence, KFS, segment and target path."""
+
+    id: str
+    metric: str
+    target: float
+    direction: str
+    owner: str
+    deadline: pd.Period
+    cadence: str
+    kfs: str
+    segment: dict | None = None
+    path: dict | list | None = None
+
+    def name(self, lang: str = "en") -> str:
+        """The metric's name in ``lang``, with the segment when there is one."""
+        base = kpi(self.metric).name(lang)
+        if self.segment:
+            base += " (" + ", ".join(f"{k}={v}" for k, v in self.segment.items()) + ")"
+        return base
+
+
+@dataclass(frozen=True)
+class KPITree:
+    """A validated KPI tree."""
+
+    kgi: KGIGoal
+    kfs: tuple[KFSGoal, ...]
+    kpis: tuple[KPIGoal, ...]
+    thresholds: dict = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    limits: dict = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    plan_start: pd.Period | None = None
+    file: str = "kpi_tree.yaml"
+
+    def kpi(self, goal_id: str) -> KPIGoal:
+        """The KPI goal with this id."""
+        return next(k for k in self.kpis if k.id == goal_id)
+
+
+# --------------------------------------------------------------------------- fields, declared
+
+
+Kind = Literal["text", "metric", "number", "month", "choice", "mapping", "path"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a tree entry: its key, kind and whether it must be there.
+
+    Parameters
+    ----------
+    key : str
+        The YAML key.
+    kind : str
+        ``text`` (anything, read as text), ``metric`` (a catalog id), ``number``,
+        ``month`` (YYYY-MM), ``choice`` (one of ``choices``), ``mapping``, or
+        ``path`` (a list of numbers or ``{start, start_month}``).
+    required : bool
+        Absent -> "missing <key>".
+    checked_when_absent : bool
+        Check the kind even when the key is absent (an absent KGI target is
+        "not a number").
+    choices : tuple of str
+        The allowed values of a ``choice``.
+    expected : str
+        How a ``choice``'s problem words what was expected.
+    """
+
+    key: str
+    kind: Kind
+    required: bool = False
+    checked_when_absent: bool = False
+    choices: tuple[str, ...] = ()
+    expected: str = ""
+
+
+KGI_FIELDS: tuple[Field, ...] = (
+    Field("id", "text"),
+    Field("name", "text"),
+    Field("name_ja", "text"),
+    Field("metric", "metric", checked_when_absent=True),
+    Field("target", "number", checked_when_absent=True),
+    Field("deadline", "month", checked_when_absent=True),
+)
+
+KPI_FIELDS: tuple[Field, ...] = (
+    Field("id", "text", required=True),
+    Field("metric", "metric", required=True),
+    Field("target", "number", required=True),
+    Field("owner", "text", required=True),
+    Field("deadline", "month", required=True),
+    Field("cadence", "choice", required=True, choices=CADENCES, expected=f"one of {list(CADENCES)}"),
+    Field("direction", "choice", choices=DIRECTIONS, expected="'higher' or 'lower'"),
+    Field("path", "path"),
+    Field("segment", "mapping"),
+)
+
+
+def _month(value, key: str) -> tuple[pd.Period | None, list[str]]:
+    text = str(value).strip() if value is not None else ""
+    if not _MONTH.match(text):
+        return None, [f"{key} {value!r} is not a month (expected YYYY-MM)"]
+    return pd.Period(text, freq="M"), []
+
+
+def _number(value, key: str) -> tuple[float | None, list[str]]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, [f"{key} {value!r} is not a number"]
+    return float(value), []
+
+
+def _path(value, key: str) -> tuple[object, list[str]]:
+    rules = []
+    if isinstance(value, dict):
+        if "start_month" in value:
+            rules += _month(value["start_month"], f"{key} start_month")[1]
+        if "start" in value:
+            rules += _number(value["start"], f"{key} start")[1]
+    elif isinstance(value, list):
+        for v in value:
+            rules += _number(v, f"{key} value")[1]
+    return value, rules
+
+
+def _check(f: Field, value) -> tuple[object, list[str]]:
+    """A field's value and the rules it breaks."""
+    if f.kind == "metric":
+        ok = value in KPI_IDS
+        return (value if ok else None), [] if ok else [f"unknown metric id {value!r}; known ids: {', '.join(KPI_IDS)}"]
+    if f.kind == "number":
+        return _number(value, f.key)
+    if f.kind == "month":
+        return _month(value, f.key)
+    if f.kind == "choice":
+        ok = value in f.choices
+        return (value if ok else None), [] if ok else [f"{f.key} {value!r} is not {f.expected}"]
+    if f.kind == "mapping":
+        ok = value is None or isinstance(value, dict)
+        return (value if ok else None), [] if ok else [f"{f.key} must be a mapping of account column -> value"]
+    if f.kind == "path":
+        return _path(value, f.key)
+    return value, []
+
+
+def read_fields(entry: dict, fields: tuple[Field, ...], *, file: str, where: str) -> tuple[dict, list[_Problem]]:
+    """Check one entry against its declared fields.
+
+    Parameters
+    ----------
+    entry : dict
+        The entry as parsed from YAML.
+    fields : tuple of Field
+        Its declaration.
+    file, where : str
+        The file and the entry, for messages.
+
+    Returns
+    -------
+    values : dict
+        Each field present (or checked when absent) and valid, by key; a
+        broken one is None.
+    problems : list of Problem
+        "missing <key>" for each required field absent, then each broken rule,
+        in the declaration's order.
+
+    Examples
+    --------
+    >>> values, problems = read_fields({"id": "x", "target": "high"}, KPI_FIELDS, file="t.yaml", where="kpis[0]")
+    >>> [p.rule for p in problems][:2], values["target"]
+    (['missing metric', 'missing owner'], None)
+    """
+    problems = [Problem(file, where, f"missing {f.key}") for f in fields if f.required and f.key not in entry]
+    values = {}
+    for f in fields:
+        if f.key not in entry and not f.checked_when_absent:
+            continue
+        values[f.key], rules = _check(f, entry.get(f.key))
+        problems += [Problem(file, where, rule) for rule in rules]
+    return values, problems
+
+
+# --------------------------------------------------------------------------- the tree
+
+
+def _read_kgi(data: dict, file: str) -> tuple[KGIGoal | None, list[_Problem]]:
+    g = data.get("kgi")
+    if not isinstance(g, dict):
+        return None, [Problem(file, "kgi", "missing kgi (the goal: id, name, metric, target, deadline)")]
+    v, problems = read_fields(g, KGI_FIELDS, file=file, where=f"kgi ({g.get('id', '?')})")
+    if problems:
+        return None, problems
+    name = str(g.get("name", ""))
+    return KGIGoal(
+        str(g.get("id", "kgi")), name, str(g.get("name_ja", name)), v["metric"], v["target"], v["deadline"]
+    ), []
+
+
+def _read_kfs(data: dict, file: str, seen: dict) -> tuple[list[KFSGoal], list[tuple], list[_Problem]]:
+    """The KFS entries, and every KPI entry as (kfs id or None, raw entry, where)."""
+    problems, kfs_list, entries = [], [], []
+    raw_kfs = data.get("kfs") or []
+    if not isinstance(raw_kfs, list) or not raw_kfs:
+        problems.append(Problem(file, "kfs", "missing kfs: a list of key factors for success, each with its kpis"))
+        raw_kfs = []
+    for i, f in enumerate(raw_kfs):
+        if not isinstance(f, dict) or "id" not in f:
+            problems.append(Problem(file, f"kfs[{i}]", "a KFS needs an id, a name and its kpis"))
+            continue
+        fid = str(f["id"])
+        if fid in seen:
+            problems.append(Problem(file, f"kfs[{i}] ({fid})", f"duplicate id {fid!r} (also {seen[fid]})"))
+        seen[fid] = f"kfs[{i}]"
+        for j, k in enumerate(f.get("kpis") or []):
+            entries.append((fid, k, f"kfs[{i}].kpis[{j}]"))
+        name = str(f.get("name", fid))
+        kfs_list.append(KFSGoal(fid, name, str(f.get("name_ja", name)), ()))
+    kfs_ids = {f.id for f in kfs_list}
+    for j, k in enumerate(data.get("kpis") or []):  # a flat list is allowed when each KPI names its KFS
+        fid = k.get("kfs") if isinstance(k, dict) else None
+        entries.append((fid if fid in kfs_ids else None, k, f"kpis[{j}]"))
+    return kfs_list, entries, problems
+
+
+def _read_kpi(fid, k, where: str, file: str, kfs_ids: set, seen: dict) -> tuple[KPIGoal | None, list[_Problem]]:
+    if not isinstance(k, dict):
+        return None, [Problem(file, where, "a KPI must be a mapping (id, metric, target, ...)")]
+    kid = str(k.get("id", "?"))
+    where = f"{where} ({kid})"
+    problems = []
+    if fid is None:
+        problems.append(Problem(file, where, f"KPI {kid!r} is not under a KFS (known KFS: {sorted(kfs_ids)})"))
+    if kid in seen:
+        problems.append(Problem(file, where, f"duplicate id {kid!r} (also {seen[kid]})"))
+    seen[kid] = where
+    v, entry_problems = read_fields(k, KPI_FIELDS, file=file, where=where)
+    problems += entry_problems
+    if "direction" not in k:
+        v["direction"] = kpi(v["metric"]).direction if v.get("metric") else "higher"
+    needed = ("metric", "target", "deadline", "cadence", "direction")
+    if not fid or any(v.get(key) is None for key in needed):
+        return None, problems
+    goal = KPIGoal(
+        kid,
+        v["metric"],
+        v["target"],
+        v["direction"],
+        str(k.get("owner", "")),
+        v["deadline"],
+        v["cadence"],
+        fid,
+        k.get("segment"),
+        k.get("path"),
+    )
+    return goal, problems
+
+
+def _read_settings(data: dict, file: str) -> tuple[dict, dict, pd.Period | None, list[_Problem]]:
+    problems = []
+    thresholds = {**DEFAULT_THRESHOLDS, **(data.get("status_thresholds") or {})}
+    for key, value in thresholds.items():
+        problems += [Problem(file, "status_thresholds", rule) for rule in _number(value, key)[1]]
+    if not problems and not thresholds["achieved"] >= thresholds["on_track"] >= thresholds["at_risk"]:
+        problems.append(Problem(file, "status_thresholds", "expected achieved >= on_track >= at_risk"))
+    limits = {**DEFAULT_LIMITS, **(data.get("limits") or {})}
+    for key, value in limits.items():
+        problems += [Problem(file, "limits", rule) for rule in _number(value, key)[1]]
+    plan_start = None
+    if "plan_start" in data:
+        plan_start, rules = _month(data["plan_start"], "plan_start")
+        problems += [Problem(file, "plan_start", rule) for rule in rules]
+    return thresholds, limits, plan_start, problems
+
+
+def parse_kpi_tree(data: dict, *, file: str = "kpi_tree.yaml") -> KPITree:
+    """Validate the parsed YAML of a KPI tree and build the tree.
+
+    Parameters
+    ----------
+    data : dict
+        The YAML file's content.
+    file : str
+        The file name, for messages.
+
+    Returns
+    -------
+    KPITree
+
+    Raises
+    ------
+    DataValidationError
+        One error listing every bad entry (unknown key, missing or broken
+        field, unknown metric, duplicate id, KPI outside a KFS, ...).
+    """
+    if not isinstance(data, dict):
+        raise DataValidationError(Problem(file, None, "expected a mapping with kgi and kfs"))
+    problems = [
+        Problem(file, key, f"unknown key {key!r}; expected {sorted(TOP_LEVEL_KEYS)}")
+        for key in sorted(set(data) - set(TOP_LEVEL_KEYS))
+    ]
+    kgi, kgi_problems = _read_kgi(data, file)
+    seen: dict[str, str] = {}
+    kfs_list, entries, kfs_problems = _read_kfs(data, file, seen)
+    problems += kgi_problems + kfs_problems
+    kfs_ids = {f.id for f in kfs_list}
+    kpis = []
+    for fid, k, where in entries:
+        goal, kpi_problems = _read_kpi(fid, k, where, file, kfs_ids, seen)
+        problems += kpi_problems
+        if goal is not None:
+            kpis.append(goal)
+    thresholds, limits, plan_start, setting_problems = _read_settings(data, file)
+    problems += setting_problems
+    if problems:
+        raise DataValidationError(problems)
+    kfs_list = [dataclasses.replace(f, kpis=tuple(k.id for k in kpis if k.kfs == f.id)) for f in kfs_list]
+    return KPITree(kgi, tuple(kfs_list), tuple(kpis), thresholds, limits, plan_start, file)
+
+
+def load_kpi_tree(path: str | Path) -> KPITree:
+    """Read and validate a KPI tree YAML file (safe loader).
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+
+    Returns
+    -------
+    KPITree
+
+    Raises
+    ------
+    DataValidationError
+        The file is missing, is not YAML, or has bad entries.
+
+    Examples
+    --------
+    >>> from playbook.data.paths import SAMPLE_DIR
+    >>> tree = load_kpi_tree(SAMPLE_DIR / "kpi_tree.yaml")
+    >>> tree.kgi.metric, len(tree.kfs), len(tree.kpis)
+    ('arr', 4, 7)
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataValidationError(Problem(path.name, None, "KPI tree file not found")) from None
+    except yaml.YAMLError as exc:
+        raise DataValidationError(Problem(path.name, None, f"not valid YAML ({exc})")) from None
+    return parse_kpi_tree(data, file=path.name)

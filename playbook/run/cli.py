@@ -1,0 +1,160 @@
+"""Command line: ``python -m playbook {sample,validate,run,notebooks}``.
+
+Exit codes: 0 success, 1 invalid data or parameters, 2 wrong command usage,
+3 refused to overwrite an earlier run, 4 a notebook failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from playbook.data.errors import DataValidationError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m playbook", description="cs-kpi-playbook: Customer Success KPIs and the monthly PDCA review."
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser(
+        "sample",
+        help="generate the sample company's data folder",
+        description="Generate the sample company (every table of the data contract, kpi_tree.yaml, dataset.yaml).",
+    )
+    s.add_argument("--out", required=True, help="folder to write (must be empty unless --force)")
+    s.add_argument("--seed", type=int, default=7, help="random seed (default 7, the committed sample)")
+    s.add_argument("--scale", type=float, default=1.0, help="size multiplier: 10 = ten times the accounts (default 1)")
+    s.add_argument("--format", choices=["csv", "parquet"], default="csv", help="file format (default csv)")
+    s.add_argument("--force", action="store_true", help="write into a folder that already holds files")
+
+    v = sub.add_parser(
+        "validate",
+        help="check a data folder and print a readable report",
+        description="Check a data folder against the data contract. Exit 1 if anything is invalid.",
+    )
+    v.add_argument("--data", default="data/sample", help="data folder (default data/sample)")
+    v.add_argument("--month", default=None, help="review month YYYY-MM, to also warn about rows dated after it")
+    v.add_argument("--encoding", default=None, help="text encoding of the CSV files if not UTF-8 or CP932")
+
+    r = sub.add_parser(
+        "run",
+        help="run the monthly review notebooks into outputs/<month>/",
+        description="Execute the review notebooks 01-06 for a month with papermill, export HTML reports "
+        "and write manifest.json into <out>/<month>/.",
+    )
+    r.add_argument(
+        "--month", required=True, help="review month YYYY-MM, or 'latest' for the last complete month in the data"
+    )
+    r.add_argument("--data", default="data/sample", help="data folder (default data/sample)")
+    r.add_argument("--kpi-tree", default=None, help="KPI tree YAML (default: kpi_tree.yaml in the data folder, if any)")
+    r.add_argument("--lang", default="en", help="language of labels: en or ja (default en)")
+    r.add_argument("--out", default="outputs", help="folder for the results (default outputs)")
+    r.add_argument("--force", action="store_true", help="replace the results of an earlier run of the same month")
+
+    sub.add_parser(
+        "glossary",
+        help="print the KPI glossary (Markdown) from the catalog",
+        description="Print the KPI catalog as the Markdown table used in the README.",
+    )
+
+    sub.add_parser(
+        "notebooks",
+        help="(developers) re-execute the committed notebooks in place",
+        description="Re-execute every notebook in notebooks/ with its default parameters and strip volatile metadata.",
+    )
+    return p
+
+
+def _validate(args) -> int:
+    from playbook.analyses.inventory import table_inventory
+    from playbook.data.dataset import data_warnings, load_dataset
+    from playbook.data.paths import display_path, resolve_path
+    from playbook.data.schema import optional_tables
+
+    folder = resolve_path(args.data)
+    print(f"Checking {display_path(folder)} ...")
+    ds = load_dataset(folder, encoding=args.encoding)
+    inv = table_inventory(ds)
+    inv = inv[inv["file"] != ""][["table", "file", "rows", "first_date", "last_date", "accounts"]]
+    print(
+        f"\nOK: {len(ds.tables)} tables valid, data as of {ds.as_of:%Y-%m-%d}, last complete month {ds.last_complete_month}.\n"
+    )
+    print(inv.to_string(index=False))
+    missing = [t for t in optional_tables() if t not in ds.tables]
+    if missing:
+        print(f"\nOptional tables not provided (their KPIs will be reported as not available): {', '.join(missing)}")
+    warnings = data_warnings(ds, month=args.month)
+    if len(warnings):
+        print(f"\n{len(warnings)} warning(s) (legal but worth a look):")
+        for w in warnings.itertuples():
+            rows = "" if pd.isna(w.rows) else f" ({w.rows} rows)"
+            print(f"  - {w.file}{', column ' + repr(w.column) if w.column else ''}: {w.warning}{rows}")
+    else:
+        print("\nNo warnings.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "sample":
+            from playbook.run.sample import generator
+
+            write_sample = generator().write_sample
+
+            files = write_sample(args.out, seed=args.seed, scale=args.scale, fmt=args.format, force=args.force)
+            size = sum(
+                sum(p.stat().st_size for p in f.rglob("*") if p.is_file()) if f.is_dir() else f.stat().st_size
+                for f in files
+            )
+            print(f"Wrote {len(files)} tables ({size / 1e6:.1f} MB) to {args.out}")
+            return 0
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "run":
+            from playbook.run.runs import run_review
+
+            run_review(
+                month=args.month,
+                data_dir=args.data,
+                kpi_tree=args.kpi_tree,
+                lang=args.lang,
+                out_dir=args.out,
+                force=args.force,
+                echo=lambda m: print(m, flush=True),
+            )
+            return 0
+        if args.command == "glossary":
+            from playbook.kpis.catalog import glossary_markdown
+
+            print(glossary_markdown(), end="")
+            return 0
+        if args.command == "notebooks":
+            from playbook.run.runs import refresh_notebooks
+
+            refresh_notebooks()
+            return 0
+    except DataValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except FileExistsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except Exception as exc:
+        from playbook.run.runs import RunError
+
+        if isinstance(exc, RunError):
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
+        raise
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

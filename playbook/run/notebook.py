@@ -1,0 +1,27 @@
+"""The set-up cell of every review notebook: check parameters, load data, set the chart theme."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from playbook.data.dataset import load_dataset, review_month
+from playbook.report.context import ReviewContext
+from playbook.report.plots import use_theme
+from playbook.run.params import check_parameters
+
+__all__ = ["open_review"]
+
+
+def open_review(*, month: str, data_dir: str, kpi_tree: str | None = None, lang: str = "en") -> ReviewContext:
+    """Check the notebook parameters, load and validate the data, and set the chart theme.
+
+    Raises :class:`playbook.DataValidationError` for a bad month, language or
+    path, or bad data, before anything is computed.
+    """
+    params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
+    ds = load_dataset(params.data_dir)
+    period = review_month(ds, params.month)
+    use_theme(params.lang)
+    pd.set_option("display.max_colwidth", None)  # show warnings and names in full
+    pd.set_option("display.max_rows", 500)  # and every KPI of the month
+    return ReviewContext(ds=ds, month=period, lang=params.lang, data_dir=params.data_dir, kpi_tree=params.kpi_tree)

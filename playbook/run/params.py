@@ -1,0 +1,72 @@
+"""Run parameters: one place that checks them and resolves paths from the project root.
+
+Used by the notebooks' set-up cell and by ``python -m playbook run`` so a bad
+month, language or path gets the same clear message wherever it is given.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from playbook.data.errors import DataValidationError, Problem
+from playbook.data.paths import resolve_path
+
+__all__ = ["LANGS", "ReviewParameters", "check_parameters"]
+
+LANGS = ("en", "ja")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class ReviewParameters:
+    """Checked parameters of a review: ``month`` is a Period or None for "latest"."""
+
+    month: pd.Period | None
+    data_dir: Path
+    kpi_tree: Path | None
+    lang: str
+
+
+def check_parameters(
+    *, month: str, data_dir: str | Path, kpi_tree: str | Path | None = None, lang: str = "en"
+) -> ReviewParameters:
+    """Check the review parameters and resolve their paths; raise one error listing all problems.
+
+    Examples
+    --------
+    >>> check_parameters(month="2026-10", data_dir="data/sample").month
+    Period('2026-10', 'M')
+    >>> check_parameters(month="2026-13", data_dir="data/sample", lang="fr")
+    Traceback (most recent call last):
+    ...
+    playbook.data.errors.DataValidationError: 2 problems in the input:
+      - parameters, column 'month': '2026-13' is not a month (expected YYYY-MM or 'latest')
+      - parameters, column 'lang': 'fr' is not a supported language (expected one of ['en', 'ja'])
+    """
+    problems = []
+    month_s = str(month).strip()
+    period = None
+    if month_s != "latest":
+        if not _MONTH.match(month_s):
+            problems.append(Problem("parameters", "month", f"'{month}' is not a month (expected YYYY-MM or 'latest')"))
+        else:
+            period = pd.Period(month_s, freq="M")
+    if lang not in LANGS:
+        problems.append(
+            Problem("parameters", "lang", f"'{lang}' is not a supported language (expected one of {list(LANGS)})")
+        )
+    data_path = resolve_path(data_dir)
+    if not data_path.is_dir():
+        problems.append(Problem("parameters", "data_dir", f"data folder '{data_dir}' not found"))
+    tree_path = None
+    if kpi_tree:
+        tree_path = resolve_path(kpi_tree)
+        if not tree_path.is_file():
+            problems.append(Problem("parameters", "kpi_tree", f"KPI tree file '{kpi_tree}' not found"))
+    if problems:
+        raise DataValidationError(problems)
+    return ReviewParameters(period, data_path, tree_path, lang)

@@ -1,0 +1,267 @@
+"""Runs: execute the review notebooks for a month and keep the results.
+
+``run_review`` checks its parameters and the data before anything runs,
+refuses to replace an earlier month's results unless ``force``, executes the
+numbered notebooks ``01_`` to ``06_`` with papermill into
+``<out>/<YYYY-MM>/``, exports an HTML report of each without code, writes
+``scorecard.csv`` (when there is a KPI tree) and ``manifest.json``. ``refresh_notebooks`` re-executes the committed notebooks in
+place (the nbval baseline) and strips volatile metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import shutil
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from playbook.data.dataset import file_sha256, load_dataset, review_month
+from playbook.data.paths import NOTEBOOKS_DIR, display_path, resolve_path
+from playbook.review.codes import NONE
+from playbook.run.params import check_parameters
+
+__all__ = [
+    "NOTEBOOKS_DIR",
+    "RunError",
+    "RunRefused",
+    "NotebookFailed",
+    "review_notebooks",
+    "run_review",
+    "refresh_notebooks",
+    "clean_notebook",
+]
+
+
+_REVIEW = re.compile(r"^0[1-6]_[a-z0-9_]+\.ipynb$")
+# Kernels we start log only errors (ipykernel otherwise warns on every start about its local TCP transport).
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+PACKAGES = ("pandas", "numpy", "pyarrow", "matplotlib", "seaborn", "papermill", "nbconvert", "PyYAML")
+
+
+class RunError(Exception):
+    """A run that could not start or finish; ``exit_code`` is what the command line returns."""
+
+    exit_code = 1
+
+
+class RunRefused(RunError):
+    """The month folder already holds results and ``force`` was not given."""
+
+    exit_code = 3
+
+
+class NotebookFailed(RunError):
+    """A notebook raised an error; the partially executed notebook is kept."""
+
+    exit_code = 4
+
+
+def review_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The numbered review notebooks (01-06) in reading order; the 00 primer is not part of a run."""
+    return sorted(p for p in Path(folder).glob("*.ipynb") if _REVIEW.match(p.name))
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _export_html(executed: Path, html: Path, title: str) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    html.write_text(body, encoding="utf-8")
+
+
+def _notebook_parameters(nb: Path, params: dict, scorecard_dir: Path | None) -> dict:
+    """The run's parameters, plus where to write ``scorecard.csv`` for the notebook that declares ``scorecard_csv``."""
+    import papermill as pm
+
+    if scorecard_dir is not None and "scorecard_csv" in pm.inspect_notebook(str(nb)):
+        return {**params, "scorecard_csv": display_path(scorecard_dir / "scorecard.csv")}
+    return params
+
+
+def run_review(
+    *,
+    month: str = "latest",
+    data_dir: str | Path = "data/sample",
+    kpi_tree: str | Path | None = None,
+    lang: str = "en",
+    out_dir: str | Path = "outputs",
+    force: bool = False,
+    notebooks: list[Path] | None = None,
+    echo: Callable[[str], None] = print,
+) -> Path:
+    """Run the monthly review and return the month folder it wrote.
+
+    Raises
+    ------
+    DataValidationError
+        Bad parameters or bad data (nothing is written).
+    RunRefused
+        The month folder exists and ``force`` is False (nothing is touched).
+    NotebookFailed
+        A notebook failed; the message names the notebook and cell, the
+        partially executed notebook and the manifest are kept.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
+    tree = params.kpi_tree
+    if tree is None and (params.data_dir / "kpi_tree.yaml").is_file():
+        tree = params.data_dir / "kpi_tree.yaml"
+    ds = load_dataset(params.data_dir)
+    period = review_month(ds, params.month)
+    target = resolve_path(out_dir) / str(period)
+    if target.resolve().is_relative_to(params.data_dir.resolve()):
+        raise RunError(f"the output folder {display_path(target)} is inside the data folder; choose another --out")
+    if target.exists() and any(target.iterdir()):
+        if not force:
+            raise RunRefused(
+                f"{display_path(target)} already holds the results of an earlier run; nothing was changed. "
+                "Pass --force to replace them."
+            )
+        shutil.rmtree(target)
+    target.mkdir(parents=True, exist_ok=True)
+    notebooks = review_notebooks() if notebooks is None else list(notebooks)
+    nb_params = {
+        "month": str(period),
+        "data_dir": display_path(params.data_dir),
+        "kpi_tree": display_path(tree) if tree else "",
+        "lang": params.lang,
+    }
+    inputs = {p.name: file_sha256(p) for p in sorted(ds.files.values())}
+    for extra in (params.data_dir / "dataset.yaml", tree):
+        if extra is not None and Path(extra).is_file():
+            inputs[Path(extra).name] = file_sha256(Path(extra))
+    manifest = {
+        "month": str(period),
+        "parameters": nb_params,
+        "data": {"folder": display_path(params.data_dir), "as_of": f"{ds.as_of:%Y-%m-%d}", "sha256": inputs},
+        "packages": _versions(),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": "running",
+        "notebooks": [],
+        "outputs": [],
+    }
+
+    def save_manifest() -> None:
+        (target / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+
+    echo(
+        f"Review {period} of {display_path(params.data_dir)} -> {display_path(target)} ({len(notebooks)} notebooks, lang={params.lang})"
+    )
+    for i, nb in enumerate(notebooks, 1):
+        out_nb = target / nb.name
+        entry = {"notebook": nb.name, "status": "running", "seconds": None}
+        manifest["notebooks"].append(entry)
+        start = time.perf_counter()
+        try:
+            pm.execute_notebook(
+                str(nb),
+                str(out_nb),
+                parameters=_notebook_parameters(nb, nb_params, target if tree is not None else None),
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+                cwd=str(nb.parent),
+                extra_arguments=KERNEL_ARGS,
+            )
+        except PapermillExecutionError as exc:
+            entry.update(
+                status="failed",
+                seconds=round(time.perf_counter() - start, 1),
+                error=f"{exc.ename}: {exc.evalue}",
+                cell=exc.exec_count,
+            )
+            manifest["status"] = "failed"
+            manifest["outputs"].append(nb.name)
+            save_manifest()
+            first_line = next((line for line in str(exc.source).splitlines() if line.strip()), "")
+            echo(f"[{i}/{len(notebooks)}] {nb.name}: FAILED")
+            raise NotebookFailed(
+                f"{nb.name} failed in cell [{exc.exec_count}] ({first_line.strip()[:60]}): {exc.ename}: {exc.evalue}\n"
+                f"The partially executed notebook is kept at {display_path(out_nb)}."
+            ) from None
+        html = out_nb.with_suffix(".html")
+        _export_html(out_nb, html, f"{nb.stem} · {period}")
+        entry.update(status="ok", seconds=round(time.perf_counter() - start, 1), html=html.name)
+        manifest["outputs"] += [nb.name, html.name]
+        echo(f"[{i}/{len(notebooks)}] {nb.name}: ok ({entry['seconds']:.1f} s)")
+    card_path = target / "scorecard.csv"
+    if card_path.is_file():  # written by the notebook that built the scorecard (06), not computed again
+        card = pd.read_csv(card_path, keep_default_na=False)
+        manifest["outputs"].append(card_path.name)
+        changed = card[(card["previous_status"] != card["status"]) & (card["previous_status"] != NONE)]
+        counts = ", ".join(f"{n} {s}" for s, n in card["status"].value_counts().items())
+        echo(
+            f"Scorecard: {counts}"
+            + (
+                "".join(f"\n  {r.id}: {r.previous_status} -> {r.status}" for r in changed.itertuples())
+                if len(changed)
+                else " (no status changed since last month)"
+            )
+        )
+    manifest["status"] = "ok"
+    manifest["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    manifest["outputs"].append("manifest.json")
+    save_manifest()
+    echo(f"Done: open {display_path(target)}/ ({', '.join(p for p in manifest['outputs'] if p.endswith('.html'))})")
+    return target
+
+
+def clean_notebook(nb) -> None:
+    """Strip volatile metadata (timings, papermill records) so committed notebooks diff cleanly."""
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("ExecuteTime", None)
+
+
+def refresh_notebooks(folder: Path = NOTEBOOKS_DIR, echo: Callable[[str], None] = print) -> list[Path]:
+    """Re-execute every notebook in ``folder`` in place with its default parameters."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    done = []
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        start = time.perf_counter()
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(
+            nb,
+            kernel_name="python3",
+            timeout=900,
+            record_timing=False,
+            extra_arguments=KERNEL_ARGS,
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
+        clean_notebook(nb)
+        nbformat.write(nb, path)
+        echo(f"{path.name}: executed in {time.perf_counter() - start:.1f} s")
+        done.append(path)
+    if not done:
+        echo(f"no notebooks in {display_path(folder)}")
+    return done
