@@ -10,7 +10,8 @@
 - analyses: :func:`cohort_matrix`, :func:`rfm_table`, :func:`segment_summary`,
   :func:`segment_migration`, :func:`health_scores`, :func:`churn_labels`, :func:`backtest`,
   :func:`walk_forward`;
-- goals and review: :func:`load_kpi_tree`, :func:`smart_check`, :func:`tree_checks`,
+- goals and review: :func:`load_kpi_tree`, :func:`goal_history`, :func:`target_paths`,
+  :func:`smart_check`, :func:`tree_checks`,
   :func:`kgi_projection`, :func:`scorecard`, :func:`act_recommendations`,
   :func:`action_effects`, :func:`segment_drivers`, :func:`early_warnings`;
 - report: :func:`open_review` (a notebook's set-up cell), :func:`for_display`,
@@ -52,13 +53,22 @@ from playbook.report.plots import (
     plot_retention_curves,
     plot_row_coverage,
 )
-from playbook.review.goals import kgi_projection, load_kpi_tree, parse_kpi_tree, smart_check, tree_checks
+from playbook.review.goals import (
+    goal_history,
+    kgi_projection,
+    load_kpi_tree,
+    parse_kpi_tree,
+    smart_check,
+    target_paths,
+    tree_checks,
+)
 from playbook.review.scorecard import (
     act_recommendations,
     action_effects,
     early_warnings,
     scorecard,
     segment_drivers,
+    status_history,
 )
 from playbook.run.notebook import open_review
 from playbook.run.runs import run_review
@@ -97,10 +107,13 @@ __all__ = [
     # goals and review
     "load_kpi_tree",
     "parse_kpi_tree",
+    "goal_history",
+    "target_paths",
     "smart_check",
     "tree_checks",
     "kgi_projection",
     "scorecard",
+    "status_history",
     "act_recommendations",
     "action_effects",
     "segment_drivers",

@@ -44,6 +44,45 @@ def cohort_matrix(
     The last row is the weighted average over the cohorts observed at each k
     (weighted by size, or by k = 0 value for the revenue views).
 
+    Parameters
+    ----------
+    activity : pandas.DataFrame
+        One row per customer and date: ``customer_col``, ``date_col`` (dates or
+        periods) and, when given, ``value_col``.
+    as_of : str, pandas.Period or pandas.Timestamp
+        The last period observed: later rows are dropped and later cells are NaN.
+    customer_col : str, default "account_id"
+        The column naming the customer.
+    date_col : str, default "month"
+        The column placing a row in time.
+    value_col : str, optional
+        The column of values (e.g. ``mrr`` or ``amount``). With it a customer is
+        active in a period only when its summed value there is above 0; the
+        ``revenue``, ``revenue_capped`` and ``ltv`` views need it. Without it
+        every row counts as activity.
+    view : {"counts", "active_share", "survival", "revenue", "revenue_capped", "ltv"}, default "active_share"
+        What the cells hold (see above).
+    freq : {"M", "Q"}, default "M"
+        Periods of months or of quarters.
+    average : bool, default True
+        Add the weighted-average row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cohort, labelled by its period as text (``2026-01`` or
+        ``2026Q1``), then the ``weighted average`` row: a ``size`` column
+        (members at k = 0) and one column per k, from 0 to the periods between
+        the first cohort and ``as_of``. In the ``counts`` view the last row
+        holds totals over the cohorts, not averages; its ``size`` is the sum of
+        the cohort sizes in every view.
+
+    Raises
+    ------
+    ValueError
+        If ``view`` is unknown, or a revenue view or ``ltv`` has no
+        ``value_col``.
+
     Examples
     --------
     >>> snaps = pd.DataFrame({"account_id": ["a", "a", "a", "b", "b", "c"],

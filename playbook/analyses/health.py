@@ -55,7 +55,30 @@ COMPONENTS = ("frequency", "breadth", "depth", "growth", "voice", "support")
 
 
 def load_config(source: str | dict | None = None) -> dict:
-    """The health configuration: the default, a YAML text or path, or a dict; validated."""
+    """The health configuration: the default, a YAML text or path, or a dict; validated.
+
+    Parameters
+    ----------
+    source : str, dict or None
+        None for the default (``DEFAULT_CONFIG_YAML``); a path ending in
+        ``.yaml`` or ``.yml``; other text, read as YAML; or a dict. Each
+        top-level key given replaces the default's whole entry: a
+        ``components`` entry replaces every default component.
+
+    Returns
+    -------
+    dict
+        ``components`` (per component: ``weight``, ``scoring`` and, where used,
+        ``thresholds`` and ``reverse``), ``core_features``, ``segment_col``,
+        ``min_coverage`` and ``bands``.
+
+    Raises
+    ------
+    DataValidationError
+        If a component is unknown, its scoring is neither ``thresholds`` nor
+        ``percentile``, or ``thresholds`` scoring does not give exactly 4
+        thresholds.
+    """
     if source is None:
         source = DEFAULT_CONFIG_YAML
     if isinstance(source, str):
@@ -96,6 +119,42 @@ def health_inputs(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
     """Raw component values per account paying at each month end: one row per (account_id, month).
 
     NaN where the table a component needs is missing (that component then has no data).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset (:func:`playbook.load_dataset`).
+    months : sequence of str or pandas.Period
+        The months to score, in order; the first and last set the range of
+        earlier data read.
+    config : dict, optional
+        A health configuration (:func:`load_config`); by default the built-in one.
+        Its ``core_features`` and ``segment_col`` are used here.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account with MRR above 0 at the end of each month:
+        ``account_id``, ``month``, ``mrr``, the raw components and ``segment``:
+
+        - ``frequency``: active user-days per active user in the month (0
+          without active users; needs ``usage``);
+        - ``breadth``: active users / users licensed at the month end (needs
+          ``usage`` and ``users``; NaN without licensed users);
+        - ``depth``: the share of the core features used in the month (needs a
+          ``feature`` column in ``usage``);
+        - ``growth``: sessions in the month / the mean of the 3 months before,
+          minus 1 (0 with sessions now but none before; needs ``usage``);
+        - ``voice``: the latest monthly mean NPS score within 6 months (needs
+          ``surveys``);
+        - ``support``: escalated tickets opened in the month and the month
+          before (needs an ``escalated`` column in ``tickets``);
+        - ``segment``: the account's ``segment_col`` value as text, or ``all``.
+
+    Raises
+    ------
+    DataValidationError
+        If ``config`` is not a valid health configuration.
     """
     cfg = load_config(config)
     months = pd.PeriodIndex(months, freq="M")
@@ -182,7 +241,30 @@ def health_inputs(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
 
 
 def score_components(inputs: pd.DataFrame, *, config: dict | None = None) -> pd.DataFrame:
-    """0-100 score per component (``<component>_score``), by thresholds or percentile within segment and month."""
+    """0-100 score per component (``<component>_score``), by thresholds or percentile within segment and month.
+
+    Parameters
+    ----------
+    inputs : pandas.DataFrame
+        Raw components (:func:`health_inputs`): a column per configured
+        component, ``segment`` and ``month``.
+    config : dict, optional
+        A health configuration (:func:`load_config`); by default the built-in one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``inputs`` with ``<component>_score`` for each configured
+        component. With ``thresholds`` scoring, 25 per threshold reached (a raw
+        value at or above it; at or below it with ``reverse``), so 0, 25, 50, 75
+        or 100; with ``percentile``, 100 x the percentile rank within segment
+        and month. NaN where the raw value is missing.
+
+    Raises
+    ------
+    DataValidationError
+        If ``config`` is not a valid health configuration.
+    """
     cfg = load_config(config)
     out = inputs.copy()
     for name, c in cfg["components"].items():
@@ -204,6 +286,24 @@ def score_components(inputs: pd.DataFrame, *, config: dict | None = None) -> pd.
 def band(score, *, config: dict | None = None) -> np.ndarray:
     """'red' (<= 50), 'yellow' (<= 75), 'green' (> 75), or '' for a NaN score; edges from the config.
 
+    Parameters
+    ----------
+    score : array-like of float
+        Health scores.
+    config : dict, optional
+        A health configuration (:func:`load_config`) whose ``bands`` give the
+        top of red and of yellow; by default 50 and 75.
+
+    Returns
+    -------
+    numpy.ndarray
+        One band name per score (strings).
+
+    Raises
+    ------
+    DataValidationError
+        If ``config`` is not a valid health configuration.
+
     Examples
     --------
     >>> band([50, 50.5, 75, 76, float("nan")]).tolist()
@@ -216,6 +316,30 @@ def band(score, *, config: dict | None = None) -> np.ndarray:
 
 def health_scores(ds: Dataset, months, *, config: dict | None = None) -> pd.DataFrame:
     """Health per paying account and month: component scores, ``health``, ``coverage``, ``band`` and ``weakest`` components.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset (:func:`playbook.load_dataset`).
+    months : sequence of str or pandas.Period
+        The months to score, in order.
+    config : dict, optional
+        A health configuration (:func:`load_config`); by default the built-in one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`score_components`, plus ``health`` (the weighted
+        mean of the component scores with data, weights re-normalised, rounded
+        to 1 decimal; NaN when ``coverage`` is below ``min_coverage``),
+        ``coverage`` (the share of the total weight with data, 0-1), ``band``
+        (:func:`band`) and ``weakest`` (the components scoring 25 or less,
+        lowest first, comma-separated; empty when none).
+
+    Raises
+    ------
+    DataValidationError
+        If ``config`` is not a valid health configuration.
 
     Examples
     --------
@@ -258,6 +382,23 @@ def churn_labels(ds: Dataset, months, *, horizon: int = 3) -> pd.DataFrame:
     """Per account paying at the end of m: churned (not paying at some month end in m+1..m+horizon).
 
     Only months whose horizon has ended by the last complete month get labels.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset (:func:`playbook.load_dataset`).
+    months : sequence of str or pandas.Period
+        The observation months.
+    horizon : int, default 3
+        How many months ahead to look.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account with MRR above 0 at the end of a labelled month:
+        ``account_id``, ``month`` and ``churned`` (True when the account has no
+        MRR at the end of at least one of the next ``horizon`` months, even if
+        it pays again later).
     """
     months = pd.PeriodIndex(months, freq="M")
     last = ds.last_complete_month
@@ -274,6 +415,19 @@ def churn_labels(ds: Dataset, months, *, horizon: int = 3) -> pd.DataFrame:
 def auc(scores, labels) -> float:
     """Area under the ROC curve (Mann-Whitney, ties averaged): P(a churner has the higher risk score).
 
+    Parameters
+    ----------
+    scores : array-like of float
+        Risk scores (higher = riskier).
+    labels : array-like of bool
+        True (or 1) for the churners.
+
+    Returns
+    -------
+    float
+        0.5 is no better than chance, 1.0 ranks every churner above every other.
+        NaN when ``labels`` hold only churners or only non-churners.
+
     Examples
     --------
     >>> auc([0.9, 0.8, 0.3, 0.1], [1, 1, 0, 0]), auc([0.5, 0.5], [1, 0])
@@ -289,7 +443,22 @@ def auc(scores, labels) -> float:
 
 
 def top_decile_lift(scores, labels) -> float:
-    """Churn rate among the 10% riskiest (highest ``scores``) / the overall churn rate."""
+    """Churn rate among the 10% riskiest (highest ``scores``) / the overall churn rate.
+
+    Parameters
+    ----------
+    scores : array-like of float
+        Risk scores (higher = riskier).
+    labels : array-like of bool
+        True (or 1) for the churners.
+
+    Returns
+    -------
+    float
+        1.0 is no better than chance. The riskiest 10% is rounded up, to at
+        least one row; equal scores keep their given order. NaN when there are
+        no rows or no churners.
+    """
     s = np.asarray(scores, dtype="float64")
     y = np.asarray(labels, dtype=bool)
     if len(s) == 0:
@@ -300,7 +469,27 @@ def top_decile_lift(scores, labels) -> float:
 
 
 def backtest(health: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Churn in the next months by band (with Wilson 95% intervals), and AUC and top-decile lift of 100 - health."""
+    """Churn in the next months by band (with Wilson 95% intervals), and AUC and top-decile lift of 100 - health.
+
+    Parameters
+    ----------
+    health : pandas.DataFrame
+        Health scores (:func:`health_scores`): ``account_id``, ``month``,
+        ``health``, ``band``. Rows without ``health`` are left out.
+    labels : pandas.DataFrame
+        Churn labels (:func:`churn_labels`): ``account_id``, ``month``,
+        ``churned``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per band (red, yellow, green): ``band``, ``accounts`` (the
+        scored and labelled account-months), ``churned``, ``churn_rate`` (NaN
+        for an empty band), ``ci_low`` and ``ci_high``.
+    metrics : dict
+        ``observations`` (scored and labelled account-months), ``churn_rate``,
+        ``auc`` and ``top_decile_lift``.
+    """
     d = health.merge(labels, on=["account_id", "month"], how="inner").dropna(subset=["health"])
     g = d.groupby("band")["churned"].agg(["size", "sum"]).reindex(["red", "yellow", "green"], fill_value=0)
     lo, hi = wilson_interval(g["sum"].to_numpy(), g["size"].to_numpy())

@@ -18,6 +18,23 @@ def table_inventory(ds: Dataset) -> pd.DataFrame:
 
     Tables that were not provided are listed with empty counts, so the reader
     sees what is missing as well as what is there.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset (:func:`playbook.load_dataset`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per table, in contract order: ``table``, ``file`` (a folder ends
+        with ``/``; empty when absent), ``required``, ``rows`` (sessions for
+        usage), ``columns``, ``first_date`` and ``last_date`` (text:
+        ``YYYY-MM-DD``, or ``YYYY-MM`` for a month column), ``accounts``
+        (distinct account ids) and ``account_coverage`` (``accounts`` / the rows
+        of ``accounts``). Counts are missing and dates empty for an absent
+        table; ``accounts`` and ``account_coverage`` too for a table without
+        ``account_id``.
     """
     n_accounts = len(ds.accounts)
     rows = []
@@ -65,6 +82,20 @@ def kpi_family_availability(ds: Dataset, lang: str = "en") -> pd.DataFrame:
     """Which KPI families the tables present allow, and what is missing for the others.
 
     Columns: ``family`` (its name in ``lang``), ``needs``, ``available``, ``missing``.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset (:func:`playbook.load_dataset`).
+    lang : {"en", "ja"}, default "en"
+        The language of the text ("ja" for Japanese; anything else gives English).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI family: ``family``, ``needs`` (the tables it needs, as
+        text), ``available`` (bool) and ``missing`` (the tables lacking,
+        comma-separated; empty when available).
     """
     rows = []
     for fam in FAMILIES:
@@ -81,7 +112,22 @@ def kpi_family_availability(ds: Dataset, lang: str = "en") -> pd.DataFrame:
 
 
 def monthly_row_counts(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
-    """Rows per table (index) and calendar month (columns) for tables that place rows in time."""
+    """Rows per table (index) and calendar month (columns) for tables that place rows in time.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset (:func:`playbook.load_dataset`).
+    months : pandas.PeriodIndex
+        The months to count (monthly periods).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Integer counts, one row per table present (indexed by table name) and
+        one column per month, named as text (``2026-10``). Rows outside
+        ``months`` are not counted.
+    """
     counts = {}
     for name, df in ds.tables.items():
         col = TABLES[name].date_col
@@ -101,6 +147,20 @@ def monthly_overview(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
     """Month-end MRR and paying customers, and usage volume, for each month.
 
     Usage columns are NaN when the usage table is absent.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset (:func:`playbook.load_dataset`).
+    months : pandas.PeriodIndex
+        The months to show (monthly periods).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``mrr`` (total month-end MRR, from
+        ``subscriptions`` or else ``mrr_monthly``), ``paying_customers``,
+        ``sessions``, ``active_users`` and ``active_accounts``.
     """
     if ds.subscriptions is not None:
         snaps = month_end_mrr(ds.subscriptions, months)
@@ -116,7 +176,24 @@ def monthly_overview(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
 
 
 def data_check_summary(ds: Dataset, warnings: pd.DataFrame, lang: str = "en") -> str:
-    """A few sentences (Markdown) that say whether the data is ready for the review."""
+    """A few sentences (Markdown) that say whether the data is ready for the review.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset (:func:`playbook.load_dataset`).
+    warnings : pandas.DataFrame
+        The warnings table (:func:`playbook.data.dataset.data_warnings`); only
+        its rows are counted.
+    lang : {"en", "ja"}, default "en"
+        The language of the text ("ja" for Japanese; anything else gives English).
+
+    Returns
+    -------
+    str
+        The verdict, the tables read, the as-of date, the latest complete month,
+        the number of warnings and the KPI families not available.
+    """
     n_tables = len(ds.tables)
     fam = kpi_family_availability(ds, lang)
     blocked = fam[~fam["available"]]

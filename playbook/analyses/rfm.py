@@ -65,7 +65,28 @@ SEGMENT_ACTIONS = {
 
 
 def load_segments(source: str | list | None = None) -> list[dict]:
-    """The ordered segment table: the default, a YAML text or path, or a list of dicts; validated."""
+    """The ordered segment table: the default, a YAML text or path, or a list of dicts; validated.
+
+    Parameters
+    ----------
+    source : str, list or None
+        None for the default (``DEFAULT_SEGMENTS_YAML``); a path ending in
+        ``.yaml`` or ``.yml``; other text, read as YAML; or a list of dicts.
+        Each segment has a ``name`` and optional ``r``, ``f`` and ``m`` score
+        ranges ``[low, high]`` (default ``[1, 5]``).
+
+    Returns
+    -------
+    list of dict
+        In precedence order, each ``{"name": str, "r": (low, high), "f": (low,
+        high), "m": (low, high)}``.
+
+    Raises
+    ------
+    DataValidationError
+        If a segment has no name, or a range is not whole numbers with
+        1 <= low <= high <= 5.
+    """
     if source is None:
         return [dict(seg) for seg in _default_segments()]
     if isinstance(source, str):
@@ -172,6 +193,43 @@ def rfm_table(
     (and within ``lookback_days`` when given); refunds reduce ``monetary``.
     Raises ``DataValidationError`` for an empty window.
 
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per transaction: ``customer_col``, ``date_col`` (``datetime64``)
+        and ``amount_col``.
+    as_of : str or pandas.Timestamp
+        The date of the analysis: later transactions are left out and recency
+        is counted to it.
+    customer_col : str, default "account_id"
+        The column naming the customer.
+    date_col : str, default "date"
+        The transaction date.
+    amount_col : str, default "amount"
+        The transaction amount (negative for a refund).
+    lookback_days : int, optional
+        Keep only the transactions of the ``lookback_days`` days ending on
+        ``as_of``; by default all up to ``as_of``.
+    segments : str, list or None
+        The segment table, as :func:`load_segments` takes it; by default the
+        built-in one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer with an order in the window, sorted by id:
+        ``account_id`` (whatever ``customer_col`` is), ``recency_days`` (days
+        from the last order to ``as_of``), ``frequency`` (orders), ``monetary``,
+        ``monetary_mean`` (``monetary`` per order), ``r_score``, ``f_score``,
+        ``m_score`` (1-5), ``rfm_score`` (``100 * r + 10 * f + m``) and
+        ``segment``. ``attrs`` holds ``cut_points`` (per measure, the bound of
+        each score 1-5) and ``as_of``.
+
+    Raises
+    ------
+    DataValidationError
+        If the window holds no order, or ``segments`` is not a valid segment table.
+
     Examples
     --------
     >>> tx = pd.DataFrame({"account_id": ["a", "a", "b", "c"], "amount": [100.0, 50.0, 80.0, 80.0],
@@ -231,7 +289,27 @@ def rfm_table(
 
 
 def check_segments(segments: str | list | None = None) -> pd.DataFrame:
-    """Problems of a segment table over all 125 R/F/M score cells: overlaps, unreachable segments, cells left to Others."""
+    """Problems of a segment table over all 125 R/F/M score cells: overlaps, unreachable segments, cells left to Others.
+
+    Parameters
+    ----------
+    segments : str, list or None
+        The segment table, as :func:`load_segments` takes it; by default the
+        built-in one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per issue: ``issue`` (``unreachable``: every cell of the segment
+        goes to earlier segments; ``overlap``: some do; ``others``: cells no
+        segment matches), ``segment`` and ``detail``. No rows when the segments
+        share out the grid without overlap.
+
+    Raises
+    ------
+    DataValidationError
+        If ``segments`` is not a valid segment table.
+    """
     segs = load_segments(segments)
     cells = np.array(list(itertools.product(range(1, 6), repeat=3)))
     r, f, m = cells.T
@@ -268,7 +346,23 @@ def check_segments(segments: str | list | None = None) -> pd.DataFrame:
 
 
 def segment_summary(rfm: pd.DataFrame) -> pd.DataFrame:
-    """Per segment: customers, share of customers and of revenue, mean recency, frequency and spend."""
+    """Per segment: customers, share of customers and of revenue, mean recency, frequency and spend.
+
+    Parameters
+    ----------
+    rfm : pandas.DataFrame
+        An RFM table (:func:`rfm_table`): ``segment``, ``recency_days``,
+        ``frequency``, ``monetary``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment present, in the order of the default segment table
+        with ``Others`` after it (other names last): ``segment``, ``customers``,
+        ``mean_recency_days``, ``mean_frequency``, ``mean_monetary``,
+        ``revenue`` (the sum of ``monetary``), ``customer_share`` and
+        ``revenue_share``.
+    """
     g = rfm.groupby("segment")
     out = pd.DataFrame(
         {
@@ -291,6 +385,28 @@ def segment_migration(transactions: pd.DataFrame, before, after, **kw) -> pd.Dat
 
     Counts the customers present (with an order) at both dates; each row sums to
     the customers of that segment at ``before`` who are still present at ``after``.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Transactions, as :func:`rfm_table` takes them.
+    before, after : str or pandas.Timestamp
+        The two ``as_of`` dates.
+    **kw
+        Passed to :func:`rfm_table` (``customer_col``, ``lookback_days``,
+        ``segments``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Customer counts: rows (named ``before``) and columns (named ``after``)
+        are the segments that occur, in segment-table order with ``Others``
+        last.
+
+    Raises
+    ------
+    DataValidationError
+        If either date's window holds no order, or ``segments`` is not a valid segment table.
     """
     a = rfm_table(transactions, as_of=before, **kw).set_index("account_id")["segment"]
     b = rfm_table(transactions, as_of=after, **kw).set_index("account_id")["segment"]

@@ -41,7 +41,34 @@ FEATURES = [
 
 
 def risk_features(health: pd.DataFrame, ds) -> pd.DataFrame:
-    """Model inputs per account and month: health component scores (missing -> the month's mean, plus a flag) and billing signals."""
+    """Model inputs per account and month: health component scores (missing -> the month's mean, plus a flag) and billing signals.
+
+    Parameters
+    ----------
+    health : pandas.DataFrame
+        Health scores (:func:`playbook.analyses.health.health_scores`):
+        ``account_id``, ``month``, ``mrr`` and the six ``<component>_score``
+        columns.
+    ds : Dataset
+        The dataset the scores came from (for month-end MRR and billing
+        periods).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per row of ``health``: ``account_id``, ``month`` and
+
+        - the six component scores / 100 (a missing score: the month's mean,
+          else 0.5);
+        - ``voice_missing``: 1.0 where the voice score was missing;
+        - ``log_mrr``: ``log(1 + mrr) / 10``;
+        - ``contracted_3m``: 1.0 when the account's MRR fell in the month or in
+          one of the 2 months before;
+        - ``tenure_months``: months since the current unbroken paid streak
+          began, divided by 12 (so in years);
+        - ``annual``: 1.0 when the account has an annual subscription (any, at
+          any date).
+    """
     from playbook.kpis.snapshots import dataset_snapshots
 
     X = health[["account_id", "month"]].copy()
@@ -74,7 +101,27 @@ def _design(X: pd.DataFrame) -> np.ndarray:
 
 
 def fit_logistic(X: pd.DataFrame, y, *, ridge: float = 1e-3, iterations: int = 50) -> np.ndarray:
-    """Logistic regression coefficients (intercept first) by IRLS with a small ridge penalty."""
+    """Logistic regression coefficients (intercept first) by IRLS with a small ridge penalty.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Model inputs (:func:`risk_features`): the ``FEATURES`` columns and
+        ``voice_missing``.
+    y : array-like of bool
+        True (or 1) where the account churned.
+    ridge : float, default 1e-3
+        The penalty on the squared coefficients, the intercept excepted.
+    iterations : int, default 50
+        The most IRLS steps; fitting stops earlier once no coefficient moves by
+        1e-8 or more.
+
+    Returns
+    -------
+    numpy.ndarray
+        The intercept, one coefficient per ``FEATURES`` entry, then
+        ``voice_missing``.
+    """
     A = _design(X)
     y = np.asarray(y, dtype="float64")
     beta = np.zeros(A.shape[1])
@@ -91,7 +138,20 @@ def fit_logistic(X: pd.DataFrame, y, *, ridge: float = 1e-3, iterations: int = 5
 
 
 def predict(beta: np.ndarray, X: pd.DataFrame) -> np.ndarray:
-    """Churn probability for each row of ``X``."""
+    """Churn probability for each row of ``X``.
+
+    Parameters
+    ----------
+    beta : numpy.ndarray
+        Coefficients from :func:`fit_logistic`.
+    X : pandas.DataFrame
+        Model inputs with the columns :func:`fit_logistic` needs.
+
+    Returns
+    -------
+    numpy.ndarray
+        One probability (0-1) per row.
+    """
     return 1 / (1 + np.exp(-np.clip(_design(X) @ beta, -30, 30)))
 
 
@@ -101,6 +161,30 @@ def walk_forward(
     """Out-of-sample predictions: for each test month t, train on months s with s + horizon <= t, predict month t.
 
     Returns the test rows with ``risk`` and, when known, ``churned``; ``train_until`` names the last month trained on.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Model inputs (:func:`risk_features`), with ``account_id`` and ``month``.
+    labels : pandas.DataFrame
+        Churn labels (:func:`playbook.analyses.health.churn_labels`):
+        ``account_id``, ``month``, ``churned``.
+    test_months : sequence of str or pandas.Period
+        The months to predict.
+    horizon : int, default 3
+        The labels' horizon in months: month s is trained on for test month t
+        only when ``s + horizon <= t``.
+    min_train : int, default 300
+        The fewest labelled training rows to fit a model. A test month with
+        fewer, with one outcome only among its training rows, or without rows
+        is skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``X`` in the test months fitted, with ``churned`` (missing
+        where the outcome is not known yet), ``risk`` (the predicted
+        probability) and ``train_until``. No rows when no month was fitted.
     """
     d = X.merge(labels, on=["account_id", "month"], how="left")
     out = []
@@ -115,7 +199,23 @@ def walk_forward(
 
 
 def calibration(pred: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:
-    """Predicted vs observed churn by quantile bin of predicted risk (rows with known outcomes)."""
+    """Predicted vs observed churn by quantile bin of predicted risk (rows with known outcomes).
+
+    Parameters
+    ----------
+    pred : pandas.DataFrame
+        Predictions (:func:`walk_forward`): ``risk`` and ``churned``; rows
+        without ``churned`` are left out.
+    bins : int, default 5
+        The number of bins, of equal size by rank of ``risk``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bin, lowest risk first: ``bin`` (1, 2, ...), ``accounts``
+        (rows in the bin), ``predicted`` (mean risk) and ``observed`` (churn
+        rate).
+    """
     p = pred.dropna(subset=["churned"])
     q = pd.qcut(p["risk"].rank(method="first"), bins, labels=False)
     g = p.groupby(q)
@@ -130,12 +230,37 @@ def calibration(pred: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:
 
 
 def coefficients(beta: np.ndarray) -> pd.DataFrame:
-    """The model's coefficients by feature (positive = more risk)."""
+    """The model's coefficients by feature (positive = more risk).
+
+    Parameters
+    ----------
+    beta : numpy.ndarray
+        Coefficients from :func:`fit_logistic`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per coefficient: ``feature`` (``intercept``, the ``FEATURES``,
+        ``voice_missing``) and ``coefficient``.
+    """
     return pd.DataFrame({"feature": ["intercept"] + FEATURES + ["voice_missing"], "coefficient": beta})
 
 
 def evaluate(pred: pd.DataFrame) -> dict:
-    """AUC and top-decile lift of the out-of-sample predictions with known outcomes."""
+    """AUC and top-decile lift of the out-of-sample predictions with known outcomes.
+
+    Parameters
+    ----------
+    pred : pandas.DataFrame
+        Predictions (:func:`walk_forward`): ``risk`` and ``churned``; rows
+        without ``churned`` are left out.
+
+    Returns
+    -------
+    dict
+        ``observations`` (rows with known outcomes), ``auc``,
+        ``top_decile_lift`` and ``churn_rate`` (NaN without observations).
+    """
     p = pred.dropna(subset=["churned"])
     y = p["churned"].astype(bool)
     return {

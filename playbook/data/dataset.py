@@ -88,10 +88,12 @@ class Dataset:
 
     @property
     def currency(self) -> str:
+        """The currency of money columns: ``currency`` in ``dataset.yaml``, else ``JPY``."""
         return self.settings["currency"]
 
     @property
     def timezone(self) -> str:
+        """The timezone timestamps were converted to: ``timezone`` in ``dataset.yaml``, else ``Asia/Tokyo``."""
         return self.settings["timezone"]
 
     @property
@@ -142,6 +144,17 @@ class Dataset:
 def last_complete_month(as_of: pd.Timestamp) -> pd.Period:
     """The last month whose final day is on or before ``as_of``.
 
+    Parameters
+    ----------
+    as_of : pandas.Timestamp or str
+        The date the data runs to; its time of day is ignored.
+
+    Returns
+    -------
+    pandas.Period
+        A monthly period: the month of ``as_of`` when ``as_of`` is that month's
+        last day, else the month before.
+
     Examples
     --------
     >>> last_complete_month(pd.Timestamp("2026-10-31"))
@@ -157,7 +170,24 @@ def last_complete_month(as_of: pd.Timestamp) -> pd.Period:
 
 
 def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes (read in chunks); for a folder of Parquet files, of all of them."""
+    """Hex sha256 of a file's bytes (read in chunks); for a folder of Parquet files, of all of them.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file, or a folder of Parquet files (hashed by
+        :func:`~playbook.data.usage_log.folder_sha256`).
+
+    Returns
+    -------
+    str
+        The digest as 64 hexadecimal characters.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    """
     if Path(path).is_dir():
         return folder_sha256(Path(path))
     digest = hashlib.sha256()
@@ -204,6 +234,33 @@ def read_table_file(path: Path, *, encoding: str | None = None) -> pd.DataFrame:
     Empty cells become missing values; the literal text ``NA`` stays text.
     Raises :class:`DataValidationError` for an empty file or one that is not
     CSV/Parquet.
+
+    Parameters
+    ----------
+    path : str or Path
+        One table file. The end of its name decides how it is read: ``.parquet``
+        as Parquet, ``.gz`` as gzip'd CSV, anything else as CSV.
+    encoding : str, optional
+        The text encoding of a CSV file. By default UTF-8, UTF-8 with BOM and
+        CP932 are detected. Not used for Parquet.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The file's columns, their names stripped of surrounding spaces. From a
+        CSV every column holds text, each cell stripped, empty cells missing;
+        from Parquet the columns keep their stored types.
+
+    Raises
+    ------
+    DataValidationError
+        If ``path`` is a folder or an empty file; a ``.parquet`` file that is not
+        Parquet or cannot be read; a ``.gz`` file that is not gzip; or a CSV that
+        looks like a binary file (Excel, Parquet, PNG, PDF), whose text cannot be
+        decoded (UTF-16, or neither ``encoding`` nor one of the detected ones) or
+        that cannot be parsed.
+    FileNotFoundError
+        If ``path`` does not exist.
     """
     path = Path(path)
     label = path.name
@@ -515,25 +572,33 @@ def load_dataset(
 
     Parameters
     ----------
-    folder
+    folder : str or Path
         A folder with one file per table (``accounts.csv``, ``usage.parquet``,
         ``tickets.csv.gz``, ...) and optionally ``dataset.yaml`` with
         ``currency``, ``timezone``, ``name`` and ``as_of``.
-    encoding
+    encoding : str or dict of str to str, optional
         Text encoding of the CSV files, one for all or a dict per table. By
         default UTF-8, UTF-8 with BOM and CP932 are detected.
-    columns
+    columns : dict of str to dict, optional
         Per table, a mapping from your column names to the contract's, e.g.
         ``{"accounts": {"customer_id": "account_id"}}``.
-    as_of
+    as_of : str or pandas.Timestamp, optional
         The date the data was exported. Default: ``as_of`` in ``dataset.yaml``,
         else the latest activity date found in the tables.
+
+    Returns
+    -------
+    Dataset
+        The validated tables, with the files they came from, the settings,
+        ``as_of`` (a date, without time of day) and the warnings about legal but
+        suspicious data.
 
     Raises
     ------
     DataValidationError
         Listing every problem: file, column, rule, number of rows and the first
-        offending rows and values.
+        offending rows and values. Also raised, with one problem, when ``folder``
+        is not a folder or ``dataset.yaml`` is not a mapping of known settings.
 
     Examples
     --------
@@ -680,6 +745,17 @@ def _latest_activity(ds: Dataset) -> pd.Timestamp:
 def month_of(dates: pd.Series) -> pd.Series:
     """Calendar month of each date (Period[M]); month columns pass through.
 
+    Parameters
+    ----------
+    dates : pandas.Series
+        Dates (``datetime64``) or periods.
+
+    Returns
+    -------
+    pandas.Series
+        The month of each date, with the same index. A Series of periods is
+        returned unchanged, whatever its frequency.
+
     Examples
     --------
     >>> month_of(pd.Series(pd.to_datetime(["2026-10-31"]))).astype(str).tolist()
@@ -740,6 +816,21 @@ def data_warnings(ds: Dataset, *, month: str | pd.Period | None = None) -> pd.Da
     The dataset's own warnings (months with no data, usage without a
     subscription, ignored files) plus, for a review ``month``, rows dated after
     that month. Columns: ``file``, ``column``, ``warning``, ``rows``.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset (:func:`playbook.load_dataset`).
+    month : str or pandas.Period, optional
+        The review month. When given, the rows dated after its last day are
+        counted per table (except ``actions``), with the first such dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per warning: ``file`` (a folder ends with ``/``), ``column``
+        (empty when the warning is about a whole file), ``warning`` (the text)
+        and ``rows`` (nullable integer; missing when rows are not counted).
     """
     problems = list(ds.warnings)
     if month is not None:
@@ -785,6 +876,26 @@ def review_month(ds: Dataset, month: str | pd.Period | None) -> pd.Period:
 
     A month after the last complete one, or before the first month with
     subscription data, is refused with a message that names the range.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset (:func:`playbook.load_dataset`).
+    month : str, pandas.Period or None
+        A month such as ``"2026-10"``, or ``"latest"`` or None for the last
+        complete month.
+
+    Returns
+    -------
+    pandas.Period
+        The review month (a monthly period).
+
+    Raises
+    ------
+    DataValidationError
+        If the month is after the last complete month
+        (``ds.last_complete_month``) or before the first month with subscription
+        data (``ds.first_month``).
     """
     last = ds.last_complete_month
     if month is None or str(month) == "latest":

@@ -83,18 +83,27 @@ class UsageSummary:
 
     @property
     def day_rows(self) -> pd.Series:
+        """Rows (sessions) per calendar day: an ``int64`` Series named ``rows``, indexed by ``date``."""
         return self._part("day_rows")
 
     @property
     def account_month(self) -> pd.DataFrame:
+        """Per account and month with sessions: sessions, active users, active user-days and session time.
+
+        Columns ``account_id``, ``month``, ``sessions``, ``users``, ``user_days``
+        and ``seconds`` (0 when the log has no ``session_seconds`` column), sorted
+        by month, then account.
+        """
         return self._part("account_month")
 
     @property
     def feature_month(self) -> pd.DataFrame | None:
+        """Per month and feature, the active users who used it (``users``); None without a ``feature`` column."""
         return self._part("feature_month") if "feature" in self.columns else None
 
     @property
     def account_features(self) -> pd.DataFrame | None:
+        """The distinct (``account_id``, ``month``, ``feature``) used; None without a ``feature`` column."""
         return self._part("account_features") if "feature" in self.columns else None
 
     def _has(self, name: str) -> bool:
@@ -109,6 +118,7 @@ class UsageSummary:
 
     @property
     def has_seconds(self) -> bool:
+        """Whether the log has a ``session_seconds`` column."""
         return "session_seconds" in self.columns
 
     @property
@@ -120,6 +130,20 @@ class UsageSummary:
 
     def monthly(self, months) -> pd.DataFrame:
         """Per month of ``months``: sessions, active users (``mau``), active user-days, active accounts, session seconds and days.
+
+        Parameters
+        ----------
+        months : sequence of str or pandas.Period
+            The months to report, in the order wanted.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per month: ``month``, ``sessions``, ``mau`` (distinct active
+            users), ``user_days``, ``active_accounts`` (all four 0 in a month
+            without sessions), ``seconds`` (total session seconds; NaN when the
+            log has no ``session_seconds`` column) and ``days`` (days in the
+            month).
 
         Examples
         --------
@@ -143,7 +167,20 @@ class UsageSummary:
         return out
 
     def feature_users(self, months) -> pd.DataFrame:
-        """Per month of ``months`` and feature: active users who used the feature (0 where none did)."""
+        """Per month of ``months`` and feature: active users who used the feature (0 where none did).
+
+        Parameters
+        ----------
+        months : sequence of str or pandas.Period
+            The months to report.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per month and feature (every feature seen in the log, in
+            every month): ``month``, ``feature``, ``users``. No rows when the log
+            has no features.
+        """
         months = pd.PeriodIndex(months, freq="M")
         features = self.features
         grid = pd.MultiIndex.from_product([months, features], names=["month", "feature"])
@@ -165,11 +202,29 @@ class UsageSummary:
         )
 
     def account_ids(self) -> np.ndarray:
-        """The distinct account ids in the log, sorted."""
+        """The distinct account ids in the log, sorted.
+
+        Returns
+        -------
+        numpy.ndarray
+            The account ids (object dtype).
+        """
         return np.asarray(self._part("account_ids")["account_id"], dtype=object)
 
     def rows_per_month(self, months=None) -> pd.Series:
-        """Rows (sessions) per calendar month, indexed by month."""
+        """Rows (sessions) per calendar month, indexed by month.
+
+        Parameters
+        ----------
+        months : sequence of str or pandas.Period, optional
+            The months to report, 0 for a month without sessions. By default the
+            months with sessions.
+
+        Returns
+        -------
+        pandas.Series
+            Integer counts indexed by month (``Period[M]``).
+        """
         if self._has("day_rows"):
             n = self.day_rows.groupby(self.day_rows.index.to_period("M")).sum()
             n.index.name = "month"
@@ -178,18 +233,48 @@ class UsageSummary:
         return n if months is None else n.reindex(pd.PeriodIndex(months, freq="M"), fill_value=0)
 
     def date_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """The first and last day with a session."""
+        """The first and last day with a session.
+
+        Returns
+        -------
+        tuple of pandas.Timestamp
+            ``(first, last)``; both NaT when the log has no sessions.
+        """
         return self.day_rows.index.min(), self.day_rows.index.max()
 
     def to_frame(self) -> pd.DataFrame | None:
         """The session rows themselves when the log was read into memory from one file; None for a Parquet folder.
 
         Analyses use the summary's parts; this is for inspecting the rows in a notebook.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            The validated usage table, or None for a summary of a Parquet folder.
         """
         return self._parts.get("usage_frame")
 
     def for_accounts(self, ids) -> UsageSummary:
-        """The summary of the sessions of some accounts only (without ``day_rows``)."""
+        """The summary of the sessions of some accounts only (without ``day_rows``).
+
+        Parameters
+        ----------
+        ids : iterable of str
+            Account ids to keep.
+
+        Returns
+        -------
+        UsageSummary
+            A new summary; this one is unchanged. For a Parquet folder the parts
+            are queried again with the accounts as a filter, and not cached on
+            disk.
+
+        Raises
+        ------
+        ValueError
+            If the summary was made neither from a usage table nor from a Parquet
+            folder, so it cannot be restricted.
+        """
         ids = sorted(set(ids))
         if isinstance(self._compute, _FolderParts):  # asks DuckDB again, with the accounts as a filter
             return UsageSummary({}, self.columns, self.source, compute=self._compute.restricted(ids))
@@ -268,6 +353,21 @@ def summarise_frame(usage: pd.DataFrame, source: str = "usage") -> UsageSummary:
 
     Vectorised: integer codes and group-bys, no loop over rows or accounts.
 
+    Parameters
+    ----------
+    usage : pandas.DataFrame
+        A validated usage table: ``account_id``, ``user_id``, ``date``
+        (``datetime64``) and optionally ``feature`` and ``session_seconds``.
+    source : str, default "usage"
+        The file it came from, for messages.
+
+    Returns
+    -------
+    UsageSummary
+        Every part made at once (``feature_month`` and ``account_features`` only
+        with a ``feature`` column); :meth:`UsageSummary.to_frame` returns
+        ``usage``.
+
     Examples
     --------
     >>> u = pd.DataFrame({"account_id": ["a", "a", "a"], "user_id": ["u1", "u1", "u2"], "feature": ["tasks", "chat", "tasks"],
@@ -344,7 +444,20 @@ def summarise_frame(usage: pd.DataFrame, source: str = "usage") -> UsageSummary:
 
 
 def parquet_files(folder: Path) -> list[Path]:
-    """The Parquet files under ``folder`` (any depth, e.g. ``month=2026-10/part-0.parquet``), sorted."""
+    """The Parquet files under ``folder`` (any depth, e.g. ``month=2026-10/part-0.parquet``), sorted.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder of usage Parquet files.
+
+    Returns
+    -------
+    list of Path
+        Every file whose name ends in ``.parquet``, leaving out hidden files and
+        those in hidden folders (a name starting with ``.``); empty when there
+        are none.
+    """
     return sorted(
         p
         for p in Path(folder).rglob("*.parquet")
@@ -353,7 +466,19 @@ def parquet_files(folder: Path) -> list[Path]:
 
 
 def folder_sha256(folder: Path) -> str:
-    """One sha256 over the relative paths and bytes of every Parquet file in ``folder``."""
+    """One sha256 over the relative paths and bytes of every Parquet file in ``folder``.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder of Parquet files (as listed by :func:`parquet_files`).
+
+    Returns
+    -------
+    str
+        The digest as 64 hexadecimal characters; it changes when a file is
+        added, removed, renamed or edited.
+    """
     digest = hashlib.sha256()
     for path in parquet_files(folder):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
@@ -452,6 +577,32 @@ def validate_parquet(folder: Path, tz: str, *, con=None, cache: bool = True) -> 
 
     Returns the problems (file = the folder, examples = file and row index inside it).
     A folder found valid is remembered in the cache (same key as its summary).
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder of usage Parquet files.
+    tz : str
+        The dataset's timezone: a timestamp with an offset is placed on its day
+        in this zone.
+    con : duckdb.DuckDBPyConnection, optional
+        The DuckDB connection to use; by default a new one.
+    cache : bool, default True
+        Skip the check for a folder found valid before, and remember a valid
+        one under :func:`cache_dir`.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the folder is valid. The rules: the columns ``account_id``,
+        ``user_id`` and ``date`` are present and never empty, every ``date``
+        reads as a date, and ``session_seconds`` (a number) and ``events`` (a
+        whole number), when present, are not negative.
+
+    Raises
+    ------
+    DataValidationError
+        If the folder holds no ``.parquet`` files.
     """
     marker = _Cache(Path(folder), tz, cache).path
     if marker is not None and (marker / "valid").exists():
@@ -508,7 +659,13 @@ def _check_rows(folder: Path, tz: str, con) -> list[Problem]:
 
 
 def cache_dir() -> Path:
-    """Where usage summaries of Parquet folders are kept: ``$PLAYBOOK_CACHE_DIR``, else ``~/.cache/cs-kpi-playbook``."""
+    """Where usage summaries of Parquet folders are kept: ``$PLAYBOOK_CACHE_DIR``, else ``~/.cache/cs-kpi-playbook``.
+
+    Returns
+    -------
+    Path
+        The folder (not created here).
+    """
     return Path(os.environ.get("PLAYBOOK_CACHE_DIR") or Path.home() / ".cache" / "cs-kpi-playbook")
 
 
@@ -707,6 +864,32 @@ def summarise_parquet(folder: str | Path, *, tz: str = "Asia/Tokyo", cache: bool
     :func:`cache_dir`, keyed by the folder, its files' sizes and modification
     times and the timezone, so the next notebook that opens the same data reads
     it in a fraction of a second; ``cache=False`` recomputes.
+
+    The files are not checked here; :func:`validate_parquet` does that.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder of usage Parquet files.
+    tz : str, default "Asia/Tokyo"
+        The dataset's timezone: a timestamp with an offset is placed on its day
+        in this zone.
+    cache : bool, default True
+        Read and keep the parts under :func:`cache_dir`; False recomputes them
+        and writes nothing.
+    con : duckdb.DuckDBPyConnection, optional
+        The DuckDB connection to use; by default a new one.
+
+    Returns
+    -------
+    UsageSummary
+        A summary whose parts are queried when first needed;
+        :meth:`UsageSummary.to_frame` returns None.
+
+    Raises
+    ------
+    DataValidationError
+        If the folder holds no ``.parquet`` files.
     """
     folder = Path(folder)
     con = con or _connect()

@@ -155,15 +155,50 @@ class KPI:
         family(self.family)  # an unknown family fails at import, not in a report
 
     def name(self, lang: str = "en") -> str:
-        """The KPI's name in ``lang``."""
+        """The KPI's name in ``lang``.
+
+        Parameters
+        ----------
+        lang : str, default "en"
+            ``"ja"`` for the Japanese name; any other value gives the English one.
+
+        Returns
+        -------
+        str
+            The KPI's name.
+        """
         return self.name_ja if lang == "ja" else self.name_en
 
     def missing(self, ds: Dataset) -> list[str]:
-        """Tables this KPI needs that the dataset lacks ("a or b" for alternatives)."""
+        """Tables this KPI needs that the dataset lacks ("a or b" for alternatives).
+
+        Parameters
+        ----------
+        ds : Dataset
+            A validated dataset.
+
+        Returns
+        -------
+        list of str
+            One entry per unmet need, in the order of ``needs``; empty when the dataset has every table.
+        """
         return missing_tables(self.needs, ds.tables)
 
     def unavailable_reason(self, ds: Dataset) -> str | None:
-        """Why the dataset does not allow this KPI ("not available (...)"), or None when it does."""
+        """Why the dataset does not allow this KPI ("not available (...)"), or None when it does.
+
+        Parameters
+        ----------
+        ds : Dataset
+            A validated dataset.
+
+        Returns
+        -------
+        str or None
+            ``"not available (table ... missing)"`` naming the missing tables, else
+            ``"not available (column ... missing in ...)"`` for the first missing column of ``columns``; None when the
+            KPI can be computed.
+        """
         missing = self.missing(ds)
         if missing:
             return f"not available (table {' and '.join(missing)} missing)"
@@ -856,6 +891,22 @@ assert len(_BY_ID) == len(CATALOG), "duplicate KPI ids in the catalog"
 def kpi(kpi_id: str) -> KPI:
     """The catalog entry of a KPI id (``feature_adoption.tasks`` -> ``feature_adoption``).
 
+    Parameters
+    ----------
+    kpi_id : str
+        A catalog id; a suffix after a dot (a feature or funnel step) is ignored.
+
+    Returns
+    -------
+    KPI
+        The catalog entry.
+
+    Raises
+    ------
+    KeyError
+        If the id (before any dot) is not in the catalog. The message suggests up to five ids that contain it, or the
+        first ids of the catalog when none does.
+
     Examples
     --------
     >>> kpi("nrr").name("ja")
@@ -886,6 +937,31 @@ def compute_kpis(ds: Dataset, *, months=None, kpis: list[str] | None = None, gro
     adoption and per-step funnel conversion get ids like
     ``feature_adoption.tasks`` and ``conversion_rate.trials``. ``gross_margin``
     is used when there is no costs table.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset, as from :func:`~playbook.data.dataset.load_dataset`.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex, optional
+        The months to report. Default: ``ds.first_month`` to ``ds.last_complete_month``.
+    kpis : list of str, optional
+        The catalog ids to compute; an id with a dot suffix gives the whole KPI (every feature or step). Default: the
+        whole catalog.
+    gross_margin : float, default 1.0
+        The gross margin used when the dataset has no costs table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month and KPI, ordered by month and then in the order of ``kpis`` (default: catalog order):
+        ``month``, ``kpi``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``.
+
+    Raises
+    ------
+    DataValidationError
+        If a month of ``months`` is later than ``ds.last_complete_month``.
+    KeyError
+        If an id of ``kpis`` is not in the catalog.
 
     Examples
     --------
@@ -935,6 +1011,17 @@ def glossary(lang: str = "en") -> pd.DataFrame:
     """The catalog as a table: id, names, definition, formula, unit, direction, horizon, needs.
 
     With ``lang="ja"`` the direction and horizon are in Japanese (definitions stay in English).
+
+    Parameters
+    ----------
+    lang : str, default "en"
+        ``"ja"`` for Japanese names, direction and horizon; any other value gives English.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per catalog KPI, in catalog order: ``id``, ``name`` (in ``lang``), ``name_ja``, ``definition``,
+        ``formula``, ``unit``, ``direction``, ``horizon`` and ``needs`` (the tables it needs, as text).
     """
     word = (lambda w: _WORDS_JA[w]) if lang == "ja" else (lambda w: w)
     rows = [
@@ -955,7 +1042,14 @@ def glossary(lang: str = "en") -> pd.DataFrame:
 
 
 def glossary_markdown() -> str:
-    """The README glossary (a test keeps the README in sync with this)."""
+    """The README glossary (a test keeps the README in sync with this).
+
+    Returns
+    -------
+    str
+        A Markdown table with one row per catalog KPI (id, English and Japanese names, definition, formula, unit, better
+        direction, horizon), ending with a newline.
+    """
     lines = [
         "| id | KPI | 日本語 | definition | formula | unit | better | horizon |",
         "|---|---|---|---|---|---|---|---|",

@@ -43,11 +43,33 @@ class Family:
     in_catalog: bool = True
 
     def name(self, lang: str = "en") -> str:
-        """The short name in ``lang``."""
+        """The short name in ``lang``.
+
+        Parameters
+        ----------
+        lang : str, default "en"
+            ``"ja"`` for Japanese; any other value gives English.
+
+        Returns
+        -------
+        str
+            The family's short name.
+        """
         return self.name_ja if lang == "ja" else self.name_en
 
     def scope(self, lang: str = "en") -> str:
-        """What the family covers, in ``lang``."""
+        """What the family covers, in ``lang``.
+
+        Parameters
+        ----------
+        lang : str, default "en"
+            ``"ja"`` for Japanese; any other value gives English.
+
+        Returns
+        -------
+        str
+            The family's scope line.
+        """
         return self.scope_ja if lang == "ja" else self.scope_en
 
 
@@ -169,6 +191,12 @@ def family(family_id: str) -> Family:
     Returns
     -------
     Family
+        The entry of :data:`FAMILIES` with that id.
+
+    Raises
+    ------
+    KeyError
+        If no family has that id.
 
     Examples
     --------
@@ -222,6 +250,7 @@ def describe_needs(needs: tuple) -> str:
     Returns
     -------
     str
+        The needs joined by ", ", with the alternatives of a need joined by " or ".
 
     Examples
     --------

@@ -22,6 +22,26 @@ def trial_conversion_rate(
     The row for month m reports the start-month cohort m - ceil(days / 28), whose
     windows have all closed by the end of m (named in ``note``).
 
+    Parameters
+    ----------
+    trials : pandas.DataFrame
+        The trials table: start date and conversion date (empty when not converted), as datetimes in the columns named
+        below.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The report months.
+    days : int, default 30
+        The number of days after the start within which a trial must convert.
+    start_col, converted_col : str
+        The columns holding the start date and the conversion date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per report month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator``
+        is the trials of the cohort that converted within ``days`` days and ``denominator`` (also ``n``) all trials
+        started in the cohort month. ``note`` names the cohort; ``value`` is NaN, with the reason also in ``note``, when
+        the cohort is empty.
+
     Examples
     --------
     >>> t = pd.DataFrame({"start_date": pd.to_datetime(["2026-02-02", "2026-02-10", "2026-02-15", "2026-02-20"]),
@@ -56,6 +76,27 @@ def conversion_rate(
     Counts are summed over channels. ``stages`` gives the order (default: the
     order in which stages first appear in the table). Returns the KPI columns plus
     ``step`` (the stage reached, or ``overall``).
+
+    Parameters
+    ----------
+    funnel : pandas.DataFrame
+        The funnel table: month (``Period[M]`` or dates), stage and count, in the columns named below; any other columns
+        (such as a channel) are summed over.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    stages : list of str, optional
+        The stages in funnel order; a stage missing from the table counts as 0. Default: the stages in the order they
+        first appear in the table.
+    month_col, stage_col, count_col : str
+        The columns holding the month, the stage and the count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month and step, ordered by month and then funnel order (``overall`` last): ``month``, ``step``,
+        ``value``, ``numerator``, ``denominator``, ``n``, ``note``. For each stage after the first, ``numerator`` is its
+        count and ``denominator`` (also ``n``) the count of the stage before it; for ``overall``, the last stage over
+        the first. ``value`` is NaN, with the reason in ``note``, when the denominator is 0.
 
     Examples
     --------

@@ -35,6 +35,23 @@ def avg_order_value(
 ) -> pd.DataFrame:
     """Average order value (平均客単価): revenue / orders in the month.
 
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        The transactions table: account id, date (datetime) and amount, in the columns named below. Refunds are negative
+        amounts.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    account_col, date_col, amount_col : str
+        The columns holding the account id, the date and the amount.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        revenue of the month (every amount, refunds included) and ``denominator`` (also ``n``) the orders (transactions
+        with a positive amount); ``value`` is NaN, with the reason in ``note``, when there were no orders.
+
     Examples
     --------
     >>> tx = pd.DataFrame({"account_id": ["a", "a", "b", "b"], "amount": [100.0, 300.0, 200.0, -50.0],
@@ -55,7 +72,25 @@ def revenue_per_customer(
     date_col: str = "date",
     amount_col: str = "amount",
 ) -> pd.DataFrame:
-    """Revenue / distinct customers with an order in the month."""
+    """Revenue / distinct customers with an order in the month.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        The transactions table: account id, date (datetime) and amount, in the columns named below. Refunds are negative
+        amounts.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    account_col, date_col, amount_col : str
+        The columns holding the account id, the date and the amount.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        revenue of the month (every amount, refunds included) and ``denominator`` (also ``n``) the distinct accounts
+        with an order (a positive amount); ``value`` is NaN, with the reason in ``note``, when there were none.
+    """
     months, revenue, _, buyers = _monthly(transactions, months, account_col, date_col, amount_col)
     return ratio_table(months, revenue, buyers, zero_reason="no purchasing customers in the month")
 
@@ -68,7 +103,24 @@ def purchase_frequency(
     date_col: str = "date",
     amount_col: str = "amount",
 ) -> pd.DataFrame:
-    """Orders per purchasing customer in the month."""
+    """Orders per purchasing customer in the month.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        The transactions table: account id, date (datetime) and amount, in the columns named below.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    account_col, date_col, amount_col : str
+        The columns holding the account id, the date and the amount.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        orders (transactions with a positive amount) and ``denominator`` (also ``n``) the distinct accounts with an
+        order; ``value`` is NaN, with the reason in ``note``, when there were none.
+    """
     months, _, orders, buyers = _monthly(transactions, months, account_col, date_col, amount_col)
     return ratio_table(months, orders, buyers, zero_reason="no purchasing customers in the month")
 
@@ -86,6 +138,27 @@ def repeat_purchase_rate(
     """Customers with >= 2 orders in the window / customers with >= 1, the window being the ``window_months`` months ending m.
 
     ``collapse_same_day`` counts purchase days instead of orders.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        The transactions table: account id, date (datetime) and amount, in the columns named below. Only transactions
+        with a positive amount (orders) count.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report; not empty, in ascending order.
+    window_months : int, default 12
+        The length of the window, in months, ending with the reported month.
+    collapse_same_day : bool, default False
+        Count an account's distinct purchase days instead of its orders.
+    account_col, date_col, amount_col : str
+        The columns holding the account id, the date and the amount.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        accounts with at least two orders (or days) in the window and ``denominator`` (also ``n``) the accounts with at
+        least one; ``value`` is NaN, with the reason in ``note``, when there were no orders in the window.
 
     Examples
     --------

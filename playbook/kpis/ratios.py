@@ -33,6 +33,28 @@ def ratio_table(
 
     ``small_sample`` flags rows whose ``n`` is positive but below it.
 
+    Parameters
+    ----------
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        One month per row.
+    numerator, denominator : array-like of float
+        The numerator and denominator of each month.
+    n : array-like, optional
+        The number of units behind each value; missing values become 0 and fractions are cut to whole numbers. Default:
+        ``denominator``.
+    zero_reason : str
+        The note for months whose denominator is 0.
+    scale : float, default 1.0
+        A factor applied to the ratio (e.g. 100 for points, 1/60 for seconds to minutes).
+    small_sample : int, optional
+        Flag in ``note`` the rows with a non-zero denominator whose ``n`` is above 0 and below this.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n`` (nullable integer) and ``note``
+        (empty when there is nothing to say).
+
     Examples
     --------
     >>> ratio_table(pd.PeriodIndex(["2026-01", "2026-02"], freq="M"), [1, 0], [4, 0], zero_reason="no customers at start of month")
@@ -63,7 +85,25 @@ def ratio_table(
 
 
 def value_table(months, value, n, note=None) -> pd.DataFrame:
-    """One row per month for a KPI that is a level or a count, not a ratio (no numerator/denominator)."""
+    """One row per month for a KPI that is a level or a count, not a ratio (no numerator/denominator).
+
+    Parameters
+    ----------
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        One month per row.
+    value : array-like of float
+        The value of each month.
+    n : array-like of int
+        The number of units behind each value; must have no missing values.
+    note : array-like of str, optional
+        A note per month. Default: empty notes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n`` (nullable integer) and ``note``;
+        ``numerator`` and ``denominator`` are NaN.
+    """
     value = np.asarray(value, dtype="float64")
     notes = np.full(len(value), "", dtype=object) if note is None else np.asarray(note, dtype=object)
     return pd.DataFrame(
@@ -80,6 +120,20 @@ def value_table(months, value, n, note=None) -> pd.DataFrame:
 
 def wilson_interval(successes, trials, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion (NaN where there are no trials).
+
+    Parameters
+    ----------
+    successes : array-like
+        The successes of each group.
+    trials : array-like
+        The trials of each group.
+    z : float, default 1.96
+        The normal quantile of the confidence level (1.96 for 95 %).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The lower and upper bounds, within 0 and 1; NaN where there are no trials.
 
     Examples
     --------
@@ -104,6 +158,19 @@ def report_cohort(months, days: int) -> pd.PeriodIndex:
     last joiner has until ``cohort end + days``) has closed by the end of m in
     every month of the year, so each cohort is reported exactly once.
 
+    Parameters
+    ----------
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The report months.
+    days : int
+        The length of each member's window, in days.
+
+    Returns
+    -------
+    pandas.PeriodIndex
+        The cohort month of each report month: ``months`` moved back by ceil(days / 28) months, and by at least one
+        month.
+
     Examples
     --------
     >>> report_cohort(pd.PeriodIndex(["2026-03", "2026-04"], freq="M"), 30).astype(str).tolist()
@@ -116,7 +183,21 @@ def report_cohort(months, days: int) -> pd.PeriodIndex:
 
 
 def with_cohort_note(table: pd.DataFrame, cohorts: pd.PeriodIndex) -> pd.DataFrame:
-    """Name each row's cohort in ``note`` ("cohort 2026-08"), keeping any reason already there."""
+    """Name each row's cohort in ``note`` ("cohort 2026-08"), keeping any reason already there.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A KPI table (``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``).
+    cohorts : pandas.PeriodIndex
+        The cohort of each row, as from :func:`report_cohort`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` whose ``note`` is ``"cohort 2026-08"``, or ``"<reason> (cohort 2026-08)"`` when the row
+        already had a note.
+    """
     out = table.copy()
     out["note"] = pd.array(
         [f"cohort {c}" if not note else f"{note} (cohort {c})" for c, note in zip(cohorts, out["note"])], dtype="str"
@@ -125,7 +206,24 @@ def with_cohort_note(table: pd.DataFrame, cohorts: pd.PeriodIndex) -> pd.DataFra
 
 
 def mark_missing(table: pd.DataFrame, missing, note: str, columns=("value", "numerator")) -> pd.DataFrame:
-    """Set ``columns`` to NaN and ``note`` where ``missing`` (an input of the ratio was not given)."""
+    """Set ``columns`` to NaN and ``note`` where ``missing`` (an input of the ratio was not given).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A KPI table (``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``); it is changed in place.
+    missing : array-like of bool
+        One flag per row: True where an input of the ratio was not given.
+    note : str
+        The note for the flagged rows; it replaces any note already there.
+    columns : sequence of str, default ("value", "numerator")
+        The columns set to NaN in the flagged rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` itself, changed.
+    """
     missing = np.asarray(missing, dtype=bool)
     table.loc[missing, list(columns)] = np.nan
     table.loc[missing, "note"] = note

@@ -36,6 +36,26 @@ def logo_churn_rate(bridge: pd.DataFrame, *, denominator: Literal["start", "star
     month ends). ``denominator="start_plus_new"`` divides by start + new
     customers instead, the other common convention (for teaching).
 
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`; uses ``month``, ``customers_start``,
+        ``churned_customers`` and, with ``denominator="start_plus_new"``, ``new_customers``.
+    denominator : {"start", "start_plus_new"}, default "start"
+        Divide by the customers at the start of the month, or by those plus the new customers of the month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        churned customers and ``denominator`` (also ``n``) the chosen base; ``value`` is NaN, with the reason in
+        ``note``, when the base is 0.
+
+    Raises
+    ------
+    ValueError
+        If ``denominator`` is neither ``"start"`` nor ``"start_plus_new"``.
+
     Examples
     --------
     >>> b = pd.DataFrame({"month": pd.PeriodIndex(["2026-02"], freq="M"), "customers_start": [10.0],
@@ -50,28 +70,98 @@ def logo_churn_rate(bridge: pd.DataFrame, *, denominator: Literal["start", "star
 
 
 def retention_rate(bridge: pd.DataFrame) -> pd.DataFrame:
-    """1 - logo churn: customers at the start still customers at the end / customers at the start."""
+    """1 - logo churn: customers at the start still customers at the end / customers at the start.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`; uses ``month``, ``customers_start`` and
+        ``churned_customers``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        customers at the start minus the churned ones and ``denominator`` (also ``n``) the customers at the start;
+        ``value`` is NaN, with the reason in ``note``, when there were no customers at the start.
+    """
     kept = bridge["customers_start"] - bridge["churned_customers"]
     return ratio_table(bridge["month"], kept, bridge["customers_start"], zero_reason="no customers at start of month")
 
 
 def new_customers(bridge: pd.DataFrame) -> pd.DataFrame:
-    """Accounts paying at month end that never paid at an earlier month end."""
+    """Accounts paying at month end that never paid at an earlier month end.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`; uses ``month``, ``new_customers`` and
+        ``customers_end``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is the new
+        customers and ``n`` the paying customers at month end; ``numerator`` and ``denominator`` are NaN and ``note`` is
+        empty.
+    """
     return value_table(bridge["month"], bridge["new_customers"], bridge["customers_end"])
 
 
 def churned_customers(bridge: pd.DataFrame) -> pd.DataFrame:
-    """Accounts paying at the previous month end and not at this one."""
+    """Accounts paying at the previous month end and not at this one.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`; uses ``month``, ``churned_customers`` and
+        ``customers_start``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is the
+        churned customers and ``n`` the customers at the start of the month; ``numerator`` and ``denominator`` are NaN
+        and ``note`` is empty.
+    """
     return value_table(bridge["month"], bridge["churned_customers"], bridge["customers_start"])
 
 
 def reactivated_customers(bridge: pd.DataFrame) -> pd.DataFrame:
-    """Accounts paying again at month end after a month end without MRR."""
+    """Accounts paying again at month end after a month end without MRR.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`; uses ``month``, ``reactivated_customers`` and
+        ``customers_end``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is the
+        reactivated customers and ``n`` the paying customers at month end; ``numerator`` and ``denominator`` are NaN and
+        ``note`` is empty.
+    """
     return value_table(bridge["month"], bridge["reactivated_customers"], bridge["customers_end"])
 
 
 def annualised_churn_rate(bridge: pd.DataFrame) -> pd.DataFrame:
     """1 - (1 - monthly logo churn)^12 (compounded, never x12).
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`; uses ``month``, ``customers_start`` and
+        ``churned_customers``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is the
+        annualised churn; ``numerator``, ``denominator``, ``n`` and ``note`` are those of the monthly logo churn
+        (churned customers over customers at the start, see :func:`logo_churn_rate`), so ``value`` is NaN, with the
+        reason in ``note``, when there were no customers at the start.
 
     Examples
     --------
@@ -90,6 +180,23 @@ def expected_lifetime_months(bridge: pd.DataFrame, *, window: int = 6) -> pd.Dat
 
     NaN with a reason when fewer than ``window`` months have a churn rate or the
     mean is 0. ``numerator`` is 1 and ``denominator`` the mean churn.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`, one row per consecutive month; uses ``month``,
+        ``customers_start`` and ``churned_customers``.
+    window : int, default 6
+        The number of months (rows of ``bridge``) in the trailing mean.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is the
+        expected lifetime in months, ``numerator`` 1, ``denominator`` the mean monthly logo churn and ``n`` the sum of
+        ``customers_start`` over the months of the window (fewer months at the top of the table). ``value`` and
+        ``denominator`` are NaN, with the reason in ``note``, when fewer than ``window`` months have a churn rate;
+        ``value`` is NaN, with the reason in ``note``, when the mean churn is 0.
 
     Examples
     --------
@@ -111,6 +218,19 @@ def tenure(snapshots: pd.DataFrame, month) -> pd.DataFrame:
     """Per account paying at the end of ``month``: months since the start of its current unbroken paid period.
 
     An account paying at the end of ``month`` for the first time has tenure 0.
+
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        Month-end snapshots as from :func:`~playbook.kpis.revenue.month_end_mrr`: ``account_id``, ``month``, ``mrr``.
+    month : str or pandas.Period
+        The month at whose end tenure is measured.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account paying at the end of ``month``, sorted by account: ``account_id`` (str) and
+        ``tenure_months`` (int).
 
     Examples
     --------
@@ -138,6 +258,18 @@ def tenure(snapshots: pd.DataFrame, month) -> pd.DataFrame:
 def paid_streaks(paying: np.ndarray) -> np.ndarray:
     """For a boolean account x month matrix, months since each current unbroken paid streak began (-1 where not paying).
 
+    Parameters
+    ----------
+    paying : numpy.ndarray
+        A boolean matrix with one row per account and one column per consecutive month: True where the account pays at
+        that month end.
+
+    Returns
+    -------
+    numpy.ndarray
+        An integer matrix of the same shape: 0 in the first month of a paid streak, 1 in the next, and so on; -1 where
+        the account is not paying.
+
     Examples
     --------
     >>> paid_streaks(np.array([[True, True, False, True]])).tolist()
@@ -149,7 +281,22 @@ def paid_streaks(paying: np.ndarray) -> np.ndarray:
 
 
 def tenure_months(snapshots: pd.DataFrame, months) -> pd.DataFrame:
-    """Mean tenure (months) of the customers paying at each month end; n = paying customers."""
+    """Mean tenure (months) of the customers paying at each month end; n = paying customers.
+
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        Month-end snapshots as from :func:`~playbook.kpis.revenue.month_end_mrr`: ``account_id``, ``month``, ``mrr``.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report; not empty, in ascending order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is the mean
+        tenure in months (as :func:`tenure` counts it) and ``n`` the paying customers at month end; ``numerator`` and
+        ``denominator`` are NaN. ``value`` is NaN, with the reason in ``note``, when no account pays at month end.
+    """
     months = pd.PeriodIndex(months, freq="M")
     keys, span, values, pos = _matrix(snapshots, months)
     paying = values > 0

@@ -59,6 +59,26 @@ def month_end_mrr(
     ``product_col`` the snapshots are per account and product (a ``product``
     column is added), as cross-sell needs.
 
+    Parameters
+    ----------
+    subscriptions : pandas.DataFrame
+        One row per subscription, with the account id, start date, end date and MRR in the columns named below. An empty
+        end date means the subscription is still open; a table without the end-date column has only open subscriptions.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex, optional
+        The months to report. Default: every month from the month of the earliest start date to the month of the latest
+        start date.
+    account_col, start_col, end_col, mrr_col : str
+        The columns holding the account id, start date, end date and MRR.
+    product_col : str, optional
+        The column holding the product. When given, the snapshots are per account and product.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account (and product) and month with MRR > 0, sorted by month and then account: ``account_id``
+        (str), ``month`` (``Period[M]``), ``product`` (only with ``product_col``) and ``mrr`` (float). The output
+        columns have these names whatever the input columns are called.
+
     Examples
     --------
     >>> subs = pd.DataFrame({
@@ -126,6 +146,25 @@ def month_end_mrr_from_monthly(
 ) -> pd.DataFrame:
     """The same snapshots from a ``mrr_monthly`` table (summed over products unless ``product_col``).
 
+    Parameters
+    ----------
+    mrr_monthly : pandas.DataFrame
+        One row per account and month (and possibly product) with its MRR, in the columns named below. The month column
+        must already hold ``Period[M]`` values; it is not converted.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex, optional
+        Keep only these months. Default: every month in the table.
+    account_col, month_col, mrr_col : str
+        The columns holding the account id, month and MRR.
+    product_col : str, optional
+        The column holding the product. When given, MRR is summed per account, month and product (a missing product
+        becomes ``""``) instead of per account and month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account (and product) and month whose summed MRR is > 0, sorted by month and then account:
+        ``account_id``, ``month``, ``product`` (only with ``product_col``) and ``mrr`` (float).
+
     Examples
     --------
     >>> mm = pd.DataFrame({"account_id": ["a", "a", "b"], "month": pd.PeriodIndex(["2026-01"] * 3, freq="M"),
@@ -151,6 +190,20 @@ def mrr_by_month(snapshots: pd.DataFrame, months: pd.PeriodIndex | None = None) 
     """Total MRR and paying accounts per month from month-end snapshots.
 
     Months without any paying account are kept with zeros when ``months`` is given.
+
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        Month-end snapshots as from :func:`month_end_mrr`: ``account_id``, ``month``, ``mrr``.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex, optional
+        The months to report, in this order; a month without snapshots gets zeros. Default: the months present in
+        ``snapshots``, sorted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``mrr`` (the total MRR) and ``paying_customers`` (the distinct accounts with a
+        snapshot in the month).
 
     Examples
     --------
@@ -216,6 +269,22 @@ def mrr_movements(snapshots: pd.DataFrame, months) -> pd.DataFrame:
     **churned** = m0 when m0 > 0 = m1. One row per account and month in which it
     paid at either end.
 
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        Month-end snapshots as from :func:`month_end_mrr`: ``account_id``, ``month``, ``mrr``. Snapshots before the
+        first reported month decide whether an account paid before (new or reactivation); snapshots after the last one
+        are ignored.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report; not empty, in ascending order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account and month in which the account had MRR at either month end, ordered by month and then
+        account: ``account_id`` (str), ``month``, ``mrr_start`` (m0), ``new``, ``reactivation``, ``expansion``,
+        ``contraction``, ``churned`` and ``mrr_end`` (m1).
+
     Examples
     --------
     >>> snaps = pd.DataFrame({"account_id": ["a", "a", "b"], "month": pd.PeriodIndex(["2026-01", "2026-02", "2026-02"], freq="M"),
@@ -247,6 +316,21 @@ def mrr_bridge(snapshots: pd.DataFrame, months) -> pd.DataFrame:
 
     ``mrr_end = mrr_start + new + reactivation + expansion - contraction - churned``
     for every month (tests enforce it).
+
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        Month-end snapshots as from :func:`month_end_mrr`: ``account_id``, ``month``, ``mrr``.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report; not empty, in ascending order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``; the MRR totals ``mrr_start``, ``new``, ``reactivation``, ``expansion``,
+        ``contraction``, ``churned``, ``mrr_end`` (summed from :func:`mrr_movements`); and the account counts (as
+        floats) ``customers_start``, ``new_customers``, ``reactivated_customers``, ``expanded_customers``,
+        ``contracted_customers``, ``churned_customers``, ``customers_end``.
 
     Examples
     --------
@@ -281,22 +365,72 @@ def mrr_bridge(snapshots: pd.DataFrame, months) -> pd.DataFrame:
 
 
 def mrr(bridge: pd.DataFrame) -> pd.DataFrame:
-    """MRR at month end; n = paying customers."""
+    """MRR at month end; n = paying customers.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`mrr_bridge`; uses ``month``, ``mrr_end`` and ``customers_end``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is the MRR
+        at month end and ``n`` the paying customers; ``numerator`` and ``denominator`` are NaN and ``note`` is empty.
+    """
     return value_table(bridge["month"], bridge["mrr_end"], bridge["customers_end"])
 
 
 def arr(bridge: pd.DataFrame) -> pd.DataFrame:
-    """ARR = 12 x MRR at month end."""
+    """ARR = 12 x MRR at month end.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`mrr_bridge`; uses ``month``, ``mrr_end`` and ``customers_end``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is 12 times
+        the MRR at month end and ``n`` the paying customers; ``numerator`` and ``denominator`` are NaN and ``note`` is
+        empty.
+    """
     return value_table(bridge["month"], 12 * bridge["mrr_end"], bridge["customers_end"])
 
 
 def paying_customers(bridge: pd.DataFrame) -> pd.DataFrame:
-    """Accounts with MRR > 0 at month end."""
+    """Accounts with MRR > 0 at month end.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`mrr_bridge`; uses ``month`` and ``customers_end``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` and ``n``
+        are the paying customers at month end; ``numerator`` and ``denominator`` are NaN and ``note`` is empty.
+    """
     return value_table(bridge["month"], bridge["customers_end"], bridge["customers_end"])
 
 
 def arpa(bridge: pd.DataFrame) -> pd.DataFrame:
-    """Average revenue per account: MRR / paying customers at month end."""
+    """Average revenue per account: MRR / paying customers at month end.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`mrr_bridge`; uses ``month``, ``mrr_end`` and ``customers_end``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        MRR at month end and ``denominator`` (also ``n``) the paying customers; ``value`` is NaN, with the reason in
+        ``note``, when there are no paying customers.
+    """
     return ratio_table(
         bridge["month"],
         bridge["mrr_end"],
@@ -307,7 +441,21 @@ def arpa(bridge: pd.DataFrame) -> pd.DataFrame:
 
 
 def revenue_churn_rate(bridge: pd.DataFrame) -> pd.DataFrame:
-    """Gross MRR churn: (churned + contraction) / MRR at the start of the month."""
+    """Gross MRR churn: (churned + contraction) / MRR at the start of the month.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`mrr_bridge`; uses ``month``, ``mrr_start``, ``contraction``, ``churned`` and
+        ``customers_start``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is
+        churned plus contraction MRR, ``denominator`` the MRR at the start of the month and ``n`` the customers at the
+        start; ``value`` is NaN, with the reason in ``note``, when there was no MRR at the start.
+    """
     return ratio_table(
         bridge["month"],
         bridge["churned"] + bridge["contraction"],
@@ -321,6 +469,20 @@ def nrr(bridge: pd.DataFrame) -> pd.DataFrame:
     """Net revenue retention of the accounts paying at the start: (start + expansion - contraction - churned) / start.
 
     New and reactivated MRR are excluded.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`mrr_bridge`; uses ``month``, ``mrr_start``, ``expansion``, ``contraction``, ``churned``
+        and ``customers_start``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        MRR kept (start + expansion - contraction - churned), ``denominator`` the MRR at the start of the month and
+        ``n`` the customers at the start; ``value`` is NaN, with the reason in ``note``, when there was no MRR at the
+        start.
     """
     kept = bridge["mrr_start"] + bridge["expansion"] - bridge["contraction"] - bridge["churned"]
     return ratio_table(
@@ -329,7 +491,21 @@ def nrr(bridge: pd.DataFrame) -> pd.DataFrame:
 
 
 def grr(bridge: pd.DataFrame) -> pd.DataFrame:
-    """Gross revenue retention: (start - contraction - churned) / start; never above 1."""
+    """Gross revenue retention: (start - contraction - churned) / start; never above 1.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`mrr_bridge`; uses ``month``, ``mrr_start``, ``contraction``, ``churned`` and
+        ``customers_start``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is start
+        - contraction - churned MRR, ``denominator`` the MRR at the start of the month and ``n`` the customers at the
+        start; ``value`` is NaN, with the reason in ``note``, when there was no MRR at the start.
+    """
     kept = bridge["mrr_start"] - bridge["contraction"] - bridge["churned"]
     return ratio_table(
         bridge["month"], kept, bridge["mrr_start"], bridge["customers_start"], zero_reason="no MRR at start of month"
@@ -337,7 +513,20 @@ def grr(bridge: pd.DataFrame) -> pd.DataFrame:
 
 
 def expansion_mrr_rate(bridge: pd.DataFrame) -> pd.DataFrame:
-    """Expansion MRR / MRR at the start of the month."""
+    """Expansion MRR / MRR at the start of the month.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`mrr_bridge`; uses ``month``, ``expansion``, ``mrr_start`` and ``customers_start``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        expansion MRR, ``denominator`` the MRR at the start of the month and ``n`` the customers at the start; ``value``
+        is NaN, with the reason in ``note``, when there was no MRR at the start.
+    """
     return ratio_table(
         bridge["month"],
         bridge["expansion"],
@@ -348,7 +537,20 @@ def expansion_mrr_rate(bridge: pd.DataFrame) -> pd.DataFrame:
 
 
 def upsell_rate(bridge: pd.DataFrame) -> pd.DataFrame:
-    """Share of the accounts paying at the start that expanded in the month."""
+    """Share of the accounts paying at the start that expanded in the month.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`mrr_bridge`; uses ``month``, ``expanded_customers`` and ``customers_start``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        accounts that expanded and ``denominator`` (also ``n``) the customers at the start of the month; ``value`` is
+        NaN, with the reason in ``note``, when there were no customers at the start.
+    """
     return ratio_table(
         bridge["month"],
         bridge["expanded_customers"],
@@ -361,6 +563,21 @@ def nrr_12m(snapshots: pd.DataFrame, months) -> pd.DataFrame:
     """Trailing 12-month NRR: MRR now of the accounts paying 12 months ago / their MRR then.
 
     A cohort measure, not the product of 12 monthly NRRs.
+
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        Month-end snapshots as from :func:`month_end_mrr`: ``account_id``, ``month``, ``mrr``.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report; not empty, in ascending order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is this
+        month's MRR of the accounts that paid 12 months earlier, ``denominator`` their MRR then and ``n`` the number of
+        those accounts. ``value`` is NaN, with the reason in ``note``, when there was no MRR 12 months earlier (as for
+        every month less than 12 months after the first snapshot).
 
     Examples
     --------
@@ -388,6 +605,21 @@ def cross_sell_rate(product_snapshots: pd.DataFrame, months) -> pd.DataFrame:
 
     ``product_snapshots`` are month-end snapshots per account and product
     (``month_end_mrr(..., product_col="product")``).
+
+    Parameters
+    ----------
+    product_snapshots : pandas.DataFrame
+        Month-end snapshots per account and product: ``account_id``, ``product``, ``month``, ``mrr``.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report; not empty, in ascending order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        accounts paying at the previous month end that now pay for a product they had no MRR on then; ``denominator``
+        (also ``n``) is the accounts paying at the previous month end. ``value`` is NaN, with the reason in ``note``,
+        when there were none.
     """
     months = pd.PeriodIndex(months, freq="M")
     ps = product_snapshots

@@ -22,6 +22,24 @@ def fcr(
 
     A missing ``reopened`` value counts as not reopened.
 
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        The tickets table: resolution time (datetime), number of contacts and, optionally, a reopened flag, in the
+        columns named below. Unresolved tickets are ignored.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    resolved_col, contacts_col, reopened_col : str
+        The columns holding the resolution time, the number of contacts and the reopened flag. A table without the
+        reopened column has no reopened tickets.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        tickets resolved in the month with exactly one contact and not reopened, ``denominator`` (also ``n``) all
+        tickets resolved in the month; ``value`` is NaN, with the reason in ``note``, when there were none.
+
     Examples
     --------
     >>> t = pd.DataFrame({"resolved_at": pd.to_datetime(["2026-01-05", "2026-01-09", "2026-01-20", None]),
@@ -46,7 +64,25 @@ def fcr(
 def escalation_rate(
     tickets: pd.DataFrame, months, *, opened_col: str = "opened_at", escalated_col: str = "escalated"
 ) -> pd.DataFrame:
-    """Escalated tickets / tickets opened in the month."""
+    """Escalated tickets / tickets opened in the month.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        The tickets table: opening time (datetime) and escalated flag, in the columns named below. A missing flag counts
+        as not escalated.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    opened_col, escalated_col : str
+        The columns holding the opening time and the escalated flag.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        escalated tickets among those opened in the month and ``denominator`` (also ``n``) all tickets opened in the
+        month; ``value`` is NaN, with the reason in ``note``, when there were none.
+    """
     months = pd.PeriodIndex(months, freq="M")
     m = month_of(tickets[opened_col])
     esc = tickets[escalated_col].fillna(False).astype(bool)
@@ -62,6 +98,23 @@ def first_response_hours(
     tickets: pd.DataFrame, months, *, opened_col: str = "opened_at", response_col: str = "first_response_at"
 ) -> pd.DataFrame:
     """Median hours from opening to first response, over tickets opened in the month that got a response.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        The tickets table: opening time and first response time (datetimes), in the columns named below. Tickets without
+        a response are ignored.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    opened_col, response_col : str
+        The columns holding the opening time and the first response time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is the
+        median hours to first response and ``n`` the answered tickets opened in the month; ``numerator`` and
+        ``denominator`` are NaN. ``value`` is NaN, with the reason in ``note``, when there were none.
 
     Examples
     --------

@@ -27,7 +27,19 @@ __all__ = [
 
 
 def summary_of(usage) -> UsageSummary:
-    """The :class:`~playbook.data.usage_log.UsageSummary` of a usage table (a summary passes through)."""
+    """The :class:`~playbook.data.usage_log.UsageSummary` of a usage table (a summary passes through).
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame or UsageSummary
+        The usage log (one row per session: ``account_id``, ``user_id``, ``date`` and optionally ``feature``,
+        ``session_seconds``) or its summary.
+
+    Returns
+    -------
+    UsageSummary
+        The summary of the log, or ``usage`` itself when it is already a summary.
+    """
     return usage if isinstance(usage, UsageSummary) else summarise_frame(usage)
 
 
@@ -36,6 +48,20 @@ def usage_volume(usage, *, months: pd.PeriodIndex | None = None) -> pd.DataFrame
 
     ``usage`` is a usage table or its :class:`~playbook.data.usage_log.UsageSummary`
     (as for every function here).
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame or UsageSummary
+        The usage log (``account_id``, ``user_id``, ``date``, ...) or its
+        :class:`~playbook.data.usage_log.UsageSummary`.
+    months : pandas.PeriodIndex, optional
+        The months to report (zeros for a month without sessions). Default: every month from the first to the last month
+        with a session.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``sessions``, ``active_users`` and ``active_accounts``.
 
     Examples
     --------
@@ -62,6 +88,19 @@ def activity_counts(usage, months) -> pd.DataFrame:
 
     A user is the pair (account, user id); a user-day is a user active on a day.
 
+    Parameters
+    ----------
+    usage : pandas.DataFrame or UsageSummary
+        The usage log (``account_id``, ``user_id``, ``date``, ...) or its
+        :class:`~playbook.data.usage_log.UsageSummary`.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``mau``, ``user_days`` and ``days``.
+
     Examples
     --------
     >>> u = pd.DataFrame({"account_id": ["a"] * 4, "user_id": ["u1", "u1", "u2", "u1"],
@@ -74,7 +113,19 @@ def activity_counts(usage, months) -> pd.DataFrame:
 
 
 def activity_kpis(counts: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """MAU, DAU and stickiness tables from :func:`activity_counts`."""
+    """MAU, DAU and stickiness tables from :func:`activity_counts`.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        The table of :func:`activity_counts`: ``month``, ``mau``, ``user_days``, ``days``.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        The tables ``"mau"``, ``"dau"`` and ``"stickiness"``, each with one row per month: ``month``, ``value``,
+        ``numerator``, ``denominator``, ``n``, ``note``. See :func:`mau`, :func:`dau` and :func:`stickiness`.
+    """
     return {
         "mau": value_table(counts["month"], counts["mau"], counts["mau"]),
         "dau": ratio_table(counts["month"], counts["user_days"], counts["days"], counts["days"], zero_reason="no days"),
@@ -89,12 +140,42 @@ def activity_kpis(counts: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def mau(usage, months) -> pd.DataFrame:
-    """Monthly active users: distinct users with at least one session in the month."""
+    """Monthly active users: distinct users with at least one session in the month.
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame or UsageSummary
+        The usage log (``account_id``, ``user_id``, ``date``, ...) or its
+        :class:`~playbook.data.usage_log.UsageSummary`.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` and ``n``
+        are the active users (account and user id pairs); ``numerator`` and ``denominator`` are NaN and ``note`` is
+        empty.
+    """
     return activity_kpis(activity_counts(usage, months))["mau"]
 
 
 def dau(usage, months) -> pd.DataFrame:
     """Daily active users, averaged over every calendar day of the month (days without use count as 0).
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame or UsageSummary
+        The usage log (``account_id``, ``user_id``, ``date``, ...) or its
+        :class:`~playbook.data.usage_log.UsageSummary`.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        active user-days of the month and ``denominator`` (also ``n``) its calendar days.
 
     Examples
     --------
@@ -110,18 +191,65 @@ def stickiness(usage, months) -> pd.DataFrame:
     """DAU / MAU: the mean over the days of the month of DAU / MAU.
 
     numerator = mean DAU, denominator = MAU.
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame or UsageSummary
+        The usage log (``account_id``, ``user_id``, ``date``, ...) or its
+        :class:`~playbook.data.usage_log.UsageSummary`.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        mean DAU and ``denominator`` (also ``n``) the MAU; ``value`` is NaN, with the reason in ``note``, when there
+        were no active users.
     """
     return activity_kpis(activity_counts(usage, months))["stickiness"]
 
 
 def active_accounts(usage, months) -> pd.DataFrame:
-    """Accounts with at least one active user in the month."""
+    """Accounts with at least one active user in the month.
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame or UsageSummary
+        The usage log (``account_id``, ``user_id``, ``date``, ...) or its
+        :class:`~playbook.data.usage_log.UsageSummary`.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` and ``n``
+        are the active accounts; ``numerator`` and ``denominator`` are NaN and ``note`` is empty.
+    """
     m = summary_of(usage).monthly(months)
     return value_table(m["month"], m["active_accounts"], m["active_accounts"])
 
 
 def avg_session_minutes(usage, months) -> pd.DataFrame:
-    """Total session seconds / sessions, in minutes (numerator in seconds)."""
+    """Total session seconds / sessions, in minutes (numerator in seconds).
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame or UsageSummary
+        The usage log (``account_id``, ``user_id``, ``date``, ``session_seconds``, ...) or its
+        :class:`~playbook.data.usage_log.UsageSummary`.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is in
+        minutes, ``numerator`` the total session seconds and ``denominator`` (also ``n``) the sessions. ``value`` is
+        NaN, with the reason in ``note``, when there were no sessions, and NaN with an empty note when the log has no
+        ``session_seconds``.
+    """
     m = summary_of(usage).monthly(months)
     return ratio_table(m["month"], m["seconds"], m["sessions"], scale=1 / 60, zero_reason="no sessions in the month")
 
@@ -130,6 +258,22 @@ def feature_adoption(usage, months) -> pd.DataFrame:
     """Per feature and month: active users who used the feature / active users.
 
     Returns the KPI columns plus ``feature``, one row per month and feature.
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame or UsageSummary
+        The usage log (``account_id``, ``user_id``, ``date``, ``feature``, ...) or its
+        :class:`~playbook.data.usage_log.UsageSummary`.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month and feature of the log (features sorted within a month; no rows when the log has no
+        ``feature``): ``month``, ``feature``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator``
+        is the active users who used the feature and ``denominator`` (also ``n``) all active users; ``value`` is NaN,
+        with the reason in ``note``, when there were none.
 
     Examples
     --------
@@ -167,6 +311,28 @@ def seat_utilisation(
     """Breadth: active users in the month / users licensed at the month end.
 
     ``active`` (MAU per month) is reused when given, e.g. from :func:`activity_counts`.
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame or UsageSummary
+        The usage log (``account_id``, ``user_id``, ``date``, ...) or its
+        :class:`~playbook.data.usage_log.UsageSummary`; not read when ``active`` is given.
+    users : pandas.DataFrame
+        The users table: creation date and, optionally, deactivation date, in the columns named below.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    created_col, deactivated_col : str
+        The columns holding the creation and deactivation dates. A table without the deactivation column has no
+        deactivated users.
+    active : array-like, optional
+        The active users (MAU) of each month of ``months``. Default: computed with :func:`mau`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        active users and ``denominator`` (also ``n``) the users licensed at month end (created on or before the last day
+        of the month and not deactivated by then); ``value`` is NaN, with the reason in ``note``, when there were none.
     """
     months = pd.PeriodIndex(months, freq="M")
     if active is None:
@@ -196,6 +362,25 @@ def onboarded(
     """Per account (every account of ``accounts``): completed every required milestone within ``days`` of signup?
 
     ``required`` defaults to every milestone in the table; a missing milestone is not completed.
+
+    Parameters
+    ----------
+    onboarding : pandas.DataFrame
+        The onboarding table: account id, milestone and completion date, in the columns named below.
+    accounts : pandas.DataFrame
+        The accounts table: account id and signup date, in the columns named below.
+    days : int, default 30
+        The number of days after signup within which each milestone must be completed.
+    required : list of str, optional
+        The milestones to complete. Default: every milestone in ``onboarding``.
+    account_col, signup_col, milestone_col, completed_col : str
+        The columns holding the account id, the signup date, the milestone and the completion date.
+
+    Returns
+    -------
+    pandas.Series
+        One boolean per account of ``accounts``, in its order, indexed by account id (index named ``account_col``): True
+        when the account completed the required milestones in time.
 
     Examples
     --------
@@ -235,6 +420,29 @@ def onboarding_completion_rate(
     ``days``-day windows have all closed by the end of m (named in ``note``). ``required`` defaults
     to every milestone in the table; an account with a missing milestone has not
     completed it.
+
+    Parameters
+    ----------
+    onboarding : pandas.DataFrame
+        The onboarding table: account id, milestone and completion date, in the columns named below.
+    accounts : pandas.DataFrame
+        The accounts table: account id and signup date (datetime), in the columns named below.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The report months.
+    days : int, default 30
+        The number of days after signup within which each milestone must be completed.
+    required : list of str, optional
+        The milestones to complete. Default: every milestone in ``onboarding``.
+    account_col, signup_col, milestone_col, completed_col : str
+        The columns holding the account id, the signup date, the milestone and the completion date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per report month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator``
+        is the accounts of the cohort that completed onboarding in time (as :func:`onboarded` decides) and
+        ``denominator`` (also ``n``) the accounts that signed up in the cohort month. ``note`` names the cohort;
+        ``value`` is NaN, with the reason also in ``note``, when the cohort is empty.
 
     Examples
     --------

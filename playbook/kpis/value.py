@@ -35,13 +35,48 @@ def monthly_costs(
     category_col: str = "category",
     amount_col: str = "amount",
 ) -> pd.Series:
-    """The amount of one cost category per month (NaN for a month without a row)."""
+    """The amount of one cost category per month (NaN for a month without a row).
+
+    Parameters
+    ----------
+    costs : pandas.DataFrame
+        The costs table: a month (``Period[M]`` or dates), a category and an amount, in the columns named below.
+    category : str
+        The category to sum, e.g. ``"cost_of_revenue"``.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    month_col, category_col, amount_col : str
+        The columns holding the month, the category and the amount.
+
+    Returns
+    -------
+    pandas.Series
+        The summed amount per month, indexed by ``months``; NaN for a month without a row of the category.
+    """
     c = costs[costs[category_col] == category]
     return c[amount_col].groupby(month_of(c[month_col])).sum().reindex(pd.PeriodIndex(months, freq="M"))
 
 
 def gross_margin(bridge: pd.DataFrame, costs: pd.DataFrame | None = None, *, default: float = 1.0) -> pd.DataFrame:
     """(MRR - cost of revenue) / MRR per month; the ``default`` (1.0) where costs are not given.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`; uses ``month``, ``mrr_end`` and ``customers_end``.
+    costs : pandas.DataFrame, optional
+        The costs table (``month``, ``category``, ``amount``); its ``cost_of_revenue`` rows are used.
+    default : float, default 1.0
+        The margin reported for every month when ``costs`` is None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``; ``n`` is the paying
+        customers at month end. With ``costs``, ``numerator`` is the MRR at month end minus the cost of revenue and
+        ``denominator`` the MRR at month end; ``value`` is NaN, with the reason in ``note``, when there is no MRR, and
+        ``value`` and ``numerator`` are NaN, with a note, for a month without a ``cost_of_revenue`` row. Without
+        ``costs``, ``value`` and ``numerator`` are ``default``, ``denominator`` is 1 and ``note`` names the parameter.
 
     Examples
     --------
@@ -78,6 +113,25 @@ def ltv(bridge: pd.DataFrame, margin: pd.DataFrame, *, window: int = 6) -> pd.Da
 
     numerator = ARPA x margin, denominator = that mean churn.
 
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`, one row per consecutive month; uses ``month``,
+        ``mrr_end``, ``customers_end``, ``customers_start`` and ``churned_customers``.
+    margin : pandas.DataFrame
+        The gross margin table of :func:`gross_margin`, row for row with ``bridge``; its ``value`` is used.
+    window : int, default 6
+        The number of months before m in the mean churn.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is ARPA
+        x gross margin, ``denominator`` the mean monthly logo churn of the ``window`` months before and ``n`` the paying
+        customers at month end. ``value`` and ``denominator`` are NaN, with the reason in ``note``, when fewer than
+        ``window`` earlier months have a churn rate; ``value`` is NaN, with the reason in ``note``, when the mean churn
+        is 0, and NaN with an empty note when ARPA or the margin is NaN.
+
     Examples
     --------
     >>> b = pd.DataFrame({"month": pd.period_range("2026-01", "2026-07", freq="M"), "mrr_end": [10000.0] * 7,
@@ -105,6 +159,25 @@ def ltv_purchase(aov: pd.DataFrame, frequency: pd.DataFrame, lifetime: pd.DataFr
     """Purchase-based LTV = average order value x orders per customer per month x expected lifetime (months).
 
     The three factors are returned as ``aov``, ``purchase_frequency`` and ``lifetime_months`` and named in ``note``.
+
+    Parameters
+    ----------
+    aov : pandas.DataFrame
+        The average order value table of :func:`~playbook.kpis.purchases.avg_order_value`; uses ``month`` and ``value``.
+    frequency : pandas.DataFrame
+        The table of :func:`~playbook.kpis.purchases.purchase_frequency`, row for row with ``aov``; uses ``value`` and
+        ``denominator``.
+    lifetime : pandas.DataFrame
+        The table of :func:`~playbook.kpis.retention.expected_lifetime_months`, row for row with ``aov``; uses
+        ``value``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``aov``, ``purchase_frequency``, ``lifetime_months``, ``value``, ``numerator``,
+        ``denominator``, ``n``, ``note``. ``value`` is the product of the three factors (NaN when one is missing);
+        ``numerator`` and ``denominator`` are NaN; ``n`` is the purchasing customers (the ``denominator`` of
+        ``frequency``); ``note`` shows the calculation, or names the missing factors.
     """
     out = aov[["month"]].copy()
     out["aov"] = aov["value"].to_numpy()
@@ -129,7 +202,23 @@ def ltv_purchase(aov: pd.DataFrame, frequency: pd.DataFrame, lifetime: pd.DataFr
 
 
 def cac(bridge: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
-    """Sales and marketing cost in the month / new customers in the month."""
+    """Sales and marketing cost in the month / new customers in the month.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`; uses ``month`` and ``new_customers``.
+    costs : pandas.DataFrame
+        The costs table (``month``, ``category``, ``amount``); its ``sales_marketing`` rows are used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        sales and marketing cost and ``denominator`` (also ``n``) the new customers. ``value`` is NaN, with the reason
+        in ``note``, when there were no new customers; ``value`` and ``numerator`` are NaN, with a note, for a month
+        without a ``sales_marketing`` row.
+    """
     sm = monthly_costs(costs, "sales_marketing", bridge["month"]).to_numpy()
     out = ratio_table(
         bridge["month"], np.nan_to_num(sm), bridge["new_customers"], zero_reason="no new customers in the month"
@@ -143,6 +232,25 @@ def cac_from_accounts(
     """Mean ``acquisition_cost`` of the accounts whose first paid month is m (when there is no costs table).
 
     ``snapshots_first_month`` maps account_id -> first month-end with MRR > 0.
+
+    Parameters
+    ----------
+    accounts : pandas.DataFrame
+        The accounts table: ``account_id`` and the cost column.
+    snapshots_first_month : pandas.Series
+        Each account's first month (``Period[M]``) with MRR > 0 at month end, indexed by ``account_id``.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    cost_col : str, default "acquisition_cost"
+        The column holding each account's acquisition cost.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        total cost of the accounts whose first paid month is m and ``denominator`` (also ``n``) the number of those
+        accounts with a cost; an account without a cost counts in neither. ``value`` is NaN, with the reason in
+        ``note``, when there are none.
     """
     months = pd.PeriodIndex(months, freq="M")
     cost = accounts.set_index("account_id")[cost_col]
@@ -153,7 +261,23 @@ def cac_from_accounts(
 
 
 def ltv_to_cac(ltv_table: pd.DataFrame, cac_table: pd.DataFrame) -> pd.DataFrame:
-    """LTV / CAC."""
+    """LTV / CAC.
+
+    Parameters
+    ----------
+    ltv_table : pandas.DataFrame
+        The LTV table of :func:`ltv`; uses ``month`` and ``value``.
+    cac_table : pandas.DataFrame
+        The CAC table of :func:`cac` or :func:`cac_from_accounts`, row for row with ``ltv_table``; uses ``value`` and
+        ``n``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        LTV and ``denominator`` the CAC (a missing one shows as 0); ``n`` is the ``n`` of the CAC. ``value`` is NaN,
+        with the reason in ``note``, when the CAC is 0 or missing or the LTV is missing.
+    """
     out = ratio_table(
         ltv_table["month"],
         ltv_table["value"].fillna(0),
@@ -166,7 +290,26 @@ def ltv_to_cac(ltv_table: pd.DataFrame, cac_table: pd.DataFrame) -> pd.DataFrame
 
 
 def cac_payback_months(cac_table: pd.DataFrame, bridge: pd.DataFrame, margin: pd.DataFrame) -> pd.DataFrame:
-    """Months of margin-adjusted ARPA needed to earn back the CAC: CAC / (ARPA x gross margin)."""
+    """Months of margin-adjusted ARPA needed to earn back the CAC: CAC / (ARPA x gross margin).
+
+    Parameters
+    ----------
+    cac_table : pandas.DataFrame
+        The CAC table of :func:`cac` or :func:`cac_from_accounts`; uses ``value`` and ``n``.
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`, row for row with ``cac_table``; uses ``month``,
+        ``mrr_end`` and ``customers_end`` (for ARPA).
+    margin : pandas.DataFrame
+        The gross margin table of :func:`gross_margin`, row for row with ``bridge``; uses ``value``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        CAC (0 when missing), ``denominator`` ARPA x gross margin (a missing ARPA or margin counts as 0) and ``n`` the
+        ``n`` of the CAC. ``value`` is NaN, with the reason in ``note``, when the denominator is 0 or the CAC is
+        missing.
+    """
     den = np.nan_to_num(arpa_table(bridge)["value"].to_numpy()) * margin["value"].fillna(0).to_numpy()
     out = ratio_table(
         bridge["month"],
@@ -180,7 +323,25 @@ def cac_payback_months(cac_table: pd.DataFrame, bridge: pd.DataFrame, margin: pd
 
 
 def crc(bridge: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
-    """Customer retention cost: customer success cost in m / mean of paying customers at m-1 and m."""
+    """Customer retention cost: customer success cost in m / mean of paying customers at m-1 and m.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`; uses ``month``, ``customers_start`` and
+        ``customers_end``.
+    costs : pandas.DataFrame
+        The costs table (``month``, ``category``, ``amount``); its ``customer_success`` rows are used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        customer success cost, ``denominator`` the mean of the paying customers at the start and end of the month, and
+        ``n`` that mean rounded down to a whole number. ``value`` is NaN, with the reason in ``note``, when there were
+        no paying customers; ``value`` and ``numerator`` are NaN, with a note, for a month without a
+        ``customer_success`` row.
+    """
     cs = monthly_costs(costs, "customer_success", bridge["month"]).to_numpy()
     mean_customers = (bridge["customers_start"] + bridge["customers_end"]) / 2
     out = ratio_table(bridge["month"], np.nan_to_num(cs), mean_customers, zero_reason="no paying customers")

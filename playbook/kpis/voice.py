@@ -54,6 +54,16 @@ THEMES: dict[str, list[str]] = {
 def nps_group(scores: pd.Series) -> pd.Series:
     """'promoter' (9-10), 'passive' (7-8) or 'detractor' (0-6).
 
+    Parameters
+    ----------
+    scores : pandas.Series or array-like
+        NPS scores from 0 to 10.
+
+    Returns
+    -------
+    pandas.Series
+        The group of each score (str), with the index of ``scores``. A missing score gives ``'detractor'``.
+
     Examples
     --------
     >>> nps_group(pd.Series([6, 7, 8, 9])).tolist()
@@ -71,6 +81,22 @@ def nps(responses: pd.DataFrame, *, score_col: str = "score", by: str | list[str
 
     Returns one row per group with ``responses``, ``promoters``,
     ``passives``, ``detractors`` and ``nps``.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One row per response, with the score column and any ``by`` columns.
+    score_col : str, default "score"
+        The column holding the 0-10 score.
+    by : str or list of str, optional
+        The column or columns to group by. Default: one row for all responses.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row, or one per group (with the ``by`` columns first, sorted by them): ``responses``, ``promoters``,
+        ``passives``, ``detractors`` and ``nps`` (NaN when there are no responses). A response with a missing score
+        counts in ``responses`` but in none of the three groups.
 
     Examples
     --------
@@ -113,7 +139,26 @@ def _survey_rows(surveys, survey, months, date_col, survey_col, touchpoint=None,
 def nps_monthly(
     surveys: pd.DataFrame, months, *, date_col: str = "date", survey_col: str = "survey", score_col: str = "score"
 ) -> pd.DataFrame:
-    """NPS of the responses dated in each month: numerator = promoters - detractors, denominator = responses."""
+    """NPS of the responses dated in each month: numerator = promoters - detractors, denominator = responses.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        The surveys table: survey type, date (datetime) and score, in the columns named below; the rows of survey
+        ``"nps"`` are used.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    date_col, survey_col, score_col : str
+        The columns holding the response date, the survey type and the score.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is 100 x
+        ``numerator`` / ``denominator``, with ``numerator`` the promoters minus the detractors and ``denominator`` (also
+        ``n``) the responses. ``value`` is NaN, with the reason in ``note``, when there were no responses; fewer than 30
+        responses are flagged in ``note`` as a small sample.
+    """
     months = pd.PeriodIndex(months, freq="M")
     s, m = _survey_rows(surveys, "nps", months, date_col, survey_col)
     net = (
@@ -147,6 +192,26 @@ def csat(
 ) -> pd.DataFrame:
     """CSAT: share of CSAT responses scoring 4-5 (of 1-5), optionally for one touchpoint.
 
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        The surveys table: survey type, date (datetime) and score, in the columns named below, and optionally
+        ``touchpoint``; the rows of survey ``"csat"`` are used.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    touchpoint : str, optional
+        Only the responses with this value in the ``touchpoint`` column (none when the table has no such column).
+        Default: all responses.
+    date_col, survey_col, score_col : str
+        The columns holding the response date, the survey type and the score.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        responses scoring 4 or more and ``denominator`` (also ``n``) all responses. ``value`` is NaN, with the reason in
+        ``note``, when there were no responses; fewer than 30 responses are flagged in ``note`` as a small sample.
+
     Examples
     --------
     >>> s = pd.DataFrame({"survey": ["csat"] * 4, "score": [5, 4, 3, 1], "date": pd.to_datetime(["2026-01-10"] * 4)})
@@ -169,21 +234,73 @@ def csat(
 
 
 def support_rating(surveys: pd.DataFrame, months, **kw) -> pd.DataFrame:
-    """CSAT over responses with touchpoint ``support``."""
+    """CSAT over responses with touchpoint ``support``.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        The surveys table, as for :func:`csat`, with a ``touchpoint`` column.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    **kw
+        Column names passed on to :func:`csat` (``date_col``, ``survey_col``, ``score_col``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`csat` for ``touchpoint="support"``: one row per month with ``month``, ``value``,
+        ``numerator``, ``denominator``, ``n``, ``note``.
+    """
     return csat(surveys, months, touchpoint="support", **kw)
 
 
 def ces(
     surveys: pd.DataFrame, months, *, date_col: str = "date", survey_col: str = "survey", score_col: str = "score"
 ) -> pd.DataFrame:
-    """CES: share of CES responses scoring 5-7 (of 1-7; 7 = "the company made it easy")."""
+    """CES: share of CES responses scoring 5-7 (of 1-7; 7 = "the company made it easy").
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        The surveys table: survey type, date (datetime) and score, in the columns named below; the rows of survey
+        ``"ces"`` are used.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    date_col, survey_col, score_col : str
+        The columns holding the response date, the survey type and the score.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        responses scoring 5 or more and ``denominator`` (also ``n``) all responses. ``value`` is NaN, with the reason in
+        ``note``, when there were no responses; fewer than 30 responses are flagged in ``note`` as a small sample.
+    """
     return _share(surveys, "ces", 5, months, date_col, survey_col, score_col, "no CES responses in the month")
 
 
 def ces_mean(
     surveys: pd.DataFrame, months, *, date_col: str = "date", survey_col: str = "survey", score_col: str = "score"
 ) -> pd.DataFrame:
-    """Mean CES score (1-7) of the responses in the month."""
+    """Mean CES score (1-7) of the responses in the month.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        The surveys table: survey type, date (datetime) and score, in the columns named below; the rows of survey
+        ``"ces"`` are used.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    date_col, survey_col, score_col : str
+        The columns holding the response date, the survey type and the score.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
+        sum of the scores and ``denominator`` (also ``n``) the responses. ``value`` is NaN, with the reason in ``note``,
+        when there were no responses; fewer than 30 responses are flagged in ``note`` as a small sample.
+    """
     months = pd.PeriodIndex(months, freq="M")
     s, m = _survey_rows(surveys, "ces", months, date_col, survey_col)
     total = s[score_col].astype("float64").groupby(m).sum().reindex(months, fill_value=0.0)
@@ -196,6 +313,18 @@ def tag_themes(comments: pd.Series, themes: dict[str, list[str]] | None = None) 
 
     English keywords match at the start of a word ("use" does not match "because");
     Japanese keywords match anywhere. A comment can carry several themes.
+
+    Parameters
+    ----------
+    comments : pandas.Series
+        The comment texts; missing ones are dropped.
+    themes : dict of str to list of str, optional
+        Theme name -> keywords. Default: :data:`THEMES`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per non-missing comment, with its index, and one boolean column per theme.
 
     Examples
     --------
@@ -229,6 +358,24 @@ def theme_counts(
     """Comments per NPS group and theme (NPS responses with a comment), with the share of the group's comments.
 
     Columns: ``group``, ``theme``, ``comments`` (mentioning the theme), ``of`` (comments in the group), ``share``.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        The surveys table: survey type, date (datetime), score and comment, in the columns named below; the rows of
+        survey ``"nps"`` with a comment are used.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex, optional
+        Only the responses dated in these months. Default: all responses.
+    themes : dict of str to list of str, optional
+        Theme name -> keywords, as for :func:`tag_themes`. Default: :data:`THEMES`.
+    date_col, survey_col, score_col, comment_col : str
+        The columns holding the response date, the survey type, the score and the comment.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per NPS group that has comments and per theme, sorted by group and then by ``comments``, most first:
+        ``group``, ``theme``, ``comments``, ``of`` and ``share`` (``comments`` / ``of``).
     """
     s = surveys[(surveys[survey_col] == "nps") & surveys[comment_col].notna()]
     if months is not None:

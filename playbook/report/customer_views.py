@@ -34,12 +34,46 @@ __all__ = [
 
 
 def note(en: str, ja: str, lang: str) -> pd.DataFrame:
-    """A one-cell table carrying a message (shown where a table would be)."""
+    """A one-cell table carrying a message (shown where a table would be).
+
+    Parameters
+    ----------
+    en : str
+        The message in English.
+    ja : str
+        The message in Japanese.
+    lang : {"en", "ja"}
+        Which of the two to show.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row and one column, headed "Note" (or its Japanese label), holding
+        the message.
+    """
     return pd.DataFrame({label("note", lang): [_t(en, ja, lang)]})
 
 
 def cohort_views(ctx: ReviewContext) -> dict[str, pd.DataFrame]:
-    """Subscription cohorts (first paid month-end): active share, survival, revenue retention (and capped), realised LTV."""
+    """Subscription cohorts (first paid month-end): active share, survival, revenue retention (and capped), realised LTV.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review: the data (``ctx.ds``), the review month (``ctx.month``) and the
+        language (``ctx.lang``).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Keys ``"active_share"``, ``"survival"``, ``"revenue"``,
+        ``"revenue_capped"`` and ``"ltv"``, each a monthly cohort matrix of
+        :func:`playbook.analyses.cohorts.cohort_matrix` on month-end MRR up to
+        the review month: one row per cohort month plus a last "weighted average"
+        row, a ``size`` column (members) and one column per month since start
+        (0, 1, 2, ...). Cells are shares (``ltv``: cumulative MRR per member);
+        months not yet observed are NaN.
+    """
     snaps = dataset_snapshots(ctx.ds, ctx.month)
     return {
         view: cohort_matrix(snaps, as_of=ctx.month, value_col="mrr", view=view)
@@ -48,7 +82,26 @@ def cohort_views(ctx: ReviewContext) -> dict[str, pd.DataFrame]:
 
 
 def purchase_cohorts(ctx: ReviewContext) -> pd.DataFrame | None:
-    """Quarterly cohorts of customers by first one-off purchase (all purchases when there is no ``kind``): active share."""
+    """Quarterly cohorts of customers by first one-off purchase (all purchases when there is no ``kind``): active share.
+
+    When ``transactions`` has a ``kind`` column with ``one_off`` rows only those
+    count; otherwise every transaction does. Purchases after the review month are left out.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review: the data (``ctx.ds``), the review month (``ctx.month``) and the
+        language (``ctx.lang``).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        A quarterly ``active_share`` cohort matrix of
+        :func:`playbook.analyses.cohorts.cohort_matrix`: one row per cohort quarter
+        (e.g. "2023Q4") plus a "weighted average" row, a ``size`` column and one
+        column per quarter since the first purchase, holding the share of the
+        cohort that bought in that quarter. None without a transactions table.
+    """
     t = ctx.ds.transactions
     if t is None:
         return None
@@ -60,7 +113,36 @@ def purchase_cohorts(ctx: ReviewContext) -> pd.DataFrame | None:
 
 
 def retention_by_segment(ctx: ReviewContext, by: str = "plan", *, view: str = "survival") -> pd.DataFrame | None:
-    """The size-weighted average cohort curve of each segment (rows) by months since start."""
+    """The size-weighted average cohort curve of each segment (rows) by months since start.
+
+    Cohorts are by first paid month-end (as in :func:`cohort_views`), built
+    separately for the accounts of each segment value.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review: the data (``ctx.ds``), the review month (``ctx.month``) and the
+        language (``ctx.lang``).
+    by : str, default "plan"
+        The accounts column that defines the segments.
+    view : str, default "survival"
+        The cohort view averaged: ``"survival"``, ``"active_share"``, ``"revenue"``,
+        ``"revenue_capped"``, ``"ltv"`` or ``"counts"`` (see
+        :func:`playbook.analyses.cohorts.cohort_matrix`).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One row per segment value (sorted), a ``size`` column (the segment's
+        accounts in all cohorts) and one column per month since start (0, 1, 2,
+        ...) holding the "weighted average" row of the segment's cohort matrix.
+        None when accounts has no column ``by``.
+
+    Raises
+    ------
+    ValueError
+        When ``view`` is not one of the cohort views.
+    """
     if by not in ctx.ds.accounts.columns:
         return None
     snaps = dataset_snapshots(ctx.ds, ctx.month)
@@ -73,7 +155,28 @@ def retention_by_segment(ctx: ReviewContext, by: str = "plan", *, view: str = "s
 
 
 def ltv_variants(ctx: ReviewContext, kpis: pd.DataFrame, views: dict) -> pd.DataFrame:
-    """LTV side by side: the formula (ARPA x margin / churn), the purchase-based one, and realised LTV per member."""
+    """LTV side by side: the formula (ARPA x margin / churn), the purchase-based one, and realised LTV per member.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review: the data (``ctx.ds``), the review month (``ctx.month``) and the
+        language (``ctx.lang``).
+    kpis : pandas.DataFrame
+        The long table of :func:`playbook.kpis.catalog.compute_kpis`, with the
+        review month's ``ltv``, ``ltv_purchase`` and ``expected_lifetime_months``.
+    views : dict
+        The cohort matrices of :func:`cohort_views`; its ``"ltv"`` matrix gives the
+        realised LTV.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Five rows (index = what is measured): the catalog LTV, the purchase-based
+        LTV, the realised LTV per member after 12 and after 24 months (weighted
+        average of the cohorts observed that long), and the expected lifetime in
+        months. Two text columns: the formatted value ("–" when unknown) and a note.
+    """
     lang, cur = ctx.lang, ctx.ds.currency
     now = kpis[kpis["month"] == ctx.month].set_index("kpi")
     ltv = views["ltv"].loc[AVERAGE]
@@ -117,7 +220,45 @@ def ltv_variants(ctx: ReviewContext, kpis: pd.DataFrame, views: dict) -> pd.Data
 
 
 def ltv_cac_by_channel(ctx: ReviewContext, kpis: pd.DataFrame, *, months_back: int = 12) -> pd.DataFrame:
-    """Per acquisition channel: mean CAC, ARPA, monthly churn (pooled over ``months_back`` months), LTV, LTV/CAC, payback."""
+    """Per acquisition channel: mean CAC, ARPA, monthly churn (pooled over ``months_back`` months), LTV, LTV/CAC, payback.
+
+    Per channel: CAC is the mean ``acquisition_cost`` of its accounts with a cost
+    above 0 (all accounts, not only recent ones); ARPA is the mean MRR of its
+    accounts paying at the end of the review month; churn is the share of the
+    channel's account-months with MRR at the start of the month that end it with
+    none, pooled over the ``months_back`` months ending with the review month;
+    LTV = ARPA x gross margin / churn; payback = CAC / (ARPA x gross margin), in
+    months. The gross margin is the review month's ``gross_margin`` KPI from
+    ``kpis`` (1.0 when missing).
+
+    This LTV is not the catalog's ``ltv`` KPI (:func:`playbook.kpis.value.ltv`),
+    though both use the same gross margin: that one uses the company's ARPA and
+    divides by the mean of the monthly logo churn rates of the 6 complete months
+    before the review month (no value with fewer than 6 such months). Here churn
+    is pooled per channel over ``months_back`` months,
+    including the review month (months with more customers weigh more), so the
+    channels' LTVs need not average to the catalog's LTV.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review: the data (``ctx.ds``), the review month (``ctx.month``) and the
+        language (``ctx.lang``).
+    kpis : pandas.DataFrame
+        The long table of :func:`playbook.kpis.catalog.compute_kpis`; only the
+        review month's ``gross_margin`` is used.
+    months_back : int, default 12
+        The number of months over which churn is pooled.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per channel (index = channel), highest LTV/CAC first, with text
+        columns CAC, ARPA, monthly churn, LTV, LTV/CAC and payback. A channel
+        missing CAC, ARPA or churn is left out; one with no churn in the window
+        has no LTV. Without ``accounts.acquisition_channel`` or
+        ``accounts.acquisition_cost``, a one-cell note (see :func:`note`).
+    """
     acc = ctx.ds.accounts
     lang, cur = ctx.lang, ctx.ds.currency
     if "acquisition_channel" not in acc.columns or "acquisition_cost" not in acc.columns:
@@ -159,7 +300,30 @@ def ltv_cac_by_channel(ctx: ReviewContext, kpis: pd.DataFrame, *, months_back: i
 
 
 def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
-    """RFM segments of the last ``lookback_days`` up to the month end: size, revenue share, means and the playbook action."""
+    """RFM segments of the last ``lookback_days`` up to the month end: size, revenue share, means and the playbook action.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review: the data (``ctx.ds``), the review month (``ctx.month``) and the
+        language (``ctx.lang``).
+    lookback_days : int, default 365
+        The days of transactions, up to the end of the review month, scored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per RFM segment found (index = segment name, in the segment
+        table's order) with customers, share of customers, revenue share, mean
+        days since the last order, mean orders, mean spend and the playbook
+        action (headers and action in ``ctx.lang``). Without a transactions table,
+        a one-cell note (see :func:`note`).
+
+    Raises
+    ------
+    DataValidationError
+        When there is no order (positive amount) in the window.
+    """
     lang = ctx.lang
     if ctx.ds.transactions is None:
         return note("RFM needs the transactions table.", "RFMには transactions テーブルが必要です。", lang)
@@ -186,7 +350,33 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
 
 
 def migration_view(ctx: ReviewContext, *, months_back: int = 3, lookback_days: int = 365) -> pd.DataFrame | None:
-    """Transition matrix of RFM segments between ``months_back`` months ago and the review month."""
+    """Transition matrix of RFM segments between ``months_back`` months ago and the review month.
+
+    Segments are scored at the end of both months over the ``lookback_days``
+    before each; only customers with an order in both windows are counted.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review: the data (``ctx.ds``), the review month (``ctx.month``) and the
+        language (``ctx.lang``).
+    months_back : int, default 3
+        How many months before the review month the "before" segments are taken.
+    lookback_days : int, default 365
+        The days of transactions scored at each date.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Customer counts with rows = segment before and columns = segment now (both
+        in the segment table's order; only segments that occur). None without a
+        transactions table.
+
+    Raises
+    ------
+    DataValidationError
+        When either window has no order (positive amount).
+    """
     if ctx.ds.transactions is None:
         return None
     before = (ctx.month - months_back).end_time.normalize()
@@ -194,7 +384,24 @@ def migration_view(ctx: ReviewContext, *, months_back: int = 3, lookback_days: i
 
 
 class HealthView:
-    """Health scores over the history, their backtest, the churn-risk model and the at-risk list."""
+    """Health scores over the history, their backtest, the churn-risk model and the at-risk list.
+
+    Everything is computed when the view is made: health scores for the last 24
+    months of the history, 3-month churn labels known at the review month, the
+    band backtest, walk-forward churn-risk predictions and the model's coefficients.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review: the data (``ctx.ds``), the review month (``ctx.month``) and the
+        language (``ctx.lang``).
+    config : str, dict or None, optional
+        The health configuration (YAML text or path, or a dict); the default
+        configuration of :mod:`playbook.analyses.health` when None.
+    test_months : int, default 12
+        The number of recent months with known outcomes on which the churn-risk
+        model is evaluated out of sample (the review month is always predicted).
+    """
 
     def __init__(self, ctx: ReviewContext, *, config=None, test_months: int = 12):
         self.ctx = ctx
@@ -216,10 +423,28 @@ class HealthView:
 
     @property
     def now(self) -> pd.DataFrame:
+        """The health scores of the review month.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows of :func:`playbook.analyses.health.health_scores` for
+            ``ctx.month``: one per paying account, with ``health``, ``band``,
+            ``segment``, ``weakest``, ``mrr`` and the component scores.
+        """
         return self.scores[self.scores["month"] == self.ctx.month]
 
     def distribution(self) -> pd.DataFrame:
-        """Band counts per segment this month."""
+        """Band counts per segment this month.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per segment (the health configuration's ``segment_col``,
+            company size by default) plus an "all" row, with the number of scored
+            accounts in the columns ``red``, ``yellow`` and ``green``. A one-cell
+            note when no account has a health score.
+        """
         n = self.now
         if n["health"].isna().all():
             return note(
@@ -232,7 +457,16 @@ class HealthView:
         return t.rename_axis(index=None, columns=None)
 
     def backtest_by_horizon(self) -> pd.DataFrame:
-        """Churn within the next 1, 2 and 3 months by band (outcomes known at the review month), with 95% intervals."""
+        """Churn within the next 1, 2 and 3 months by band (outcomes known at the review month), with 95% intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Three rows ("within 1 month", "within 2 months", "within 3 months")
+            and the columns ``red``, ``yellow`` and ``green``: the churn rate of
+            the band's account-months with its Wilson 95% interval, as text
+            ("–" for a band without accounts).
+        """
         lang, rows = self.ctx.lang, {}
         for h in (1, 2, 3):
             labels = hs.churn_labels(self.ctx.ds, self.scores["month"].unique(), horizon=h)
@@ -245,6 +479,15 @@ class HealthView:
         return pd.DataFrame(rows, index=["red", "yellow", "green"]).T
 
     def backtest_text(self) -> str:
+        """How well the health score predicted churn in the next 3 months, in words (Markdown).
+
+        Returns
+        -------
+        str
+            The number of account-months, the 3-month churn rate of each band, the
+            AUC of low health as a churn predictor and the lift of the lowest-scored
+            10%; or a sentence saying there is not enough scored history.
+        """
         s, lang = self.backtest_stats, self.ctx.lang
         if not s["observations"] or np.isnan(s["auc"]):
             return _t(
@@ -265,6 +508,15 @@ class HealthView:
         )
 
     def model_text(self) -> str:
+        """How well the churn-risk model predicted churn out of sample, in words (Markdown).
+
+        Returns
+        -------
+        str
+            The number of evaluated account-months (the review month excluded), the
+            AUC, the top-decile lift and the base churn rate; or a sentence saying
+            there is not enough history.
+        """
         s, lang = self.model_stats, self.ctx.lang
         if not s["observations"] or np.isnan(s["auc"]):
             return _t(
@@ -284,6 +536,15 @@ class HealthView:
         )
 
     def calibration_table(self) -> pd.DataFrame:
+        """Predicted vs observed churn of the model's out-of-sample predictions, by risk group.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per quintile of predicted risk (1 = lowest), with the number of
+            account-months and the mean predicted and observed churn rates as
+            text; a one-cell note when no prediction has a known outcome.
+        """
         p = self.predictions[self.predictions["month"] != self.ctx.month]
         if p.dropna(subset=["churned"]).empty:
             return note("No evaluated predictions.", "評価済みの予測がありません。", self.ctx.lang)
@@ -303,6 +564,15 @@ class HealthView:
         )
 
     def coefficient_table(self) -> pd.DataFrame:
+        """The churn-risk model's coefficients (positive = more risk).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per model input (index = feature, the intercept first) with
+            the ``coefficient`` rounded to 2 decimals; a one-cell note when the
+            model was not fitted (no churn, or no non-churn, among the outcomes).
+        """
         if self.coefficients is None:
             return note("Model not fitted.", "モデル未学習。", self.ctx.lang)
         c = self.coefficients.copy()
@@ -310,7 +580,21 @@ class HealthView:
         return c.set_index("feature").rename_axis(None)
 
     def at_risk(self, n: int = 20) -> pd.DataFrame:
-        """Red accounts or the top decile of churn risk this month, ranked by MRR, with the components that pulled them down."""
+        """Red accounts or the top decile of churn risk this month, ranked by MRR, with the components that pulled them down.
+
+        Parameters
+        ----------
+        n : int, default 20
+            The number of accounts listed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Up to ``n`` accounts (index = account id), highest MRR first, with the
+            account name (or id), MRR, health score, band, 3-month churn risk of
+            the model, the health components scoring 25 or less, and the owner
+            (CSM) when accounts has an ``owner`` column.
+        """
         now = self.now.set_index("account_id")
         pred = self.predictions[self.predictions["month"] == self.ctx.month].set_index("account_id")["risk"]
         risk = pred.reindex(now.index)
@@ -341,7 +625,25 @@ class HealthView:
 
 
 def revenue_retention_table(views: dict, *, lang: str = "en", max_k: int = 12) -> pd.DataFrame:
-    """The size-weighted revenue retention by months since start, with and without expansion (capped)."""
+    """The size-weighted revenue retention by months since start, with and without expansion (capped).
+
+    Parameters
+    ----------
+    views : dict
+        The cohort matrices of :func:`cohort_views`; the "weighted average" rows of
+        ``"revenue"`` and ``"revenue_capped"`` are used (weighted by MRR at start).
+    lang : {"en", "ja"}, default "en"
+        Language of the row names.
+    max_k : int, default 12
+        The last month since start shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two rows (revenue retention, and capped with no expansion) and one
+        column per month since start from 0 to ``max_k``, as percentages in text
+        (empty where not observed).
+    """
     rows = {
         _t("revenue retention", "売上維持率", lang): views["revenue"].loc[AVERAGE],
         _t("capped (no expansion)", "上限あり（拡張を除く）", lang): views["revenue_capped"].loc[AVERAGE],

@@ -33,6 +33,30 @@ def for_display(
 
     ``index`` names a column to show as the row labels instead of 0, 1, 2, ...
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table, its columns named by label keys (:func:`~playbook.report.labels.label`).
+    lang : {"en", "ja"}, default "en"
+        The language of the headers and of yes / no.
+    percent : iterable of str
+        Columns of ratios to show as percentages with one decimal (0.5 -> ``50.0%``).
+    integer : iterable of str
+        Columns to show as whole numbers with thousands separators.
+    flags : iterable of str
+        Columns of truth values to show as yes / no.
+    decimals : dict of str to int, optional
+        Columns to show with thousands separators and this many decimals.
+    index : str, optional
+        A column, by its untranslated name, to show as the row labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the ``percent``, ``integer`` and ``decimals`` columns as text (missing values blank),
+        the ``flags`` columns as yes / no in ``lang``, the other columns unchanged, and the headers
+        translated.
+
     Examples
     --------
     >>> t = pd.DataFrame({"rows": [1200, None], "account_coverage": [0.5, None], "required": [True, False]})

@@ -13,6 +13,20 @@ CURRENCY_SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
 def money_formatter(currency: str = "JPY", lang: str = "en") -> FuncFormatter:
     """Axis formatter for amounts: ``¥32.9M`` in English, ``3,290万円`` for JPY in Japanese.
 
+    Parameters
+    ----------
+    currency : str, default "JPY"
+        The currency code: ``JPY``, ``USD``, ``EUR`` and ``GBP`` get their symbol, any other code is
+        written before the amount.
+    lang : {"en", "ja"}, default "en"
+        Japanese gives amounts in 万円 and 億円 for JPY; other currencies read the same in both languages.
+
+    Returns
+    -------
+    matplotlib.ticker.FuncFormatter
+        A tick formatter, called as ``formatter(x, pos)``. Outside Japanese JPY, amounts of a thousand or
+        more are shortened with ``k``, ``M`` or ``B`` and one decimal.
+
     Examples
     --------
     >>> money_formatter("JPY", "en")(32_900_000, 0)
@@ -47,7 +61,23 @@ def money_formatter(currency: str = "JPY", lang: str = "en") -> FuncFormatter:
 
 
 def unit_formatter(unit: str, currency: str = "JPY", lang: str = "en") -> FuncFormatter | None:
-    """Axis formatter for a catalog unit: percentages for ratios, money for currency."""
+    """Axis formatter for a catalog unit: percentages for ratios, money for currency.
+
+    Parameters
+    ----------
+    unit : str
+        The KPI's unit in the catalog (``ratio``, ``multiple``, ``currency``, ``count``, ...).
+    currency : str, default "JPY"
+        The currency of ``currency`` amounts.
+    lang : {"en", "ja"}, default "en"
+        The language of money amounts (:func:`money_formatter`).
+
+    Returns
+    -------
+    matplotlib.ticker.Formatter or None
+        A percent formatter for ``ratio`` (1.0 = 100%), ``1.5x`` ticks for ``multiple``,
+        :func:`money_formatter` for ``currency``; None (matplotlib's default ticks) for any other unit.
+    """
     if unit == "ratio":
         return PercentFormatter(xmax=1.0, decimals=None)  # decimals follow the axis range
     if unit == "multiple":
@@ -59,6 +89,25 @@ def unit_formatter(unit: str, currency: str = "JPY", lang: str = "en") -> FuncFo
 
 def format_value(value: float, unit: str, currency: str = "JPY", lang: str = "en") -> str:
     """A KPI value as a reader expects it: 97.6%, ¥32.9M, 12.4 pts, 475, 3.7 months.
+
+    Parameters
+    ----------
+    value : float
+        The KPI value; None or NaN gives ``–``.
+    unit : str
+        The catalog unit: ``ratio`` (a percentage with one decimal), ``multiple`` (``1.5x``),
+        ``currency`` (as :func:`money_formatter`), ``points`` (signed, one decimal), ``count`` and
+        ``users`` (whole numbers, one decimal when not whole), ``months``, ``hours`` and ``minutes`` (one
+        decimal and the unit); any other unit two decimals.
+    currency : str, default "JPY"
+        The currency of ``currency`` values.
+    lang : {"en", "ja"}, default "en"
+        The language of money amounts and unit words.
+
+    Returns
+    -------
+    str
+        The formatted value.
 
     Examples
     --------
@@ -87,6 +136,27 @@ def format_value(value: float, unit: str, currency: str = "JPY", lang: str = "en
 
 def format_change(now: float, before: float, unit: str, currency: str = "JPY", lang: str = "en") -> str:
     """The change from ``before`` to ``now``: points for ratios and NPS, percent for levels.
+
+    Parameters
+    ----------
+    now : float
+        The current value.
+    before : float
+        The earlier value.
+    unit : str
+        The catalog unit: a ``ratio`` changes in percentage points, ``points`` in points, ``count`` and
+        ``users`` in whole numbers, a ``multiple`` in ``x``; any other unit (currency, months, ...) as a
+        percent of ``before``.
+    currency : str, default "JPY"
+        Not used: the change of an amount is a percent.
+    lang : {"en", "ja"}, default "en"
+        Not used: the text is the same in both languages.
+
+    Returns
+    -------
+    str
+        The signed change (``+``, ``−``, or ``±0`` when it rounds to zero); ``–`` when either value is
+        missing, or for a percent change from 0.
 
     Examples
     --------

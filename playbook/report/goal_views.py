@@ -36,6 +36,23 @@ def _word(w: str, lang: str) -> str:
 
 @dataclass
 class GoalReport:
+    """The goals and the monthly review of one review context, computed once by :meth:`build`.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review: data, month and language.
+    tree : KPITree or None
+        The KPI tree of ``ctx.kpi_tree``; None when no tree was given.
+    history, targets, smart, checks, card, statuses, act : pandas.DataFrame or None
+        Goal history, monthly targets, SMART check, tree checks, scorecard,
+        status history and Act recommendations (all None without a tree).
+    kpis : pandas.DataFrame or None
+        The :func:`playbook.kpis.catalog.compute_kpis` table of the history.
+    bridge : pandas.DataFrame or None
+        The MRR bridge of the history (:func:`playbook.report.kpi_views.month_bridge`).
+    """
+
     ctx: ReviewContext
     tree: goals.KPITree | None
     history: pd.DataFrame | None = None
@@ -50,6 +67,28 @@ class GoalReport:
 
     @classmethod
     def build(cls, ctx: ReviewContext) -> GoalReport:
+        """Compute the KPIs, the MRR bridge and, with a KPI tree, every goal table of the review.
+
+        Parameters
+        ----------
+        ctx : ReviewContext
+            The review: the data (``ctx.ds``), the review month (``ctx.month``),
+            the language (``ctx.lang``) and the KPI tree file (``ctx.kpi_tree``).
+
+        Returns
+        -------
+        GoalReport
+            The report with ``kpis`` and ``bridge`` for every month from the
+            data's first month to the review month, and, when there is a tree,
+            ``history``, ``targets``, ``smart``, ``checks``, ``card``,
+            ``statuses`` and ``act``.
+
+        Raises
+        ------
+        DataValidationError
+            When the KPI tree file is missing or invalid, or the review month is
+            not a complete month of the data.
+        """
         tree = goals.load_kpi_tree(ctx.kpi_tree) if ctx.kpi_tree else None
         rep = cls(ctx=ctx, tree=tree)
         months = ctx.history
@@ -110,6 +149,11 @@ class GoalReport:
         ----------
         path : str, Path or None
             Where to write; relative paths resolve from the project root.
+
+        Returns
+        -------
+        None
+            The file is written as a side effect.
         """
         card = self.scorecard_rows()
         if path and card is not None:
@@ -118,6 +162,13 @@ class GoalReport:
     # ------------------------------------------------------------------ helpers
     @property
     def lang(self) -> str:
+        """The report's language.
+
+        Returns
+        -------
+        str
+            ``ctx.lang``: ``"en"`` or ``"ja"``.
+        """
         return self.ctx.lang
 
     def _no_tree(self) -> str:
@@ -136,6 +187,14 @@ class GoalReport:
 
     # ------------------------------------------------------------------ plan (notebook 02)
     def tree_summary(self) -> str:
+        """The KPI tree in a few Markdown lines: the KGI, then each KFS with its KPIs.
+
+        Returns
+        -------
+        str
+            A line with the KGI's name, metric, target and deadline, and one bullet
+            per KFS listing its KPI ids; without a tree, a sentence saying so.
+        """
         if self.tree is None:
             return self._no_tree()
         t, lang = self.tree, self.lang
@@ -149,6 +208,15 @@ class GoalReport:
         return "\n".join(lines)
 
     def smart_table(self) -> pd.DataFrame:
+        """The SMART check of every KPI goal: a verdict and its reason per letter.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per KPI goal (index = its name) with the columns S, M, A, R
+            and T (pass, warn or fail, in the report's language), each followed by
+            its reason column ("S (why)", ...). A one-cell note without a KPI tree.
+        """
         if self.tree is None:
             return pd.DataFrame({label("note", self.lang): [self._no_tree()]})
         s = self.smart
@@ -163,6 +231,14 @@ class GoalReport:
         return pd.DataFrame(rows).set_index("KPI").rename_axis(None)
 
     def tree_checks_table(self) -> pd.DataFrame:
+        """The checks of the tree as a whole: a short-horizon KPI, not too many KPIs, every KFS measured.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per check (index = check name) with ``status`` (pass or warn,
+            in the report's language) and ``reason``. A one-cell note without a KPI tree.
+        """
         if self.tree is None:
             return pd.DataFrame({label("note", self.lang): [self._no_tree()]})
         c = self.checks.copy()
@@ -170,7 +246,18 @@ class GoalReport:
         return c.set_index("check").rename_axis(None)
 
     def baselines_table(self) -> pd.DataFrame:
-        """Per KPI: value before the plan, now, the final target, the needed and best monthly pace."""
+        """Per KPI: value before the plan, now, the final target, the needed and best monthly pace.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per KPI goal (index = its name) with text columns: the value in
+            the month before the plan starts, the value now (the SMART baseline at
+            the review month), the target, the deadline, the change needed per
+            month to reach the target by the deadline ("–" once it has passed), the
+            best change per month over any 3 months of history up to the review
+            month (in the better direction), and the owner. A one-cell note without a KPI tree.
+        """
         if self.tree is None:
             return pd.DataFrame({label("note", self.lang): [self._no_tree()]})
         rows = []
@@ -200,11 +287,32 @@ class GoalReport:
         return pd.DataFrame(rows).set_index("KPI").rename_axis(None)
 
     def projection(self) -> dict:
+        """Where the KGI lands at the current pace: the result of :func:`playbook.review.goals.kgi_projection`.
+
+        Returns
+        -------
+        dict
+            For an ARR or MRR KGI: ``applicable`` (True), ``metric``,
+            ``months_left``, ``current``, ``target``, ``needed_net_new_mrr``,
+            ``run_rate_net_new_mrr``, ``run_rate_new``, ``run_rate_expansion``,
+            ``run_rate_lost``, ``projected`` and ``gap`` (the run rate is the mean of
+            the last 3 months). Otherwise ``applicable`` False and a ``reason``
+            (also without a KPI tree).
+        """
         if self.tree is None:
             return {"applicable": False, "reason": self._no_tree()}
         return goals.kgi_projection(self.tree, self.bridge, self.ctx.month)
 
     def projection_text(self) -> str:
+        """The KGI projection in words (Markdown).
+
+        Returns
+        -------
+        str
+            The net new MRR needed a month to reach the KGI by its deadline, the
+            last 3 months' run rate and its parts, and where that pace lands with
+            the gap to the target; or the reason the projection does not apply.
+        """
         p = self.projection()
         if not p["applicable"]:
             return p["reason"]
@@ -227,6 +335,15 @@ class GoalReport:
 
     # ------------------------------------------------------------------ check (notebook 06)
     def headline(self) -> str:
+        """The review month in one Markdown line: KPIs per status and the status changes since last month.
+
+        Returns
+        -------
+        str
+            The number of KPIs, the count of each status present, and each KPI whose
+            status changed from last month (old → new); without a tree, a sentence
+            saying there are no goals.
+        """
         if self.tree is None:
             return self._no_tree()
         counts = self.card["status"].value_counts()
@@ -245,6 +362,16 @@ class GoalReport:
         return text + (f" Changed since last month: {moves}." if moves else " No status changed since last month.")
 
     def scorecard_table(self) -> pd.DataFrame:
+        """The month's scorecard, formatted for reading.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per KPI goal (index = its name) with text columns: actual,
+            target, attainment, status, last month's status, change vs last month,
+            3-month trend, owner and note (headers in the report's language).
+            A one-cell note without a KPI tree.
+        """
         if self.tree is None:
             return pd.DataFrame({label("note", self.lang): [self._no_tree()]})
         lang, rows = self.lang, []
@@ -269,6 +396,16 @@ class GoalReport:
         return pd.DataFrame(rows).set_index("KPI").rename_axis(None)
 
     def act_table(self) -> pd.DataFrame:
+        """The Act rules that fired this month, with the recommendation and its evidence.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per fired rule with the columns rule, KPI (the goal id, or
+            "(tree)" for a rule about the whole tree), recommendation and evidence.
+            When no rule fired, one row recommending to keep the plan.
+            A one-cell note without a KPI tree.
+        """
         if self.tree is None:
             return pd.DataFrame({label("note", self.lang): [self._no_tree()]})
         if self.act.empty:
@@ -297,6 +434,19 @@ class GoalReport:
         )
 
     def actions_table(self) -> pd.DataFrame:
+        """Each action of the ``actions`` table with its KPI before and since it started, and a verdict.
+
+        Works without a KPI tree.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per action (index = action id) with the KPI's name, the action,
+            owner, status, start date, the KPI's mean over the 3 months before the
+            start and its mean since the start up to the review month ("–" for a
+            KPI that is not computed), and the verdict (improved, worsened, no
+            change, too early, ...). A one-cell note without an actions table.
+        """
         eff = review.action_effects(self.ctx.ds.actions, self.kpis, self.ctx.month)
         if eff.empty:
             return pd.DataFrame(
@@ -330,6 +480,27 @@ class GoalReport:
 
     # ------------------------------------------------------------------ why and who
     def segment_table(self, by: str) -> pd.DataFrame:
+        """Logo churn and NRR per segment, pooled over the 3 months ending with the review month.
+
+        Works without a KPI tree.
+
+        Parameters
+        ----------
+        by : str
+            An accounts column (``plan``, ``company_size``, ...) or ``"onboarding"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per segment value (index), largest first, with text columns:
+            customers at the start of the months (summed over the 3 months),
+            churned, logo churn rate and NRR.
+
+        Raises
+        ------
+        DataValidationError
+            When ``by`` is neither an accounts column nor ``"onboarding"``.
+        """
         t = review.segment_drivers(self.ctx.ds, self.ctx.month, by)
         lang = self.lang
         out = pd.DataFrame(
@@ -346,6 +517,18 @@ class GoalReport:
         return out
 
     def moves_table(self) -> pd.DataFrame:
+        """The 10 accounts whose MRR changed most in the review month, either way.
+
+        Works without a KPI tree.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per account (index = account id), largest change first, with
+            the account name (or id), the kind of move (new, reactivation,
+            expansion, contraction or churned), MRR last month, MRR now and the
+            change, as text.
+        """
         m = review.biggest_moves(self.ctx.ds, self.ctx.month)
         f = lambda v: format_value(v, "currency", self.ctx.ds.currency, self.lang)
         out = pd.DataFrame(
@@ -362,7 +545,17 @@ class GoalReport:
 
     @cached_property
     def health(self):
-        """The health view of notebook 05, or None when no account has a health score (e.g. no usage data)."""
+        """The health view of notebook 05, or None when no account has a health score (e.g. no usage data).
+
+        Computed on first use, then kept.
+
+        Returns
+        -------
+        HealthView or None
+            The :class:`playbook.report.customer_views.HealthView` of the review;
+            None without a usage table or when no account has a health score in
+            the review month.
+        """
         from playbook.report.customer_views import HealthView
 
         if self.ctx.ds.usage is None:
@@ -371,6 +564,15 @@ class GoalReport:
         return view if view.now["health"].notna().any() else None
 
     def health_bands_table(self) -> pd.DataFrame:
+        """Health band counts per segment this month (see :meth:`HealthView.distribution`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per segment plus "all", with the accounts in the columns
+            ``red``, ``yellow`` and ``green``; a one-cell note when there is no
+            health score.
+        """
         if self.health is None:
             return pd.DataFrame(
                 {
@@ -386,7 +588,22 @@ class GoalReport:
         return self.health.distribution()
 
     def at_risk_table(self, n: int = 15) -> pd.DataFrame:
-        """Red health or top-decile churn risk (as in notebook 05); rule-based warning signs when there is no health score."""
+        """Red health or top-decile churn risk (as in notebook 05); rule-based warning signs when there is no health score.
+
+        Parameters
+        ----------
+        n : int, default 15
+            The number of accounts listed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            With a health score, :meth:`HealthView.at_risk`. Otherwise the accounts
+            with warning signs (:func:`playbook.review.scorecard.early_warnings`),
+            most signs then highest MRR first: index = account id, with the
+            account name (or id), MRR, owner (CSM), the number of signs and the
+            reasons.
+        """
         if self.health is not None:
             return self.health.at_risk(n)
         w = review.early_warnings(self.ctx.ds, self.ctx.month).head(n)
@@ -416,5 +633,11 @@ def build_scorecard(ctx: ReviewContext) -> pd.DataFrame | None:
     -------
     pandas.DataFrame or None
         One row per KPI of the tree (see :meth:`GoalReport.scorecard_rows`).
+
+    Raises
+    ------
+    DataValidationError
+        When the KPI tree file is invalid or the review month is not complete
+        (see :meth:`GoalReport.build`).
     """
     return GoalReport.build(ctx).scorecard_rows()

@@ -38,7 +38,32 @@ def _value_at(kpis: pd.DataFrame, kpi_id: str, month: pd.Period) -> float:
 def kpi_month_table(
     kpis: pd.DataFrame, month, *, lang: str = "en", currency: str = "JPY", families: list[str] | None = None
 ) -> pd.DataFrame:
-    """The available KPIs of one month, grouped by family, with their parts and changes, ready to display."""
+    """The available KPIs of one month, grouped by family, with their parts and changes, ready to display.
+
+    KPIs noted "not available" in the month are left out (see :func:`unavailable_kpis`).
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The long table of :func:`playbook.kpis.catalog.compute_kpis` (``month``,
+        ``kpi``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``); it
+        should hold the month before and 12 months before for the changes.
+    month : pandas.Period or str
+        The month shown.
+    lang : {"en", "ja"}, default "en"
+        Language of the names and headers.
+    currency : str, default "JPY"
+        Currency of money KPIs.
+    families : list of str, optional
+        Family ids (e.g. ``"revenue"``) to keep; all families by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI, indexed by (family name, KPI name), in the order of
+        ``kpis``. Text columns with translated headers: value, change vs last month,
+        change vs 12 months ago ("–" when unknown), numerator, denominator, n and note.
+    """
     month = pd.Period(month, freq="M")
     now = kpis[kpis["month"] == month]
     now = now[~now["note"].str.startswith("not available")]
@@ -77,7 +102,24 @@ def kpi_month_table(
 
 
 def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataFrame:
-    """KPIs the data does not allow, with the reason."""
+    """KPIs the data does not allow, with the reason.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The long table of :func:`playbook.kpis.catalog.compute_kpis`.
+    month : pandas.Period or str
+        The month looked at.
+    lang : {"en", "ja"}, default "en"
+        Language of the KPI names and headers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI whose note in ``month`` starts with "not available":
+        the KPI's name and the note (e.g. "not available (table usage missing)").
+        Empty when every KPI could be computed.
+    """
     month = pd.Period(month, freq="M")
     rows = kpis[(kpis["month"] == month) & kpis["note"].str.startswith("not available")]
     return pd.DataFrame(
@@ -87,6 +129,34 @@ def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataF
 
 def describe_kpi(kpis: pd.DataFrame, kpi_id: str, month, *, lang: str = "en", currency: str = "JPY") -> str:
     """One sentence on where a KPI stands: this month, change vs last month and vs its 12-month average.
+
+    The average is over the months with a value among the 12 months up to and
+    including ``month``; the sentence ends with the KPI's better direction.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        A long KPI table with ``month``, ``kpi``, ``value`` and ``note``, as from
+        :func:`playbook.kpis.catalog.compute_kpis`.
+    kpi_id : str
+        The catalog id of the KPI.
+    month : pandas.Period or str
+        The month described.
+    lang : {"en", "ja"}, default "en"
+        Language of the sentence.
+    currency : str, default "JPY"
+        Currency of money KPIs.
+
+    Returns
+    -------
+    str
+        The sentence; when the KPI has no value in ``month``, a sentence saying so
+        with the reason from its note.
+
+    Raises
+    ------
+    KeyError
+        When ``kpi_id`` is not a KPI of the catalog.
 
     Examples
     --------
@@ -127,7 +197,27 @@ def describe_kpi(kpis: pd.DataFrame, kpi_id: str, month, *, lang: str = "en", cu
 
 
 def describe_bridge(bridge_row: pd.Series | pd.DataFrame, *, lang: str = "en", currency: str = "JPY") -> str:
-    """The month's MRR change in words: net change, what added and what removed MRR."""
+    """The month's MRR change in words: net change, what added and what removed MRR.
+
+    Parameters
+    ----------
+    bridge_row : pandas.Series or pandas.DataFrame
+        One month of :func:`playbook.kpis.revenue.mrr_bridge` (for a DataFrame,
+        its first row), with ``month``, ``mrr_start``, ``new``, ``reactivation``,
+        ``expansion``, ``contraction``, ``churned``, ``mrr_end``,
+        ``churned_customers`` and ``new_customers``.
+    lang : {"en", "ja"}, default "en"
+        Language of the sentence.
+    currency : str, default "JPY"
+        Currency of the amounts.
+
+    Returns
+    -------
+    str
+        One sentence: MRR at the start and end, the net change, the amounts added
+        (new, reactivation, expansion) and removed (contraction, churn), and the
+        numbers of churned and new accounts.
+    """
     r = bridge_row.iloc[0] if isinstance(bridge_row, pd.DataFrame) else bridge_row
     f = money_formatter(currency, lang)
     added = r["new"] + r["reactivation"] + r["expansion"]
@@ -150,7 +240,23 @@ def describe_bridge(bridge_row: pd.Series | pd.DataFrame, *, lang: str = "en", c
 
 
 def bridge_table(bridge: pd.DataFrame, *, lang: str = "en", currency: str = "JPY") -> pd.DataFrame:
-    """The MRR bridge of several months, formatted: one row per month."""
+    """The MRR bridge of several months, formatted: one row per month.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        Months of :func:`playbook.kpis.revenue.mrr_bridge` (or :func:`month_bridge`).
+    lang : {"en", "ja"}, default "en"
+        Language of the headers and amounts.
+    currency : str, default "JPY"
+        Currency of the amounts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by month (as text), with money text columns: start MRR, new,
+        reactivation, expansion, contraction, churned and end MRR (headers translated).
+    """
     f = money_formatter(currency, lang)
     cols = ["mrr_start", "new", "reactivation", "expansion", "contraction", "churned", "mrr_end"]
     out = bridge.set_index("month")[cols].map(lambda v: f(v, 0))
@@ -161,7 +267,22 @@ def bridge_table(bridge: pd.DataFrame, *, lang: str = "en", currency: str = "JPY
 
 
 def funnel_counts(ds: Dataset, month) -> pd.DataFrame | None:
-    """Stage counts of one month (channels summed, stages in table order), or None without a funnel table."""
+    """Stage counts of one month (channels summed, stages in table order), or None without a funnel table.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated data.
+    month : pandas.Period or str
+        The month counted.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Columns ``stage`` and ``count``, one row per stage in the order the stages
+        first appear in the funnel table (empty when the month has no rows), or
+        None when the dataset has no funnel table.
+    """
     if ds.funnel is None:
         return None
     f = ds.funnel[ds.funnel["month"] == pd.Period(month, freq="M")]
@@ -169,7 +290,26 @@ def funnel_counts(ds: Dataset, month) -> pd.DataFrame | None:
 
 
 def nps_responses(ds: Dataset, month, *, segment: str = "plan") -> pd.DataFrame | None:
-    """NPS responses of the latest month with any, up to ``month``, joined with an account segment."""
+    """NPS responses of the latest month with any, up to ``month``, joined with an account segment.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated data.
+    month : pandas.Period or str
+        The latest month considered.
+    segment : str, default "plan"
+        An accounts column added to each response (skipped when accounts has no
+        such column).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The ``surveys`` rows of survey ``nps`` dated in that latest month (every
+        column of the table, e.g. ``account_id``, ``date``, ``score``,
+        ``comment``), plus the ``segment`` column; None when there is no surveys
+        table or no NPS response up to ``month``.
+    """
     if ds.surveys is None:
         return None
     s = ds.surveys[
@@ -185,7 +325,32 @@ def nps_responses(ds: Dataset, month, *, segment: str = "plan") -> pd.DataFrame 
 
 
 def detractor_themes(ds: Dataset, month, *, months_back: int = 12, lang: str = "en") -> pd.DataFrame:
-    """Themes most mentioned by NPS detractors over the last ``months_back`` months, with an example comment."""
+    """Themes most mentioned by NPS detractors over the last ``months_back`` months, with an example comment.
+
+    Detractors are NPS answers scored 0-6 with a comment, dated in the
+    ``months_back`` months ending with ``month``; themes are tagged by keyword
+    (:func:`playbook.kpis.voice.tag_themes`), and a comment can carry several.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated data.
+    month : pandas.Period or str
+        The last month of the window.
+    months_back : int, default 12
+        Length of the window in months.
+    lang : {"en", "ja"}, default "en"
+        Language of the theme names and headers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per theme (index = theme name), most mentioned first, with the
+        number of comments, their share of the detractor comments (text, e.g.
+        "24%") and an example comment (one about that theme alone when there is
+        one; empty for a theme never mentioned). Without a surveys table or a
+        ``comment`` column: an empty table with the theme as a column.
+    """
     cols = [
         label("theme", lang),
         label("comments", lang),
@@ -226,7 +391,26 @@ def detractor_themes(ds: Dataset, month, *, months_back: int = 12, lang: str = "
 
 
 def month_bridge(ds: Dataset, months) -> pd.DataFrame:
-    """The MRR bridge of ``months`` from the dataset (subscriptions, or mrr_monthly), with full payment history."""
+    """The MRR bridge of ``months`` from the dataset (subscriptions, or mrr_monthly), with full payment history.
+
+    The month-end snapshots start at the dataset's first month, so a returning
+    account counts as reactivation, not new.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated data.
+    months : sequence of pandas.Period or str
+        The months of the bridge, in order (the last one ends the snapshots).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month, as :func:`playbook.kpis.revenue.mrr_bridge`: ``month``,
+        ``mrr_start``, ``new``, ``reactivation``, ``expansion``, ``contraction``,
+        ``churned``, ``mrr_end`` and the customer counts (``customers_start``,
+        ``new_customers``, ..., ``churned_customers``, ``customers_end``).
+    """
     from playbook.kpis.revenue import mrr_bridge
     from playbook.kpis.snapshots import dataset_snapshots
 
@@ -235,7 +419,26 @@ def month_bridge(ds: Dataset, months) -> pd.DataFrame:
 
 
 def feature_adoption_table(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataFrame:
-    """Adoption of each feature in the month, most adopted first: share, users of the feature, active users."""
+    """Adoption of each feature in the month, most adopted first: share, users of the feature, active users.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The long table of :func:`playbook.kpis.catalog.compute_kpis`, with its
+        ``feature_adoption.<feature>`` rows.
+    month : pandas.Period or str
+        The month shown.
+    lang : {"en", "ja"}, default "en"
+        Language of the headers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per feature with a value (index = feature name), with text
+        columns value (share of active users, e.g. "69.3%"), numerator (users of
+        the feature) and denominator (active users of the month). Empty without
+        usage data.
+    """
     month = pd.Period(month, freq="M")
     rows = kpis[(kpis["month"] == month) & kpis["kpi"].str.startswith("feature_adoption.")]
     rows = rows[rows["value"].notna()].sort_values("value", ascending=False, kind="stable")

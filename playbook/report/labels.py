@@ -127,6 +127,19 @@ def label(key: str, lang: str = "en") -> str:
 
     ``feature_adoption.tasks`` becomes "Feature adoption: tasks". Unknown keys come back unchanged.
 
+    Parameters
+    ----------
+    key : str
+        A key of :data:`LABELS` (such as a column name), a KPI id of the catalog, or a KPI id with a part
+        after a dot (``conversion_rate.trials``).
+    lang : {"en", "ja"}, default "en"
+        The language; anything but ``"ja"`` gives English.
+
+    Returns
+    -------
+    str
+        The label, or ``key`` itself when it is unknown.
+
     Examples
     --------
     >>> label("rows", "ja")
@@ -149,12 +162,39 @@ def label(key: str, lang: str = "en") -> str:
 
 
 def translate_columns(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """A copy of ``df`` with its column names replaced by their labels."""
+    """A copy of ``df`` with its column names replaced by their labels.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Any table; each column name is looked up with :func:`label`.
+    lang : {"en", "ja"}, default "en"
+        The language; anything but ``"ja"`` gives English.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same data with the labels as column names (unknown names are kept).
+    """
     return df.rename(columns={c: label(c, lang) for c in df.columns})
 
 
 def pick(en: str, ja: str, lang: str) -> str:
     """The text for ``lang``: ``ja`` in Japanese, ``en`` otherwise.
+
+    Parameters
+    ----------
+    en : str
+        The English text.
+    ja : str
+        The Japanese text.
+    lang : str
+        The language: ``"ja"`` picks ``ja``, anything else ``en``.
+
+    Returns
+    -------
+    str
+        ``ja`` or ``en``.
 
     Examples
     --------

@@ -45,7 +45,22 @@ FONT = "IPAexGothic"
 
 
 def use_theme(lang: str = "en") -> None:
-    """Apply the playbook's chart theme (call once per notebook)."""
+    """Apply the playbook's chart theme (call once per notebook).
+
+    Sets seaborn's ``whitegrid`` style with the IPAexGothic font, a plain minus
+    sign, 100 dpi and a 9 x 3.6 inch default figure size.
+
+    Parameters
+    ----------
+    lang : {"en", "ja"}, default "en"
+        The notebook's language. Not used: the theme and font are the same for
+        both languages.
+
+    Returns
+    -------
+    None
+        The theme is set globally (seaborn and ``matplotlib.rcParams``).
+    """
     # set_theme resets the font family, so the Japanese-capable font is passed to it
     sns.set_theme(
         style="whitegrid", font=FONT, rc={"axes.unicode_minus": False, "figure.dpi": 100, "figure.figsize": (9, 3.6)}
@@ -70,6 +85,36 @@ def plot_monthly(
 
     ``currency`` formats the y axis as money; labels come from
     :func:`playbook.report.labels.label`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per month: a month column (``month_col``, periods or month
+        strings) and the column ``y``.
+    y : str
+        The column to plot; its label is the default title and the y-axis label.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+    lang : {"en", "ja"}, default "en"
+        Language of the labels.
+    kind : {"line", "bar"}, default "line"
+        Bars for ``"bar"``; any other value draws a line with markers.
+    month_col : str, default "month"
+        The column holding the months.
+    title : str, optional
+        The chart title; the label of ``y`` by default.
+    currency : str, optional
+        A currency code (``"JPY"``, ``"USD"``, ...) to format the y axis as money.
+    highlight : pandas.Period or str, optional
+        A month marked by a dashed vertical line labelled "review month".
+    color : str, optional
+        The line or bar colour; the first colour of the seaborn palette by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on (y axis from 0). When every value of ``y`` is NaN it
+        shows a "not available" note instead of a chart.
     """
     ax = ax or plt.gca()
     x = pd.PeriodIndex(data[month_col], freq="M").to_timestamp()
@@ -112,6 +157,25 @@ def plot_row_coverage(
     Empty months inside a table's own date range are outlined in red for the
     tables in ``outline`` (default: the tables the contract expects to have rows
     every month).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Row counts with one row per table (index = table name) and one column per
+        month, as from :func:`playbook.analyses.inventory.monthly_row_counts`.
+        Each table's cells are shaded on its own scale (share of its busiest month).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+    lang : {"en", "ja"}, default "en"
+        Language of the title.
+    outline : list of str, optional
+        Tables whose empty months inside their own date range are outlined in red;
+        by default every table the schema marks as monthly.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes with the heatmap: one row per table, one column per month.
     """
     ax = ax or plt.gca()
     outline = [t for t, spec in TABLES.items() if spec.monthly] if outline is None else outline
@@ -167,6 +231,40 @@ def plot_kpi_trend(
     """One KPI over the months of a ``compute_kpis`` table, with an optional target (a number or a monthly path).
 
     Months where the KPI is NaN are gaps in the line; an unavailable KPI shows a note.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        A long KPI table with columns ``month``, ``kpi`` and ``value``, as from
+        :func:`playbook.kpis.catalog.compute_kpis`; only the rows of ``kpi_id`` are used.
+    kpi_id : str
+        The catalog id of the KPI; its unit sets the y-axis format.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+    lang : {"en", "ja"}, default "en"
+        Language of the labels.
+    target : float or pandas.Series, optional
+        A flat target (dashed horizontal line) or a target per month (a Series
+        indexed by month, drawn as a dashed path).
+    currency : str, default "JPY"
+        Currency of money KPIs.
+    highlight : pandas.Period or str, optional
+        A month marked by a dotted vertical line.
+    title : str, optional
+        The chart title; the KPI's name by default.
+    legend : bool, default True
+        Show the legend when a target is drawn.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on, or a "not available" note when the KPI has no rows
+        or only NaN values.
+
+    Raises
+    ------
+    KeyError
+        When ``kpi_id`` is not a KPI of the catalog.
     """
     from playbook.kpis.catalog import kpi as catalog_kpi
 
@@ -223,7 +321,39 @@ def plot_kpi_grid(
     currency: str = "JPY",
     highlight: pd.Period | str | None = None,
 ) -> np.ndarray:
-    """Small multiples: one :func:`plot_kpi_trend` per KPI. Returns the array of Axes."""
+    """Small multiples: one :func:`plot_kpi_trend` per KPI. Returns the array of Axes.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        A long KPI table (``month``, ``kpi``, ``value``), as from
+        :func:`playbook.kpis.catalog.compute_kpis`.
+    kpi_ids : list of str
+        The KPIs to draw, one chart each, in order.
+    axes : array of matplotlib.axes.Axes, optional
+        Axes to draw on (any shape). By default a new figure with ``ncols``
+        columns and as many rows as needed.
+    lang : {"en", "ja"}, default "en"
+        Language of the labels.
+    ncols : int, default 3
+        Columns of the new figure (ignored when ``axes`` is given).
+    targets : dict, optional
+        Target per KPI id: a number or a monthly Series (see :func:`plot_kpi_trend`).
+    currency : str, default "JPY"
+        Currency of money KPIs.
+    highlight : pandas.Period or str, optional
+        A month marked on every chart.
+
+    Returns
+    -------
+    numpy.ndarray
+        The flat array of Axes; those beyond the number of KPIs are hidden.
+
+    Raises
+    ------
+    KeyError
+        When an id of ``kpi_ids`` is not a KPI of the catalog.
+    """
     if axes is None:
         nrows = -(-len(kpi_ids) // ncols)
         _, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 2.8 * nrows), squeeze=False)
@@ -240,7 +370,27 @@ def plot_kpi_grid(
 def plot_mrr_bridge(
     bridge_row: pd.Series | pd.DataFrame, *, ax: Axes | None = None, lang: str = "en", currency: str = "JPY"
 ) -> Axes:
-    """Waterfall of one month's MRR bridge: start, +new, +reactivation, +expansion, -contraction, -churned, end."""
+    """Waterfall of one month's MRR bridge: start, +new, +reactivation, +expansion, -contraction, -churned, end.
+
+    Parameters
+    ----------
+    bridge_row : pandas.Series or pandas.DataFrame
+        One month of :func:`playbook.kpis.revenue.mrr_bridge` (for a DataFrame,
+        its first row): ``month``, ``mrr_start``, ``new``, ``reactivation``,
+        ``expansion``, ``contraction``, ``churned`` and ``mrr_end``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+    lang : {"en", "ja"}, default "en"
+        Language of the labels.
+    currency : str, default "JPY"
+        Currency of the amounts.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes with seven bars, each labelled with its amount; the y axis
+        starts a little below the lowest level the bridge reaches (never below 0).
+    """
     ax = ax or plt.gca()
     row = bridge_row.iloc[0] if isinstance(bridge_row, pd.DataFrame) else bridge_row
     steps = [("new", 1), ("reactivation", 1), ("expansion", 1), ("contraction", -1), ("churned", -1)]
@@ -276,7 +426,28 @@ def plot_funnel(
     stage_col: str = "stage",
     count_col: str = "count",
 ) -> Axes:
-    """Horizontal funnel of stage counts (in order), each bar labelled with its conversion from the previous stage."""
+    """Horizontal funnel of stage counts (in order), each bar labelled with its conversion from the previous stage.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame or None
+        One row per stage, first stage first, with a stage name and a count, as
+        from :func:`playbook.report.kpi_views.funnel_counts`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+    lang : {"en", "ja"}, default "en"
+        Language of the labels.
+    stage_col : str, default "stage"
+        The column with the stage names.
+    count_col : str, default "count"
+        The column with the counts.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes with the funnel on a log-scale x axis (first stage on top), or
+        a "not available" note when ``counts`` is None or empty.
+    """
     ax = ax or plt.gca()
     if counts is None or counts.empty:
         return _not_available(ax, lang, label("chart_funnel", lang))
@@ -303,7 +474,28 @@ def plot_nps_distribution(
     lang: str = "en",
     score_col: str = "score",
 ) -> Axes:
-    """Stacked bars of detractors, passives and promoters (share of responses), overall or per group, with the NPS."""
+    """Stacked bars of detractors, passives and promoters (share of responses), overall or per group, with the NPS.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame or None
+        NPS responses, one row each, with a 0-10 score column (and the ``by``
+        column when grouping), as from :func:`playbook.report.kpi_views.nps_responses`.
+    by : str, optional
+        A column to group by (one bar per value); one bar for all responses by default.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+    lang : {"en", "ja"}, default "en"
+        Language of the labels.
+    score_col : str, default "score"
+        The column with the scores.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes with one horizontal bar per group, each annotated with its NPS,
+        or a "not available" note when ``responses`` is None or empty.
+    """
     from playbook.kpis.voice import nps, nps_group
 
     ax = ax or plt.gca()
@@ -347,7 +539,29 @@ STATUS_COLORS = {
 def plot_kpi_tree(
     scorecard: pd.DataFrame | None, tree, *, ax: Axes | None = None, lang: str = "en", currency: str = "JPY"
 ) -> Axes:
-    """The KPI tree as a picture: KGI on top, its KFS, their KPIs coloured by this month's status."""
+    """The KPI tree as a picture: KGI on top, its KFS, their KPIs coloured by this month's status.
+
+    Parameters
+    ----------
+    scorecard : pandas.DataFrame or None
+        The month's scorecard (``GoalReport.card``, from
+        :func:`playbook.review.scorecard.scorecard`): one row per KPI goal with
+        ``id``, ``kpi`` (its name), ``metric``, ``actual``, ``target`` and ``status``.
+    tree : KPITree or None
+        The KPI tree (KGI, its KFS and their KPI goals).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+    lang : {"en", "ja"}, default "en"
+        Language of the names and labels.
+    currency : str, default "JPY"
+        Currency of money KPIs.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes (without axis lines) with the tree and a status legend, or a
+        note when ``tree`` or ``scorecard`` is None.
+    """
     from playbook.kpis.catalog import kpi as catalog_kpi
 
     ax = ax or plt.gca()
@@ -411,7 +625,38 @@ def plot_goal_trends(
     currency: str = "JPY",
     highlight=None,
 ) -> np.ndarray:
-    """Small multiples: each KPI goal's monthly values with its target path (dashed)."""
+    """Small multiples: each KPI goal's monthly values with its target path (dashed).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame or None
+        The goals' monthly values (``month``, ``goal``, ``value``), as from
+        :func:`playbook.review.goals.goal_history`.
+    targets : pandas.DataFrame or None
+        Target per month (index) and KPI goal id (columns), as from
+        :func:`playbook.review.goals.target_paths`.
+    tree : KPITree or None
+        The KPI tree; one chart per KPI goal.
+    months : sequence of pandas.Period, optional
+        Only these months are drawn; all months of ``history`` by default.
+    axes : array of matplotlib.axes.Axes, optional
+        Axes to draw on. By default a new figure with ``ncols`` columns.
+    lang : {"en", "ja"}, default "en"
+        Language of the labels and goal names.
+    ncols : int, default 4
+        Columns of the new figure (ignored when ``axes`` is given).
+    currency : str, default "JPY"
+        Currency of money KPIs.
+    highlight : pandas.Period or str, optional
+        A month marked on every chart.
+
+    Returns
+    -------
+    numpy.ndarray
+        The flat array of Axes (those beyond the number of goals hidden; the
+        legend only on the first). Without a tree or history, a new small figure
+        whose single Axes holds a "not available" note.
+    """
     if tree is None or history is None:
         _, ax = plt.subplots(figsize=(6, 1.5))
         _not_available(ax, lang, "KPI")
@@ -453,7 +698,34 @@ def plot_kgi_projection(
     lang: str = "en",
     currency: str = "JPY",
 ) -> Axes:
-    """The KGI metric's history, the run-rate projection to the deadline, and the target."""
+    """The KGI metric's history, the run-rate projection to the deadline, and the target.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        A long KPI table (``month``, ``kpi``, ``value``) holding the KGI metric,
+        as from :func:`playbook.kpis.catalog.compute_kpis`.
+    projection : dict
+        The result of :func:`playbook.review.goals.kgi_projection` (or
+        ``GoalReport.projection()``): ``applicable``, ``current`` and ``projected``.
+    tree : KPITree or None
+        The KPI tree; its KGI gives the metric, the deadline and the target.
+    month : pandas.Period or str
+        The review month, where the projection line starts.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+    lang : {"en", "ja"}, default "en"
+        Language of the labels.
+    currency : str, default "JPY"
+        Currency of the y axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes with the history line, a dashed run-rate line from the review
+        month to the deadline and the target as a red dot, or a note when there
+        is no tree or the projection does not apply (a KGI that is not ARR or MRR).
+    """
     ax = ax or plt.gca()
     if tree is None or not projection.get("applicable"):
         return _not_available(ax, lang, "KGI")
@@ -491,7 +763,34 @@ def plot_cohort_heatmap(
     percent: bool = True,
     currency: str = "JPY",
 ) -> Axes:
-    """Cohort heatmap: rows = cohorts (with their size), columns = periods since start; future cells blank."""
+    """Cohort heatmap: rows = cohorts (with their size), columns = periods since start; future cells blank.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame or None
+        A cohort matrix from :func:`playbook.analyses.cohorts.cohort_matrix`: one
+        row per cohort, a ``size`` column and one column per period since start
+        (0, 1, 2, ...). A "weighted average" row is left out.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+    lang : {"en", "ja"}, default "en"
+        Language of the labels and amounts.
+    max_k : int, default 12
+        The last period since start shown.
+    title : str, default ""
+        The chart title.
+    percent : bool, default True
+        Cells are shares (coloured from 0 to 1, written as percentages); with
+        False they are amounts written as money (e.g. the ``ltv`` view).
+    currency : str, default "JPY"
+        Currency of the amounts when ``percent`` is False.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes with the annotated heatmap, rows labelled with the cohort and
+        its size, or a note when ``matrix`` is None or empty.
+    """
     ax = ax or plt.gca()
     if matrix is None or matrix.empty:
         return _not_available(ax, lang, title)
@@ -525,7 +824,29 @@ def plot_cohort_heatmap(
 def plot_retention_curves(
     curves: pd.DataFrame | None, *, ax: Axes | None = None, lang: str = "en", title: str = "", max_k: int = 24
 ) -> Axes:
-    """One line per row of ``curves`` (segment or cohort x months since start), shares from 0 to 1."""
+    """One line per row of ``curves`` (segment or cohort x months since start), shares from 0 to 1.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame or None
+        One row per curve (its index value names the line) and one column per
+        month since start (0, 1, 2, ...); a ``size`` column is ignored. As from
+        :func:`playbook.report.customer_views.retention_by_segment`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+    lang : {"en", "ja"}, default "en"
+        Language of the x-axis label.
+    title : str, default ""
+        The chart title.
+    max_k : int, default 24
+        The last month since start drawn.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes with the curves (y axis in percent) and a legend, or a note when
+        ``curves`` is None or empty.
+    """
     ax = ax or plt.gca()
     if curves is None or curves.empty:
         return _not_available(ax, lang, title)
@@ -541,7 +862,27 @@ def plot_retention_curves(
 
 
 def plot_band_churn(table: pd.DataFrame | None, *, ax: Axes | None = None, lang: str = "en", title: str = "") -> Axes:
-    """Churn rate in the next months by health band, with the Wilson interval as error bars."""
+    """Churn rate in the next months by health band, with the Wilson interval as error bars.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or None
+        The band table of :func:`playbook.analyses.health.backtest`: rows red,
+        yellow, green (in that order; colours follow the position) with ``band``,
+        ``accounts``, ``churn_rate``, ``ci_low`` and ``ci_high``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+    lang : {"en", "ja"}, default "en"
+        Language of the "not available" note.
+    title : str, default ""
+        The chart title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes with one bar per band, annotated with the rate and the number of
+        account-months, or a note when ``table`` is None or has no accounts.
+    """
     ax = ax or plt.gca()
     if table is None or table["accounts"].sum() == 0:
         return _not_available(ax, lang, title)
@@ -557,7 +898,24 @@ def plot_band_churn(table: pd.DataFrame | None, *, ax: Axes | None = None, lang:
 
 
 def plot_migration(matrix: pd.DataFrame | None, *, ax: Axes | None = None, lang: str = "en") -> Axes:
-    """Heatmap of a segment transition matrix (rows = before, columns = now), with counts."""
+    """Heatmap of a segment transition matrix (rows = before, columns = now), with counts.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame or None
+        Integer customer counts with rows = segment before and columns = segment
+        now, as from :func:`playbook.report.customer_views.migration_view`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+    lang : {"en", "ja"}, default "en"
+        Language of the title and axis labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes with the annotated heatmap, or a note when ``matrix`` is None
+        or empty.
+    """
     ax = ax or plt.gca()
     title = label("segment_migration", lang)
     if matrix is None or matrix.empty:

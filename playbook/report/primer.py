@@ -39,6 +39,12 @@ def example_subscriptions() -> pd.DataFrame:
 
     A upgrades 10,000 -> 15,000 on 10-15; B cancels on 10-20; C downgrades
     30,000 -> 25,000 on 10-10; D starts at 12,000 on 10-05.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A ``subscriptions`` table of six rows: ``account_id``, ``start_date``, ``end_date`` (NaT while
+        the subscription runs), ``mrr``.
     """
     rows = [
         ("A", "2026-08-01", "2026-10-14", 10000),
@@ -57,7 +63,14 @@ def example_subscriptions() -> pd.DataFrame:
 
 
 def example_churn_history() -> pd.DataFrame:
-    """Six months of a company with 100 customers at each month start: 2, 3, 1, 2, 2, 2 churn."""
+    """Six months of a company with 100 customers at each month start: 2, 3, 1, 2, 2, 2 churn.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month, 2026-05 to 2026-10: ``month``, ``customers_start``, ``churned_customers``,
+        ``new_customers`` (4 a month).
+    """
     return pd.DataFrame(
         {
             "month": pd.period_range("2026-05", "2026-10", freq="M"),
@@ -69,7 +82,17 @@ def example_churn_history() -> pd.DataFrame:
 
 
 def example_value_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A bridge of 7 months (100 customers paying 2,000,000 in total, 2 churned and 10 new a month) and its costs."""
+    """A bridge of 7 months (100 customers paying 2,000,000 in total, 2 churned and 10 new a month) and its costs.
+
+    Returns
+    -------
+    bridge : pandas.DataFrame
+        One row per month, 2026-04 to 2026-10: ``month``, ``mrr_start``, ``mrr_end``,
+        ``customers_start``, ``customers_end``, ``churned_customers``, ``new_customers``.
+    costs : pandas.DataFrame
+        A ``costs`` table: ``month``, ``category`` (``cost_of_revenue`` 400,000, ``sales_marketing``
+        3,000,000 and ``customer_success`` 500,000 a month), ``amount``.
+    """
     months = pd.period_range("2026-04", "2026-10", freq="M")
     bridge = pd.DataFrame(
         {
@@ -91,7 +114,13 @@ def example_value_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def example_transactions() -> pd.DataFrame:
-    """October orders: customer X buys 3,000 and 5,000; customer Y buys 4,000."""
+    """October orders: customer X buys 3,000 and 5,000; customer Y buys 4,000.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A ``transactions`` table of three rows: ``account_id``, ``date``, ``amount``.
+    """
     return pd.DataFrame(
         {
             "account_id": ["X", "X", "Y"],
@@ -102,7 +131,14 @@ def example_transactions() -> pd.DataFrame:
 
 
 def example_surveys() -> pd.DataFrame:
-    """Ten NPS responses, five CSAT and five CES responses in October."""
+    """Ten NPS responses, five CSAT and five CES responses in October.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A ``surveys`` table of twenty rows, all dated 2026-10-15: ``survey`` (``nps``, ``csat`` or
+        ``ces``), ``score``, ``date``, ``touchpoint`` (``support`` for CSAT, empty otherwise).
+    """
     nps = [10, 9, 9, 8, 7, 7, 6, 5, 3, 10]
     csat = [5, 4, 4, 3, 2]
     ces = [7, 6, 5, 4, 2]
@@ -112,7 +148,15 @@ def example_surveys() -> pd.DataFrame:
 
 
 def example_tickets() -> pd.DataFrame:
-    """Five October tickets: three solved in one contact, one needing three contacts, one reopened."""
+    """Five October tickets: three solved in one contact, one needing three contacts, one reopened.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A ``tickets`` table of five rows: ``opened_at``, ``first_response_at`` (1 to 5 hours later),
+        ``resolved_at`` (8 hours after opening), ``contacts``, ``reopened``, ``escalated`` (the
+        three-contact ticket).
+    """
     opened = pd.to_datetime(
         ["2026-10-01 09:00", "2026-10-02 10:00", "2026-10-05 11:00", "2026-10-06 09:00", "2026-10-07 15:00"]
     )
@@ -130,7 +174,13 @@ def example_tickets() -> pd.DataFrame:
 
 
 def example_usage() -> pd.DataFrame:
-    """September (30 days): u1 is active on days 1-15, u2 on days 1-6, u3 on days 1-3."""
+    """September (30 days): u1 is active on days 1-15, u2 on days 1-6, u3 on days 1-3.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per user and active day, all of account ``A``: ``account_id``, ``user_id``, ``date``.
+    """
     days = {"u1": 15, "u2": 6, "u3": 3}
     users = np.repeat(list(days), list(days.values()))
     day = np.concatenate([np.arange(n) for n in days.values()])
@@ -140,7 +190,16 @@ def example_usage() -> pd.DataFrame:
 
 
 def example_onboarding() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Four accounts that signed up in August; three finish both milestones within 30 days."""
+    """Four accounts that signed up in August; three finish both milestones within 30 days.
+
+    Returns
+    -------
+    onboarding : pandas.DataFrame
+        An ``onboarding`` table: ``account_id``, ``milestone`` (``setup`` and ``invite_team`` for each
+        account), ``completed_date`` (NaT for S's unfinished ``invite_team``).
+    accounts : pandas.DataFrame
+        The accounts P, Q, R and S: ``account_id``, ``signup_date``.
+    """
     accounts = pd.DataFrame(
         {
             "account_id": ["P", "Q", "R", "S"],
@@ -159,7 +218,14 @@ def example_onboarding() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def example_funnel() -> pd.DataFrame:
-    """October funnel: 2,000 visitors, 100 trials, 20 new customers."""
+    """October funnel: 2,000 visitors, 100 trials, 20 new customers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A ``funnel`` table of three rows: ``month``, ``stage`` (``visitors``, ``trials``,
+        ``new_customers``), ``count``.
+    """
     return pd.DataFrame(
         {"month": pd.PeriodIndex([OCT] * 3), "stage": ["visitors", "trials", "new_customers"], "count": [2000, 100, 20]}
     )
@@ -167,6 +233,25 @@ def example_funnel() -> pd.DataFrame:
 
 def net_new_mrr_needed(current_mrr: float, target_arr: float, months: int) -> float:
     """Net new MRR needed per month to reach ``target_arr`` in ``months`` months from ``current_mrr``.
+
+    Parameters
+    ----------
+    current_mrr : float
+        Today's MRR.
+    target_arr : float
+        The ARR to reach; the target MRR is a twelfth of it.
+    months : int
+        The months left to the deadline.
+
+    Returns
+    -------
+    float
+        ``(target_arr / 12 - current_mrr) / months``; negative when the target is already passed.
+
+    Raises
+    ------
+    ValueError
+        ``months`` is 0 or less.
 
     Examples
     --------
@@ -190,6 +275,27 @@ def _number(x: float) -> str:
 def agree(by_hand: float, library: float, *, what: str, lang: str = "en") -> str:
     """Markdown line comparing the hand result with the library's; raises if they differ.
 
+    Parameters
+    ----------
+    by_hand : float
+        The result worked out by hand in the primer's text.
+    library : float
+        The library's result for the same KPI.
+    what : str
+        The KPI's name, shown in bold.
+    lang : {"en", "ja"}, default "en"
+        The language of the line.
+
+    Returns
+    -------
+    str
+        One Markdown line with both results and a check mark.
+
+    Raises
+    ------
+    AssertionError
+        The two results differ (beyond a relative and an absolute tolerance of 1e-9).
+
     Examples
     --------
     >>> agree(0.25, 1 / 4, what="logo churn")
@@ -208,6 +314,24 @@ def check_answer(
     """Mark an exercise answer (Markdown) without revealing the expected value.
 
     ``tolerance`` is relative (1%), so rounded answers pass and a wrong denominator does not.
+
+    Parameters
+    ----------
+    answer : float or None
+        The reader's answer; None while the exercise is not done.
+    expected : float
+        The right answer.
+    tolerance : float, default 0.01
+        The relative tolerance.
+    hint : str, default ""
+        Shown after a wrong answer.
+    lang : {"en", "ja"}, default "en"
+        The language of the line.
+
+    Returns
+    -------
+    str
+        A Markdown line: not answered yet, correct, or not quite with the hint.
 
     Examples
     --------
@@ -233,7 +357,35 @@ def check_answer(
 def kgi_breakdown(
     current_mrr: float, *, target_arr: float, month, deadline, lang: str = "en", currency: str = "JPY"
 ) -> pd.DataFrame:
-    """A revenue KGI in monthly terms: today's MRR and ARR, the target, months left, and net new MRR needed per month."""
+    """A revenue KGI in monthly terms: today's MRR and ARR, the target, months left, and net new MRR needed per month.
+
+    Parameters
+    ----------
+    current_mrr : float
+        Today's MRR.
+    target_arr : float
+        The KGI: the ARR to reach by ``deadline``.
+    month : str or pandas.Period
+        The current month.
+    deadline : str or pandas.Period
+        The KGI's deadline month.
+    lang : {"en", "ja"}, default "en"
+        The language of the row labels and amounts.
+    currency : str, default "JPY"
+        The currency of the amounts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Six rows of text indexed by their labels: MRR, ARR, target ARR, target MRR, net new MRR needed per
+        month (:func:`net_new_mrr_needed`), and the months to the deadline; one column, named after
+        ``month``.
+
+    Raises
+    ------
+    ValueError
+        ``deadline`` is not after ``month``.
+    """
 
     month, deadline = pd.Period(month, freq="M"), pd.Period(deadline, freq="M")
     left = (deadline - month).n

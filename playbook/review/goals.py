@@ -45,7 +45,27 @@ __all__ = [
 
 
 def segment_dataset(ds: Dataset, segment: dict | None) -> Dataset:
-    """The dataset restricted to the accounts matching ``segment`` (e.g. ``{"plan": "Enterprise"}``)."""
+    """The dataset restricted to the accounts matching ``segment`` (e.g. ``{"plan": "Enterprise"}``).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated dataset.
+    segment : dict or None
+        Accounts column -> the wanted value, or a list of wanted values (``{"plan": ["Pro", "Enterprise"]}``).
+        An account must match every column. None or an empty mapping keeps every account.
+
+    Returns
+    -------
+    Dataset
+        ``ds`` itself when there is no segment, otherwise a new dataset holding only the rows of the
+        matching accounts (see ``Dataset.for_accounts``).
+
+    Raises
+    ------
+    DataValidationError
+        ``segment`` names a column the accounts table does not have.
+    """
     if not segment:
         return ds
     acc = ds.accounts
@@ -64,8 +84,32 @@ def goal_history(ds: Dataset, tree: KPITree, months, *, kpis: pd.DataFrame | Non
 
     ``kpis``, a ``compute_kpis`` table of the same months, is reused when given.
 
-    Columns: ``month``, ``goal`` (KPI goal id, or the KGI id), ``metric``, ``value``, ``numerator``,
-    ``denominator``, ``n``, ``note``.
+    Parameters
+    ----------
+    ds : Dataset
+        The validated dataset.
+    tree : KPITree
+        The validated KPI tree (:func:`load_kpi_tree`).
+    months : sequence of str or pandas.Period
+        The months to cover; all must be complete in the data.
+    kpis : pandas.DataFrame, optional
+        A :func:`~playbook.kpis.catalog.compute_kpis` table (``month``, ``kpi``, ``value``, ``numerator``,
+        ``denominator``, ``n``, ``note``) holding the metrics of the KGI and of the KPI goals without a
+        segment; a metric it lacks gives its goal no rows. Without it, those metrics are computed here.
+        KPI goals with a ``segment`` are always computed here, on their segment's accounts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per goal and month: ``month``, ``goal`` (KPI goal id, or the KGI id), ``metric``, ``value``,
+        ``numerator``, ``denominator``, ``n``, ``note``. The KPI goals without a segment come first, then
+        those with one, then the KGI.
+
+    Raises
+    ------
+    DataValidationError
+        A month is not complete in the data (when metrics are computed here), or a goal's ``segment``
+        names a column the accounts table does not have.
     """
     months = pd.PeriodIndex(months, freq="M")
     parts = []
@@ -89,6 +133,28 @@ def target_path(
     """The target for each month: from the YAML path, a ramp from the baseline, or the flat target.
 
     Before the path starts there is no target (NaN); from the deadline on, the target.
+
+    Parameters
+    ----------
+    goal : KPIGoal
+        The KPI goal: its ``target``, ``deadline`` and ``path`` are used.
+    months : sequence of str or pandas.Period
+        The months to give a target for.
+    plan_start : pandas.Period, optional
+        The tree's ``plan_start``: the month of the first value of a list ``path``, the start month of a
+        mapping ``path`` without ``start_month``, and the month after the baseline of a ramp.
+    baseline : float, optional
+        The KPI's value in the month before ``plan_start``, where the ramp starts when the goal has no
+        ``path`` with a start. None or NaN gives the flat target.
+
+    Returns
+    -------
+    pandas.Series
+        The float target of each month, indexed by ``months``. A list ``path`` (with ``plan_start``) gives
+        its values month by month from ``plan_start``, then the target after the list ends. A mapping
+        ``path`` with ``start`` gives a straight line from ``start`` in ``start_month`` to the target at the
+        deadline; without a path, a straight line from ``baseline`` in the month before ``plan_start``.
+        Otherwise the flat target in every month.
 
     Examples
     --------
@@ -116,7 +182,24 @@ def target_path(
 
 
 def target_paths(tree: KPITree, history: pd.DataFrame, months) -> pd.DataFrame:
-    """Targets of every KPI goal for ``months`` (columns = goal ids)."""
+    """Targets of every KPI goal for ``months`` (columns = goal ids).
+
+    Parameters
+    ----------
+    tree : KPITree
+        The validated KPI tree (:func:`load_kpi_tree`).
+    history : pandas.DataFrame
+        The goals' history (:func:`goal_history`): ``goal``, ``month`` and ``value``, read for each KPI's
+        baseline in the month before the tree's ``plan_start``.
+    months : sequence of str or pandas.Period
+        The months to give targets for.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by month (a ``PeriodIndex``), one float column of targets per KPI goal id
+        (:func:`target_path`).
+    """
     months = pd.PeriodIndex(months, freq="M")
     out = {}
     for goal in tree.kpis:
@@ -155,7 +238,29 @@ def best_sustained_change(values: pd.Series, *, window: int = 3, direction: str 
 def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.DataFrame:
     """S, M, A, R, T for every KPI of the tree: ``pass`` / ``warn`` / ``fail`` with a reason for each.
 
-    Columns: ``goal``, ``kpi``, ``baseline``, ``target``, ``S``..``T`` and ``S_reason``..``T_reason``.
+    Parameters
+    ----------
+    tree : KPITree
+        The validated KPI tree (:func:`load_kpi_tree`); its ``limits`` give the achievable multiple and
+        the minimum correlation.
+    ds : Dataset
+        The validated dataset, to tell which tables a KPI needs but the data lacks.
+    history : pandas.DataFrame
+        The goals' history (:func:`goal_history`): ``goal``, ``month``, ``value`` and ``note``.
+    month : str or pandas.Period
+        The review month; later months of ``history`` are ignored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI goal: ``goal``, ``metric``, ``baseline`` (the value in ``month``, else the latest
+        measured one), ``target``, ``correlation`` (with the KGI metric over the last 12 months that have
+        both values; NaN with fewer than 6), then ``S``, ``S_reason``, ``M``, ``M_reason``, ``A``,
+        ``A_reason``, ``R``, ``R_reason``, ``T``, ``T_reason``. S warns when the direction contradicts the
+        catalog; M fails without a needed table or a baseline; A warns when the target is already reached,
+        the pace cannot be judged, or the pace needed is more than ``achievable_multiple`` times the best
+        3-month pace (or the history never improved over 3 months); R warns below ``min_correlation`` or
+        with too little history; T fails when the deadline is not after ``month``.
     """
     month = pd.Period(month, freq="M")
     kgi = _series(history, tree.kgi.id, month)
@@ -249,7 +354,20 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
 
 
 def tree_checks(tree: KPITree) -> pd.DataFrame:
-    """Checks of the tree as a whole: a short-horizon KPI, not too many KPIs, every KFS measured."""
+    """Checks of the tree as a whole: a short-horizon KPI, not too many KPIs, every KFS measured.
+
+    Parameters
+    ----------
+    tree : KPITree
+        The validated KPI tree (:func:`load_kpi_tree`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Three rows of ``check``, ``status`` (``pass`` or ``warn``) and ``reason``: ``short-horizon KPI``
+        (a KPI whose catalog horizon is short), ``number of KPIs`` (at most ``limits.max_kpis``) and
+        ``every KFS measured`` (every KFS has a KPI).
+    """
     rows = []
     short = [k.id for k in tree.kpis if kpi(k.metric).horizon == "short"]
     rows.append(
@@ -288,6 +406,31 @@ def kgi_projection(tree: KPITree, bridge: pd.DataFrame, month, *, run_rate_month
 
     ``bridge`` holds the months up to ``month``. The run rate is the mean net new
     MRR of the last ``run_rate_months`` months, with its new, expansion and churn parts.
+
+    Parameters
+    ----------
+    tree : KPITree
+        The validated KPI tree (:func:`load_kpi_tree`); its KGI's metric, target and deadline are used.
+    bridge : pandas.DataFrame
+        The MRR bridge (:func:`~playbook.kpis.revenue.mrr_bridge`), one row per month: ``month``,
+        ``mrr_start``, ``mrr_end``, ``new``, ``reactivation``, ``expansion``, ``contraction``, ``churned``.
+        It must have a row for ``month``.
+    month : str or pandas.Period
+        The review month.
+    run_rate_months : int, default 3
+        How many months, ending with ``month``, the run rate averages.
+
+    Returns
+    -------
+    dict
+        ``{"applicable": False, "reason": ...}`` when the KGI metric is not ``arr`` or ``mrr``. Otherwise
+        ``applicable`` (True), ``metric``, ``months_left`` (to the deadline), ``current`` (the KGI metric
+        now), ``target``, ``needed_net_new_mrr`` (a month, to reach the target by the deadline; NaN when
+        the deadline has passed), ``run_rate_net_new_mrr``, ``run_rate_new`` (new plus reactivation),
+        ``run_rate_expansion``, ``run_rate_lost`` (contraction plus churned), ``projected`` (the KGI metric
+        at the deadline if the run rate holds) and ``gap`` (target minus projected; positive = short of
+        the target). ``current``, ``target``, ``projected`` and ``gap`` are in the KGI metric's terms
+        (ARR = 12 x MRR); the other amounts are monthly MRR.
     """
     month = pd.Period(month, freq="M")
     if tree.kgi.metric not in ("arr", "mrr"):

@@ -40,6 +40,20 @@ def attainment(actual, target, direction: str) -> np.ndarray:
     negative actual when lower is better); infinite for an actual of 0 when lower
     is better.
 
+    Parameters
+    ----------
+    actual : array-like of float
+        The KPI values.
+    target : array-like of float
+        The targets, aligned with ``actual``.
+    direction : {"higher", "lower"}
+        Which way is better; anything but ``"higher"`` counts as lower.
+
+    Returns
+    -------
+    numpy.ndarray
+        The float attainment of each element: 1.0 is exactly on target, above 1 better than the target.
+
     Examples
     --------
     >>> attainment([0.9, 1.2], [1.0, 1.0], "higher").tolist()
@@ -60,6 +74,26 @@ def status(att, actual, target, direction: str, thresholds: dict) -> np.ndarray:
 
     ``no data`` without an actual, ``no target`` without a target; where the
     attainment is undefined, the plain comparison decides (achieved or off track).
+
+    Parameters
+    ----------
+    att : array-like of float
+        The attainment (:func:`attainment`).
+    actual : array-like of float
+        The KPI values, aligned with ``att``.
+    target : array-like of float
+        The targets, aligned with ``att``.
+    direction : {"higher", "lower"}
+        Which way is better; anything but ``"higher"`` counts as lower.
+    thresholds : dict
+        The tree's status thresholds: the lowest attainment for ``achieved``, ``on_track`` and ``at_risk``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The status of each element as text (the :class:`~playbook.review.codes.Status` values):
+        ``achieved`` from ``thresholds["achieved"]``, ``on track`` from ``on_track``, ``at risk`` from
+        ``at_risk``, else ``off track``; or ``no data`` / ``no target``.
 
     Examples
     --------
@@ -107,7 +141,25 @@ def _trend(values: pd.Series, direction: str) -> str:
 
 
 def status_history(tree: KPITree, history: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    """Attainment and status of every KPI goal in every month of ``targets`` (long table)."""
+    """Attainment and status of every KPI goal in every month of ``targets`` (long table).
+
+    Parameters
+    ----------
+    tree : KPITree
+        The validated KPI tree (:func:`~playbook.review.goals.load_kpi_tree`); its KPI goals'
+        directions and its ``thresholds`` are used.
+    history : pandas.DataFrame
+        The goals' history (:func:`~playbook.review.goals.goal_history`): ``goal``, ``month``, ``value``.
+    targets : pandas.DataFrame
+        The targets (:func:`~playbook.review.goals.target_paths`): indexed by month, one column per KPI
+        goal id.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI goal and month of ``targets``: ``month``, ``goal``, ``actual`` (NaN where the
+        history has no value), ``target``, ``attainment``, ``status``.
+    """
     rows = []
     for g in tree.kpis:
         h = history[history["goal"] == g.id].set_index("month")["value"].reindex(targets.index)
@@ -130,8 +182,35 @@ def status_history(tree: KPITree, history: pd.DataFrame, targets: pd.DataFrame) 
 def scorecard(tree: KPITree, history: pd.DataFrame, targets: pd.DataFrame, month, *, lang: str = "en") -> pd.DataFrame:
     """One row per KPI: actual, target for the month, gap, attainment, status, change vs last month, 3-month trend.
 
-    Raises ``DataValidationError`` when ``month`` has no history (an incomplete
-    or future month is never scored).
+    Parameters
+    ----------
+    tree : KPITree
+        The validated KPI tree (:func:`~playbook.review.goals.load_kpi_tree`).
+    history : pandas.DataFrame
+        The goals' history (:func:`~playbook.review.goals.goal_history`): ``goal``, ``month``, ``value``,
+        ``note``.
+    targets : pandas.DataFrame
+        The targets (:func:`~playbook.review.goals.target_paths`): indexed by month, one column per KPI
+        goal id.
+    month : str or pandas.Period
+        The review month.
+    lang : {"en", "ja"}, default "en"
+        The language of the ``kpi`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI goal: ``id``, ``kfs``, ``kpi`` (the metric's name in ``lang``, with the segment),
+        ``metric``, ``unit``, ``direction``, ``actual``, ``target`` (for the month), ``gap`` (actual minus
+        target), ``attainment``, ``status``, ``previous_status`` (``–`` when there is none), ``change_1m``
+        (actual minus last month's), ``trend`` (``improving`` / ``worsening`` / ``flat`` over the last 3
+        values, ``–`` with fewer), ``owner``, ``deadline`` (as text), ``final_target`` (the goal's target
+        at its deadline) and ``note`` (the history's note for the month).
+
+    Raises
+    ------
+    DataValidationError
+        ``month`` has no history or no target (an incomplete or future month is never scored).
     """
     month = pd.Period(month, freq="M")
     if month not in set(history["month"]) or month not in targets.index:
@@ -177,6 +256,27 @@ def act_recommendations(
     - achieved by a wide margin (``limits.wide_margin``) for 3 months -> raise the target;
     - did not move with the KGI over 12 months (|r| < ``limits.min_correlation``) -> consider replacing it;
     - too many KPIs -> trim; no short-horizon KPI -> add one.
+
+    Parameters
+    ----------
+    tree : KPITree
+        The validated KPI tree (:func:`~playbook.review.goals.load_kpi_tree`); its ``thresholds``
+        and ``limits`` set the rules.
+    status_hist : pandas.DataFrame
+        The statuses (:func:`status_history`): ``goal``, ``month``, ``status``, ``attainment``.
+    smart : pandas.DataFrame
+        The SMART check (:func:`~playbook.review.goals.smart_check`): ``goal``, ``correlation``,
+        ``R_reason``.
+    tree_check : pandas.DataFrame
+        The tree checks (:func:`~playbook.review.goals.tree_checks`): ``check``, ``status``, ``reason``.
+    month : str or pandas.Period
+        The review month; the 3-month rules look at it and the two months before.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rule that fired: ``rule``, ``goal`` (the KPI goal id, or ``(tree)`` for a rule about
+        the whole tree), ``recommendation``, ``evidence``. Empty, with these columns, when none fired.
     """
     month = pd.Period(month, freq="M")
     last3 = pd.period_range(month - 2, month, freq="M")
@@ -237,6 +337,27 @@ def action_effects(actions: pd.DataFrame | None, kpis: pd.DataFrame, month, *, b
     ``kpis`` is a ``compute_kpis`` table covering those months; the verdict is
     direction-aware (``improved`` / ``worsened`` / ``no change``), or ``too early``
     for an action that started in the review month or later.
+
+    Parameters
+    ----------
+    actions : pandas.DataFrame or None
+        The ``actions`` table: ``action_id``, ``kpi`` (a KPI id), ``action``, ``owner``, ``start_date``
+        and, optionally, ``status``. None or an empty table gives an empty result.
+    kpis : pandas.DataFrame
+        A :func:`~playbook.kpis.catalog.compute_kpis` table: ``month``, ``kpi``, ``value``.
+    month : str or pandas.Period
+        The review month: the "since" mean runs from the action's start month to it.
+    before_months : int, default 3
+        How many months before the start month make the "before" mean.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per action: ``action_id``, ``kpi``, ``action``, ``owner``, ``status``, ``start_date``
+        (YYYY-MM-DD), ``before``, ``since``, ``change`` (since minus before) and ``verdict``:
+        ``KPI not computed`` when ``kpis`` lacks the KPI, ``too early``, ``no data`` when a mean is
+        missing, ``no change`` for a change under 2% of the before mean, else ``improved`` or
+        ``worsened``.
     """
     cols = ["action_id", "kpi", "action", "owner", "status", "start_date", "before", "since", "change", "verdict"]
     if actions is None or actions.empty:
@@ -294,6 +415,34 @@ def segment_drivers(ds: Dataset, month, by: str, *, months_back: int = 3) -> pd.
     """Logo churn and NRR per segment over the ``months_back`` months ending ``month`` (pooled, so small segments are not all noise).
 
     ``by`` is an accounts column (``plan``, ``company_size``, ...) or ``onboarding``.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated dataset: its MRR (subscriptions or monthly MRR), accounts and, for
+        ``by="onboarding"``, onboarding.
+    month : str or pandas.Period
+        The last month of the window.
+    by : str
+        An accounts column, or ``"onboarding"`` to split accounts by whether they completed every
+        onboarding milestone within 30 days of signup (all ``unknown`` without an onboarding table).
+    months_back : int, default 3
+        The length of the window in months.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment, largest ``customers_start`` first: the segment in a column named ``by``
+        (``(none)`` for a missing accounts value, ``(unknown)`` for an account missing from accounts),
+        ``customers_start`` (account-months paying at a month start, summed over the window), ``churned``
+        (how many of those churned in the month), ``mrr_start``, ``kept_mrr`` (start MRR plus expansion
+        minus contraction and churned MRR), ``logo_churn_rate`` (churned / customers_start) and ``nrr``
+        (kept_mrr / mrr_start).
+
+    Raises
+    ------
+    DataValidationError
+        ``by`` is neither an accounts column nor ``"onboarding"``.
     """
     month = pd.Period(month, freq="M")
     window = pd.period_range(month - (months_back - 1), month, freq="M")
@@ -328,7 +477,25 @@ def segment_drivers(ds: Dataset, month, by: str, *, months_back: int = 3) -> pd.
 
 
 def biggest_moves(ds: Dataset, month, *, n: int = 10) -> pd.DataFrame:
-    """The accounts whose MRR changed most in ``month`` (either way), with the kind of move."""
+    """The accounts whose MRR changed most in ``month`` (either way), with the kind of move.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated dataset.
+    month : str or pandas.Period
+        The month of the moves.
+    n : int, default 10
+        How many accounts to return at most.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The accounts whose MRR changed, largest absolute change first: ``account_id``, ``move`` (``new``,
+        ``reactivation``, ``expansion``, ``contraction`` or ``churned``), ``mrr_start``, ``mrr_end``,
+        ``change`` (mrr_end minus mrr_start), and ``name``, ``plan``, ``owner`` where the accounts table
+        has them.
+    """
     month = pd.Period(month, freq="M")
     mv = mrr_movements(dataset_snapshots(ds, month), pd.PeriodIndex([month]))
     mv = mv.assign(change=mv["mrr_end"] - mv["mrr_start"])
@@ -349,6 +516,24 @@ def early_warnings(ds: Dataset, month, *, drop: float = 0.5) -> pd.DataFrame:
     an NPS detractor answer in the last 6 months; an escalated or slow (> 24 h to
     first response) ticket in the last 2 months; MRR contraction this month.
     A rule-based list; the health score and churn-risk model replace it when present.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated dataset; the usage, NPS and support signs need the ``usage``, ``surveys`` and
+        ``tickets`` tables and are skipped without them.
+    month : str or pandas.Period
+        The review month.
+    drop : float, default 0.5
+        The usage sign fires when this month's sessions are below ``drop`` times the mean of the 3 months
+        before, and that mean is at least 5 sessions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account with at least one sign: ``account_id``, ``mrr`` (at the end of ``month``),
+        ``signs`` (how many), ``reasons`` (the signs as text, separated by ``; ``), and ``name``, ``plan``,
+        ``owner`` where the accounts table has them; most signs first, then highest MRR.
     """
     month = pd.Period(month, freq="M")
     snaps = dataset_snapshots(ds, month)

@@ -376,6 +376,7 @@ def parse_kpi_tree(data: dict, *, file: str = "kpi_tree.yaml") -> KPITree:
     Returns
     -------
     KPITree
+        The validated tree; each KFS lists the ids of the KPIs under it.
 
     Raises
     ------
@@ -419,6 +420,7 @@ def load_kpi_tree(path: str | Path) -> KPITree:
     Returns
     -------
     KPITree
+        The validated tree (:func:`parse_kpi_tree`).
 
     Raises
     ------

@@ -101,6 +101,28 @@ def _validate(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line (``python -m playbook COMMAND ...``) and return its exit code.
+
+    Errors the user can fix (invalid data or parameters, an existing output folder, a failed notebook)
+    are printed to stderr as one ``error:`` line instead of a traceback.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name; None reads them from ``sys.argv``.
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 1 invalid data or parameters (or a run that could not start), 3 refused
+        to overwrite an earlier run or a non-empty sample folder, 4 a notebook failed.
+
+    Raises
+    ------
+    SystemExit
+        From the argument parser: code 2 for wrong usage (unknown command or option, missing argument),
+        0 after ``--help``.
+    """
     args = _parser().parse_args(argv)
     try:
         if args.command == "sample":

@@ -15,8 +15,31 @@ __all__ = ["open_review"]
 def open_review(*, month: str, data_dir: str, kpi_tree: str | None = None, lang: str = "en") -> ReviewContext:
     """Check the notebook parameters, load and validate the data, and set the chart theme.
 
-    Raises :class:`playbook.DataValidationError` for a bad month, language or
-    path, or bad data, before anything is computed.
+    Also sets pandas to show cell text in full and up to 500 rows.
+
+    Parameters
+    ----------
+    month : str
+        The review month, ``YYYY-MM``, or ``"latest"`` for the last complete month in the data.
+    data_dir : str
+        The data folder; a relative path is taken from the project root.
+    kpi_tree : str, optional
+        The KPI tree YAML file (a relative path is taken from the project root); None or ``""`` for none.
+        Only its existence is checked here.
+    lang : {"en", "ja"}, default "en"
+        The language of labels, texts and charts.
+
+    Returns
+    -------
+    ReviewContext
+        The validated dataset, the review month as a ``pandas.Period``, the language and the resolved
+        data folder and KPI tree paths.
+
+    Raises
+    ------
+    DataValidationError
+        A bad month, language or path, or bad data, before anything is computed; also a month that is not
+        complete in the data or is before it starts.
     """
     params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
     ds = load_dataset(params.data_dir)

@@ -36,6 +36,30 @@ def check_parameters(
 ) -> ReviewParameters:
     """Check the review parameters and resolve their paths; raise one error listing all problems.
 
+    Parameters
+    ----------
+    month : str
+        ``YYYY-MM`` or ``"latest"`` (surrounding spaces are ignored).
+    data_dir : str or Path
+        The data folder; a relative path is taken from the project root. It must exist.
+    kpi_tree : str or Path, optional
+        The KPI tree file; a relative path is taken from the project root. It must exist when given; None
+        or ``""`` for none.
+    lang : {"en", "ja"}, default "en"
+        The language of the review.
+
+    Returns
+    -------
+    ReviewParameters
+        ``month`` as a ``pandas.Period`` (None for ``"latest"``), ``data_dir`` and ``kpi_tree`` resolved
+        (``kpi_tree`` None when not given), and ``lang``.
+
+    Raises
+    ------
+    DataValidationError
+        One error listing every problem: a month that is not ``YYYY-MM`` or ``latest``, an unsupported
+        language, a data folder or KPI tree file that is not there.
+
     Examples
     --------
     >>> check_parameters(month="2026-10", data_dir="data/sample").month

@@ -64,7 +64,19 @@ class NotebookFailed(RunError):
 
 
 def review_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """The numbered review notebooks (01-06) in reading order; the 00 primer is not part of a run."""
+    """The numbered review notebooks (01-06) in reading order; the 00 primer is not part of a run.
+
+    Parameters
+    ----------
+    folder : Path, default NOTEBOOKS_DIR
+        The folder to look in (the project's ``notebooks/``).
+
+    Returns
+    -------
+    list of Path
+        The notebooks named ``01_`` to ``06_`` followed by lowercase letters, digits and underscores,
+        sorted by name.
+    """
     return sorted(p for p in Path(folder).glob("*.ipynb") if _REVIEW.match(p.name))
 
 
@@ -110,10 +122,38 @@ def run_review(
 ) -> Path:
     """Run the monthly review and return the month folder it wrote.
 
+    Parameters
+    ----------
+    month : str, default "latest"
+        The review month, ``YYYY-MM``, or ``"latest"`` for the last complete month in the data.
+    data_dir : str or Path, default "data/sample"
+        The data folder; a relative path is taken from the project root.
+    kpi_tree : str or Path, optional
+        The KPI tree YAML file. Without it, ``kpi_tree.yaml`` in the data folder is used when there is one.
+    lang : {"en", "ja"}, default "en"
+        The language of the reports.
+    out_dir : str or Path, default "outputs"
+        The folder that receives the month folder; it must not be inside the data folder.
+    force : bool, default False
+        Replace the results of an earlier run of the same month.
+    notebooks : list of Path, optional
+        The notebooks to run, in this order; by default :func:`review_notebooks`.
+    echo : callable, default print
+        Receives each progress line: the start, one line per notebook, the scorecard summary, the end.
+
+    Returns
+    -------
+    Path
+        The month folder ``<out_dir>/<YYYY-MM>``, holding each executed notebook and its HTML report,
+        ``scorecard.csv`` when a notebook wrote one (with a KPI tree), and ``manifest.json`` (parameters,
+        SHA-256 of the input files, package versions, each notebook's status and time).
+
     Raises
     ------
     DataValidationError
         Bad parameters or bad data (nothing is written).
+    RunError
+        The output folder is inside the data folder (nothing is written).
     RunRefused
         The month folder exists and ``force`` is False (nothing is touched).
     NotebookFailed
@@ -230,7 +270,19 @@ def run_review(
 
 
 def clean_notebook(nb) -> None:
-    """Strip volatile metadata (timings, papermill records) so committed notebooks diff cleanly."""
+    """Strip volatile metadata (timings, papermill records) so committed notebooks diff cleanly.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook. Papermill and widget metadata and the cells' timings are removed, and the kernelspec
+        and language info are set to plain Python 3.
+
+    Returns
+    -------
+    None
+        ``nb`` is changed in place.
+    """
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
@@ -242,7 +294,26 @@ def clean_notebook(nb) -> None:
 
 
 def refresh_notebooks(folder: Path = NOTEBOOKS_DIR, echo: Callable[[str], None] = print) -> list[Path]:
-    """Re-execute every notebook in ``folder`` in place with its default parameters."""
+    """Re-execute every notebook in ``folder`` in place with its default parameters.
+
+    Parameters
+    ----------
+    folder : Path, default NOTEBOOKS_DIR
+        The folder whose ``*.ipynb`` notebooks are all executed (the 00 primers too), in name order, each
+        with its own folder as the working directory, then cleaned (:func:`clean_notebook`) and rewritten.
+    echo : callable, default print
+        Receives one line per notebook with its time, or one line when there is none.
+
+    Returns
+    -------
+    list of Path
+        The notebooks executed and rewritten, sorted by name.
+
+    Raises
+    ------
+    nbclient.exceptions.CellExecutionError
+        A cell raised an error; the notebooks before it are already rewritten, this one is not.
+    """
     import nbformat
     from nbclient import NotebookClient
 

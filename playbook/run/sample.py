@@ -12,6 +12,7 @@ import sys
 from types import ModuleType
 
 from playbook.data.paths import SAMPLE_GENERATOR
+from playbook.run.runs import RunError
 
 __all__ = ["generator"]
 
@@ -28,13 +29,13 @@ def generator() -> ModuleType:
 
     Raises
     ------
-    FileNotFoundError
+    RunError
         When the playbook is installed without its source checkout.
     """
     if _NAME in sys.modules:
         return sys.modules[_NAME]
     if not SAMPLE_GENERATOR.is_file():
-        raise FileNotFoundError(
+        raise RunError(
             f"the sample generator {SAMPLE_GENERATOR} is not here: it ships with the source checkout, "
             "not with the installed package"
         )
