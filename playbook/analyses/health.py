@@ -10,14 +10,13 @@ re-normalised); ``coverage`` is the share of weight present, and below
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import yaml
 
+from playbook.data.config import EntryProblem, Field, read_fields, read_yaml
 from playbook.data.dataset import Dataset
-from playbook.data.errors import DataValidationError, Problem
+from playbook.data.errors import DataValidationError
 from playbook.kpis.ratios import wilson_interval
 from playbook.kpis.snapshots import dataset_snapshots
 
@@ -54,6 +53,26 @@ bands: {red: 50, yellow: 75}   # red <= 50 < yellow <= 75 < green
 COMPONENTS = ("frequency", "breadth", "depth", "growth", "voice", "support")
 
 
+def _four_thresholds(key: str, value, component: dict) -> list[str]:
+    if component.get("scoring") == "thresholds" and len(value or []) != 4:
+        return ["thresholds needs 4 values (scores 25, 50, 75, 100)"]
+    return []
+
+
+#: A component's fields, in the order their problems are reported.
+COMPONENT_FIELDS: tuple[Field, ...] = (
+    Field("weight", "number"),
+    Field("thresholds", "custom", checked_when_absent=True, check=_four_thresholds),
+    Field(
+        "scoring",
+        "choice",
+        checked_when_absent=True,
+        choices=("thresholds", "percentile"),
+        message="{key} {value!r} is not thresholds or percentile",
+    ),
+)
+
+
 def load_config(source: str | dict | None = None) -> dict:
     """The health configuration: the default, a YAML text or path, or a dict; validated.
 
@@ -82,29 +101,16 @@ def load_config(source: str | dict | None = None) -> dict:
     if source is None:
         source = DEFAULT_CONFIG_YAML
     if isinstance(source, str):
-        text = Path(source).read_text(encoding="utf-8") if source.endswith((".yaml", ".yml")) else source
-        source = yaml.safe_load(text)
+        source = read_yaml(source, file="health config", what="health config file")
     cfg = yaml.safe_load(DEFAULT_CONFIG_YAML) | dict(source)
     problems = []
     for name, c in cfg["components"].items():
         if name not in COMPONENTS:
-            problems.append(
-                Problem("health config", name, f"unknown component; known: {list(COMPONENTS)}", label="entry")
-            )
-            continue
-        if c.get("scoring") == "thresholds" and len(c.get("thresholds", [])) != 4:
-            problems.append(
-                Problem("health config", name, "thresholds needs 4 values (scores 25, 50, 75, 100)", label="entry")
-            )
-        if c.get("scoring") not in ("thresholds", "percentile"):
-            problems.append(
-                Problem(
-                    "health config",
-                    name,
-                    f"scoring {c.get('scoring')!r} is not thresholds or percentile",
-                    label="entry",
-                )
-            )
+            problems.append(EntryProblem("health config", name, f"unknown component; known: {list(COMPONENTS)}"))
+        elif not isinstance(c, dict):
+            problems.append(EntryProblem("health config", name, "a component must be a mapping (weight, scoring, ...)"))
+        else:
+            problems += read_fields(c, COMPONENT_FIELDS, file="health config", where=name)[1]
     if problems:
         raise DataValidationError(problems)
     return cfg

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import functools
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from playbook.data.config import EntryProblem, Field, read_fields, read_yaml
 from playbook.data.errors import DataValidationError, Problem
 
 __all__ = [
@@ -64,6 +63,20 @@ SEGMENT_ACTIONS = {
 }
 
 
+def _score_range(key: str, value, segment: dict) -> list[str]:
+    rule = [f"{key} range {value!r} is not [low, high] within 1-5"]
+    try:
+        lo, hi = value
+    except (TypeError, ValueError):
+        return rule
+    ok = isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi <= 5
+    return [] if ok else rule
+
+
+#: A segment's score ranges: each [low, high] within 1-5, [1, 5] when absent.
+SEGMENT_FIELDS: tuple[Field, ...] = tuple(Field(key, "custom", check=_score_range) for key in ("r", "f", "m"))
+
+
 def load_segments(source: str | list | None = None) -> list[dict]:
     """The ordered segment table: the default, a YAML text or path, or a list of dicts; validated.
 
@@ -90,29 +103,17 @@ def load_segments(source: str | list | None = None) -> list[dict]:
     if source is None:
         return [dict(seg) for seg in _default_segments()]
     if isinstance(source, str):
-        text = Path(source).read_text(encoding="utf-8") if source.endswith((".yaml", ".yml")) else source
-        source = yaml.safe_load(text)
+        source = read_yaml(source, file="rfm segments", what="segment file")
     problems = []
     out = []
     for i, seg in enumerate(source or []):
         where = f"segments[{i}] ({seg.get('name', '?') if isinstance(seg, dict) else '?'})"
         if not isinstance(seg, dict) or "name" not in seg:
-            problems.append(Problem("rfm segments", where, "each segment needs a name and score ranges", label="entry"))
+            problems.append(EntryProblem("rfm segments", where, "each segment needs a name and score ranges"))
             continue
-        ranges = {}
-        for key in ("r", "f", "m"):
-            lo, hi = seg.get(key, [1, 5])
-            if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi <= 5):
-                problems.append(
-                    Problem(
-                        "rfm segments",
-                        where,
-                        f"{key} range {seg.get(key)!r} is not [low, high] within 1-5",
-                        label="entry",
-                    )
-                )
-            ranges[key] = (lo, hi)
-        out.append({"name": str(seg["name"]), **ranges})
+        values, seg_problems = read_fields(seg, SEGMENT_FIELDS, file="rfm segments", where=where)
+        problems += seg_problems
+        out.append({"name": str(seg["name"]), **{k: tuple(values.get(k) or (1, 5)) for k in ("r", "f", "m")}})
     if problems:
         raise DataValidationError(problems)
     return out

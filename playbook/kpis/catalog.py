@@ -27,7 +27,10 @@ from playbook.kpis.families import SUBS, describe_needs, family, missing_tables
 from playbook.kpis.ratios import KPI_COLUMNS, value_table
 from playbook.kpis.snapshots import dataset_snapshots
 
-__all__ = ["KPI", "CATALOG", "KPI_IDS", "kpi", "compute_kpis", "glossary", "glossary_markdown"]
+__all__ = ["KPI", "CATALOG", "KPI_IDS", "NOT_AVAILABLE", "kpi", "compute_kpis", "glossary", "glossary_markdown"]
+
+#: How the note of a KPI the data does not allow begins ("not available (table usage missing)").
+NOT_AVAILABLE = "not available"
 
 Unit = Literal["currency", "count", "ratio", "multiple", "points", "months", "hours", "minutes", "score", "users"]
 
@@ -75,7 +78,7 @@ class _Inputs:
             return value.cac(self.bridge, self.ds.costs)
         first = self.snapshots.groupby("account_id")["month"].min()
         if "acquisition_cost" not in self.ds.accounts.columns:
-            return _unavailable(self.months, "not available (needs costs or accounts.acquisition_cost)")
+            return _unavailable(self.months, f"{NOT_AVAILABLE} (needs costs or accounts.acquisition_cost)")
         return value.cac_from_accounts(self.ds.accounts, first, self.months)
 
 
@@ -102,7 +105,7 @@ def _split(table: pd.DataFrame, by: str, kpi_id: str) -> dict[str, pd.DataFrame]
 
 def _cross_sell(x: _Inputs) -> pd.DataFrame:
     if x.product_snapshots is None:
-        return _unavailable(x.months, "not available (no product column in subscriptions)")
+        return _unavailable(x.months, f"{NOT_AVAILABLE} (no product column in subscriptions)")
     return revenue.cross_sell_rate(x.product_snapshots, x.months)
 
 
@@ -201,10 +204,10 @@ class KPI:
         """
         missing = self.missing(ds)
         if missing:
-            return f"not available (table {' and '.join(missing)} missing)"
+            return f"{NOT_AVAILABLE} (table {' and '.join(missing)} missing)"
         for table, column in self.columns:
             if column not in getattr(ds, table).columns:
-                return f"not available (column {column} missing in {table})"
+                return f"{NOT_AVAILABLE} (column {column} missing in {table})"
         return None
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from playbook.data.dataset import Dataset
-from playbook.kpis.catalog import kpi
+from playbook.kpis.catalog import NOT_AVAILABLE, kpi
 from playbook.kpis.families import family
 from playbook.kpis.voice import nps_group, tag_themes
 from playbook.report.formatting import format_change, format_value, money_formatter
@@ -66,7 +66,7 @@ def kpi_month_table(
     """
     month = pd.Period(month, freq="M")
     now = kpis[kpis["month"] == month]
-    now = now[~now["note"].str.startswith("not available")]
+    now = now[~now["note"].str.startswith(NOT_AVAILABLE)]
     rows = []
     for r in now.itertuples(index=False):  # one row per KPI of one month (about 60), for display
         spec = kpi(r.kpi)
@@ -121,7 +121,7 @@ def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataF
         Empty when every KPI could be computed.
     """
     month = pd.Period(month, freq="M")
-    rows = kpis[(kpis["month"] == month) & kpis["note"].str.startswith("not available")]
+    rows = kpis[(kpis["month"] == month) & kpis["note"].str.startswith(NOT_AVAILABLE)]
     return pd.DataFrame(
         {label("kpi", lang): [label(k, lang) for k in rows["kpi"]], label("note", lang): rows["note"].to_list()}
     )

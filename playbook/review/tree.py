@@ -28,15 +28,13 @@ their kind; :func:`read_fields` checks an entry against its declaration.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
-import yaml
 
+from playbook.data.config import EntryProblem as Problem
+from playbook.data.config import Field, parse_month, parse_number, read_fields, read_yaml
 from playbook.data.errors import DataValidationError
 from playbook.data.errors import Problem as _Problem
 from playbook.kpis.catalog import KPI_IDS, kpi
@@ -58,13 +56,11 @@ __all__ = [
     "DIRECTIONS",
 ]
 
-Problem = partial(_Problem, label="entry")  # problems of a YAML file name its entries
 DEFAULT_THRESHOLDS = {"achieved": 1.0, "on_track": 0.95, "at_risk": 0.85}
 DEFAULT_LIMITS = {"max_kpis": 7, "achievable_multiple": 2.0, "wide_margin": 0.1, "min_correlation": 0.3}
 CADENCES = ("weekly", "monthly")
 DIRECTIONS = ("higher", "lower")
 TOP_LEVEL_KEYS = ("kgi", "kfs", "kpis", "plan_start", "status_thresholds", "limits")
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -132,143 +128,45 @@ class KPITree:
 # --------------------------------------------------------------------------- fields, declared
 
 
-Kind = Literal["text", "metric", "number", "month", "choice", "mapping", "path"]
+METRIC_MESSAGE = "unknown metric id {value!r}; known ids: " + ", ".join(KPI_IDS)
 
 
-@dataclass(frozen=True)
-class Field:
-    """One field of a tree entry: its key, kind and whether it must be there.
-
-    Parameters
-    ----------
-    key : str
-        The YAML key.
-    kind : str
-        ``text`` (anything, read as text), ``metric`` (a catalog id), ``number``,
-        ``month`` (YYYY-MM), ``choice`` (one of ``choices``), ``mapping``, or
-        ``path`` (a list of numbers or ``{start, start_month}``).
-    required : bool
-        Absent -> "missing <key>".
-    checked_when_absent : bool
-        Check the kind even when the key is absent (an absent KGI target is
-        "not a number").
-    choices : tuple of str
-        The allowed values of a ``choice``.
-    expected : str
-        How a ``choice``'s problem words what was expected.
-    """
-
-    key: str
-    kind: Kind
-    required: bool = False
-    checked_when_absent: bool = False
-    choices: tuple[str, ...] = ()
-    expected: str = ""
+def _path_rules(key: str, value, entry: dict) -> list[str]:
+    """A target path: a list of numbers, or ``{start: number, start_month: YYYY-MM}``."""
+    rules = []
+    if isinstance(value, dict):
+        if "start_month" in value:
+            rules += parse_month(value["start_month"], "path start_month")[1]
+        if "start" in value:
+            rules += parse_number(value["start"], "path start")[1]
+    elif isinstance(value, list):
+        for v in value:
+            rules += parse_number(v, "path value")[1]
+    return rules
 
 
+#: The KGI's fields (its metric, target and deadline are checked even when absent).
 KGI_FIELDS: tuple[Field, ...] = (
-    Field("id", "text"),
-    Field("name", "text"),
-    Field("name_ja", "text"),
-    Field("metric", "metric", checked_when_absent=True),
+    Field("id"),
+    Field("name"),
+    Field("name_ja"),
+    Field("metric", "choice", checked_when_absent=True, choices=tuple(KPI_IDS), message=METRIC_MESSAGE),
     Field("target", "number", checked_when_absent=True),
     Field("deadline", "month", checked_when_absent=True),
 )
 
+#: A KPI's fields, in the order their problems are reported.
 KPI_FIELDS: tuple[Field, ...] = (
-    Field("id", "text", required=True),
-    Field("metric", "metric", required=True),
+    Field("id", required=True),
+    Field("metric", "choice", required=True, choices=tuple(KPI_IDS), message=METRIC_MESSAGE),
     Field("target", "number", required=True),
-    Field("owner", "text", required=True),
+    Field("owner", required=True),
     Field("deadline", "month", required=True),
-    Field("cadence", "choice", required=True, choices=CADENCES, expected=f"one of {list(CADENCES)}"),
-    Field("direction", "choice", choices=DIRECTIONS, expected="'higher' or 'lower'"),
-    Field("path", "path"),
-    Field("segment", "mapping"),
+    Field("cadence", "choice", required=True, choices=CADENCES),
+    Field("direction", "choice", choices=DIRECTIONS, message="{key} {value!r} is not 'higher' or 'lower'"),
+    Field("path", "custom", check=_path_rules),
+    Field("segment", "mapping", message="{key} must be a mapping of account column -> value"),
 )
-
-
-def _month(value, key: str) -> tuple[pd.Period | None, list[str]]:
-    text = str(value).strip() if value is not None else ""
-    if not _MONTH.match(text):
-        return None, [f"{key} {value!r} is not a month (expected YYYY-MM)"]
-    return pd.Period(text, freq="M"), []
-
-
-def _number(value, key: str) -> tuple[float | None, list[str]]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None, [f"{key} {value!r} is not a number"]
-    return float(value), []
-
-
-def _path(value, key: str) -> tuple[object, list[str]]:
-    rules = []
-    if isinstance(value, dict):
-        if "start_month" in value:
-            rules += _month(value["start_month"], f"{key} start_month")[1]
-        if "start" in value:
-            rules += _number(value["start"], f"{key} start")[1]
-    elif isinstance(value, list):
-        for v in value:
-            rules += _number(v, f"{key} value")[1]
-    return value, rules
-
-
-def _check(f: Field, value) -> tuple[object, list[str]]:
-    """A field's value and the rules it breaks."""
-    if f.kind == "metric":
-        ok = value in KPI_IDS
-        return (value if ok else None), [] if ok else [f"unknown metric id {value!r}; known ids: {', '.join(KPI_IDS)}"]
-    if f.kind == "number":
-        return _number(value, f.key)
-    if f.kind == "month":
-        return _month(value, f.key)
-    if f.kind == "choice":
-        ok = value in f.choices
-        return (value if ok else None), [] if ok else [f"{f.key} {value!r} is not {f.expected}"]
-    if f.kind == "mapping":
-        ok = value is None or isinstance(value, dict)
-        return (value if ok else None), [] if ok else [f"{f.key} must be a mapping of account column -> value"]
-    if f.kind == "path":
-        return _path(value, f.key)
-    return value, []
-
-
-def read_fields(entry: dict, fields: tuple[Field, ...], *, file: str, where: str) -> tuple[dict, list[_Problem]]:
-    """Check one entry against its declared fields.
-
-    Parameters
-    ----------
-    entry : dict
-        The entry as parsed from YAML.
-    fields : tuple of Field
-        Its declaration.
-    file, where : str
-        The file and the entry, for messages.
-
-    Returns
-    -------
-    values : dict
-        Each field present (or checked when absent) and valid, by key; a
-        broken one is None.
-    problems : list of Problem
-        "missing <key>" for each required field absent, then each broken rule,
-        in the declaration's order.
-
-    Examples
-    --------
-    >>> values, problems = read_fields({"id": "x", "target": "high"}, KPI_FIELDS, file="t.yaml", where="kpis[0]")
-    >>> [p.rule for p in problems][:2], values["target"]
-    (['missing metric', 'missing owner'], None)
-    """
-    problems = [Problem(file, where, f"missing {f.key}") for f in fields if f.required and f.key not in entry]
-    values = {}
-    for f in fields:
-        if f.key not in entry and not f.checked_when_absent:
-            continue
-        values[f.key], rules = _check(f, entry.get(f.key))
-        problems += [Problem(file, where, rule) for rule in rules]
-    return values, problems
 
 
 # --------------------------------------------------------------------------- the tree
@@ -350,15 +248,15 @@ def _read_settings(data: dict, file: str) -> tuple[dict, dict, pd.Period | None,
     problems = []
     thresholds = {**DEFAULT_THRESHOLDS, **(data.get("status_thresholds") or {})}
     for key, value in thresholds.items():
-        problems += [Problem(file, "status_thresholds", rule) for rule in _number(value, key)[1]]
+        problems += [Problem(file, "status_thresholds", rule) for rule in parse_number(value, key)[1]]
     if not problems and not thresholds["achieved"] >= thresholds["on_track"] >= thresholds["at_risk"]:
         problems.append(Problem(file, "status_thresholds", "expected achieved >= on_track >= at_risk"))
     limits = {**DEFAULT_LIMITS, **(data.get("limits") or {})}
     for key, value in limits.items():
-        problems += [Problem(file, "limits", rule) for rule in _number(value, key)[1]]
+        problems += [Problem(file, "limits", rule) for rule in parse_number(value, key)[1]]
     plan_start = None
     if "plan_start" in data:
-        plan_start, rules = _month(data["plan_start"], "plan_start")
+        plan_start, rules = parse_month(data["plan_start"], "plan_start")
         problems += [Problem(file, "plan_start", rule) for rule in rules]
     return thresholds, limits, plan_start, problems
 
@@ -435,10 +333,5 @@ def load_kpi_tree(path: str | Path) -> KPITree:
     ('arr', 4, 7)
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataValidationError(Problem(path.name, None, "KPI tree file not found")) from None
-    except yaml.YAMLError as exc:
-        raise DataValidationError(Problem(path.name, None, f"not valid YAML ({exc})")) from None
+    data = read_yaml(path, what="KPI tree file")
     return parse_kpi_tree(data, file=path.name)

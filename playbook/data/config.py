@@ -1,0 +1,226 @@
+"""Settings files: YAML read safely, and entries checked against fields declared once.
+
+Every YAML file the playbook reads (the KPI tree, the health score and RFM segment
+configurations) declares its entries' fields as :class:`Field` records; :func:`read_fields`
+checks an entry against them and words each broken rule the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import yaml
+
+from playbook.data.errors import DataValidationError
+from playbook.data.errors import Problem as _Problem
+
+__all__ = ["Field", "read_fields", "read_yaml", "parse_month", "parse_number"]
+
+EntryProblem = partial(_Problem, label="entry")  # problems of a settings file name its entries
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MESSAGES = {
+    "number": "{key} {value!r} is not a number",
+    "choice": "{key} {value!r} is not one of {choices}",
+    "mapping": "{key} must be a mapping",
+}
+
+
+def parse_month(value, key: str) -> tuple[pd.Period | None, list[str]]:
+    """A ``YYYY-MM`` value as a month, or None and the rule it breaks.
+
+    Parameters
+    ----------
+    value : object
+        The value as read from YAML.
+    key : str
+        Its key, for the message.
+
+    Returns
+    -------
+    month : pandas.Period or None
+    rules : list of str
+        Empty, or the broken rule.
+
+    Examples
+    --------
+    >>> parse_month("2026-13", "deadline")
+    (None, ["deadline '2026-13' is not a month (expected YYYY-MM)"])
+    """
+    text = str(value).strip() if value is not None else ""
+    if not _MONTH.match(text):
+        return None, [f"{key} {value!r} is not a month (expected YYYY-MM)"]
+    return pd.Period(text, freq="M"), []
+
+
+def parse_number(value, key: str) -> tuple[float | None, list[str]]:
+    """A number (not a bool) as a float, or None and the rule it breaks.
+
+    Parameters
+    ----------
+    value : object
+        The value as read from YAML.
+    key : str
+        Its key, for the message.
+
+    Returns
+    -------
+    number : float or None
+    rules : list of str
+        Empty, or the broken rule.
+
+    Examples
+    --------
+    >>> parse_number("high", "target")
+    (None, ["target 'high' is not a number"])
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, [_MESSAGES["number"].format(key=key, value=value)]
+    return float(value), []
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a settings entry: its key, kind and whether it must be there.
+
+    Parameters
+    ----------
+    key : str
+        The YAML key.
+    kind : {"text", "number", "month", "choice", "mapping", "custom"}
+        How the value is checked: ``text`` is read as it is; ``choice`` must be one of
+        ``choices``; ``custom`` is checked by ``check``.
+    required : bool
+        Absent -> "missing <key>".
+    checked_when_absent : bool
+        Check the value even when the key is absent (it is then None).
+    choices : tuple
+        The allowed values of a ``choice``.
+    message : str
+        How a broken rule reads, with ``{key}``, ``{value!r}`` and ``{choices}``; each kind has a default.
+    check : callable, optional
+        For ``custom``: ``check(key, value, entry)`` returns the broken rules (a list of str).
+    """
+
+    key: str
+    kind: Literal["text", "number", "month", "choice", "mapping", "custom"] = "text"
+    required: bool = False
+    checked_when_absent: bool = False
+    choices: tuple = ()
+    message: str = ""
+    check: Callable[[str, object, dict], list[str]] | None = None
+
+    def parse(self, value, entry: dict) -> tuple[object, list[str]]:
+        """The field's value (None when broken) and the rules it breaks.
+
+        Parameters
+        ----------
+        value : object
+            The value as read from YAML (None when absent).
+        entry : dict
+            The whole entry, for checks that look at other fields.
+
+        Returns
+        -------
+        value : object
+        rules : list of str
+        """
+        if self.kind == "number":
+            number, rules = parse_number(value, self.key)
+            return number, [self._word(value)] if rules else []
+        if self.kind == "month":
+            return parse_month(value, self.key)
+        if self.kind == "choice":
+            ok = value in self.choices
+            return (value if ok else None), [] if ok else [self._word(value)]
+        if self.kind == "mapping":
+            ok = value is None or isinstance(value, dict)
+            return (value if ok else None), [] if ok else [self._word(value)]
+        if self.kind == "custom":
+            rules = self.check(self.key, value, entry)
+            return (None if rules else value), rules
+        return value, []
+
+    def _word(self, value) -> str:
+        template = self.message or _MESSAGES[self.kind]
+        return template.format(key=self.key, value=value, choices=list(self.choices))
+
+
+def read_fields(entry: dict, fields: tuple[Field, ...], *, file: str, where: str) -> tuple[dict, list[_Problem]]:
+    """Check one entry against its declared fields.
+
+    Parameters
+    ----------
+    entry : dict
+        The entry as parsed from YAML.
+    fields : tuple of Field
+        Its declaration.
+    file, where : str
+        The file and the entry, for messages.
+
+    Returns
+    -------
+    values : dict
+        Each field present (or checked when absent), by key; a broken one is None.
+    problems : list of Problem
+        "missing <key>" for each required field that is absent, then each broken rule, in the
+        declaration's order.
+
+    Examples
+    --------
+    >>> fields = (Field("id", required=True), Field("target", "number", required=True))
+    >>> values, problems = read_fields({"target": "high"}, fields, file="t.yaml", where="kpis[0]")
+    >>> values, [str(p) for p in problems]
+    ({'target': None}, ["t.yaml, entry 'kpis[0]': missing id", "t.yaml, entry 'kpis[0]': target 'high' is not a number"])
+    """
+    problems = [EntryProblem(file, where, f"missing {f.key}") for f in fields if f.required and f.key not in entry]
+    values = {}
+    for f in fields:
+        if f.key not in entry and not f.checked_when_absent:
+            continue
+        values[f.key], rules = f.parse(entry.get(f.key), entry)
+        problems += [EntryProblem(file, where, rule) for rule in rules]
+    return values, problems
+
+
+def read_yaml(source: str | Path, *, file: str | None = None, what: str = "file"):
+    """The content of a YAML file, or of YAML text, read with the safe loader.
+
+    Parameters
+    ----------
+    source : str or Path
+        A path (a ``Path``, or a string ending in ``.yaml`` or ``.yml``), or YAML text.
+    file : str, optional
+        How messages name YAML text (default "YAML text"); a file is named by its name.
+    what : str
+        What the file is, for the message when it is missing ("KPI tree file").
+
+    Returns
+    -------
+    object
+        What the YAML holds (a dict or list for a settings file).
+
+    Raises
+    ------
+    DataValidationError
+        The file does not exist or is not valid YAML.
+
+    Examples
+    --------
+    >>> read_yaml("components: {voice: {weight: 1}}")
+    {'components': {'voice': {'weight': 1}}}
+    """
+    is_path = isinstance(source, Path) or str(source).endswith((".yaml", ".yml"))
+    name = Path(source).name if is_path else (file or "YAML text")
+    try:
+        text = Path(source).read_text(encoding="utf-8") if is_path else source
+        return yaml.safe_load(text)
+    except FileNotFoundError:
+        raise DataValidationError(EntryProblem(name, None, f"{what} not found")) from None
+    except yaml.YAMLError as exc:
+        raise DataValidationError(EntryProblem(name, None, f"not valid YAML ({exc})")) from None
