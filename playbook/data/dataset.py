@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from playbook.data.config import read_yaml
 from playbook.data.errors import DataValidationError, Problem
 from playbook.data.schema import DEFAULT_SETTINGS, ORDERED_PAIRS, SURVEY_SCALES, TABLES, Column, Table, required_tables
 from playbook.data.usage_log import UsageSummary, folder_sha256, frame_summary, summarise_parquet, validate_parquet
@@ -351,10 +351,7 @@ def _load_settings(folder: Path) -> dict[str, str]:
     settings = dict(DEFAULT_SETTINGS)
     path = folder / SETTINGS_FILE
     if path.exists():
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise DataValidationError(Problem(SETTINGS_FILE, None, f"not valid YAML ({exc})")) from None
+        loaded = read_yaml(path) or {}
         if not isinstance(loaded, dict):
             raise DataValidationError(Problem(SETTINGS_FILE, None, "expected a mapping of settings"))
         unknown = sorted(set(loaded) - set(DEFAULT_SETTINGS) - {"as_of"})
