@@ -34,6 +34,7 @@ from playbook.kpis.revenue import mrr_bridge, mrr_movements
 from playbook.kpis.snapshots import dataset_snapshots
 from playbook.report.context import ReviewContext
 from playbook.report.display import for_display
+from playbook.report.export import write_csv
 from playbook.report.formatting import format_change, format_value
 from playbook.report.goal_views import GoalReport
 from playbook.report.labels import label
@@ -53,6 +54,7 @@ from playbook.report.plots import (
     plot_retention_curves,
     plot_row_coverage,
 )
+from playbook.report.text import Markdown, safe_markdown
 from playbook.review.goals import (
     goal_history,
     kgi_projection,
@@ -120,6 +122,9 @@ __all__ = [
     "early_warnings",
     # report
     "ReviewContext",
+    "Markdown",
+    "safe_markdown",
+    "write_csv",
     "open_review",
     "for_display",
     "format_value",

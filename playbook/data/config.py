@@ -7,6 +7,7 @@ checks an entry against them and words each broken rule the same way everywhere.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import yaml
 from playbook.data.errors import DataValidationError
 from playbook.data.errors import Problem as _Problem
 
-__all__ = ["Field", "read_fields", "read_yaml", "parse_month", "parse_number"]
+__all__ = ["MAX_YAML_BYTES", "Field", "read_fields", "read_yaml", "parse_month", "parse_number"]
 
 EntryProblem = partial(_Problem, label="entry")  # problems of a settings file name its entries
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -81,6 +82,8 @@ def parse_number(value, key: str) -> tuple[float | None, list[str]]:
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None, [_MESSAGES["number"].format(key=key, value=value)]
+    if not math.isfinite(value):
+        return None, [f"{key} {value!r} is not a finite number"]
     return float(value), []
 
 
@@ -132,7 +135,7 @@ class Field:
         """
         if self.kind == "number":
             number, rules = parse_number(value, self.key)
-            return number, [self._word(value)] if rules else []
+            return number, [self._word(value)] if rules and self.message else rules
         if self.kind == "month":
             return parse_month(value, self.key)
         if self.kind == "choice":
@@ -188,6 +191,27 @@ def read_fields(entry: dict, fields: tuple[Field, ...], *, file: str, where: str
     return values, problems
 
 
+#: The largest settings file read (a KPI tree or a configuration is a few kB).
+MAX_YAML_BYTES = 1_000_000
+
+
+class _AliasRefused(yaml.YAMLError):
+    pass
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """The safe loader, refusing aliases (``*name``): a few lines of them expand to billions of nodes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasRefused(
+                f"line {event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not allowed in "
+                "settings files (a few lines of them can expand to billions of values); write the values out"
+            )
+        return super().compose_node(parent, index)
+
+
 def read_yaml(source: str | Path, *, file: str | None = None, what: str = "file"):
     """The content of a YAML file, or of YAML text, read with the safe loader.
 
@@ -208,7 +232,8 @@ def read_yaml(source: str | Path, *, file: str | None = None, what: str = "file"
     Raises
     ------
     DataValidationError
-        The file does not exist or is not valid YAML.
+        The file does not exist, is larger than ``MAX_YAML_BYTES``, is not UTF-8 or not valid YAML, or
+        uses aliases (``*name``; refused so that a few lines cannot expand to billions of nodes).
 
     Examples
     --------
@@ -218,9 +243,21 @@ def read_yaml(source: str | Path, *, file: str | None = None, what: str = "file"
     is_path = isinstance(source, Path) or str(source).endswith((".yaml", ".yml"))
     name = Path(source).name if is_path else (file or "YAML text")
     try:
+        if is_path and Path(source).is_file() and Path(source).stat().st_size > MAX_YAML_BYTES:
+            raise DataValidationError(
+                EntryProblem(name, None, f"larger than {MAX_YAML_BYTES:,} bytes; not a settings file")
+            )
         text = Path(source).read_text(encoding="utf-8") if is_path else source
-        return yaml.safe_load(text)
+        if len(text) > MAX_YAML_BYTES:
+            raise DataValidationError(
+                EntryProblem(name, None, f"larger than {MAX_YAML_BYTES:,} bytes; not a settings file")
+            )
+        return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader that also refuses aliases
+    except UnicodeDecodeError:
+        raise DataValidationError(EntryProblem(name, None, "not UTF-8 text; save the file as UTF-8")) from None
     except FileNotFoundError:
         raise DataValidationError(EntryProblem(name, None, f"{what} not found")) from None
+    except _AliasRefused as exc:
+        raise DataValidationError(EntryProblem(name, None, str(exc))) from None
     except yaml.YAMLError as exc:
         raise DataValidationError(EntryProblem(name, None, f"not valid YAML ({exc})")) from None

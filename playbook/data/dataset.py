@@ -498,6 +498,12 @@ def _parse_column(raw: pd.Series, col: Column, tz: str, where: _Where) -> tuple[
     bad_parse = present & parsed.isna().to_numpy()
     if bad_parse.any():
         problems.append(where.problem(col.name, _EXPECTED.get(col.kind, "unreadable value"), bad_parse, raw))
+    if col.kind in ("number", "int"):
+        infinite = present & np.isinf(parsed.to_numpy(dtype="float64", na_value=np.nan))
+        if infinite.any():  # inf / Infinity parse as numbers but would make every total infinite
+            problems.append(where.problem(col.name, "not a finite number", infinite, raw))
+            parsed = parsed.mask(infinite)
+            bad_parse = bad_parse | infinite
     if col.kind == "int":
         frac = present & ~bad_parse & (parsed.fillna(0) % 1 != 0).to_numpy()
         if frac.any():

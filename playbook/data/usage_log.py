@@ -642,7 +642,8 @@ def _check_rows(folder: Path, tz: str, con) -> list[Problem]:
                     col,
                 )
             )
-            rules.append((col, "negative value (must be >= 0)", f"{num} < 0", col))
+            rules.append((col, "not a finite number", f"isinf({num})", col))
+            rules.append((col, "negative value (must be >= 0)", f"{num} < 0 AND NOT isinf({num})", col))
     counts = con.execute(
         "SELECT " + ", ".join(f"count(*) FILTER (WHERE {cond})" for _c, _r, cond, _v in rules) + f" FROM {src.scan}"
     ).fetchone()

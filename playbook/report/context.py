@@ -10,6 +10,7 @@ import pandas as pd
 from playbook.data.dataset import Dataset
 from playbook.data.paths import display_path
 from playbook.report.labels import label
+from playbook.report.text import safe_markdown
 
 __all__ = ["ReviewContext"]
 
@@ -58,11 +59,11 @@ class ReviewContext:
         ds = self.ds
         name = ds.settings.get("name") or display_path(self.data_dir)
         if self.lang == "ja":
-            return (
+            return safe_markdown(
                 f"**対象月 {self.month}** ・ データ: {name}（`{display_path(self.data_dir)}`、{len(ds.tables)} テーブル、"
                 f"{ds.as_of:%Y-%m-%d} 時点） ・ 通貨 {ds.currency} ・ タイムゾーン {ds.timezone}"
             )
-        return (
+        return safe_markdown(
             f"**Review month {self.month}** · data: {name} (`{display_path(self.data_dir)}`, {len(ds.tables)} tables, "
             f"as of {ds.as_of:%Y-%m-%d}) · currency {ds.currency} · timezone {ds.timezone}"
         )

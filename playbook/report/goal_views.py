@@ -18,6 +18,7 @@ import pandas as pd
 from playbook.data.paths import resolve_path
 from playbook.kpis.catalog import compute_kpis
 from playbook.report.context import ReviewContext
+from playbook.report.export import write_csv
 from playbook.report.formatting import format_change, format_value
 from playbook.report.kpi_views import month_bridge
 from playbook.report.labels import label
@@ -157,7 +158,7 @@ class GoalReport:
         """
         card = self.scorecard_rows()
         if path and card is not None:
-            card.to_csv(resolve_path(path), index=False, encoding="utf-8")
+            write_csv(card, resolve_path(path))
 
     # ------------------------------------------------------------------ helpers
     @property
