@@ -109,10 +109,13 @@ def test_a_failing_notebook_stops_the_run_naming_notebook_and_cell_and_keeps_it(
     message = str(info.value)
     assert "02_broken.ipynb failed in cell [4]" in message  # [4]: after the injected parameters cell
     assert "ValueError: the MRR bridge does not add up" in message
-    kept = tmp_path / "out" / "2026-10" / "02_broken.ipynb"
-    assert kept.exists() and not (tmp_path / "out" / "2026-10" / "03_never.ipynb").exists()
-    manifest = json.loads((tmp_path / "out" / "2026-10" / "manifest.json").read_text(encoding="utf-8"))
+    assert not (tmp_path / "out" / "2026-10").exists()  # nothing is published for the month
+    [failed] = (tmp_path / "out").glob("2026-10.failed-*")
+    assert "Nothing was published for 2026-10" in message and f"{failed.name}/" in message
+    assert (failed / "02_broken.ipynb").exists() and not (failed / "03_never.ipynb").exists()
+    manifest = json.loads((failed / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "failed" and manifest["notebooks"][0]["status"] == "failed"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [failed.name]  # no lock, no staging left
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import pandas as pd
 
 from playbook.data.errors import DataValidationError
+from playbook.data.paths import PROJECT_ROOT, SAMPLE_DIR
 
 __all__ = ["main"]
 
@@ -38,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         help="check a data folder and print a readable report",
         description="Check a data folder against the data contract. Exit 1 if anything is invalid.",
     )
-    v.add_argument("--data", default="data/sample", help="data folder (default data/sample)")
+    v.add_argument("--data", default=None, help="data folder (default: the bundled sample, data/sample)")
     v.add_argument("--month", default=None, help="review month YYYY-MM, to also warn about rows dated after it")
     v.add_argument("--encoding", default=None, help="text encoding of the CSV files if not UTF-8 or CP932")
 
@@ -51,10 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--month", required=True, help="review month YYYY-MM, or 'latest' for the last complete month in the data"
     )
-    r.add_argument("--data", default="data/sample", help="data folder (default data/sample)")
+    r.add_argument("--data", default=None, help="data folder (default: the bundled sample, data/sample)")
     r.add_argument("--kpi-tree", default=None, help="KPI tree YAML (default: kpi_tree.yaml in the data folder, if any)")
     r.add_argument("--lang", default="en", help="language of labels: en or ja (default en)")
-    r.add_argument("--out", default="outputs", help="folder for the results (default outputs)")
+    r.add_argument("--out", default=None, help="folder for the results (default: outputs/ of the project)")
     r.add_argument("--force", action="store_true", help="replace the results of an earlier run of the same month")
 
     sub.add_parser(
@@ -71,13 +73,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _user_path(value: str | None, default: Path | None) -> Path | None:
+    """A path typed on the command line: relative to the current folder, as a shell user expects."""
+    if value is None:
+        return default
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else Path.cwd() / path
+
+
 def _validate(args) -> int:
     from playbook.analyses.inventory import table_inventory
     from playbook.data.dataset import data_warnings, load_dataset
-    from playbook.data.paths import display_path, resolve_path
+    from playbook.data.paths import display_path
     from playbook.data.schema import optional_tables
 
-    folder = resolve_path(args.data)
+    folder = _user_path(args.data, SAMPLE_DIR)
     print(f"Checking {display_path(folder)} ...")
     ds = load_dataset(folder, encoding=args.encoding)
     inv = table_inventory(ds)
@@ -144,10 +154,10 @@ def main(argv: list[str] | None = None) -> int:
 
             run_review(
                 month=args.month,
-                data_dir=args.data,
-                kpi_tree=args.kpi_tree,
+                data_dir=_user_path(args.data, SAMPLE_DIR),
+                kpi_tree=_user_path(args.kpi_tree, None),
                 lang=args.lang,
-                out_dir=args.out,
+                out_dir=_user_path(args.out, PROJECT_ROOT / "outputs"),
                 force=args.force,
                 echo=lambda m: print(m, flush=True),
             )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from playbook.data.errors import DataValidationError, Problem
-from playbook.data.paths import resolve_path
+from playbook.data.paths import display_path, resolve_path
 
 __all__ = ["LANGS", "ReviewParameters", "check_parameters"]
 
@@ -85,12 +85,12 @@ def check_parameters(
         )
     data_path = resolve_path(data_dir)
     if not data_path.is_dir():
-        problems.append(Problem("parameters", "data_dir", f"data folder '{data_dir}' not found"))
+        problems.append(Problem("parameters", "data_dir", f"data folder '{display_path(data_path)}' not found"))
     tree_path = None
     if kpi_tree:
         tree_path = resolve_path(kpi_tree)
         if not tree_path.is_file():
-            problems.append(Problem("parameters", "kpi_tree", f"KPI tree file '{kpi_tree}' not found"))
+            problems.append(Problem("parameters", "kpi_tree", f"KPI tree file '{display_path(tree_path)}' not found"))
     if problems:
         raise DataValidationError(problems)
     return ReviewParameters(period, data_path, tree_path, lang)

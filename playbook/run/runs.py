@@ -1,21 +1,25 @@
 """Runs: execute the review notebooks for a month and keep the results.
 
-``run_review`` checks its parameters and the data before anything runs,
-refuses to replace an earlier month's results unless ``force``, executes the
-numbered notebooks ``01_`` to ``06_`` with papermill into
-``<out>/<YYYY-MM>/``, exports an HTML report of each without code, writes
-``scorecard.csv`` (when there is a KPI tree) and ``manifest.json``. ``refresh_notebooks`` re-executes the committed notebooks in
+``run_review`` checks its parameters, the data and every other input (the KPI
+tree) before anything runs, refuses to replace an earlier month's results unless
+``force``, executes the numbered notebooks ``01_`` to ``06_`` with papermill into a
+hidden staging folder under ``<out>/``, exports an HTML report of each without
+code, and publishes the month as ``<out>/<YYYY-MM>/`` with one rename only when
+every notebook succeeded (a failed run is kept as ``<YYYY-MM>.failed-<time>/``).
+A lock file ``<out>/.<YYYY-MM>.lock`` keeps a second run of the same month out. ``refresh_notebooks`` re-executes the committed notebooks in
 place (the nbval baseline) and strips volatile metadata.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import platform
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -155,31 +159,29 @@ def run_review(
     RunError
         The output folder is inside the data folder (nothing is written).
     RunRefused
-        The month folder exists and ``force`` is False (nothing is touched).
+        The month folder exists and ``force`` is False, or another run of the same month is writing
+        (nothing is touched).
     NotebookFailed
-        A notebook failed; the message names the notebook and cell, the
-        partially executed notebook and the manifest are kept.
+        A notebook failed; the message names the notebook and cell. Nothing is published: the partial
+        run is kept as ``<out_dir>/<YYYY-MM>.failed-<UTC time>/`` with a manifest naming the notebook.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
+    out_root = resolve_path(out_dir)
+    if params.month is not None:  # refuse an existing month before the data is loaded
+        _refuse_existing(out_root / str(params.month), force)
     tree = params.kpi_tree
     if tree is None and (params.data_dir / "kpi_tree.yaml").is_file():
         tree = params.data_dir / "kpi_tree.yaml"
     ds = load_dataset(params.data_dir)
     period = review_month(ds, params.month)
-    target = resolve_path(out_dir) / str(period)
+    target = out_root / str(period)
     if target.resolve().is_relative_to(params.data_dir.resolve()):
         raise RunError(f"the output folder {display_path(target)} is inside the data folder; choose another --out")
-    if target.exists() and any(target.iterdir()):
-        if not force:
-            raise RunRefused(
-                f"{display_path(target)} already holds the results of an earlier run; nothing was changed. "
-                "Pass --force to replace them."
-            )
-        shutil.rmtree(target)
-    target.mkdir(parents=True, exist_ok=True)
+    _refuse_existing(target, force)
+    _check_inputs(ds, tree)  # every input a notebook reads, before the first notebook starts
     notebooks = review_notebooks() if notebooks is None else list(notebooks)
     nb_params = {
         "month": str(period),
@@ -201,72 +203,148 @@ def run_review(
         "notebooks": [],
         "outputs": [],
     }
+    out_root.mkdir(parents=True, exist_ok=True)
+    with _month_lock(out_root, period):
+        _refuse_existing(target, force)  # another run may have published it while this one loaded the data
+        staging = out_root / f".{period}.running-{os.getpid()}"
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir()
 
-    def save_manifest() -> None:
-        (target / "manifest.json").write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        def save_manifest() -> None:
+            (staging / "manifest.json").write_text(
+                json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
 
-    echo(
-        f"Review {period} of {display_path(params.data_dir)} -> {display_path(target)} ({len(notebooks)} notebooks, lang={params.lang})"
-    )
-    for i, nb in enumerate(notebooks, 1):
-        out_nb = target / nb.name
-        entry = {"notebook": nb.name, "status": "running", "seconds": None}
-        manifest["notebooks"].append(entry)
-        start = time.perf_counter()
-        try:
-            pm.execute_notebook(
-                str(nb),
-                str(out_nb),
-                parameters=_notebook_parameters(nb, nb_params, target if tree is not None else None),
-                kernel_name="python3",
-                progress_bar=False,
-                log_output=False,
-                cwd=str(nb.parent),
-                extra_arguments=KERNEL_ARGS,
-            )
-        except PapermillExecutionError as exc:
-            entry.update(
-                status="failed",
-                seconds=round(time.perf_counter() - start, 1),
-                error=f"{exc.ename}: {exc.evalue}",
-                cell=exc.exec_count,
-            )
-            manifest["status"] = "failed"
-            manifest["outputs"].append(nb.name)
-            save_manifest()
-            first_line = next((line for line in str(exc.source).splitlines() if line.strip()), "")
-            echo(f"[{i}/{len(notebooks)}] {nb.name}: FAILED")
-            raise NotebookFailed(
-                f"{nb.name} failed in cell [{exc.exec_count}] ({first_line.strip()[:60]}): {exc.ename}: {exc.evalue}\n"
-                f"The partially executed notebook is kept at {display_path(out_nb)}."
-            ) from None
-        html = out_nb.with_suffix(".html")
-        _export_html(out_nb, html, f"{nb.stem} · {period}")
-        entry.update(status="ok", seconds=round(time.perf_counter() - start, 1), html=html.name)
-        manifest["outputs"] += [nb.name, html.name]
-        echo(f"[{i}/{len(notebooks)}] {nb.name}: ok ({entry['seconds']:.1f} s)")
-    card_path = target / "scorecard.csv"
-    if card_path.is_file():  # written by the notebook that built the scorecard (06), not computed again
-        card = pd.read_csv(card_path, keep_default_na=False)
-        manifest["outputs"].append(card_path.name)
-        changed = card[(card["previous_status"] != card["status"]) & (card["previous_status"] != NONE)]
-        counts = ", ".join(f"{n} {s}" for s, n in card["status"].value_counts().items())
         echo(
-            f"Scorecard: {counts}"
-            + (
-                "".join(f"\n  {r.id}: {r.previous_status} -> {r.status}" for r in changed.itertuples())
-                if len(changed)
-                else " (no status changed since last month)"
-            )
+            f"Review {period} of {display_path(params.data_dir)} -> {display_path(target)} "
+            f"({len(notebooks)} notebooks, lang={params.lang})"
         )
-    manifest["status"] = "ok"
-    manifest["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    manifest["outputs"].append("manifest.json")
-    save_manifest()
+        for i, nb in enumerate(notebooks, 1):
+            out_nb = staging / nb.name
+            entry = {"notebook": nb.name, "status": "running", "seconds": None}
+            manifest["notebooks"].append(entry)
+            start = time.perf_counter()
+            try:
+                pm.execute_notebook(
+                    str(nb),
+                    str(out_nb),
+                    parameters=_notebook_parameters(nb, nb_params, staging if tree is not None else None),
+                    kernel_name="python3",
+                    progress_bar=False,
+                    log_output=False,
+                    cwd=str(nb.parent),
+                    extra_arguments=KERNEL_ARGS,
+                )
+            except PapermillExecutionError as exc:
+                entry.update(
+                    status="failed",
+                    seconds=round(time.perf_counter() - start, 1),
+                    error=f"{exc.ename}: {exc.evalue}",
+                    cell=exc.exec_count,
+                )
+                manifest["status"] = "failed"
+                manifest["outputs"].append(nb.name)
+                save_manifest()
+                failed = out_root / f"{period}.failed-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+                staging.rename(failed)
+                first_line = next((line for line in str(exc.source).splitlines() if line.strip()), "")
+                echo(f"[{i}/{len(notebooks)}] {nb.name}: FAILED")
+                raise NotebookFailed(
+                    f"{nb.name} failed in cell [{exc.exec_count}] ({first_line.strip()[:60]}): "
+                    f"{exc.ename}: {exc.evalue}\nNothing was published for {period}; the partial run is kept in "
+                    f"{display_path(failed)}/ (its manifest says which notebook failed)."
+                ) from None
+            html = out_nb.with_suffix(".html")
+            _export_html(out_nb, html, f"{nb.stem} · {period}")
+            entry.update(status="ok", seconds=round(time.perf_counter() - start, 1), html=html.name)
+            manifest["outputs"] += [nb.name, html.name]
+            echo(f"[{i}/{len(notebooks)}] {nb.name}: ok ({entry['seconds']:.1f} s)")
+        card_path = staging / "scorecard.csv"
+        if card_path.is_file():  # written by the notebook that built the scorecard (06), not computed again
+            manifest["outputs"].append(card_path.name)
+            echo(_scorecard_summary(pd.read_csv(card_path, keep_default_na=False)))
+        manifest["status"] = "ok"
+        manifest["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        manifest["outputs"].append("manifest.json")
+        save_manifest()
+        _publish(staging, target)
     echo(f"Done: open {display_path(target)}/ ({', '.join(p for p in manifest['outputs'] if p.endswith('.html'))})")
     return target
+
+
+def _scorecard_summary(card: pd.DataFrame) -> str:
+    """The scorecard's statuses and the status changes since last month, for the run's progress lines."""
+    changed = card[(card["previous_status"] != card["status"]) & (card["previous_status"] != NONE)]
+    counts = ", ".join(f"{n} {s}" for s, n in card["status"].value_counts().items())
+    moves = "".join(f"\n  {r.id}: {r.previous_status} -> {r.status}" for r in changed.itertuples())
+    return f"Scorecard: {counts}" + (moves or " (no status changed since last month)")
+
+
+def _refuse_existing(target: Path, force: bool) -> None:
+    if target.exists() and any(target.iterdir()) and not force:
+        raise RunRefused(
+            f"{display_path(target)} already holds the results of an earlier run; nothing was changed. "
+            "Pass --force to replace them."
+        )
+
+
+def _check_inputs(ds, tree: Path | None) -> None:
+    """Validate what the notebooks will read besides the data: the KPI tree and the segments it names."""
+    if tree is None:
+        return
+    from playbook.review.goals import load_kpi_tree, segment_dataset
+
+    for goal in load_kpi_tree(tree).kpis:
+        segment_dataset(ds, goal.segment)  # an unknown accounts column is refused here, not in notebook 02
+
+
+@contextlib.contextmanager
+def _month_lock(out_root: Path, period) -> Iterator[None]:
+    """Hold ``<out>/.<month>.lock`` while a run writes that month; a second run is refused, a dead one's lock taken over."""
+    lock = out_root / f".{period}.lock"
+    for _attempt in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            holder = _lock_holder(lock)
+            if holder is not None:
+                raise RunRefused(
+                    f"another run of {period} (process {holder}) is writing to {display_path(out_root)}; "
+                    "nothing was changed. Wait for it to finish."
+                ) from None
+            lock.unlink(missing_ok=True)  # left by a run that died
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"{os.getpid()}\n")
+        break
+    else:
+        raise RunRefused(f"could not take the lock {display_path(lock)}; nothing was changed")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _lock_holder(lock: Path) -> int | None:
+    """The process holding a lock file, or None when that process no longer runs."""
+    try:
+        pid = int(lock.read_text().split()[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid
+
+
+def _publish(staging: Path, target: Path) -> None:
+    """Make the finished run the month's folder in one rename; an earlier run (``force``) is replaced whole."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.replaced-{os.getpid()}")
+        target.rename(old)
+        staging.rename(target)
+        shutil.rmtree(old)
+    else:
+        staging.rename(target)
 
 
 def clean_notebook(nb) -> None:
