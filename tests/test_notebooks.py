@@ -97,7 +97,7 @@ def _all_text(nb) -> str:
 def required_only(tmp_path):
     folder = tmp_path / "only_required"
     folder.mkdir()
-    for name in ("accounts.csv", "subscriptions.csv"):
+    for name in ("accounts.csv", "subscriptions.csv", "dataset.yaml"):  # the export date: as_of in dataset.yaml
         shutil.copy(SAMPLE / name, folder / name)
     return folder
 

@@ -274,4 +274,4 @@ def test_the_realistic_mess_shows_up_as_warnings_not_errors(sample_ds):
     warnings = " | ".join(data_warnings(sample_ds, month="2026-10")["warning"])
     assert "months with no data: 2024-08" in warnings  # the ticket export gap
     assert re.search(r"4 account\(s\) with usage but no subscription", warnings)  # pilot accounts
-    assert "dated after the review month 2026-10" in warnings  # upgrades booked for November
+    assert "dated after the data's as-of date 2026-10-31" in warnings  # upgrades booked for November

@@ -16,9 +16,11 @@ import dataclasses
 import gzip
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -35,6 +37,7 @@ __all__ = [
     "read_table_file",
     "file_sha256",
     "review_month",
+    "active_months",
     "last_complete_month",
     "month_of",
 ]
@@ -269,14 +272,14 @@ def read_table_file(path: Path, *, encoding: str | None = None) -> pd.DataFrame:
     raw = path.read_bytes()
     if not raw:
         raise DataValidationError(Problem(label, None, "empty file (0 bytes)"))
-    if label.endswith(".parquet"):
+    if label.lower().endswith(".parquet"):
         if raw[:4] != b"PAR1":
             raise DataValidationError(Problem(label, None, "not a Parquet file (the file does not start with PAR1)"))
         try:
             return pd.read_parquet(io.BytesIO(raw))
         except Exception as exc:
             raise DataValidationError(Problem(label, None, f"cannot read the Parquet file ({exc})")) from None
-    if label.endswith(".gz"):
+    if label.lower().endswith(".gz"):
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError):
@@ -309,6 +312,10 @@ def _find_files(folder: Path) -> tuple[dict[str, Path], list[Problem], list[Prob
         name = path.name
         if name.startswith(".") or name == SETTINGS_FILE or name.lower().startswith("readme"):
             continue
+        if path.is_symlink() and not path.exists():
+            target = os.readlink(path)
+            errors.append(Problem(name, None, f"a broken link: it points to {target}, which does not exist"))
+            continue
         if path.is_dir():
             if name == "usage":
                 files[name] = path
@@ -321,7 +328,7 @@ def _find_files(folder: Path) -> tuple[dict[str, Path], list[Problem], list[Prob
                     )
                 )
             continue
-        stem = next((name[: -len(s)] for s in SUFFIXES if name.endswith(s)), None)
+        stem = next((name[: -len(s)] for s in SUFFIXES if name.lower().endswith(s)), None)  # accounts.CSV too
         base = name.split(".")[0]
         if stem is None:
             if base in TABLES:
@@ -362,7 +369,37 @@ def _load_settings(folder: Path) -> dict[str, str]:
                 )
             )
         settings.update({k: str(v) for k, v in loaded.items()})
+    _check_settings(settings)
     return settings
+
+
+#: IANA names for the zone abbreviations people write.
+_ZONE_NAMES = {
+    "JST": "Asia/Tokyo",
+    "KST": "Asia/Seoul",
+    "CST": "Asia/Shanghai",
+    "SGT": "Asia/Singapore",
+    "IST": "Asia/Kolkata",
+    "GMT": "Europe/London",
+    "EST": "America/New_York",
+    "PST": "America/Los_Angeles",
+}
+
+
+def _check_settings(settings: dict[str, str]) -> None:
+    problems = []
+    tz = settings["timezone"]
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        hint = _ZONE_NAMES.get(tz.strip().upper(), "Asia/Tokyo")
+        rule = f"unknown timezone {tz!r}; use an IANA name such as {hint!r}"
+        problems.append(Problem(SETTINGS_FILE, "timezone", rule, label="setting"))
+    if pd.isna(pd.to_datetime(settings["earliest_date"], errors="coerce", format="%Y-%m-%d")):
+        rule = f"earliest_date {settings['earliest_date']!r} is not a date (expected YYYY-MM-DD)"
+        problems.append(Problem(SETTINGS_FILE, "earliest_date", rule, label="setting"))
+    if problems:
+        raise DataValidationError(problems)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -371,11 +408,14 @@ def _load_settings(folder: Path) -> dict[str, str]:
 class _Where:
     """Turns row positions into what a user finds in the file: CSV lines (header = line 1) or Parquet row indexes."""
 
-    def __init__(self, label: str):
+    def __init__(self, label: str, original: np.ndarray | None = None):
         self.label = label
-        self.csv = not label.endswith(".parquet")
+        self.csv = not label.lower().endswith(".parquet")
+        self.original = original  # the file position of each row kept (fully empty rows are dropped)
 
     def row(self, pos: int) -> str:
+        if self.original is not None:
+            pos = int(self.original[pos])
         return f"line {pos + 2}" if self.csv else f"row index {pos}"
 
     def examples(self, positions: np.ndarray, values: pd.Series | None = None) -> tuple[str, ...]:
@@ -477,7 +517,9 @@ def _parse_by_kind(raw: pd.Series, col: Column, tz: str, where: _Where) -> tuple
     return parsed, [where.problem(col.name, f"value not allowed (expected one of {list(col.allowed)})", bad, raw)]
 
 
-def _range_problems(parsed: pd.Series, raw: pd.Series, col: Column, where: _Where) -> list[Problem]:
+def _range_problems(
+    parsed: pd.Series, raw: pd.Series, col: Column, where: _Where, earliest: pd.Timestamp | None = None
+) -> list[Problem]:
     """Values below the column's minimum or above its maximum."""
     problems = []
     if col.min is not None:
@@ -489,10 +531,20 @@ def _range_problems(parsed: pd.Series, raw: pd.Series, col: Column, where: _Wher
         high = (parsed > col.max).fillna(False).to_numpy()
         if high.any():
             problems.append(where.problem(col.name, f"value above {col.max}", high, raw))
+    if earliest is not None and col.kind in ("date", "timestamp"):
+        early = (parsed < earliest).fillna(False).to_numpy()
+        if early.any():
+            rule = (
+                f"date before {earliest:%Y-%m-%d}, the earliest this data may hold "
+                "(set earliest_date in dataset.yaml if it is real)"
+            )
+            problems.append(where.problem(col.name, rule, early, raw))
     return problems
 
 
-def _parse_column(raw: pd.Series, col: Column, tz: str, where: _Where) -> tuple[pd.Series, list[Problem]]:
+def _parse_column(
+    raw: pd.Series, col: Column, tz: str, where: _Where, earliest: pd.Timestamp | None = None
+) -> tuple[pd.Series, list[Problem]]:
     present = raw.notna().to_numpy()
     parsed, problems = _parse_by_kind(raw, col, tz, where)
     bad_parse = present & parsed.isna().to_numpy()
@@ -510,33 +562,72 @@ def _parse_column(raw: pd.Series, col: Column, tz: str, where: _Where) -> tuple[
             problems.append(where.problem(col.name, _EXPECTED["int"], frac, raw))
         elif not problems:
             parsed = parsed.astype("Int64")
-    problems += _range_problems(parsed, raw, col, where)
+    problems += _range_problems(parsed, raw, col, where, earliest)
     if not col.may_be_empty and (~present).any():
         problems.append(where.problem(col.name, "empty value in a required column", ~present))
     return parsed, problems
 
 
-def _validate_table(table: Table, raw: pd.DataFrame, label: str, tz: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    where = _Where(label)
+def _drop_empty_rows(raw: pd.DataFrame, where: _Where) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
+    """Rows with no value at all (Excel writes ",,,," below the data) are dropped, with a warning."""
+    empty = raw.isna().all(axis=1).to_numpy()
+    kept = np.flatnonzero(~empty)
+    if not empty.any():
+        return raw, kept, []
+    note = where.problem(None, "fully empty rows dropped", empty)
+    return raw.iloc[kept].reset_index(drop=True), kept, [note]
+
+
+#: Characters that do not show but make two ids differ (zero-width space, joiners, BOM, word joiner, no-break space).
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0"
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+
+
+def _strip_invisible(raw: pd.DataFrame, table: Table, where: _Where) -> tuple[pd.DataFrame, list[Problem]]:
+    """Invisible characters are removed from id columns, with a warning that shows the values escaped."""
+    notes = []
+    for col in table.columns:
+        if col.kind != "id" or col.name not in raw.columns or raw[col.name].dtype == "float64":
+            continue
+        text = raw[col.name].astype("str").where(raw[col.name].notna())
+        hit = text.str.contains(_INVISIBLE, na=False).to_numpy()
+        if hit.any():
+            escaped = text.map(lambda v: ascii(v)[1:-1] if isinstance(v, str) else v)
+            notes.append(where.problem(col.name, "invisible characters removed from ids", hit, escaped))
+            raw = raw.copy()
+            raw[col.name] = text.str.replace(_INVISIBLE, "", regex=True)
+    return raw, notes
+
+
+def _validate_table(
+    table: Table, raw: pd.DataFrame, label: str, tz: str, earliest: pd.Timestamp | None = None
+) -> tuple[pd.DataFrame | None, list[Problem], list[Problem], np.ndarray | None]:
+    """The parsed table, its problems (errors), notes on what was cleaned (warnings) and the file rows kept."""
     dupes = raw.columns[raw.columns.duplicated()].tolist()
     if dupes:
-        return None, [Problem(label, None, f"duplicate column name(s) {dupes}")]
+        return None, [Problem(label, None, f"duplicate column name(s) {dupes}")], [], None
     missing = [c for c in table.required_columns if c not in raw.columns]
     if missing:
-        return None, [
-            Problem(label, c, f"missing required column; found columns: {list(raw.columns)}") for c in missing
-        ]
+        return (
+            None,
+            [Problem(label, c, f"missing required column; found columns: {list(raw.columns)}") for c in missing],
+            [],
+            None,
+        )
+    raw, kept, notes = _drop_empty_rows(raw.reset_index(drop=True), _Where(label))
     if raw.empty:
-        return None, [Problem(label, None, "empty table (a header but no rows)")]
-    raw = raw.reset_index(drop=True)
+        return None, [Problem(label, None, "empty table (a header but no rows)")], notes, None
+    where = _Where(label, kept)
+    raw, invisible = _strip_invisible(raw, table, where)
+    notes += invisible
     out = raw.copy()
     problems: list[Problem] = []
     for col in table.columns:
         if col.name in raw.columns:
-            out[col.name], col_problems = _parse_column(raw[col.name], col, tz, where)
+            out[col.name], col_problems = _parse_column(raw[col.name], col, tz, where, earliest)
             problems += col_problems
     if problems:
-        return None, problems
+        return None, problems, notes, kept
     if table.name == "surveys":
         for survey, (lo, hi) in SURVEY_SCALES.items():
             bad = ((out["survey"] == survey) & ~out["score"].between(lo, hi)).fillna(False).to_numpy()
@@ -558,7 +649,7 @@ def _validate_table(table: Table, raw: pd.DataFrame, label: str, tz: str) -> tup
             values = raw[key].astype("str").agg(", ".join, axis=1) if len(key) > 1 else raw[key[0]]
             name = key[0] if len(key) == 1 else "(" + ", ".join(key) + ")"
             problems.append(where.problem(name, f"duplicate key {name}", dup, values))
-    return (None if problems else out), problems
+    return (None if problems else out), problems, notes, kept
 
 
 # --------------------------------------------------------------------------- the dataset
@@ -618,16 +709,16 @@ def load_dataset(
     settings = _load_settings(folder)
     files, problems, notes = _find_files(folder)
     problems += _missing_required(files, folder)
-    tables, read_problems = _read_tables(files, settings, encoding, columns)
+    tables, read_problems, read_notes, kept_rows = _read_tables(files, settings, encoding, columns)
     problems += read_problems
-    problems += _unknown_accounts(tables, files)
+    problems += _unknown_accounts(tables, files, kept_rows)
     if problems:
         raise DataValidationError(problems)
     if "usage" in tables and not files["usage"].is_dir():  # one file, read into memory
         tables["usage"] = frame_summary(tables["usage"], source=files["usage"].name)
     ds = Dataset(folder=folder, files=files, settings=settings, **tables)
     ds.as_of = pd.Timestamp(as_of or settings.get("as_of") or _latest_activity(ds)).normalize()
-    ds.warnings = notes + _static_warnings(ds)
+    ds.warnings = notes + read_notes + _static_warnings(ds)
     return ds
 
 
@@ -648,9 +739,14 @@ def _missing_required(files: dict[str, Path], folder: Path) -> list[Problem]:
     return problems
 
 
-def _read_tables(files: dict[str, Path], settings: dict, encoding, columns) -> tuple[dict, list[Problem]]:
-    """Every table file read and validated; a usage folder checked and summarised where it lies."""
+def _read_tables(files: dict[str, Path], settings: dict, encoding, columns) -> tuple[dict, list, list, dict]:
+    """Every table file read and validated; a usage folder checked and summarised where it lies.
+
+    Returns the tables, the problems, the notes on what was cleaned, and per table the file rows kept.
+    """
     problems: list[Problem] = []
+    notes: list[Problem] = []
+    kept_rows: dict[str, np.ndarray] = {}
     tables: dict[str, pd.DataFrame] = {}
     for name, path in files.items():
         if path.is_dir():  # usage as a folder of Parquet files: checked and summarised by DuckDB where it lies
@@ -676,14 +772,18 @@ def _read_tables(files: dict[str, Path], settings: dict, encoding, columns) -> t
             continue
         if columns and name in columns:
             raw = raw.rename(columns=columns[name])
-        df, table_problems = _validate_table(TABLES[name], raw, path.name, settings["timezone"])
+        earliest = pd.Timestamp(settings["earliest_date"])
+        df, table_problems, table_notes, kept = _validate_table(
+            TABLES[name], raw, path.name, settings["timezone"], earliest
+        )
         problems += table_problems
+        notes += table_notes
         if df is not None:
-            tables[name] = df
-    return tables, problems
+            tables[name], kept_rows[name] = df, kept
+    return tables, problems, notes, kept_rows
 
 
-def _unknown_accounts(tables: dict, files: dict[str, Path]) -> list[Problem]:
+def _unknown_accounts(tables: dict, files: dict[str, Path], kept_rows: dict) -> list[Problem]:
     """Rows whose account_id is not in accounts, per table."""
     problems: list[Problem] = []
     if "accounts" in tables:
@@ -717,12 +817,13 @@ def _unknown_accounts(tables: dict, files: dict[str, Path]) -> list[Problem]:
                             "account_id",
                             f"account_id not found in accounts ({len(ids)} distinct ids: {shown}{', ...' if len(ids) > MAX_EXAMPLES else ''})",
                             int(bad.sum()),
-                            _Where(files[name].name).examples(np.flatnonzero(bad)),
+                            _Where(files[name].name, kept_rows.get(name)).examples(np.flatnonzero(bad)),
                         )
                     )
     return problems
 
 
+#: Tables whose dates prove that a month happened (a session, an invoice, a ticket, ...), and their date column.
 _ACTIVITY = {
     "usage": "date",
     "transactions": "date",
@@ -730,19 +831,73 @@ _ACTIVITY = {
     "tickets": "opened_at",
     "trials": "start_date",
     "onboarding": "completed_date",
-    "accounts": "signup_date",
 }
+#: Used only when no activity table is given: bookings can be dated in the future, activity cannot.
+_FALLBACK = {"accounts": "signup_date", "subscriptions": "start_date"}
+#: A month counts as having happened when it holds at least this share of the table's median month of rows,
+#: so one mistyped date (2099-10-01) cannot move the data's as-of date.
+POPULATED_SHARE = 0.1
+
+
+def _monthly_rows(ds: Dataset, table: str, col: str) -> tuple[pd.Series, pd.Series]:
+    """Rows per month and the latest date per month of one table's date column."""
+    if table == "usage":
+        days = ds.usage.day_rows
+        months = days.index.to_period("M")
+        return days.groupby(months).sum(), pd.Series(days.index, index=days.index).groupby(months).max()
+    if table == "mrr_monthly":
+        months = ds.mrr_monthly["month"]
+        return months.value_counts().sort_index(), pd.Series(months.unique(), index=months.unique()).map(
+            lambda m: m.end_time.normalize()
+        )
+    dates = getattr(ds, table)[col].dropna()
+    months = dates.dt.to_period("M")
+    return months.value_counts().sort_index(), dates.groupby(months).max()
+
+
+def _populated_end(counts: pd.Series, last_dates: pd.Series) -> pd.Timestamp | None:
+    if counts.empty:
+        return None
+    threshold = max(1.0, POPULATED_SHARE * float(counts.median()))
+    populated = counts[counts >= threshold]
+    return last_dates[populated.index.max()] if len(populated) else None
+
+
+def _evidence(ds: Dataset) -> dict[str, str]:
+    present = {t: c for t, c in _ACTIVITY.items() if getattr(ds, t) is not None}
+    if present:
+        return present
+    fallback = {t: c for t, c in _FALLBACK.items() if getattr(ds, t) is not None}
+    if ds.mrr_monthly is not None:
+        fallback["mrr_monthly"] = "month"
+    return fallback
 
 
 def _latest_activity(ds: Dataset) -> pd.Timestamp:
-    dates = [getattr(ds, t)[c].max() for t, c in _ACTIVITY.items() if t != "usage" and getattr(ds, t) is not None]
-    if ds.usage is not None and len(ds.usage.day_rows):
-        dates.append(ds.usage.date_range()[1])
-    if ds.mrr_monthly is not None:
-        dates.append(ds.mrr_monthly["month"].max().end_time)
-    if ds.subscriptions is not None:
-        dates.append(ds.subscriptions["start_date"].max())
-    return max(d for d in dates if pd.notna(d))
+    """The latest date that activity proves: the end of the latest well-populated month of each activity table."""
+    ends = [_populated_end(*_monthly_rows(ds, t, c)) for t, c in _evidence(ds).items()]
+    return max(e for e in ends if e is not None and pd.notna(e))
+
+
+def active_months(ds: Dataset) -> pd.PeriodIndex:
+    """The months in which the data shows activity (a session, invoice, ticket, survey, trial, onboarding step).
+
+    Without any activity table, the months with signups, subscription starts or ``mrr_monthly`` rows.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset.
+
+    Returns
+    -------
+    pandas.PeriodIndex
+        Sorted months.
+    """
+    months = set()
+    for t, c in _evidence(ds).items():
+        months |= set(_monthly_rows(ds, t, c)[0].index)
+    return pd.PeriodIndex(sorted(months), freq="M")
 
 
 def month_of(dates: pd.Series) -> pd.Series:
@@ -782,6 +937,9 @@ def _static_warnings(ds: Dataset) -> list[Problem]:
         months = (pd.Series(df.rows_per_month().index) if name == "usage" else month_of(df[table.date_col])).dropna()
         if months.empty:
             continue
+        months = months[months <= ds.as_of.to_period("M")]  # later rows are a warning of their own
+        if months.empty:
+            continue
         expected = pd.period_range(months.min(), months.max(), freq="M")
         empty = expected.difference(pd.PeriodIndex(months.unique()))
         if len(empty):
@@ -794,6 +952,12 @@ def _static_warnings(ds: Dataset) -> list[Problem]:
                     None,
                 )
             )
+    for name, col, n, first in _rows_after(ds, ds.as_of):
+        rule = (
+            f"dated after the data's as-of date {ds.as_of:%Y-%m-%d} (the latest activity; never reviewed): "
+            + ", ".join(first)
+        )
+        out.append(Problem(_file_label(ds, name), col, rule, n))
     paying = set()
     for t in ("subscriptions", "mrr_monthly"):
         if getattr(ds, t) is not None:
@@ -810,6 +974,30 @@ def _static_warnings(ds: Dataset) -> list[Problem]:
                     None,
                 )
             )
+    return out
+
+
+def _rows_after(ds: Dataset, end: pd.Timestamp) -> list[tuple[str, str, int, list[str]]]:
+    """Per table with a date: the rows dated after ``end`` (table, column, rows, first three dates)."""
+    out = []
+    for name, df in ds.tables.items():
+        col = TABLES[name].date_col
+        if col is None or name == "actions":
+            continue
+        if name == "usage":
+            days = df.day_rows[df.day_rows.index > end]
+            n, first = int(days.sum()), [f"{d:%Y-%m-%d}" for d in days.index[:3]]
+        else:
+            s = df[col]
+            later = (
+                (s.dt.end_time.dt.normalize() > end)
+                if isinstance(s.dtype, pd.PeriodDtype)
+                else (s.dt.normalize() > end)
+            )
+            n = int(later.sum())
+            first = sorted(s[later].astype("str").unique())[:3] if n else []
+        if n:
+            out.append((name, col, n, first))
     return out
 
 
@@ -838,31 +1026,10 @@ def data_warnings(ds: Dataset, *, month: str | pd.Period | None = None) -> pd.Da
     problems = list(ds.warnings)
     if month is not None:
         end = pd.Period(month, freq="M").end_time.normalize()
-        for name, df in ds.tables.items():
-            col = TABLES[name].date_col
-            if col is None or name == "actions":
-                continue
-            if name == "usage":
-                days = df.day_rows[df.day_rows.index > end]
-                n, first = int(days.sum()), [f"{d:%Y-%m-%d}" for d in days.index[:3]]
-            else:
-                s = df[col]
-                later = (
-                    (s.dt.end_time.dt.normalize() > end)
-                    if isinstance(s.dtype, pd.PeriodDtype)
-                    else (s.dt.normalize() > end)
-                )
-                n = int(later.sum())
-                first = sorted(s[later].astype("str").unique())[:3] if n else []
-            if n:
-                problems.append(
-                    Problem(
-                        _file_label(ds, name),
-                        col,
-                        f"dated after the review month {month} (ignored in this review): {', '.join(first)}",
-                        n,
-                    )
-                )
+        if end < ds.as_of:  # rows after the as-of date are already a warning of the dataset
+            for name, col, n, first in _rows_after(ds, end):
+                rule = f"dated after the review month {month} (ignored in this review): {', '.join(first)}"
+                problems.append(Problem(_file_label(ds, name), col, rule, n))
     return pd.DataFrame(
         {
             "file": [p.file for p in problems],
@@ -901,9 +1068,7 @@ def review_month(ds: Dataset, month: str | pd.Period | None) -> pd.Period:
         data (``ds.first_month``).
     """
     last = ds.last_complete_month
-    if month is None or str(month) == "latest":
-        return last
-    period = pd.Period(month, freq="M")
+    period = last if month is None or str(month) == "latest" else pd.Period(month, freq="M")
     first = ds.first_month
     if period > last:
         raise DataValidationError(
@@ -919,6 +1084,16 @@ def review_month(ds: Dataset, month: str | pd.Period | None) -> pd.Period:
                 "parameters",
                 "month",
                 f"{period} is before the data starts ({first}); choose a month from {first} to {last}",
+            )
+        )
+    active = active_months(ds)
+    if len(active) and period > active.max():  # an as-of date set beyond what the data reaches
+        raise DataValidationError(
+            Problem(
+                "parameters",
+                "month",
+                f"{period} has no activity in this data (the latest activity is in {active.max()}; the data's as-of "
+                f"date is {ds.as_of:%Y-%m-%d}); choose a month up to {active.max()} or correct as_of in dataset.yaml",
             )
         )
     return period

@@ -290,7 +290,12 @@ ORDERED_PAIRS: dict[str, list[tuple[str, str]]] = {
 }
 
 #: The currency and timezone of a dataset unless its ``dataset.yaml`` says otherwise.
-DEFAULT_SETTINGS: dict[str, str] = {"currency": "JPY", "timezone": "Asia/Tokyo", "name": ""}
+DEFAULT_SETTINGS: dict[str, str] = {
+    "currency": "JPY",
+    "timezone": "Asia/Tokyo",
+    "name": "",
+    "earliest_date": "1990-01-01",
+}
 
 
 def required_tables() -> list[tuple[str, ...]]:

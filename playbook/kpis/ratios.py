@@ -148,6 +148,8 @@ def wilson_interval(successes, trials, z: float = 1.96) -> tuple[np.ndarray, np.
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     lo, hi = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)  # no -0.0 from rounding
+    with np.errstate(invalid="ignore"):  # rounding can put a bound past p when p is 0 or 1
+        lo, hi = np.minimum(lo, p), np.maximum(hi, p)
     return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
 
 

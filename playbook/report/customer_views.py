@@ -299,6 +299,20 @@ def ltv_cac_by_channel(ctx: ReviewContext, kpis: pd.DataFrame, *, months_back: i
     )
 
 
+def _has_orders(transactions: pd.DataFrame, as_of: pd.Timestamp, lookback_days: int) -> bool:
+    """Whether the window RFM scores holds an order (a positive amount)."""
+    dates = transactions["date"]
+    window = (dates <= as_of) & (dates > as_of - pd.Timedelta(days=lookback_days)) & (transactions["amount"] > 0)
+    return bool(window.any())
+
+
+def _no_orders(as_of: pd.Timestamp, lookback_days: int) -> tuple[str, str]:
+    return (
+        f"No orders in the {lookback_days} days up to {as_of:%Y-%m-%d}, so RFM segments cannot be shown for this month.",
+        f"{as_of:%Y-%m-%d} までの{lookback_days}日間に購入がないため、この月のRFMセグメントは表示できません。",
+    )
+
+
 def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
     """RFM segments of the last ``lookback_days`` up to the month end: size, revenue share, means and the playbook action.
 
@@ -327,7 +341,10 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
     lang = ctx.lang
     if ctx.ds.transactions is None:
         return note("RFM needs the transactions table.", "RFMには transactions テーブルが必要です。", lang)
-    r = rfm_table(ctx.ds.transactions, as_of=ctx.month.end_time.normalize(), lookback_days=lookback_days)
+    as_of = ctx.month.end_time.normalize()
+    if not _has_orders(ctx.ds.transactions, as_of, lookback_days):
+        return note(*_no_orders(as_of, lookback_days), lang)
+    r = rfm_table(ctx.ds.transactions, as_of=as_of, lookback_days=lookback_days)
     s = segment_summary(r)
     f = lambda v: format_value(v, "currency", ctx.ds.currency, lang)
     return pd.DataFrame(
@@ -379,8 +396,13 @@ def migration_view(ctx: ReviewContext, *, months_back: int = 3, lookback_days: i
     """
     if ctx.ds.transactions is None:
         return None
-    before = (ctx.month - months_back).end_time.normalize()
-    return segment_migration(ctx.ds.transactions, before, ctx.month.end_time.normalize(), lookback_days=lookback_days)
+    before, now = (ctx.month - months_back).end_time.normalize(), ctx.month.end_time.normalize()
+    for as_of in (before, now):
+        if not _has_orders(ctx.ds.transactions, as_of, lookback_days):
+            empty = pd.DataFrame()
+            empty.attrs["note"] = _t(*_no_orders(as_of, lookback_days), ctx.lang)
+            return empty
+    return segment_migration(ctx.ds.transactions, before, now, lookback_days=lookback_days)
 
 
 class HealthView:

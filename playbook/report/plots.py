@@ -208,9 +208,10 @@ def _month_axis(ax: Axes) -> None:
     ax.tick_params(axis="x", labelsize=8)
 
 
-def _not_available(ax: Axes, lang: str, title: str) -> Axes:
+def _not_available(ax: Axes, lang: str, title: str, reason: str | None = None) -> Axes:
     ax.set_title(title)
-    ax.text(0.5, 0.5, label("not_available", lang), ha="center", va="center", transform=ax.transAxes, color="0.4")
+    text = textwrap.fill(reason, 60) if reason else label("not_available", lang)
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4")
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
@@ -793,7 +794,7 @@ def plot_cohort_heatmap(
     """
     ax = ax or plt.gca()
     if matrix is None or matrix.empty:
-        return _not_available(ax, lang, title)
+        return _not_available(ax, lang, title, None if matrix is None else matrix.attrs.get("note"))
     m = matrix.drop(index="weighted average", errors="ignore")
     sizes = m["size"]
     values = m.drop(columns="size").loc[:, lambda d: [c for c in d.columns if int(c) <= max_k]]
@@ -887,7 +888,7 @@ def plot_band_churn(table: pd.DataFrame | None, *, ax: Axes | None = None, lang:
     if table is None or table["accounts"].sum() == 0:
         return _not_available(ax, lang, title)
     rate = table["churn_rate"].to_numpy(dtype="float64")
-    err = np.vstack([rate - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - rate])
+    err = np.clip(np.vstack([rate - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - rate]), 0, None)
     colors = [STATUS_COLORS[Status.OFF_TRACK], STATUS_COLORS[Status.AT_RISK], STATUS_COLORS[Status.ACHIEVED]]
     ax.bar(table["band"], rate, yerr=err, color=colors[: len(rate)], capsize=4)
     for i, (r, n) in enumerate(zip(rate, table["accounts"])):
@@ -919,7 +920,7 @@ def plot_migration(matrix: pd.DataFrame | None, *, ax: Axes | None = None, lang:
     ax = ax or plt.gca()
     title = label("segment_migration", lang)
     if matrix is None or matrix.empty:
-        return _not_available(ax, lang, title)
+        return _not_available(ax, lang, title, None if matrix is None else matrix.attrs.get("note"))
     sns.heatmap(matrix, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 8})
     ax.set_xlabel(label("segment_now", lang))
     ax.set_ylabel(label("segment_before", lang))
