@@ -203,6 +203,8 @@ def plot_row_coverage(
 def _month_axis(ax: Axes) -> None:
     """A few month ticks, years written once (2025, Apr, Jul, ...)."""
     locator = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=6)
+    # yearly steps for long histories; without them matplotlib warns "unable to pick an appropriate interval"
+    locator.intervald[matplotlib.dates.MONTHLY] = [1, 2, 3, 4, 6, 12]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator, show_offset=False))
     ax.tick_params(axis="x", labelsize=8)
