@@ -57,6 +57,18 @@ def test_no_user_text_can_become_a_tag_an_entity_or_a_link(payload):
         assert "&amp;lt;script&amp;gt;" in shown
 
 
+def test_a_dollar_sign_in_a_name_is_drawn_as_text_not_mathtext(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from playbook.report.plots import use_theme
+
+    use_theme("en")
+    fig, ax = plt.subplots()
+    ax.set_title(r"KFS: grow $\undefined{ revenue $")
+    fig.savefig(tmp_path / "chart.png")  # mathtext would raise: Unknown symbol \undefined
+    plt.close(fig)
+
+
 def test_report_text_is_escaped_whatever_the_call_site():
     cell = Markdown(f"The KGI {SCRIPT} is on course")
     assert cell._repr_markdown_() == "The KGI &lt;script&gt;alert('pwned')&lt;/script&gt; is on course"
@@ -73,7 +85,7 @@ def hostile_folder(tmp_path_factory):
     tree["kgi"]["name"] = f"ARR goal {SCRIPT}"
     tree["kgi"]["name_ja"] = f"ARR目標 {IMG}"
     for i, kfs in enumerate(tree["kfs"]):
-        kfs["name"] = f"{IMG} {LINK} KFS {i}"
+        kfs["name"] = f"{IMG} {LINK} KFS {i} costs $\\undefined{{ 5 $"  # mathtext would fail to render
         kfs["name_ja"] = f"{SCRIPT} KFS {i}"
         for j, k in enumerate(kfs["kpis"]):
             k["owner"] = FORMULAS[(i + j) % len(FORMULAS)]

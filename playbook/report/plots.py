@@ -66,6 +66,8 @@ def use_theme(lang: str = "en") -> None:
         style="whitegrid", font=FONT, rc={"axes.unicode_minus": False, "figure.dpi": 100, "figure.figsize": (9, 3.6)}
     )
     matplotlib.rcParams["font.family"] = [FONT]
+    # chart text holds names from user files: "$...$" in a KFS name is text, never mathtext (which could fail to render)
+    matplotlib.rcParams["text.parse_math"] = False
 
 
 def plot_monthly(
