@@ -18,6 +18,7 @@ from playbook.data.config import EntryProblem, Field, read_fields, read_yaml
 from playbook.data.errors import DataValidationError, Problem
 
 __all__ = [
+    "has_orders",
     "DEFAULT_SEGMENTS_YAML",
     "SEGMENT_ACTIONS",
     "load_segments",
@@ -178,6 +179,50 @@ def _scores(values: pd.Series, reverse: bool = False) -> tuple[np.ndarray, list[
     return score, cuts
 
 
+def _in_window(dates: np.ndarray, as_of: pd.Timestamp, lookback_days: int | None) -> np.ndarray:
+    """The rows RFM scores: dated up to ``as_of`` and, with ``lookback_days``, within that many days before it."""
+    inside = dates <= np.datetime64(as_of)
+    if lookback_days is not None:
+        inside &= dates > np.datetime64(as_of - pd.Timedelta(days=lookback_days))
+    return inside
+
+
+def has_orders(
+    transactions: pd.DataFrame,
+    *,
+    as_of,
+    lookback_days: int | None = None,
+    date_col: str = "date",
+    amount_col: str = "amount",
+) -> bool:
+    """Whether the window :func:`rfm_table` would score holds an order (a positive amount).
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Transactions with a date and an amount column.
+    as_of : str or pandas.Timestamp
+        The last day of the window.
+    lookback_days : int, optional
+        The window's length in days; None for all the data up to ``as_of``.
+    date_col, amount_col : str
+        The columns holding the date and the amount.
+
+    Returns
+    -------
+    bool
+        False where :func:`rfm_table` would refuse the window.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"date": pd.to_datetime(["2026-01-10"]), "amount": [100.0]})
+    >>> has_orders(t, as_of="2026-03-31", lookback_days=30), has_orders(t, as_of="2026-03-31", lookback_days=90)
+    (False, True)
+    """
+    inside = _in_window(transactions[date_col].to_numpy(), pd.Timestamp(as_of), lookback_days)
+    return bool((inside & (transactions[amount_col].to_numpy(dtype="float64") > 0)).any())
+
+
 def rfm_table(
     transactions: pd.DataFrame,
     *,
@@ -245,10 +290,7 @@ def rfm_table(
     as_of = pd.Timestamp(as_of)
     # the window first on numpy arrays, then integer codes for the rows in it only (the string column is taken, not copied whole)
     dates = transactions[date_col].to_numpy()
-    inside = dates <= np.datetime64(as_of)
-    if lookback_days is not None:
-        inside &= dates > np.datetime64(as_of - pd.Timedelta(days=lookback_days))
-    rows = np.flatnonzero(inside)
+    rows = np.flatnonzero(_in_window(dates, as_of, lookback_days))
     codes, ids = pd.factorize(transactions[customer_col].take(rows), sort=True)
     dates = dates[rows]
     amounts = transactions[amount_col].to_numpy(dtype="float64")[rows]

@@ -747,6 +747,7 @@ def _read_tables(files: dict[str, Path], settings: dict, encoding, columns) -> t
     problems: list[Problem] = []
     notes: list[Problem] = []
     kept_rows: dict[str, np.ndarray] = {}
+    earliest = pd.Timestamp(settings["earliest_date"])
     tables: dict[str, pd.DataFrame] = {}
     for name, path in files.items():
         if path.is_dir():  # usage as a folder of Parquet files: checked and summarised by DuckDB where it lies
@@ -772,7 +773,6 @@ def _read_tables(files: dict[str, Path], settings: dict, encoding, columns) -> t
             continue
         if columns and name in columns:
             raw = raw.rename(columns=columns[name])
-        earliest = pd.Timestamp(settings["earliest_date"])
         df, table_problems, table_notes, kept = _validate_table(
             TABLES[name], raw, path.name, settings["timezone"], earliest
         )

@@ -12,7 +12,7 @@ import pandas as pd
 from playbook.analyses import health as hs
 from playbook.analyses import risk as rk
 from playbook.analyses.cohorts import AVERAGE, cohort_matrix
-from playbook.analyses.rfm import SEGMENT_ACTIONS, rfm_table, segment_migration, segment_summary
+from playbook.analyses.rfm import SEGMENT_ACTIONS, has_orders, rfm_table, segment_migration, segment_summary
 from playbook.kpis.snapshots import dataset_snapshots
 from playbook.report.context import ReviewContext
 from playbook.report.formatting import format_value
@@ -299,13 +299,6 @@ def ltv_cac_by_channel(ctx: ReviewContext, kpis: pd.DataFrame, *, months_back: i
     )
 
 
-def _has_orders(transactions: pd.DataFrame, as_of: pd.Timestamp, lookback_days: int) -> bool:
-    """Whether the window RFM scores holds an order (a positive amount)."""
-    dates = transactions["date"]
-    window = (dates <= as_of) & (dates > as_of - pd.Timedelta(days=lookback_days)) & (transactions["amount"] > 0)
-    return bool(window.any())
-
-
 def _no_orders(as_of: pd.Timestamp, lookback_days: int) -> tuple[str, str]:
     return (
         f"No orders in the {lookback_days} days up to {as_of:%Y-%m-%d}, so RFM segments cannot be shown for this month.",
@@ -342,7 +335,7 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
     if ctx.ds.transactions is None:
         return note("RFM needs the transactions table.", "RFMには transactions テーブルが必要です。", lang)
     as_of = ctx.month.end_time.normalize()
-    if not _has_orders(ctx.ds.transactions, as_of, lookback_days):
+    if not has_orders(ctx.ds.transactions, as_of=as_of, lookback_days=lookback_days):
         return note(*_no_orders(as_of, lookback_days), lang)
     r = rfm_table(ctx.ds.transactions, as_of=as_of, lookback_days=lookback_days)
     s = segment_summary(r)
@@ -398,7 +391,7 @@ def migration_view(ctx: ReviewContext, *, months_back: int = 3, lookback_days: i
         return None
     before, now = (ctx.month - months_back).end_time.normalize(), ctx.month.end_time.normalize()
     for as_of in (before, now):
-        if not _has_orders(ctx.ds.transactions, as_of, lookback_days):
+        if not has_orders(ctx.ds.transactions, as_of=as_of, lookback_days=lookback_days):
             empty = pd.DataFrame()
             empty.attrs["note"] = _t(*_no_orders(as_of, lookback_days), ctx.lang)
             return empty

@@ -29,6 +29,7 @@ import pandas as pd
 from playbook.data.dataset import file_sha256, load_dataset, review_month
 from playbook.data.paths import NOTEBOOKS_DIR, display_path, resolve_path
 from playbook.review.codes import NONE
+from playbook.review.goals import load_kpi_tree, segment_dataset
 from playbook.run.params import check_parameters
 
 __all__ = [
@@ -293,8 +294,6 @@ def _check_inputs(ds, tree: Path | None) -> None:
     """Validate what the notebooks will read besides the data: the KPI tree and the segments it names."""
     if tree is None:
         return
-    from playbook.review.goals import load_kpi_tree, segment_dataset
-
     for goal in load_kpi_tree(tree).kpis:
         segment_dataset(ds, goal.segment)  # an unknown accounts column is refused here, not in notebook 02
 
