@@ -9,7 +9,8 @@
   :mod:`playbook.kpis` (``pb.kpis.revenue.nrr(bridge)``);
 - analyses: :func:`cohort_matrix`, :func:`rfm_table`, :func:`segment_summary`,
   :func:`segment_migration`, :func:`health_scores`, :func:`churn_labels`, :func:`backtest`,
-  :func:`walk_forward`;
+  :func:`walk_forward`, :func:`account_durations`, :func:`kaplan_meier`, :func:`survival_by_segment`,
+  :func:`logrank`;
 - goals and review: :func:`load_kpi_tree`, :func:`goal_history`, :func:`target_paths`,
   :func:`smart_check`, :func:`tree_checks`,
   :func:`kgi_projection`, :func:`scorecard`, :func:`act_recommendations`,
@@ -27,6 +28,7 @@ from playbook.analyses.cohorts import cohort_matrix
 from playbook.analyses.health import backtest, churn_labels, health_scores
 from playbook.analyses.rfm import rfm_table, segment_migration, segment_summary
 from playbook.analyses.risk import walk_forward
+from playbook.analyses.survival import account_durations, kaplan_meier, logrank, survival_by_segment
 from playbook.data.dataset import Dataset, data_warnings, load_dataset
 from playbook.data.errors import DataValidationError, Problem
 from playbook.kpis.catalog import CATALOG, compute_kpis, glossary, kpi
@@ -53,6 +55,7 @@ from playbook.report.plots import (
     plot_nps_distribution,
     plot_retention_curves,
     plot_row_coverage,
+    plot_voice_kpis,
 )
 from playbook.report.text import Markdown, safe_markdown
 from playbook.review.goals import (
@@ -106,6 +109,10 @@ __all__ = [
     "churn_labels",
     "backtest",
     "walk_forward",
+    "account_durations",
+    "kaplan_meier",
+    "survival_by_segment",
+    "logrank",
     # goals and review
     "load_kpi_tree",
     "parse_kpi_tree",
@@ -145,6 +152,7 @@ __all__ = [
     "plot_retention_curves",
     "plot_band_churn",
     "plot_migration",
+    "plot_voice_kpis",
     # runs
     "run_review",
 ]

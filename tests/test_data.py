@@ -326,3 +326,54 @@ def test_a_review_month_outside_the_data_is_refused(sample_ds):
         review_month(sample_ds, "2026-11")
     with pytest.raises(DataValidationError, match=r"2020-01 is before the data starts \(2023-11\)"):
         review_month(sample_ds, "2020-01")
+
+
+# ----------------------------------------------------------------------------- settings and segments (issue 11)
+
+
+@pytest.mark.parametrize(
+    "yaml_text,expected",
+    [
+        (
+            "currency: [JPY, USD]\n",
+            "dataset.yaml, setting 'currency': one currency per dataset: convert every amount to one currency before "
+            "the export and name it here (e.g. currency: JPY)",
+        ),
+        ("currency: {main: JPY}\n", "dataset.yaml, setting 'currency': one currency per dataset"),
+        ("currency: ¥\n", "dataset.yaml, setting 'currency': currency '¥' is not a 3-letter ISO 4217 code"),
+        ("currency: JPY/USD\n", "currency 'JPY/USD' is not a 3-letter ISO 4217 code (e.g. JPY, USD); one per dataset"),
+        ("timezone: [UTC]\n", "dataset.yaml, setting 'timezone': expected one value, not a list or a mapping"),
+    ],
+    ids=["list", "mapping", "symbol", "pair", "timezone-list"],
+)
+def test_a_currency_list_or_an_unknown_code_is_refused(make_folder, yaml_text, expected):
+    assert expected in _error(make_folder({"dataset.yaml": yaml_text}))
+
+
+def test_a_currency_code_is_read_in_capitals_and_the_first_value_milestone_is_a_setting(make_folder):
+    ds = load_dataset(make_folder({"dataset.yaml": "currency: usd\nfirst_value_milestone: ' first_project '\n"}))
+    assert ds.currency == "USD" and ds.settings["first_value_milestone"] == "first_project"
+    assert load_dataset(make_folder()).settings["first_value_milestone"] == ""
+
+
+def test_for_accounts_keeps_company_level_tables_whole_and_marks_the_segment(make_folder):
+    from playbook.data.schema import TABLES
+
+    assert [n for n, t in TABLES.items() if t.scope == "company"] == ["trials", "funnel", "costs", "actions"]
+    ds = load_dataset(
+        make_folder(
+            {
+                "trials.csv": "trial_id,start_date,account_id\nt1,2026-01-01,00123\nt2,2026-01-02,\n",
+                "costs.csv": "month,category,amount\n2026-01,sales_marketing,100\n",
+                "tickets.csv": "ticket_id,account_id,opened_at\nT1,00123,2026-01-07T10:00\nT2,A2,2026-01-21T10:00\n",
+            }
+        )
+    )
+    assert ds.segment is None
+    part = ds.for_accounts(["00123"])
+    # account-level tables keep 00123's rows; trials (t2 has no account) and costs cannot be split
+    assert part.tickets["ticket_id"].tolist() == ["T1"] and part.subscriptions["account_id"].tolist() == ["00123"]
+    assert len(part.trials) == 2 and len(part.costs) == 1
+    assert part.segment == {"accounts": 1} and ds.segment is None
+    assert ds.for_accounts(["00123", "A2"], segment={"region": "Kanto"}).segment == {"region": "Kanto"}
+    assert repr(part).endswith("segment={'accounts': 1})")

@@ -393,3 +393,136 @@ def test_biggest_moves_rank_by_the_size_of_the_change(small_company):
     m = biggest_moves(small_company, "2026-02")
     assert m["account_id"].tolist() == ["A3", "A2"] and m["move"].tolist() == ["new", "churned"]
     assert m["change"].tolist() == [50000.0, -20000.0]
+
+
+# ----------------------------------------------------------------------------- segments (issue 11, point 5)
+
+SEG_ACCOUNTS = """account_id,signup_date,owner,acquisition_cost
+a1,2026-01-05,Sato,20000
+a2,2026-01-10,Ito,30000
+a3,2026-01-20,Ito,40000
+a4,2026-02-03,Sato,40000
+"""
+SEG_SUBSCRIPTIONS = """subscription_id,account_id,start_date,mrr
+s1,a1,2026-01-05,10000
+s2,a2,2026-01-10,20000
+s3,a3,2026-01-20,30000
+s4,a4,2026-02-03,10000
+"""
+SEG_COSTS = """month,category,amount
+2026-01,sales_marketing,90000
+2026-01,cost_of_revenue,12000
+2026-01,customer_success,6000
+2026-02,sales_marketing,50000
+2026-02,cost_of_revenue,14000
+2026-02,customer_success,6000
+"""
+SEG_TRIALS = "trial_id,start_date,converted_date,account_id\nt1,2026-01-02,2026-01-05,a1\nt2,2026-01-03,,\n"
+
+
+@pytest.fixture
+def seg_folder(make_folder):
+    def make(**extra):
+        files = {"accounts.csv": SEG_ACCOUNTS, "subscriptions.csv": SEG_SUBSCRIPTIONS, "dataset.yaml": "as_of: 2026-02-28\n"}
+        return make_folder(files | extra)
+
+    return make
+
+
+def _kpi_values(ds, kpis) -> pd.DataFrame:
+    from playbook.kpis.catalog import compute_kpis
+
+    return compute_kpis(ds, months=["2026-01", "2026-02"], kpis=kpis).pivot(index="month", columns="kpi", values="value")
+
+
+def test_a_segment_never_divides_company_costs_by_its_own_customers(seg_folder):
+    from playbook import load_dataset
+    from playbook.kpis.catalog import compute_kpis
+    from playbook.review.goals import segment_dataset
+
+    ds = load_dataset(seg_folder(**{"costs.csv": SEG_COSTS, "trials.csv": SEG_TRIALS}))
+    company = _kpi_values(ds, ["new_customers", "cac", "gross_margin", "crc"])
+    # the company: January 90,000 sales and marketing / 3 new customers (a1, a2, a3) = 30,000; February 50,000 / 1 (a4)
+    assert company["cac"].tolist() == [30000.0, 50000.0]
+    assert company["gross_margin"].iloc[0] == (60000 - 12000) / 60000  # MRR 10,000 + 20,000 + 30,000
+    sato = segment_dataset(ds, {"owner": "Sato"})
+    assert sato.segment == {"owner": "Sato"} and sorted(sato.accounts["account_id"]) == ["a1", "a4"]
+    assert len(sato.costs) == len(ds.costs) and len(sato.trials) == 2  # company-level tables stay whole
+    k = compute_kpis(sato, months=["2026-01", "2026-02"]).set_index(["month", "kpi"])
+    jan = pd.Period("2026-01", "M")
+    # Sato's new customers split (a1 in January); the old CAC was 90,000 / 1 = 90,000, three times the company's
+    assert k.loc[(jan, "new_customers"), "value"] == 1.0
+    for kpi_id, table in [
+        ("cac", "costs"),
+        ("gross_margin", "costs"),
+        ("ltv", "costs"),
+        ("ltv_to_cac", "costs"),
+        ("cac_payback_months", "costs"),
+        ("crc", "costs"),
+        ("trial_conversion_rate", "trials"),
+    ]:
+        row = k.loc[(jan, kpi_id)]
+        assert np.isnan(row["value"]) and row["note"] == f"company-level: not split by segment (uses {table})", kpi_id
+    # every KPI that reads only account-level tables is computed as before
+    assert k.loc[(jan, "mrr"), "value"] == 10000.0 and k.loc[(jan, "arpa"), "note"] == ""
+
+
+def test_without_costs_the_segment_cac_comes_from_its_accounts(seg_folder):
+    from playbook import load_dataset
+    from playbook.review.goals import segment_dataset
+
+    ds = load_dataset(seg_folder())
+    # no costs table: CAC = mean acquisition_cost of the month's new accounts, an account-level input
+    assert _kpi_values(ds, ["cac"])["cac"].tolist() == [30000.0, 40000.0]  # (20,000 + 30,000 + 40,000) / 3; a4
+    sato = _kpi_values(segment_dataset(ds, {"owner": "Sato"}), ["cac", "ltv_to_cac"])
+    assert sato["cac"].tolist() == [20000.0, 40000.0]  # a1; a4
+
+
+def test_the_unavailable_table_names_company_level_kpis_in_both_languages(seg_folder):
+    from playbook import load_dataset
+    from playbook.kpis.catalog import compute_kpis
+    from playbook.report.kpi_views import unavailable_kpis
+    from playbook.review.goals import segment_dataset
+
+    ds = load_dataset(seg_folder(**{"costs.csv": SEG_COSTS}))
+    k = compute_kpis(segment_dataset(ds, {"owner": "Ito"}), months=["2026-02"], kpis=["mrr", "cac", "mau"])
+    en = unavailable_kpis(k, "2026-02")
+    assert en.iloc[:, 0].tolist() == ["CAC", "MAU"]
+    assert en.iloc[:, 1].tolist() == [
+        "company-level: not split by segment (uses costs)",
+        "not available (table usage missing)",
+    ]
+    ja = unavailable_kpis(k, "2026-02", lang="ja")
+    assert ja.iloc[0, 1] == "全社単位の指標のためセグメント別には出せません（costs を使用）"
+    assert unavailable_kpis(compute_kpis(ds, months=["2026-02"], kpis=["cac"]), "2026-02").empty  # the company
+
+
+def test_a_segmented_goal_carries_the_company_level_reason_into_its_history(seg_folder):
+    from playbook import load_dataset
+
+    ds = load_dataset(seg_folder(**{"costs.csv": SEG_COSTS}))
+    tree = _tree(
+        kpi_entry(id="sato_cac", metric="cac", target=25000, direction="lower", segment={"owner": "Sato"}),
+        kpi_entry(id="sato_new", metric="new_customers", target=2, direction="higher", segment={"owner": "Sato"}),
+    )
+    h = goal_history(ds, tree, ["2026-01", "2026-02"]).set_index(["goal", "month"])
+    assert h.loc["sato_cac", "value"].isna().all()
+    assert (h.loc["sato_cac", "note"] == "company-level: not split by segment (uses costs)").all()
+    assert h.loc["sato_new", "value"].tolist() == [1.0, 1.0]  # a1 in January, a4 in February
+    smart = smart_check(tree, ds, h.reset_index(), "2026-02").set_index("goal")
+    assert smart.loc["sato_cac", "M"] == "fail" and "company-level" in smart.loc["sato_cac", "M_reason"]
+
+
+def test_which_tables_a_kpi_reads_decides_whether_a_segment_can_split_it(sample_ds):
+    from playbook.kpis.catalog import kpi
+    from playbook.review.goals import segment_dataset
+
+    assert kpi("cac").inputs(sample_ds) == ["subscriptions", "costs"]
+    assert kpi("trial_conversion_rate").company_inputs(sample_ds) == ["trials"]
+    assert kpi("nrr").company_inputs(sample_ds) == []
+    assert kpi("cac").unavailable_reason(sample_ds) is None  # the whole company
+    sato = segment_dataset(sample_ds, {"owner": "Sato"})
+    nested = segment_dataset(sato, {"plan": "Enterprise"})
+    assert nested.segment == {"owner": "Sato", "plan": "Enterprise"} and segment_dataset(sample_ds, {}) is sample_ds
+    assert kpi("cac").unavailable_reason(sato) == "company-level: not split by segment (uses costs)"
+    assert kpi("nrr").unavailable_reason(sato) is None

@@ -1,4 +1,4 @@
-"""Health score and churn risk: scoring, re-normalised weights, coverage, bands, backtest, and no leakage."""
+"""Health score: scoring, re-normalised weights, coverage, bands, backtest, and a past review (risk model: test_risk.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from playbook.analyses.health import (
     score_components,
     top_decile_lift,
 )
-from playbook.analyses.risk import evaluate, fit_logistic, predict, risk_features, walk_forward
 
 MONTHS = pd.period_range("2024-05", "2026-10", freq="M")
 
@@ -92,65 +91,6 @@ def test_healthier_accounts_churn_less_and_the_backtest_finds_it(sample_ds):
 def test_churn_labels_only_for_months_whose_window_has_ended(sample_ds):
     labels = churn_labels(sample_ds, MONTHS, horizon=3)
     assert labels["month"].max() == pd.Period("2026-07", "M")
-
-
-@pytest.fixture(scope="module")
-def model_inputs(sample_ds):
-    h = health_scores(sample_ds, MONTHS)
-    return risk_features(h, sample_ds), churn_labels(sample_ds, MONTHS)
-
-
-def test_the_churn_model_predicts_out_of_sample(model_inputs):
-    X, labels = model_inputs
-    pred = walk_forward(X, labels, test_months=pd.period_range("2025-10", "2026-07", freq="M"))
-    stats = evaluate(pred)
-    assert stats["auc"] > 0.75 and stats["top_decile_lift"] > 2.5
-    # every test month was trained on months at least 3 before it
-    assert (pd.PeriodIndex(pred["train_until"], freq="M") + 3 <= pred["month"]).all()
-
-
-def test_the_churn_model_never_sees_data_after_its_observation_date(model_inputs):
-    X, labels = model_inputs
-    t = pd.Period("2026-04", "M")
-    before = walk_forward(X, labels, test_months=[t])
-    # scramble everything that happened after the training cut-off (features and outcomes of later months)
-    rng = np.random.default_rng(0)
-    later = X["month"] > t - 3
-    X2 = X.copy()
-    X2.loc[later & (X2["month"] != t), "frequency_score"] = rng.random((later & (X2["month"] != t)).sum())
-    labels2 = labels.copy()
-    future = labels2["month"] + 3 > t
-    labels2.loc[future, "churned"] = ~labels2.loc[future, "churned"]
-    after = walk_forward(X2, labels2, test_months=[t])
-    np.testing.assert_array_equal(before["risk"].to_numpy(), after["risk"].to_numpy())
-
-
-def test_logistic_regression_recovers_a_planted_coefficient():
-    rng = np.random.default_rng(1)
-    n = 4000
-    X = pd.DataFrame(
-        {
-            c: rng.random(n)
-            for c in [
-                "frequency_score",
-                "breadth_score",
-                "depth_score",
-                "growth_score",
-                "voice_score",
-                "support_score",
-                "annual",
-                "log_mrr",
-                "contracted_3m",
-                "tenure_months",
-                "voice_missing",
-            ]
-        }
-    )
-    logit = -1.0 - 3.0 * X["breadth_score"]
-    y = rng.random(n) < 1 / (1 + np.exp(-logit))
-    beta = fit_logistic(X, y)
-    assert beta[2] == pytest.approx(-3.0, abs=0.5)  # breadth_score is the 2nd feature after the intercept
-    assert predict(beta, X).mean() == pytest.approx(y.mean(), abs=0.01)
 
 
 def test_a_review_of_a_past_month_uses_only_outcomes_known_then():

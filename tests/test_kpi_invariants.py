@@ -68,7 +68,7 @@ def test_sample_kpis_stay_in_their_ranges(sample_kpis):
             assert v.between(0, 1).all(), k.id
         if k.unit == "points":
             assert v.between(-100, 100).all(), k.id
-        if k.unit in ("currency", "count", "users", "months", "hours", "minutes") and k.id != "gross_margin":
+        if k.unit in ("currency", "count", "users", "months", "days", "hours", "minutes") and k.id != "gross_margin":
             assert (v >= 0).all(), k.id
     assert (w["grr"].dropna() <= w["nrr"].dropna() + 1e-12).all()
     assert (w["stickiness"].dropna() <= 1).all() and (w["dau"] <= w["mau"]).all()

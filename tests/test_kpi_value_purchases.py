@@ -109,3 +109,57 @@ def test_repeat_purchase_rate_over_the_window():
     assert purchases.repeat_purchase_rate(TX, m, window_months=2)["value"].item() == 1 / 3
     # one-month window: only c bought in February, once
     assert purchases.repeat_purchase_rate(TX, m, window_months=1)["value"].item() == 0.0
+
+
+def test_ltv_to_cac_and_payback_show_a_missing_part_as_nan_never_as_zero():
+    b = bridge()
+    c = costs(cost_of_revenue=2000.0, sales_marketing=1200.0)
+    margin = value.gross_margin(b, c)
+    ltv = value.ltv(b, margin)  # NaN in January-June: fewer than 6 earlier months
+    cac = value.cac(b.assign(new_customers=[0.0] + [4.0] * 6), c)  # no new customers in January
+    out = value.ltv_to_cac(ltv, cac)
+    # January: both parts missing; February: only the LTV; July: 4,000 / 300
+    assert np.isnan(out["numerator"].iloc[0]) and np.isnan(out["denominator"].iloc[0])
+    assert out["note"].iloc[0] == (
+        "LTV not available (fewer than 6 earlier months with a churn rate); "
+        "CAC not available (no new customers in the month)"
+    )
+    assert np.isnan(out["numerator"].iloc[1]) and out["denominator"].iloc[1] == 300.0
+    assert out["numerator"].iloc[-1] == 4000.0 and out["value"].iloc[-1] == 4000.0 / 300.0
+    assert out["value"].iloc[:6].isna().all() and not (out["numerator"] == 0).any()
+    # payback: no cost_of_revenue in March leaves the margin, so the denominator, missing (not 0)
+    c2 = c[~((c["month"] == MONTHS[2]) & (c["category"] == "cost_of_revenue"))]
+    pay = value.cac_payback_months(cac, b, value.gross_margin(b, c2))
+    assert np.isnan(pay["value"].iloc[0]) and np.isnan(pay["numerator"].iloc[0])  # CAC missing
+    assert pay["note"].iloc[0] == "CAC not available (no new customers in the month)"
+    assert np.isnan(pay["value"].iloc[2]) and np.isnan(pay["denominator"].iloc[2]) and pay["numerator"].iloc[2] == 300.0
+    assert pay["note"].iloc[2] == "gross margin not available (no cost_of_revenue for the month)"
+    assert pay["value"].iloc[1] == 3.75  # 300 / (ARPA 100 x 0.8)
+
+
+def test_ltv_cac_by_channel_shows_a_dash_not_nanx_for_a_channel_without_churn(make_folder):
+    from playbook import load_dataset
+    from playbook.report.context import ReviewContext
+    from playbook.report.customer_views import ltv_cac_by_channel
+
+    accounts = (
+        "account_id,signup_date,acquisition_channel,acquisition_cost\n"
+        "A,2026-01-01,ads,100\nB,2026-01-01,ads,100\nC,2026-01-01,partner,300\n"
+    )
+    subs = (
+        "subscription_id,account_id,start_date,end_date,mrr\n"
+        "S1,A,2026-01-01,,1000\nS2,B,2026-01-01,2026-02-14,1000\nS3,C,2026-01-01,,3000\n"
+    )
+    ds = load_dataset(
+        make_folder({"accounts.csv": accounts, "subscriptions.csv": subs, "dataset.yaml": "as_of: 2026-03-31\n"}, base=True)
+    )
+    ctx = ReviewContext(ds, pd.Period("2026-03", "M"), "en", ds.folder, None)
+    t = ltv_cac_by_channel(ctx, pd.DataFrame(columns=["month", "kpi", "value"]), months_back=3)
+    # ads: 3 account-months start paying (A Feb, A Mar, B Feb), B churns -> churn 1/3; ARPA 1,000 (A);
+    # LTV = 1,000 x margin 1.0 / (1/3) = 3,000; LTV/CAC = 3,000 / 100 = 30x; payback 100 / 1,000 = 0.1 months.
+    # partner never churned: no LTV and no LTV/CAC ("–", listed last), payback 300 / 3,000 = 0.1 months.
+    assert t.index.tolist() == ["ads", "partner"]
+    assert t.loc["ads", "LTV/CAC"] == "30.0x" and t.loc["ads", "monthly churn"] == "33.3%"
+    assert t.loc["partner", "LTV/CAC"] == "–" and t.loc["partner", "LTV"] == "–"
+    assert t.loc["partner", "payback"] == "0.1 months"
+    assert not t.apply(lambda col: col.str.contains("nan")).any().any()

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from playbook import DataValidationError
-from playbook.analyses.rfm import check_segments, rfm_table, segment_migration, segment_summary
+from playbook.analyses.rfm import SEGMENT_ACTIONS, check_segments, rfm_table, segment_migration, segment_summary
+from playbook.data.paths import SAMPLE_DIR as SAMPLE
 
 
 def tx(rows) -> pd.DataFrame:
@@ -23,7 +24,8 @@ def test_recency_runs_the_right_way_and_scores_are_quintiles():
     assert t.loc["c9", "recency_days"] == 21 and t.loc["c9", "r_score"] == 5
     assert t.loc["c0", "r_score"] == 1 and t.loc["c0", "m_score"] == 1 and t.loc["c9", "m_score"] == 5
     assert sorted(t["r_score"].value_counts().tolist()) == [2] * 5
-    assert t.loc["c9", "rfm_score"] == 100 * 5 + 10 * 3 + 5  # everybody bought once: F ties on the middle score
+    # everybody bought once: the tie shares the lowest rank, 1 of 10 -> percentile 0.1 -> F = ceil(0.5) = 1
+    assert t.loc["c9", "rfm_score"] == 100 * 5 + 10 * 1 + 5
 
 
 def test_equal_values_always_share_a_score():
@@ -105,8 +107,8 @@ def test_migration_rows_sum_to_the_customers_present_at_both_dates(sample_ds):
     assert m.sum(axis=1).to_dict() == a.loc[both].value_counts().reindex(m.index).to_dict()
 
 
-def test_average_rank_counts_like_pandas_rank():
-    from playbook.analyses.rfm import _average_rank
+def test_min_rank_counts_like_pandas_rank():
+    from playbook.analyses.rfm import _min_rank
 
     rng = np.random.default_rng(3)
     for v in (
@@ -114,4 +116,80 @@ def test_average_rank_counts_like_pandas_rank():
         rng.integers(-(10**6), 10**6, 100).astype(float),
         rng.random(500),
     ):
-        np.testing.assert_allclose(_average_rank(v), pd.Series(v).rank(method="average").to_numpy())
+        np.testing.assert_allclose(_min_rank(v), pd.Series(v).rank(method="min").to_numpy())
+
+
+# --------------------------------------------------------------------------- advice a paying customer can trust
+
+LEFT_ACTIONS = {SEGMENT_ACTIONS[name] for name in ("Lost", "Hibernating", "Can't lose")}
+
+
+def _ctx(ds, month="2026-10", lang="en"):
+    from playbook.report.context import ReviewContext
+
+    return ReviewContext(ds=ds, month=pd.Period(month, "M"), lang=lang, data_dir=SAMPLE, kpi_tree=None)
+
+
+def _paying_at(ds, month):
+    from playbook.kpis.snapshots import dataset_snapshots
+
+    s = dataset_snapshots(ds, pd.Period(month, "M"))
+    return set(s.loc[(s["month"] == pd.Period(month, "M")) & (s["mrr"] > 0), "account_id"])
+
+
+@pytest.mark.parametrize("month", ["2026-10", "2025-06"])
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_no_account_paying_at_the_review_date_is_told_it_left(sample_ds, month, lang):
+    from playbook.report.customer_views import rfm_accounts, rfm_view
+
+    rows = rfm_accounts(_ctx(sample_ds, month, lang))
+    paying = _paying_at(sample_ds, month)
+    action = rows.columns[-1]
+    left_texts = {pair[1 if lang == "ja" else 0] for pair in LEFT_ACTIONS}
+    told_left = rows[rows[action].isin(left_texts)]
+    assert len(rows) > 50 and not told_left.empty  # the sample has customers who did leave...
+    assert not set(told_left["ID"]) & paying  # ...and none of them pays at the review date
+    # the segment table says the same: a "they left" action only on rows with nobody subscribed
+    view = rfm_view(_ctx(sample_ds, month, lang))
+    assert (view.loc[view.iloc[:, -1].isin(left_texts), view.columns[1]] == 0).all()
+
+
+def test_rfm_scores_what_the_customer_chooses_to_buy_not_the_annual_invoice():
+    from playbook.analyses.rfm import purchases, segment_action
+
+    # "annual" pays one invoice a year (last on 2026-01-15) and bought nothing else; "monthly" is invoiced every
+    # month; "buyer" bought training twice. Invoices are left out, so only "buyer" is scored.
+    rows = [("annual", "2025-01-15", 120_000.0, "subscription"), ("annual", "2026-01-15", 120_000.0, "subscription")]
+    rows += [("monthly", f"2026-{m:02d}-01", 10_000.0, "subscription") for m in range(1, 11)]
+    rows += [("buyer", "2026-03-01", 50_000.0, "one_off"), ("buyer", "2026-10-01", 50_000.0, "one_off")]
+    t = pd.DataFrame(rows, columns=["account_id", "date", "amount", "kind"]).assign(
+        date=lambda d: pd.to_datetime(d["date"])
+    )
+    assert purchases(t)["account_id"].unique().tolist() == ["buyer"]
+    # scored on every row instead, the annual plan looks dormant: 289 days since its invoice, the oldest of 3
+    # (rank 1/3 -> R = ceil(5/3) = 2) and 2 orders, tied lowest with "buyer" (F = 2): Hibernating
+    everything = rfm_table(t, as_of="2026-10-31", paying=["annual", "monthly"]).set_index("account_id")
+    assert everything.loc["annual", ["recency_days", "r_score", "f_score"]].tolist() == [289, 2, 2]
+    assert everything.loc["annual", "segment"] == "Hibernating" and bool(everything.loc["annual", "subscribed"])
+    # ... and a paying customer in a "left" segment is never told it left
+    assert segment_action("Hibernating", subscribed=True) != SEGMENT_ACTIONS["Hibernating"]
+    summary = segment_summary(everything.reset_index())
+    asleep = summary[summary["segment"] == "Hibernating"]
+    assert asleep[["subscribed", "customers", "paying"]].values.tolist() == [[True, 1, 1]]
+
+
+def test_a_custom_left_segment_and_a_bad_flag():
+    from playbook.analyses.rfm import load_segments, segment_action
+
+    segs = [{"name": "Gone", "r": [1, 2], "left": True}, {"name": "Here", "r": [3, 5]}]
+    assert [s["left"] for s in load_segments(segs)] == [True, False]
+    assert segment_action("Gone", subscribed=True, segments=segs)[0].startswith("Still subscribed")
+    assert segment_action("Gone", subscribed=False, segments=segs) == ("", "")
+    with pytest.raises(DataValidationError, match="left must be true or false, got 'yes'"):
+        load_segments([{"name": "Gone", "left": "yes"}])
+
+
+def test_segment_summary_follows_a_custom_segment_table():
+    segs = [{"name": "Zeta", "r": [4, 5]}, {"name": "Alpha", "r": [1, 3]}]
+    t = rfm_table(TEN, as_of="2026-10-31", segments=segs)
+    assert segment_summary(t, segments=segs)["segment"].tolist() == ["Zeta", "Alpha"]

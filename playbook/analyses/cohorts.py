@@ -42,7 +42,10 @@ def cohort_matrix(
     - ``ltv``: realised value per member, cumulated up to k.
 
     The last row is the weighted average over the cohorts observed at each k
-    (weighted by size, or by k = 0 value for the revenue views).
+    (weighted by size, or by k = 0 value for the revenue views). For
+    ``survival`` it is the product-limit (Kaplan-Meier) estimate over all
+    cohorts: a plain average over whichever cohorts are observed at each k can
+    rise when the oldest cohorts retained worse; this one never rises.
 
     Parameters
     ----------
@@ -94,6 +97,8 @@ def cohort_matrix(
     weighted average   3.0  3.0  1.0  2.0
     >>> cohort_matrix(snaps, as_of="2026-03", view="survival").loc["2026-01"].tolist()  # b's gap ends its survival
     [2.0, 1.0, 0.5, 0.5]
+    >>> cohort_matrix(snaps, as_of="2026-03", view="survival").loc["weighted average"].tolist()  # Kaplan-Meier
+    [3.0, 1.0, 0.3333333333333333, 0.3333333333333333]
     """
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
@@ -165,5 +170,20 @@ def cohort_matrix(
         wsum = np.where(observed, den[:, None], 0.0).sum(axis=0)
         total = np.nansum(num, axis=0)
         avg = total if view == "counts" else np.where(wsum > 0, total / np.where(wsum > 0, wsum, 1), np.nan)
+        if view == "survival":
+            avg = _product_limit(num, observed)
         out.loc[AVERAGE] = np.concatenate([[size.sum()], avg])
     return out
+
+
+def _product_limit(survivors: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Kaplan-Meier survival by k from a cohort x k matrix of members still in their first run (NaN unobserved).
+
+    At each k only the cohorts observed at k count: of their members surviving to k - 1,
+    the share surviving to k; the curve is the running product of those shares.
+    """
+    prev = np.where(observed[:, 1:], survivors[:, :-1], 0.0)
+    now = np.where(observed[:, 1:], survivors[:, 1:], 0.0)
+    at_risk, kept = prev.sum(axis=0), now.sum(axis=0)
+    step = np.divide(kept, at_risk, out=np.full(len(at_risk), np.nan), where=at_risk > 0)
+    return np.concatenate([[1.0], np.cumprod(step)])

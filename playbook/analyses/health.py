@@ -48,6 +48,7 @@ core_features: null        # null = every feature in the usage table
 segment_col: company_size  # segment for percentile scoring
 min_coverage: 0.5
 bands: {red: 50, yellow: 75}   # red <= 50 < yellow <= 75 < green
+onboarding_days: 60        # accounts signed up fewer days ago than this are in onboarding, not in a band
 """
 
 COMPONENTS = ("frequency", "breadth", "depth", "growth", "voice", "support")
@@ -89,7 +90,7 @@ def load_config(source: str | dict | None = None) -> dict:
     dict
         ``components`` (per component: ``weight``, ``scoring`` and, where used,
         ``thresholds`` and ``reverse``), ``core_features``, ``segment_col``,
-        ``min_coverage`` and ``bands``.
+        ``min_coverage``, ``bands`` and ``onboarding_days``.
 
     Raises
     ------
@@ -111,6 +112,11 @@ def load_config(source: str | dict | None = None) -> dict:
             problems.append(EntryProblem("health config", name, "a component must be a mapping (weight, scoring, ...)"))
         else:
             problems += read_fields(c, COMPONENT_FIELDS, file="health config", where=name)[1]
+    days = cfg["onboarding_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        problems.append(
+            EntryProblem("health config", "onboarding_days", f"must be a whole number of days >= 0, got {days!r}")
+        )
     if problems:
         raise DataValidationError(problems)
     return cfg
@@ -339,8 +345,12 @@ def health_scores(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
         mean of the component scores with data, weights re-normalised, rounded
         to 1 decimal; NaN when ``coverage`` is below ``min_coverage``),
         ``coverage`` (the share of the total weight with data, 0-1), ``band``
-        (:func:`band`) and ``weakest`` (the components scoring 25 or less,
-        lowest first, comma-separated; empty when none).
+        (:func:`band`; ``"onboarding"`` for an account whose signup date is
+        fewer than ``onboarding_days`` days before the month end: it has had no
+        time to build the history the components need), ``days_since_signup``
+        (to the month end; NaN without a signup date) and ``weakest`` (the
+        components scoring 25 or less, lowest first, comma-separated; empty when
+        none).
 
     Raises
     ------
@@ -353,7 +363,7 @@ def health_scores(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
     >>> from playbook.data.paths import PROJECT_ROOT
     >>> h = health_scores(load_dataset(PROJECT_ROOT / "data" / "sample"), ["2026-10"])
     >>> sorted(h["band"].unique())
-    ['green', 'red', 'yellow']
+    ['green', 'onboarding', 'red', 'yellow']
     """
     cfg = load_config(config)
     scored = score_components(health_inputs(ds, months, config=cfg), config=cfg)
@@ -370,6 +380,10 @@ def health_scores(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
     scored["health"] = np.round(health, 1)
     scored["coverage"] = coverage
     scored["band"] = band(scored["health"], config=cfg)
+    signup = scored["account_id"].map(ds.accounts.set_index("account_id")["signup_date"])
+    month_end = scored["month"].dt.end_time.dt.normalize()
+    scored["days_since_signup"] = (month_end - signup).dt.days.astype("float64")
+    scored.loc[scored["days_since_signup"] < cfg["onboarding_days"], "band"] = "onboarding"
     # the components that pulled the score down: those scoring 25 or less, weakest first
     low = np.where(has & (scores <= 25), scores, np.inf)
     order = np.argsort(low, axis=1, kind="stable")
@@ -481,7 +495,8 @@ def backtest(health: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, 
     ----------
     health : pandas.DataFrame
         Health scores (:func:`health_scores`): ``account_id``, ``month``,
-        ``health``, ``band``. Rows without ``health`` are left out.
+        ``health``, ``band``. Rows without ``health``, or in ``onboarding``
+        rather than a band, are left out.
     labels : pandas.DataFrame
         Churn labels (:func:`churn_labels`): ``account_id``, ``month``,
         ``churned``.
@@ -489,20 +504,23 @@ def backtest(health: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, 
     Returns
     -------
     table : pandas.DataFrame
-        One row per band (red, yellow, green): ``band``, ``accounts`` (the
-        scored and labelled account-months), ``churned``, ``churn_rate`` (NaN
-        for an empty band), ``ci_low`` and ``ci_high``.
+        One row per band (red, yellow, green): ``band``, ``account_months``
+        (the scored and labelled account-months: an account counts once per
+        month it was scored), ``churned``, ``churn_rate`` (NaN for an empty
+        band), ``ci_low`` and ``ci_high``.
     metrics : dict
-        ``observations`` (scored and labelled account-months), ``churn_rate``,
-        ``auc`` and ``top_decile_lift``.
+        ``observations`` (scored and labelled account-months in a band: the
+        table's ``account_months`` add up to it), ``churn_rate``, ``auc`` and
+        ``top_decile_lift``.
     """
     d = health.merge(labels, on=["account_id", "month"], how="inner").dropna(subset=["health"])
+    d = d[d["band"].isin(["red", "yellow", "green"])]  # accounts in onboarding have no band: not a test of the score
     g = d.groupby("band")["churned"].agg(["size", "sum"]).reindex(["red", "yellow", "green"], fill_value=0)
     lo, hi = wilson_interval(g["sum"].to_numpy(), g["size"].to_numpy())
     table = pd.DataFrame(
         {
             "band": g.index,
-            "accounts": g["size"].to_numpy(),
+            "account_months": g["size"].to_numpy(),
             "churned": g["sum"].to_numpy(),
             "churn_rate": np.where(g["size"] > 0, g["sum"] / g["size"].where(g["size"] > 0, 1), np.nan),
             "ci_low": lo,

@@ -1,7 +1,8 @@
 """RFM: recency, frequency and monetary value per customer, scored 1-5, and named segments.
 
 Scores come from quintiles of the rank (recency reversed: 5 = most recent); equal
-values always share a score (average ranks), and the cut points used are in
+values always share a score, the lowest their rank reaches (a value most customers
+share, such as one purchase, scores low: it beats nobody), and the cut points used are in
 ``table.attrs["cut_points"]``. Segments come from an ordered, editable table of
 R/F/M score ranges (YAML); the first match wins and the rest is "Others".
 """
@@ -21,6 +22,9 @@ __all__ = [
     "has_orders",
     "DEFAULT_SEGMENTS_YAML",
     "SEGMENT_ACTIONS",
+    "PAYING_ACTIONS",
+    "purchases",
+    "segment_action",
     "load_segments",
     "rfm_table",
     "check_segments",
@@ -30,7 +34,9 @@ __all__ = [
 
 #: The default segments: a partition of the R x F grid (M is free), in precedence order.
 DEFAULT_SEGMENTS_YAML = """\
-# name: {r: [low, high], f: [low, high], m: [low, high] (optional)}; the first match wins
+# name: {r: [low, high], f: [low, high], m: [low, high] (optional)}; the first match wins.
+# left: true marks a segment whose action presumes the customer left: a customer still paying
+# at the review date gets the segment's "still subscribed" action instead.
 - {name: Champions, r: [4, 5], f: [4, 5]}
 - {name: Loyal, r: [3, 3], f: [4, 5]}
 - {name: Potential loyalist, r: [4, 5], f: [2, 3]}
@@ -39,9 +45,9 @@ DEFAULT_SEGMENTS_YAML = """\
 - {name: Need attention, r: [3, 3], f: [3, 3]}
 - {name: About to sleep, r: [3, 3], f: [1, 2]}
 - {name: At risk, r: [1, 2], f: [3, 4]}
-- {name: Can't lose, r: [1, 2], f: [5, 5]}
-- {name: Hibernating, r: [2, 2], f: [1, 2]}
-- {name: Lost, r: [1, 1], f: [1, 2]}
+- {name: Can't lose, r: [1, 2], f: [5, 5], left: true}
+- {name: Hibernating, r: [2, 2], f: [1, 2], left: true}
+- {name: Lost, r: [1, 1], f: [1, 2], left: true}
 """
 
 #: A playbook action per segment (English, Japanese).
@@ -52,8 +58,14 @@ SEGMENT_ACTIONS = {
         "Onboard to a second use case; training offer",
         "2つ目の活用シーンを提案、トレーニングを案内",
     ),
-    "New": ("Make the first weeks a success: onboarding check-in", "最初の数週間を成功に：オンボーディング面談"),
-    "Promising": ("Show quick wins; a short product tour", "早期の成功体験を、短い製品ツアー"),
+    "New": (
+        "Follow up the first purchase: check it delivered, suggest the next step",
+        "初回購入のフォロー：成果を確認し、次のステップを提案",
+    ),
+    "Promising": (
+        "Turn the purchase into a habit: share quick wins and a related offer",
+        "購入を継続につなげる：早期の成果を共有し、関連サービスを案内",
+    ),
     "Need attention": ("CSM check-in to find blockers", "CSMが声をかけ、障害を確認"),
     "About to sleep": ("Re-engagement campaign with relevant content", "関連コンテンツで再活性化キャンペーン"),
     "At risk": ("CSM call: health check and a recovery plan", "CSMが電話でヘルスチェックと回復プラン"),
@@ -62,6 +74,27 @@ SEGMENT_ACTIONS = {
     "Lost": ("Ask why they left; keep in the newsletter", "離反理由を聞き、ニュースレターで接点維持"),
     "Others": ("Review the segment table", "セグメント表を見直す"),
 }
+
+#: The action for a customer still paying at the review date in a segment marked ``left`` (English, Japanese).
+PAYING_ACTIONS = {
+    "Can't lose": (
+        "Still subscribed, but a big buyer stopped buying: CSM call on what they need next",
+        "契約は継続中だが、購入の多かった顧客の購入が止まっている：CSMが次に必要なものをヒアリング",
+    ),
+    "Hibernating": (
+        "Still subscribed, no recent purchase: suggest the add-on or training that fits their use",
+        "契約は継続中で最近の購入なし：利用状況に合う追加サービスやトレーニングを提案",
+    ),
+    "Lost": (
+        "Still subscribed, no purchase for a long time: ask what they need next",
+        "契約は継続中だが長く購入がない：次に必要なものを確認",
+    ),
+}
+#: The action of a paying customer in a custom segment marked ``left`` that has no entry above.
+PAYING_DEFAULT_ACTION = (
+    "Still subscribed: check in before treating them as lost",
+    "契約は継続中：離反扱いにする前に状況を確認",
+)
 
 
 def _score_range(key: str, value, segment: dict) -> list[str]:
@@ -74,8 +107,14 @@ def _score_range(key: str, value, segment: dict) -> list[str]:
     return [] if ok else rule
 
 
-#: A segment's score ranges: each [low, high] within 1-5, [1, 5] when absent.
-SEGMENT_FIELDS: tuple[Field, ...] = tuple(Field(key, "custom", check=_score_range) for key in ("r", "f", "m"))
+def _flag(key: str, value, segment: dict) -> list[str]:
+    return [] if isinstance(value, bool) else [f"{key} must be true or false, got {value!r}"]
+
+
+#: A segment's score ranges: each [low, high] within 1-5, [1, 5] when absent; ``left``: true or false.
+SEGMENT_FIELDS: tuple[Field, ...] = tuple(Field(key, "custom", check=_score_range) for key in ("r", "f", "m")) + (
+    Field("left", "custom", check=_flag),
+)
 
 
 def load_segments(source: str | list | None = None) -> list[dict]:
@@ -86,20 +125,21 @@ def load_segments(source: str | list | None = None) -> list[dict]:
     source : str, list or None
         None for the default (``DEFAULT_SEGMENTS_YAML``); a path ending in
         ``.yaml`` or ``.yml``; other text, read as YAML; or a list of dicts.
-        Each segment has a ``name`` and optional ``r``, ``f`` and ``m`` score
-        ranges ``[low, high]`` (default ``[1, 5]``).
+        Each segment has a ``name``, optional ``r``, ``f`` and ``m`` score
+        ranges ``[low, high]`` (default ``[1, 5]``) and an optional ``left``
+        flag (default false): the segment's action presumes the customer left.
 
     Returns
     -------
     list of dict
         In precedence order, each ``{"name": str, "r": (low, high), "f": (low,
-        high), "m": (low, high)}``.
+        high), "m": (low, high), "left": bool}``.
 
     Raises
     ------
     DataValidationError
-        If a segment has no name, or a range is not whole numbers with
-        1 <= low <= high <= 5.
+        If a segment has no name, a range is not whole numbers with
+        1 <= low <= high <= 5, or ``left`` is not true or false.
     """
     if source is None:
         return [dict(seg) for seg in _default_segments()]
@@ -114,7 +154,8 @@ def load_segments(source: str | list | None = None) -> list[dict]:
             continue
         values, seg_problems = read_fields(seg, SEGMENT_FIELDS, file="rfm segments", where=where)
         problems += seg_problems
-        out.append({"name": str(seg["name"]), **{k: tuple(values.get(k) or (1, 5)) for k in ("r", "f", "m")}})
+        ranges = {k: tuple(values.get(k) or (1, 5)) for k in ("r", "f", "m")}
+        out.append({"name": str(seg["name"]), **ranges, "left": bool(values.get("left", False))})
     if problems:
         raise DataValidationError(problems)
     return out
@@ -143,23 +184,25 @@ def _assign(r, f, m, segments: list[dict]) -> np.ndarray:
     return out
 
 
-def _average_rank(v: np.ndarray) -> np.ndarray:
-    """Ranks 1..n with ties sharing their average rank (as ``Series.rank(method="average")``).
+def _min_rank(v: np.ndarray) -> np.ndarray:
+    """Ranks 1..n with ties sharing their lowest rank (as ``Series.rank(method="min")``).
 
     Whole numbers in a modest range (days, order counts) are counted with one ``bincount``
     instead of sorted.
 
     Examples
     --------
-    >>> _average_rank(np.array([3.0, 1.0, 3.0, 2.0])).tolist()
-    [3.5, 1.0, 3.5, 2.0]
+    >>> _min_rank(np.array([3.0, 1.0, 3.0, 2.0])).tolist()
+    [3.0, 1.0, 3.0, 2.0]
+    >>> _min_rank(np.array([1.0, 1.0, 1.0, 2.0])).tolist()
+    [1.0, 1.0, 1.0, 4.0]
     """
     if len(v) and np.all(v == np.round(v)) and (v.max() - v.min()) <= 4 * len(v):
         k = (v - v.min()).astype(np.int64)
         counts = np.bincount(k)
         below = np.cumsum(counts) - counts  # values smaller than each value
-        return below[k] + (counts[k] + 1) / 2
-    return pd.Series(v).rank(method="average").to_numpy()
+        return (below[k] + 1).astype("float64")
+    return pd.Series(v).rank(method="min").to_numpy()
 
 
 def _scores(values: pd.Series, reverse: bool = False) -> tuple[np.ndarray, list[float]]:
@@ -169,7 +212,7 @@ def _scores(values: pd.Series, reverse: bool = False) -> tuple[np.ndarray, list[
     with that score (the smallest when ``reverse``, e.g. the fewest days for recency).
     """
     v = np.asarray(values, dtype="float64")
-    pct = _average_rank(-v if reverse else v) / len(v)
+    pct = _min_rank(-v if reverse else v) / len(v)
     score = np.clip(np.ceil(pct * 5), 1, 5).astype(np.int64)
     # per score, the bound of its values: one reduction per score on numpy arrays
     fill = np.inf if reverse else -np.inf
@@ -185,6 +228,72 @@ def _in_window(dates: np.ndarray, as_of: pd.Timestamp, lookback_days: int | None
     if lookback_days is not None:
         inside &= dates > np.datetime64(as_of - pd.Timedelta(days=lookback_days))
     return inside
+
+
+def purchases(transactions: pd.DataFrame, *, kind_col: str = "kind") -> pd.DataFrame:
+    """The transactions a customer chooses to make: the one-off purchases when the table says which rows are which.
+
+    Subscription invoices follow the billing period, not the customer's choice: an
+    annual plan bills once a year, so scoring invoices would make a paying
+    annual-plan customer look dormant. With a ``kind`` column the rows of kind
+    ``one_off`` are kept; without it, every row.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Transactions, optionally with ``kind_col`` (``subscription`` / ``one_off``).
+    kind_col : str, default "kind"
+        The column telling invoices from one-off purchases.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows RFM should score.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"account_id": ["a", "a", "b"], "kind": ["subscription", "one_off", "subscription"]})
+    >>> purchases(t)["account_id"].tolist()
+    ['a']
+    """
+    if kind_col not in transactions.columns:
+        return transactions
+    return transactions[transactions[kind_col] == "one_off"]
+
+
+def segment_action(segment: str, subscribed: bool = False, *, segments: str | list | None = None) -> tuple[str, str]:
+    """The playbook action (English, Japanese) for a customer of ``segment``.
+
+    A customer still paying at the review date in a segment marked ``left``
+    never gets an action that presumes it left: it gets the segment's
+    :data:`PAYING_ACTIONS` entry instead.
+
+    Parameters
+    ----------
+    segment : str
+        The segment's name.
+    subscribed : bool, default False
+        Whether the customer pays a subscription at the review date.
+    segments : str, list or None
+        The segment table (:func:`load_segments`); by default the built-in one.
+
+    Returns
+    -------
+    tuple of str
+        The action in English and in Japanese; empty strings for a custom
+        segment without a built-in action.
+
+    Examples
+    --------
+    >>> segment_action("Lost")[0]
+    'Ask why they left; keep in the newsletter'
+    >>> segment_action("Lost", subscribed=True)[0]
+    'Still subscribed, no purchase for a long time: ask what they need next'
+    """
+    left = {seg["name"] for seg in load_segments(segments) if seg["left"]}
+    if subscribed and segment in left:
+        return PAYING_ACTIONS.get(segment, PAYING_DEFAULT_ACTION)
+    return SEGMENT_ACTIONS.get(segment, ("", ""))
 
 
 def has_orders(
@@ -232,6 +341,7 @@ def rfm_table(
     amount_col: str = "amount",
     lookback_days: int | None = None,
     segments: str | list | None = None,
+    paying=None,
 ) -> pd.DataFrame:
     """One row per customer: ``recency_days``, ``frequency``, ``monetary`` (total), ``monetary_mean``, R/F/M scores, segment.
 
@@ -259,6 +369,9 @@ def rfm_table(
     segments : str, list or None
         The segment table, as :func:`load_segments` takes it; by default the
         built-in one.
+    paying : array-like of str, optional
+        The customers paying a subscription at ``as_of``. When given, the table
+        gains ``subscribed`` (bool): True for a customer in ``paying``.
 
     Returns
     -------
@@ -284,8 +397,8 @@ def rfm_table(
     >>> t[["account_id", "recency_days", "frequency", "monetary", "r_score", "f_score"]]
       account_id  recency_days  frequency  monetary  r_score  f_score
     0          a            11          2     150.0        5        5
-    1          b           152          1      80.0        3        3
-    2          c           152          1      80.0        3        3
+    1          b           152          1      80.0        2        2
+    2          c           152          1      80.0        2        2
     """
     as_of = pd.Timestamp(as_of)
     # the window first on numpy arrays, then integer codes for the rows in it only (the string column is taken, not copied whole)
@@ -325,6 +438,8 @@ def rfm_table(
     out["r_score"], out["f_score"], out["m_score"] = r, f, m
     out["rfm_score"] = 100 * r + 10 * f + m
     out["segment"] = pd.array(_assign(r, f, m, load_segments(segments)), dtype="str")
+    if paying is not None:
+        out["subscribed"] = out["account_id"].isin(pd.Index(paying, dtype="str")).to_numpy()
     # per score 1..5: the fewest days (recency), the most orders and spend (frequency, monetary) that get it
     out.attrs["cut_points"] = {"recency_days": r_cuts, "frequency": f_cuts, "monetary": m_cuts}
     out.attrs["as_of"] = f"{as_of:%Y-%m-%d}"
@@ -388,28 +503,53 @@ def check_segments(segments: str | list | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["issue", "segment", "detail"])
 
 
-def segment_summary(rfm: pd.DataFrame) -> pd.DataFrame:
+def segment_summary(rfm: pd.DataFrame, *, segments: str | list | None = None) -> pd.DataFrame:
     """Per segment: customers, share of customers and of revenue, mean recency, frequency and spend.
+
+    With a ``subscribed`` column (:func:`rfm_table` given ``paying``), a
+    segment marked ``left`` is split in two rows: the customers who left and
+    those still subscribed, who get another action (:func:`segment_action`).
 
     Parameters
     ----------
     rfm : pandas.DataFrame
         An RFM table (:func:`rfm_table`): ``segment``, ``recency_days``,
-        ``frequency``, ``monetary``.
+        ``frequency``, ``monetary`` and optionally ``subscribed``.
+    segments : str, list or None
+        The segment table the RFM table was scored with; by default the built-in one.
 
     Returns
     -------
     pandas.DataFrame
-        One row per segment present, in the order of the default segment table
-        with ``Others`` after it (other names last): ``segment``, ``customers``,
+        One row per segment present (per segment and ``subscribed`` for a
+        segment marked ``left``), in the segment table's order with ``Others``
+        after it (other names last), customers who left before those still
+        subscribed: ``segment``, ``subscribed`` (True only for the still
+        subscribed part of a ``left`` segment), ``customers``, ``paying`` (the
+        customers subscribed at the date; 0 without a ``subscribed`` column),
         ``mean_recency_days``, ``mean_frequency``, ``mean_monetary``,
         ``revenue`` (the sum of ``monetary``), ``customer_share`` and
         ``revenue_share``.
+
+    Examples
+    --------
+    >>> rfm = pd.DataFrame({"segment": ["Lost", "Lost", "Champions"], "recency_days": [300, 320, 5],
+    ...                     "frequency": [1, 1, 6], "monetary": [10.0, 30.0, 60.0], "subscribed": [True, False, True]})
+    >>> segment_summary(rfm)[["segment", "subscribed", "customers", "paying", "revenue_share"]]
+         segment  subscribed  customers  paying  revenue_share
+    0  Champions       False          1       1            0.6
+    1       Lost       False          1       0            0.3
+    2       Lost        True          1       1            0.1
     """
-    g = rfm.groupby("segment")
+    table = load_segments(segments)
+    left = {seg["name"] for seg in table if seg["left"]}
+    paying = rfm["subscribed"].to_numpy(dtype=bool) if "subscribed" in rfm.columns else np.zeros(len(rfm), dtype=bool)
+    d = rfm.assign(subscribed=paying & rfm["segment"].isin(left).to_numpy(), paying=paying)
+    g = d.groupby(["segment", "subscribed"])
     out = pd.DataFrame(
         {
             "customers": g.size(),
+            "paying": g["paying"].sum().astype("int64"),
             "mean_recency_days": g["recency_days"].mean(),
             "mean_frequency": g["frequency"].mean(),
             "mean_monetary": g["monetary"].mean(),
@@ -418,9 +558,12 @@ def segment_summary(rfm: pd.DataFrame) -> pd.DataFrame:
     )
     out["customer_share"] = out["customers"] / out["customers"].sum()
     out["revenue_share"] = out["revenue"] / out["revenue"].sum()
-    order = [s["name"] for s in load_segments()] + ["Others"]
-    out = out.reindex([s for s in order if s in out.index] + [s for s in out.index if s not in order])
-    return out.rename_axis("segment").reset_index()
+    order = [s["name"] for s in table] + ["Others"]
+    names = out.index.get_level_values("segment")
+    rank = {name: i for i, name in enumerate(order + sorted(set(names) - set(order)))}
+    out = out.reset_index()
+    out = out.iloc[np.lexsort((out["subscribed"].to_numpy(), out["segment"].map(rank).to_numpy()))]
+    return out.reset_index(drop=True)
 
 
 def segment_migration(transactions: pd.DataFrame, before, after, **kw) -> pd.DataFrame:

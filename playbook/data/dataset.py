@@ -63,6 +63,12 @@ class Dataset:
     per-account, per-month counts made when first needed, by pandas for a
     usage file read into memory and by DuckDB where the files lie for a folder
     of Parquet files. No consumer needs to know which.
+
+    ``segment`` is None for the whole company; a dataset cut down to some
+    accounts (:meth:`for_accounts`) records there the filter that made it. Its
+    company-level tables (``scope="company"`` in :mod:`playbook.data.schema`:
+    trials, funnel, costs, actions) stay whole, and a KPI that reads them is
+    reported as company-level for a segment, never mixed with the segment's accounts.
     """
 
     folder: Path
@@ -83,6 +89,7 @@ class Dataset:
     settings: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
     warnings: list[Problem] = field(default_factory=list)
     as_of: pd.Timestamp | None = None
+    segment: dict | None = None
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -111,20 +118,25 @@ class Dataset:
         """The latest calendar month that had ended by ``as_of``."""
         return last_complete_month(self.as_of)
 
-    def for_accounts(self, ids) -> Dataset:
-        """The dataset restricted to some accounts: every table's rows of those accounts.
+    def for_accounts(self, ids, *, segment: dict | None = None) -> Dataset:
+        """The dataset restricted to some accounts: every account-level table's rows of those accounts.
 
-        Trials keep every row (a trial may not have an account yet).
+        Company-level tables (``scope="company"`` in the contract: trials, funnel, costs, actions) keep every row:
+        they cannot be split by accounts. The new dataset is marked as a segment, so that
+        :func:`~playbook.kpis.catalog.compute_kpis` reports the KPIs that read them as company-level.
 
         Parameters
         ----------
         ids : iterable of str
             Account ids to keep.
+        segment : dict, optional
+            The filter that chose the accounts (e.g. ``{"owner": "Sato"}``), recorded in ``segment``. Default:
+            ``{"accounts": <number of ids>}``.
 
         Returns
         -------
         Dataset
-            A new dataset; this one is unchanged.
+            A new dataset whose ``segment`` is set; this one is unchanged.
         """
         ids = set(ids)
         tables = {
@@ -132,16 +144,16 @@ class Dataset:
                 df.for_accounts(ids)
                 if name == "usage"
                 else df[df["account_id"].isin(ids)]
-                if "account_id" in df.columns and name != "trials"
+                if TABLES[name].scope == "account"
                 else df
             )
             for name, df in self.tables.items()
         }
-        return dataclasses.replace(self, **tables)
+        return dataclasses.replace(self, **tables, segment=dict(segment) if segment else {"accounts": len(ids)})
 
     def __repr__(self) -> str:  # short, stable and free of machine paths
         present = ", ".join(f"{k}={len(v)}" for k, v in self.tables.items())
-        return f"Dataset({present})"
+        return f"Dataset({present}{f', segment={self.segment}' if self.segment else ''})"
 
 
 def last_complete_month(as_of: pd.Timestamp) -> pd.Period:
@@ -368,9 +380,26 @@ def _load_settings(folder: Path) -> dict[str, str]:
                     SETTINGS_FILE, None, f"unknown setting(s) {unknown}; known: {sorted(DEFAULT_SETTINGS) + ['as_of']}"
                 )
             )
-        settings.update({k: str(v) for k, v in loaded.items()})
+        listed = [
+            Problem(SETTINGS_FILE, k, _ONE_VALUE.get(k, "expected one value, not a list or a mapping"), label="setting")
+            for k, v in loaded.items()
+            if isinstance(v, list | tuple | dict | set)
+        ]
+        if listed:
+            raise DataValidationError(listed)
+        settings.update({k: ("" if v is None else str(v)) for k, v in loaded.items()})
     _check_settings(settings)
     return settings
+
+
+#: What a setting given as a list or a mapping gets told.
+_ONE_VALUE = {
+    "currency": (
+        "one currency per dataset: convert every amount to one currency before the export "
+        "and name it here (e.g. currency: JPY)"
+    ),
+}
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
 
 #: IANA names for the zone abbreviations people write.
@@ -395,6 +424,13 @@ def _check_settings(settings: dict[str, str]) -> None:
         hint = _ZONE_NAMES.get(tz.strip().upper(), "Asia/Tokyo")
         rule = f"unknown timezone {tz!r}; use an IANA name such as {hint!r}"
         problems.append(Problem(SETTINGS_FILE, "timezone", rule, label="setting"))
+    currency = settings["currency"].strip().upper()
+    if _CURRENCY_CODE.match(currency):
+        settings["currency"] = currency
+    else:
+        rule = f"currency {settings['currency']!r} is not a 3-letter ISO 4217 code (e.g. JPY, USD); one per dataset"
+        problems.append(Problem(SETTINGS_FILE, "currency", rule, label="setting"))
+    settings["first_value_milestone"] = settings["first_value_milestone"].strip()
     if pd.isna(pd.to_datetime(settings["earliest_date"], errors="coerce", format="%Y-%m-%d")):
         rule = f"earliest_date {settings['earliest_date']!r} is not a date (expected YYYY-MM-DD)"
         problems.append(Problem(SETTINGS_FILE, "earliest_date", rule, label="setting"))

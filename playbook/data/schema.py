@@ -30,6 +30,13 @@ class Column:
         return (not self.required) if self.nullable is None else self.nullable
 
 
+#: What a table's rows belong to. ``account``: every row names one account (``account_id`` is required), so a
+#: segment of accounts (``segment_dataset``) keeps exactly its rows. ``company``: the rows are company-wide (no
+#: ``account_id``, or not on every row, as for trials that never became an account), so no segment can be cut from
+#: them and a KPI that reads such a table is "company-level".
+Scope = Literal["account", "company"]
+
+
 @dataclass(frozen=True)
 class Table:
     """One table of the contract."""
@@ -45,6 +52,7 @@ class Table:
     feeds: str = ""
     extra_keys: tuple[tuple[str, ...], ...] = field(default=())
     stands_in_for: str | None = None  # a table that may be given instead of a required one
+    scope: Scope = "account"  # account-level rows (split by a segment) or company-level ones (see Scope)
 
     @property
     def required_columns(self) -> list[str]:
@@ -99,7 +107,7 @@ TABLES: dict[str, Table] = {
             key=("subscription_id",),
             required=True,
             date_col="start_date",
-            feeds="MRR, movements, churn, NRR/GRR, ARPA, upsell/cross-sell, cohorts, LTV",
+            feeds="MRR, movements, churn, NRR/GRR, ARPA, upsell/cross-sell, cohorts, LTV, paid seat utilisation",
         ),
         Table(
             "mrr_monthly",
@@ -172,7 +180,7 @@ TABLES: dict[str, Table] = {
             ),
             key=("account_id", "milestone"),
             date_col="completed_date",
-            feeds="onboarding completion rate, time to first value",
+            feeds="onboarding completion rate, milestones on time, time to first value",
         ),
         Table(
             "surveys",
@@ -226,6 +234,7 @@ TABLES: dict[str, Table] = {
             date_col="start_date",
             monthly=True,
             feeds="free-to-paid conversion",
+            scope="company",
         ),
         Table(
             "funnel",
@@ -241,6 +250,7 @@ TABLES: dict[str, Table] = {
             date_col="month",
             monthly=True,
             feeds="conversion rates, journey funnel",
+            scope="company",
         ),
         Table(
             "costs",
@@ -255,6 +265,7 @@ TABLES: dict[str, Table] = {
             date_col="month",
             monthly=True,
             feeds="CRC, CAC, gross margin for LTV",
+            scope="company",
         ),
         Table(
             "actions",
@@ -273,6 +284,7 @@ TABLES: dict[str, Table] = {
             refs_accounts=False,
             date_col="start_date",
             feeds="PDCA review: open actions, KPI before/after",
+            scope="company",
         ),
     ]
 }
@@ -289,12 +301,14 @@ ORDERED_PAIRS: dict[str, list[tuple[str, str]]] = {
     "actions": [("start_date", "due_date")],
 }
 
-#: The currency and timezone of a dataset unless its ``dataset.yaml`` says otherwise.
+#: The settings of a dataset unless its ``dataset.yaml`` says otherwise. ``first_value_milestone`` names the
+#: onboarding milestone that counts as the customer's first value (empty: every milestone done).
 DEFAULT_SETTINGS: dict[str, str] = {
     "currency": "JPY",
     "timezone": "Asia/Tokyo",
     "name": "",
     "earliest_date": "1990-01-01",
+    "first_value_milestone": "",
 }
 
 

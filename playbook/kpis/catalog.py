@@ -8,6 +8,12 @@ and the function that computes it from the shared inputs of one
 ``compute_kpis`` call. The catalog is the single source for the README
 glossary, chart and table labels in both languages, and the metric ids a KPI
 tree may use.
+
+On a segment of accounts (a dataset from ``Dataset.for_accounts``, e.g. one
+CSM's accounts), a KPI that reads a company-level table (``scope="company"``
+in :mod:`playbook.data.schema`: costs, trials, funnel) is NaN with the note
+"company-level: not split by segment (uses costs)": dividing the company's
+costs or trials by one segment's customers would mix the two.
 """
 
 from __future__ import annotations
@@ -22,17 +28,32 @@ import pandas as pd
 
 from playbook.data.dataset import Dataset
 from playbook.data.errors import DataValidationError, Problem
+from playbook.data.schema import TABLES
 from playbook.kpis import funnel, purchases, retention, revenue, support, usage, value, voice
 from playbook.kpis.families import SUBS, describe_needs, family, missing_tables
 from playbook.kpis.ratios import KPI_COLUMNS, value_table
 from playbook.kpis.snapshots import dataset_snapshots
 
-__all__ = ["KPI", "CATALOG", "KPI_IDS", "NOT_AVAILABLE", "kpi", "compute_kpis", "glossary", "glossary_markdown"]
+__all__ = [
+    "KPI",
+    "CATALOG",
+    "KPI_IDS",
+    "NOT_AVAILABLE",
+    "COMPANY_LEVEL",
+    "kpi",
+    "compute_kpis",
+    "glossary",
+    "glossary_markdown",
+]
 
 #: How the note of a KPI the data does not allow begins ("not available (table usage missing)").
 NOT_AVAILABLE = "not available"
+#: How the note of a KPI that cannot be split by a segment begins ("company-level: not split by segment (uses costs)").
+COMPANY_LEVEL = "company-level: not split by segment"
 
-Unit = Literal["currency", "count", "ratio", "multiple", "points", "months", "hours", "minutes", "score", "users"]
+Unit = Literal[
+    "currency", "count", "ratio", "multiple", "points", "months", "days", "hours", "minutes", "score", "users"
+]
 
 
 # --------------------------------------------------------------------------- shared inputs
@@ -109,6 +130,18 @@ def _cross_sell(x: _Inputs) -> pd.DataFrame:
     return revenue.cross_sell_rate(x.product_snapshots, x.months)
 
 
+def _time_to_first_value(x: _Inputs) -> pd.DataFrame:
+    milestone = x.ds.settings.get("first_value_milestone") or None
+    if milestone is None:
+        return usage.time_to_first_value(x.ds.onboarding, x.ds.accounts, x.months)
+    if milestone not in set(x.ds.onboarding["milestone"]):
+        reason = f"{NOT_AVAILABLE} (first_value_milestone {milestone!r} of dataset.yaml is not a milestone in onboarding)"
+        return _unavailable(x.months, reason)
+    out = usage.time_to_first_value(x.ds.onboarding, x.ds.accounts, x.months, milestone=milestone)
+    out["note"] = pd.array([note or f"first value = {milestone}" for note in out["note"]], dtype="str")
+    return out
+
+
 # --------------------------------------------------------------------------- the records
 
 
@@ -136,6 +169,10 @@ class KPI:
         Tables it needs; a tuple inside means "any one of".
     columns : tuple of (table, column)
         Optional columns it needs besides the tables.
+    also_reads : tuple of str
+        Tables it reads when the dataset has them, besides ``needs`` (LTV reads ``costs`` for the gross margin).
+        With ``needs``, they tell which tables a computation uses (:meth:`inputs`), and so whether it can be
+        split by a segment of accounts.
     compute : callable
         Takes the shared inputs of one ``compute_kpis`` call and returns the
         KPI's table (or a dict of tables for per-feature or per-step KPIs).
@@ -153,6 +190,7 @@ class KPI:
     compute: Callable[[_Inputs], pd.DataFrame | dict[str, pd.DataFrame]] = field(repr=False, compare=False)
     needs: tuple = (SUBS,)
     columns: tuple[tuple[str, str], ...] = ()
+    also_reads: tuple[str, ...] = ()
 
     def __post_init__(self):
         family(self.family)  # an unknown family fails at import, not in a report
@@ -188,7 +226,37 @@ class KPI:
         return missing_tables(self.needs, ds.tables)
 
     def unavailable_reason(self, ds: Dataset) -> str | None:
-        """Why the dataset does not allow this KPI ("not available (...)"), or None when it does.
+        """Why the dataset does not allow this KPI ("not available (...)" or "company-level: ..."), or None when it does.
+
+        Parameters
+        ----------
+        ds : Dataset
+            A validated dataset, or a segment of one (``ds.segment`` set, see ``Dataset.for_accounts``).
+
+        Returns
+        -------
+        str or None
+            ``"not available (table ... missing)"`` naming the missing tables, else
+            ``"not available (column ... missing in ...)"`` for the first missing column of ``columns``, else, on a
+            segment, ``"company-level: not split by segment (uses costs)"`` naming the company-level tables it reads
+            (:meth:`company_inputs`); None when the KPI can be computed.
+        """
+        missing = self.missing(ds)
+        if missing:
+            return f"{NOT_AVAILABLE} (table {' and '.join(missing)} missing)"
+        for table, column in self.columns:
+            if column not in getattr(ds, table).columns:
+                return f"{NOT_AVAILABLE} (column {column} missing in {table})"
+        company = self.company_inputs(ds) if ds.segment else []
+        if company:
+            return f"{COMPANY_LEVEL} (uses {' and '.join(company)})"
+        return None
+
+    def inputs(self, ds: Dataset) -> list[str]:
+        """The tables this KPI's computation reads on this dataset.
+
+        For each need, the first of its options the dataset has (``subscriptions`` before ``mrr_monthly``, ``costs``
+        before ``accounts`` for CAC), then the tables of ``also_reads`` the dataset has.
 
         Parameters
         ----------
@@ -197,18 +265,41 @@ class KPI:
 
         Returns
         -------
-        str or None
-            ``"not available (table ... missing)"`` naming the missing tables, else
-            ``"not available (column ... missing in ...)"`` for the first missing column of ``columns``; None when the
-            KPI can be computed.
+        list of str
+            Table names, each once, in the order of ``needs`` and then ``also_reads``.
+
+        Examples
+        --------
+        >>> from playbook import load_dataset
+        >>> from playbook.data.paths import SAMPLE_DIR
+        >>> ds = load_dataset(SAMPLE_DIR)
+        >>> kpi("cac").inputs(ds), kpi("ltv").inputs(ds)
+        (['subscriptions', 'costs'], ['subscriptions', 'costs'])
         """
-        missing = self.missing(ds)
-        if missing:
-            return f"{NOT_AVAILABLE} (table {' and '.join(missing)} missing)"
-        for table, column in self.columns:
-            if column not in getattr(ds, table).columns:
-                return f"{NOT_AVAILABLE} (column {column} missing in {table})"
-        return None
+        present, used = ds.tables, []
+        for need in self.needs:
+            first = next((t for t in (need if isinstance(need, tuple) else (need,)) if t in present), None)
+            if first is not None and first not in used:
+                used.append(first)
+        return used + [t for t in self.also_reads if t in present and t not in used]
+
+    def company_inputs(self, ds: Dataset) -> list[str]:
+        """The company-level tables among :meth:`inputs` (``scope="company"``: costs, trials, funnel, actions).
+
+        On a segment of accounts, a KPI with any is "company-level": its inputs cannot be split by the segment.
+
+        Parameters
+        ----------
+        ds : Dataset
+            A validated dataset.
+
+        Returns
+        -------
+        list of str
+            The company-level tables the KPI reads on ``ds``, in the order of :meth:`inputs`; empty when every input
+            is account-level.
+        """
+        return [t for t in self.inputs(ds) if TABLES[t].scope == "company"]
 
 
 CATALOG: list[KPI] = [
@@ -526,6 +617,7 @@ CATALOG: list[KPI] = [
         direction="higher",
         horizon="long",
         family="value",
+        also_reads=("costs",),  # the gross margin
         compute=lambda x: x.ltv,
     ),
     KPI(
@@ -569,6 +661,7 @@ CATALOG: list[KPI] = [
         horizon="long",
         family="value",
         needs=(SUBS, ("costs", "accounts")),
+        also_reads=("costs",),  # the gross margin of the LTV
         compute=lambda x: value.ltv_to_cac(x.ltv, x.cac),
     ),
     KPI(
@@ -582,6 +675,7 @@ CATALOG: list[KPI] = [
         horizon="long",
         family="value",
         needs=(SUBS, ("costs", "accounts")),
+        also_reads=("costs",),  # the gross margin
         compute=lambda x: value.cac_payback_months(x.cac, x.bridge, x.margin),
     ),
     KPI(
@@ -746,6 +840,20 @@ CATALOG: list[KPI] = [
         columns=(("tickets", "first_response_at"),),
         compute=lambda x: support.first_response_hours(x.ds.tickets, x.months),
     ),
+    KPI(
+        "resolution_hours",
+        name_en="Resolution time",
+        name_ja="解決時間",
+        definition="Median hours from opening to resolution of the tickets resolved in the month",
+        formula="median(resolved_at - opened_at) over tickets resolved in m",
+        unit="hours",
+        direction="lower",
+        horizon="short",
+        family="support",
+        needs=("tickets",),
+        columns=(("tickets", "resolved_at"),),
+        compute=lambda x: support.resolution_hours(x.ds.tickets, x.months),
+    ),
     # usage
     KPI(
         "mau",
@@ -842,6 +950,20 @@ CATALOG: list[KPI] = [
             x.ds.usage, x.ds.users, x.months, active=x.activity["mau"]["value"].to_numpy()
         ),
     ),
+    KPI(
+        "paid_seat_utilisation",
+        name_en="Paid seat utilisation",
+        name_ja="契約シート利用率",
+        definition="Share of the seats paying accounts hold that had an active user in the month",
+        formula="sum over accounts of min(active users, seats) / sum of seats at month end",
+        unit="ratio",
+        direction="higher",
+        horizon="short",
+        family="usage",
+        needs=("subscriptions", "usage"),
+        columns=(("subscriptions", "seats"),),
+        compute=lambda x: usage.paid_seat_utilisation(x.ds.subscriptions, x.ds.usage, x.months),
+    ),
     # onboarding
     KPI(
         "onboarding_completion_rate",
@@ -855,6 +977,33 @@ CATALOG: list[KPI] = [
         family="onboarding",
         needs=("onboarding",),
         compute=lambda x: usage.onboarding_completion_rate(x.ds.onboarding, x.ds.accounts, x.months),
+    ),
+    KPI(
+        "milestones_on_time",
+        name_en="Milestones on time",
+        name_ja="マイルストーン期限内達成率",
+        definition="Share of the onboarding milestones due in the month completed by their due date",
+        formula="milestones due in m (signup + due_days) completed by then / milestones due in m",
+        unit="ratio",
+        direction="higher",
+        horizon="short",
+        family="onboarding",
+        needs=("onboarding",),
+        columns=(("onboarding", "due_days"),),
+        compute=lambda x: usage.milestones_on_time(x.ds.onboarding, x.ds.accounts, x.months),
+    ),
+    KPI(
+        "time_to_first_value",
+        name_en="Time to first value",
+        name_ja="ファーストバリュー到達日数",
+        definition="Median days from signup to first value (the first_value_milestone, else onboarding done)",
+        formula="median(first-value date - signup_date) over accounts reaching first value in m",
+        unit="days",
+        direction="lower",
+        horizon="short",
+        family="onboarding",
+        needs=("onboarding",),
+        compute=_time_to_first_value,
     ),
     # funnel
     KPI(
@@ -936,7 +1085,11 @@ def compute_kpis(ds: Dataset, *, months=None, kpis: list[str] | None = None, gro
     ``n``, ``note``. ``months`` defaults to every complete month in the data
     (``ds.first_month`` to ``ds.last_complete_month``); an incomplete month is
     refused. A KPI whose tables are missing is reported with NaN and the reason
-    ("not available (table usage missing)") instead of failing. Per-feature
+    ("not available (table usage missing)") instead of failing. On a segment of
+    accounts (``ds.segment`` set, see ``Dataset.for_accounts``), a KPI that reads a
+    company-level table is NaN with "company-level: not split by segment (uses
+    costs)" (:data:`COMPANY_LEVEL`), never the company's costs over the segment's
+    customers. Per-feature
     adoption and per-step funnel conversion get ids like
     ``feature_adoption.tasks`` and ``conversion_rate.trials``. ``gross_margin``
     is used when there is no costs table.
@@ -944,7 +1097,7 @@ def compute_kpis(ds: Dataset, *, months=None, kpis: list[str] | None = None, gro
     Parameters
     ----------
     ds : Dataset
-        A validated dataset, as from :func:`~playbook.data.dataset.load_dataset`.
+        A validated dataset, as from :func:`~playbook.data.dataset.load_dataset`, or a segment of one.
     months : sequence of str or pandas.Period, or pandas.PeriodIndex, optional
         The months to report. Default: ``ds.first_month`` to ``ds.last_complete_month``.
     kpis : list of str, optional
@@ -976,6 +1129,11 @@ def compute_kpis(ds: Dataset, *, months=None, kpis: list[str] | None = None, gro
                     kpi     value
     0  paying_customers  475.0000
     1               nrr    0.9964
+    >>> sato = ds.for_accounts(ds.accounts.loc[ds.accounts["owner"] == "Sato", "account_id"], segment={"owner": "Sato"})
+    >>> compute_kpis(sato, months=["2026-10"], kpis=["new_customers", "cac"])[["kpi", "value", "note"]]
+                 kpi  value                                                note
+    0  new_customers    3.0
+    1            cac    NaN  company-level: not split by segment (uses costs)
     """
     if months is None:
         months = pd.period_range(ds.first_month, ds.last_complete_month, freq="M")

@@ -110,8 +110,8 @@ FAMILIES: list[Family] = [
         "usage",
         "Usage",
         "利用状況",
-        "Usage: MAU, DAU, stickiness, session time, feature adoption",
-        "利用状況：MAU・DAU・DAU/MAU・セッション時間・機能利用率",
+        "Usage: MAU, DAU, stickiness, session time, feature adoption, paid seat utilisation",
+        "利用状況：MAU・DAU・DAU/MAU・セッション時間・機能利用率・契約シート利用率",
         ("usage",),
     ),
     Family(
@@ -127,8 +127,8 @@ FAMILIES: list[Family] = [
         "onboarding",
         "Onboarding",
         "オンボーディング",
-        "Onboarding completion",
-        "オンボーディング完了率",
+        "Onboarding: completion, milestones on time, time to first value",
+        "オンボーディング：完了率・マイルストーン期限内達成率・ファーストバリュー到達日数",
         ("onboarding",),
     ),
     Family(
@@ -143,8 +143,8 @@ FAMILIES: list[Family] = [
         "support",
         "Support",
         "サポート",
-        "Support: FCR, escalation, first response time",
-        "サポート：一次解決率・エスカレーション率・初回応答時間",
+        "Support: FCR, escalation, first response and resolution time",
+        "サポート：一次解決率・エスカレーション率・初回応答時間・解決時間",
         ("tickets",),
     ),
     Family(

@@ -1,4 +1,4 @@
-"""Support: first contact resolution, escalation rate, first response time."""
+"""Support: first contact resolution, escalation rate, first response time, resolution time."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 
 from playbook.kpis.ratios import month_of, ratio_table, value_table
 
-__all__ = ["fcr", "escalation_rate", "first_response_hours"]
+__all__ = ["fcr", "escalation_rate", "first_response_hours", "resolution_hours"]
 
 
 def fcr(
@@ -131,4 +131,49 @@ def first_response_hours(
     med = hours.groupby(m).median().reindex(months)
     n = m.value_counts().reindex(months, fill_value=0)
     note = np.where(n.to_numpy() > 0, "", "no answered tickets opened in the month")
+    return value_table(months, med, n, note)
+
+
+def resolution_hours(
+    tickets: pd.DataFrame, months, *, opened_col: str = "opened_at", resolved_col: str = "resolved_at"
+) -> pd.DataFrame:
+    """Median hours from opening to resolution, over the tickets resolved in the month.
+
+    Tickets are placed in the month they were resolved (as for :func:`fcr`), so a month's value is final once the
+    month has ended: a ticket still open at ``as_of`` waits for the month it is resolved in instead of leaving the
+    slowest tickets out of the month it was opened in. Unresolved tickets are ignored.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        The tickets table: opening time and resolution time (datetimes), in the columns named below.
+    months : sequence of str or pandas.Period, or pandas.PeriodIndex
+        The months to report.
+    opened_col, resolved_col : str
+        The columns holding the opening time and the resolution time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is the
+        median hours from ``opened_col`` to ``resolved_col`` and ``n`` the tickets resolved in the month;
+        ``numerator`` and ``denominator`` are NaN. ``value`` is NaN, with the reason in ``note``, when there were none.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"opened_at": pd.to_datetime(["2026-01-05 09:00", "2026-01-06 10:00", "2026-01-30 10:00"]),
+    ...                   "resolved_at": pd.to_datetime(["2026-01-05 13:00", "2026-01-07 10:00", "2026-02-02 10:00"])})
+    >>> # January: the tickets resolved in January took 4 h and 24 h -> median 14 h; February: 72 h
+    >>> resolution_hours(t, pd.PeriodIndex(["2026-01", "2026-02"], freq="M"))[["value", "n"]]
+       value  n
+    0   14.0  2
+    1   72.0  1
+    """
+    months = pd.PeriodIndex(months, freq="M")
+    t = tickets[tickets[resolved_col].notna()]
+    hours = (t[resolved_col] - t[opened_col]).dt.total_seconds() / 3600
+    m = month_of(t[resolved_col])
+    med = hours.groupby(m).median().reindex(months)
+    n = m.value_counts().reindex(months, fill_value=0)
+    note = np.where(n.to_numpy() > 0, "", "no tickets resolved in the month")
     return value_table(months, med, n, note)

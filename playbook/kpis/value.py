@@ -260,32 +260,59 @@ def cac_from_accounts(
     return ratio_table(months, total, n, zero_reason="no new customers in the month")
 
 
+def _missing_parts(parts: dict[str, pd.DataFrame]) -> tuple[np.ndarray, list[str]]:
+    """Rows where a part's value is missing, and per row the note naming each missing part with its own note."""
+    missing = np.zeros(len(next(iter(parts.values()))), dtype=bool)
+    notes = [[] for _ in missing]
+    for name, table in parts.items():
+        gone = table["value"].isna().to_numpy()
+        missing |= gone
+        for i in np.flatnonzero(gone):
+            reason = str(table["note"].iloc[i]) if "note" in table.columns else ""
+            notes[i].append(f"{name} not available ({reason})" if reason else f"{name} not available")
+    return missing, ["; ".join(n) for n in notes]
+
+
 def ltv_to_cac(ltv_table: pd.DataFrame, cac_table: pd.DataFrame) -> pd.DataFrame:
     """LTV / CAC.
 
     Parameters
     ----------
     ltv_table : pandas.DataFrame
-        The LTV table of :func:`ltv`; uses ``month`` and ``value``.
+        The LTV table of :func:`ltv`; uses ``month``, ``value`` and ``note``.
     cac_table : pandas.DataFrame
-        The CAC table of :func:`cac` or :func:`cac_from_accounts`, row for row with ``ltv_table``; uses ``value`` and
-        ``n``.
+        The CAC table of :func:`cac` or :func:`cac_from_accounts`, row for row with ``ltv_table``; uses ``value``,
+        ``n`` and ``note``.
 
     Returns
     -------
     pandas.DataFrame
         One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
-        LTV and ``denominator`` the CAC (a missing one shows as 0); ``n`` is the ``n`` of the CAC. ``value`` is NaN,
-        with the reason in ``note``, when the CAC is 0 or missing or the LTV is missing.
+        LTV and ``denominator`` the CAC, each NaN when missing (never shown as 0); ``n`` is the ``n`` of the CAC.
+        ``value`` is NaN when the CAC is 0, with that reason in ``note``, or when the LTV or the CAC is missing, with
+        ``note`` naming the missing part and its own reason ("LTV not available (fewer than 6 ...)").
+
+    Examples
+    --------
+    >>> m = pd.PeriodIndex(["2026-01", "2026-02"], freq="M")
+    >>> ltv_t = pd.DataFrame({"month": m, "value": [np.nan, 4000.0], "note": ["fewer than 6 earlier months", ""]})
+    >>> cac_t = pd.DataFrame({"month": m, "value": [300.0, 400.0], "n": [4, 3], "note": ["", ""]})
+    >>> out = ltv_to_cac(ltv_t, cac_t)
+    >>> out[["value", "numerator", "denominator"]]
+       value  numerator  denominator
+    0    NaN        NaN        300.0
+    1   10.0     4000.0        400.0
+    >>> out["note"].tolist()
+    ['LTV not available (fewer than 6 earlier months)', '']
     """
+    ltv_v, cac_v = ltv_table["value"].to_numpy(dtype="float64"), cac_table["value"].to_numpy(dtype="float64")
     out = ratio_table(
-        ltv_table["month"],
-        ltv_table["value"].fillna(0),
-        cac_table["value"].fillna(0),
-        cac_table["n"],
-        zero_reason="CAC is 0 or not available",
+        ltv_table["month"], np.nan_to_num(ltv_v), np.nan_to_num(cac_v), cac_table["n"], zero_reason="CAC is 0"
     )
-    out.loc[ltv_table["value"].isna().to_numpy(), ["value", "note"]] = [np.nan, "LTV not available"]
+    missing, notes = _missing_parts({"LTV": ltv_table, "CAC": cac_table})
+    out["numerator"], out["denominator"] = ltv_v, cac_v
+    out.loc[missing, "value"] = np.nan
+    out["note"] = pd.array(np.where(missing, notes, out["note"].to_numpy(dtype=object)), dtype="str")
     return out
 
 
@@ -295,30 +322,49 @@ def cac_payback_months(cac_table: pd.DataFrame, bridge: pd.DataFrame, margin: pd
     Parameters
     ----------
     cac_table : pandas.DataFrame
-        The CAC table of :func:`cac` or :func:`cac_from_accounts`; uses ``value`` and ``n``.
+        The CAC table of :func:`cac` or :func:`cac_from_accounts`; uses ``value``, ``n`` and ``note``.
     bridge : pandas.DataFrame
         The MRR bridge of :func:`~playbook.kpis.revenue.mrr_bridge`, row for row with ``cac_table``; uses ``month``,
         ``mrr_end`` and ``customers_end`` (for ARPA).
     margin : pandas.DataFrame
-        The gross margin table of :func:`gross_margin`, row for row with ``bridge``; uses ``value``.
+        The gross margin table of :func:`gross_margin`, row for row with ``bridge``; uses ``value`` and ``note``.
 
     Returns
     -------
     pandas.DataFrame
         One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
-        CAC (0 when missing), ``denominator`` ARPA x gross margin (a missing ARPA or margin counts as 0) and ``n`` the
-        ``n`` of the CAC. ``value`` is NaN, with the reason in ``note``, when the denominator is 0 or the CAC is
-        missing.
+        CAC and ``denominator`` ARPA x gross margin, each NaN when a part of it is missing (never shown as 0); ``n``
+        is the ``n`` of the CAC. ``value`` is NaN when the denominator is 0, with that reason in ``note``, or when the
+        CAC, the ARPA or the margin is missing, with ``note`` naming the missing part and its own reason.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"month": pd.PeriodIndex(["2026-01", "2026-02"], freq="M"), "mrr_end": [1000.0, 1000.0],
+    ...                   "customers_end": [10.0, 10.0]})
+    >>> cac_t = pd.DataFrame({"value": [300.0, 300.0], "n": [2, 2], "note": ["", ""]})
+    >>> margin = pd.DataFrame({"value": [0.75, np.nan], "note": ["", "no cost_of_revenue for the month"]})
+    >>> out = cac_payback_months(cac_t, b, margin)  # January: 300 / (ARPA 100 x 0.75) = 4 months
+    >>> out[["value", "numerator", "denominator"]]
+       value  numerator  denominator
+    0    4.0      300.0         75.0
+    1    NaN      300.0          NaN
+    >>> out["note"].tolist()
+    ['', 'gross margin not available (no cost_of_revenue for the month)']
     """
-    den = np.nan_to_num(arpa_table(bridge)["value"].to_numpy()) * margin["value"].fillna(0).to_numpy()
+    arpa = arpa_table(bridge)
+    den = arpa["value"].to_numpy(dtype="float64") * margin["value"].to_numpy(dtype="float64")
+    cac_v = cac_table["value"].to_numpy(dtype="float64")
     out = ratio_table(
         bridge["month"],
-        cac_table["value"].fillna(0),
-        den,
+        np.nan_to_num(cac_v),
+        np.nan_to_num(den),
         cac_table["n"],
         zero_reason="no margin-adjusted ARPA in the month",
     )
-    out.loc[cac_table["value"].isna().to_numpy(), ["value", "note"]] = [np.nan, "CAC not available"]
+    missing, notes = _missing_parts({"CAC": cac_table, "ARPA": arpa, "gross margin": margin})
+    out["numerator"], out["denominator"] = cac_v, den
+    out.loc[missing, "value"] = np.nan
+    out["note"] = pd.array(np.where(missing, notes, out["note"].to_numpy(dtype=object)), dtype="str")
     return out
 
 

@@ -2,8 +2,13 @@
 
 Scores: NPS 0-10 (promoters 9-10, passives 7-8, detractors 0-6), CSAT 1-5
 (satisfied = 4-5), CES 1-7 (easy = 5-7). Fewer than 30 responses in a month are
-flagged as a small sample. Themes come from an editable keyword list in English
-and Japanese — no black-box model.
+flagged as a small sample. A response without a score is not counted anywhere.
+Themes come from an editable keyword list in English and Japanese — no black-box model.
+
+Every score KPI comes with a 95 % interval (``ci_low``, ``ci_high``): NPS from the
+multinomial variance of the promoter/passive/detractor split (adjusted Wald,
+Rocks 2016, by default), the shares (CSAT, CES, support rating) from the Wilson
+score interval, the mean CES from a t interval.
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ import re
 import numpy as np
 import pandas as pd
 
-from playbook.kpis.ratios import SMALL_SAMPLE, month_of, ratio_table
+from playbook.kpis.ratios import SMALL_SAMPLE, month_of, ratio_table, wilson_interval
 
 __all__ = [
     "nps",
+    "nps_interval",
     "nps_group",
     "nps_monthly",
     "csat",
@@ -62,15 +68,100 @@ def nps_group(scores: pd.Series) -> pd.Series:
     Returns
     -------
     pandas.Series
-        The group of each score (str), with the index of ``scores``. A missing score gives ``'detractor'``.
+        The group of each score (str), with the index of ``scores``. A missing score has no group (a missing value),
+        so it is counted in none of the three.
 
     Examples
     --------
     >>> nps_group(pd.Series([6, 7, 8, 9])).tolist()
     ['detractor', 'passive', 'passive', 'promoter']
+    >>> nps_group(pd.Series([10, None])).isna().tolist()
+    [False, True]
     """
-    s = pd.Series(scores)
-    return pd.Series(np.select([s >= 9, s >= 7], ["promoter", "passive"], "detractor"), index=s.index, dtype="str")
+    s = pd.to_numeric(pd.Series(scores), errors="coerce")
+    group = np.select([s >= 9, s >= 7], ["promoter", "passive"], "detractor")
+    return pd.Series(group, index=s.index, dtype="str").where(s.notna())
+
+
+def nps_interval(promoters, passives, detractors, *, z: float = 1.96, method: str = "adjusted"):
+    """Confidence interval of an NPS, in points, from the multinomial variance of the three groups.
+
+    Scoring each answer +1 (promoter), 0 (passive) or -1 (detractor), NPS / 100 is the mean of the scores, and its
+    variance is ``Var = [p_prom + p_det - (p_prom - p_det)**2] / n``. The interval is ``NPS +- z * sqrt(Var)``
+    (normal approximation), in points and clipped to [-100, 100].
+
+    ``method="adjusted"`` (the default) is the adjusted Wald interval (Rocks 2016, *The American Statistician*
+    70(4)): 3/4 is added to the promoters and to the detractors and 3 to ``n`` (so 3/2 to the passives) before the
+    formula above, which keeps the interval from collapsing to a point when every answer falls in one group and has
+    closer to 95 % coverage for small samples; the interval is widened where needed so that it always contains the
+    observed NPS. ``method="wald"`` is the plain formula on the observed shares. Both agree closely from about 100
+    answers.
+
+    Parameters
+    ----------
+    promoters, passives, detractors : array-like of int
+        The answers in each group (one entry per NPS, e.g. per month).
+    z : float, default 1.96
+        The normal quantile of the confidence level (1.96 for 95 %).
+    method : {"adjusted", "wald"}, default "adjusted"
+        The adjusted Wald interval or the plain one.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The lower and upper bounds in points, within -100 and 100; NaN where there are no answers.
+
+    Raises
+    ------
+    ValueError
+        When ``method`` is not "adjusted" or "wald".
+
+    Examples
+    --------
+    6 promoters, 2 passives, 2 detractors: NPS 40, Var = (0.6 + 0.2 - 0.4**2) / 10 = 0.064.
+
+    >>> lo, hi = nps_interval([6], [2], [2], method="wald")
+    >>> round(float(lo[0]), 1), round(float(hi[0]), 1)
+    (-9.6, 89.6)
+    >>> lo, hi = nps_interval([6], [2], [2])
+    >>> round(float(lo[0]), 1), round(float(hi[0]), 1)
+    (-12.6, 74.1)
+    """
+    if method not in ("adjusted", "wald"):
+        raise ValueError(f"method must be 'adjusted' or 'wald'; got {method!r}")
+    prom = np.asarray(promoters, dtype="float64")
+    det = np.asarray(detractors, dtype="float64")
+    n = prom + np.asarray(passives, dtype="float64") + det
+    add, add_n = (0.75, 3.0) if method == "adjusted" else (0.0, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = (prom - det) / n
+        p, d, m = (prom + add) / (n + add_n), (det + add) / (n + add_n), n + add_n
+        centre = p - d
+        half = z * np.sqrt(np.clip(p + d - centre**2, 0, None) / m)
+        lo, hi = np.minimum(centre - half, estimate), np.maximum(centre + half, estimate)
+    lo, hi = 100 * np.clip(lo, -1, 1), 100 * np.clip(hi, -1, 1)
+    return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
+
+
+def _mean_interval(total, squares, n, *, level: float = 0.95, scale: tuple[float, float] = (1.0, 7.0)):
+    """t interval of a mean from the sum and the sum of squares of the scores, clipped to the score scale.
+
+    NaN where there are fewer than 2 scores (no spread to estimate).
+    """
+    from scipy.stats import t as student_t
+
+    total, squares, n = (np.asarray(a, dtype="float64") for a in (total, squares, n))
+    ok = n >= 2
+    safe_n = np.where(ok, n, 2.0)
+    mean = total / safe_n
+    sd = np.sqrt(np.clip((squares - safe_n * mean**2) / (safe_n - 1), 0, None))
+    half = student_t.ppf(0.5 + level / 2, safe_n - 1) * sd / np.sqrt(safe_n)
+    lo, hi = np.clip(mean - half, *scale), np.clip(mean + half, *scale)
+    return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
+
+
+def _with_interval(table: pd.DataFrame, lo, hi) -> pd.DataFrame:
+    return table.assign(ci_low=np.asarray(lo, dtype="float64"), ci_high=np.asarray(hi, dtype="float64"))
 
 
 def nps(responses: pd.DataFrame, *, score_col: str = "score", by: str | list[str] | None = None) -> pd.DataFrame:
@@ -80,7 +171,7 @@ def nps(responses: pd.DataFrame, *, score_col: str = "score", by: str | list[str
     -100 to 100. Passives (7-8) count in the denominator only.
 
     Returns one row per group with ``responses``, ``promoters``,
-    ``passives``, ``detractors`` and ``nps``.
+    ``passives``, ``detractors``, ``nps`` and its 95 % interval.
 
     Parameters
     ----------
@@ -95,18 +186,19 @@ def nps(responses: pd.DataFrame, *, score_col: str = "score", by: str | list[str
     -------
     pandas.DataFrame
         One row, or one per group (with the ``by`` columns first, sorted by them): ``responses``, ``promoters``,
-        ``passives``, ``detractors`` and ``nps`` (NaN when there are no responses). A response with a missing score
-        counts in ``responses`` but in none of the three groups.
+        ``passives``, ``detractors``, ``nps`` (NaN when there are no responses), and ``ci_low`` and ``ci_high``, the
+        95 % interval of :func:`nps_interval` (adjusted Wald) in points. A response with a missing score is not
+        counted at all.
 
     Examples
     --------
     >>> nps(pd.DataFrame({"score": [10, 9, 8, 3]}))["nps"].item()
     25.0
     """
-    s = responses[score_col]
+    s = pd.to_numeric(responses[score_col], errors="coerce")
     parts = pd.DataFrame(
         {
-            "responses": 1,
+            "responses": s.notna().astype(int),
             "promoters": (s >= 9).astype(int),
             "passives": s.between(7, 8).astype(int),
             "detractors": (s <= 6).astype(int),
@@ -124,11 +216,14 @@ def nps(responses: pd.DataFrame, *, score_col: str = "score", by: str | list[str
         100 * (out["promoters"] - out["detractors"]) / out["responses"].where(out["responses"] > 0, 1),
         np.nan,
     )
+    out["ci_low"], out["ci_high"] = nps_interval(out["promoters"], out["passives"], out["detractors"])
     return out
 
 
-def _survey_rows(surveys, survey, months, date_col, survey_col, touchpoint=None, touchpoint_col="touchpoint"):
-    s = surveys[surveys[survey_col] == survey]
+def _survey_rows(
+    surveys, survey, months, date_col, survey_col, touchpoint=None, touchpoint_col="touchpoint", score_col="score"
+):
+    s = surveys[(surveys[survey_col] == survey) & surveys[score_col].notna()]  # an answer without a score is not one
     if touchpoint is not None:
         s = s[s[touchpoint_col] == touchpoint] if touchpoint_col in s.columns else s.iloc[0:0]
     m = month_of(s[date_col])
@@ -154,31 +249,44 @@ def nps_monthly(
     Returns
     -------
     pandas.DataFrame
-        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``value`` is 100 x
-        ``numerator`` / ``denominator``, with ``numerator`` the promoters minus the detractors and ``denominator`` (also
-        ``n``) the responses. ``value`` is NaN, with the reason in ``note``, when there were no responses; fewer than 30
-        responses are flagged in ``note`` as a small sample.
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``, ``ci_low``,
+        ``ci_high``. ``value`` is 100 x ``numerator`` / ``denominator``, with ``numerator`` the promoters minus the
+        detractors and ``denominator`` (also ``n``) the responses with a score. ``value`` is NaN, with the reason in
+        ``note``, when there were no responses; fewer than 30 responses are flagged in ``note`` as a small sample.
+        ``ci_low`` and ``ci_high`` are the 95 % interval of :func:`nps_interval` (adjusted Wald), in points; NaN
+        without responses.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"survey": "nps", "score": [10, 9, 9, 9, 9, 9, 8, 7, 3, 0],
+    ...                   "date": pd.to_datetime(["2026-01-10"] * 10)})
+    >>> nps_monthly(s, ["2026-01"])[["value", "n", "ci_low", "ci_high"]].round(1)
+       value   n  ci_low  ci_high
+    0   40.0  10   -12.6     74.1
     """
     months = pd.PeriodIndex(months, freq="M")
-    s, m = _survey_rows(surveys, "nps", months, date_col, survey_col)
-    net = (
-        ((s[score_col] >= 9).astype(int) - (s[score_col] <= 6).astype(int))
-        .groupby(m)
-        .sum()
-        .reindex(months, fill_value=0)
+    s, m = _survey_rows(surveys, "nps", months, date_col, survey_col, score_col=score_col)
+    groups = pd.crosstab(m, nps_group(s[score_col])).reindex(
+        index=months, columns=["promoter", "passive", "detractor"], fill_value=0
     )
-    n = m.value_counts().reindex(months, fill_value=0)
-    return ratio_table(
-        months, net, n, scale=100.0, zero_reason="no NPS responses in the month", small_sample=SMALL_SAMPLE
+    out = ratio_table(
+        months,
+        groups["promoter"] - groups["detractor"],
+        groups.sum(axis=1),
+        scale=100.0,
+        zero_reason="no NPS responses in the month",
+        small_sample=SMALL_SAMPLE,
     )
+    return _with_interval(out, *nps_interval(groups["promoter"], groups["passive"], groups["detractor"]))
 
 
 def _share(surveys, survey, low, months, date_col, survey_col, score_col, reason, touchpoint=None):
     months = pd.PeriodIndex(months, freq="M")
-    s, m = _survey_rows(surveys, survey, months, date_col, survey_col, touchpoint)
+    s, m = _survey_rows(surveys, survey, months, date_col, survey_col, touchpoint, score_col=score_col)
     good = (s[score_col] >= low).groupby(m).sum().reindex(months, fill_value=0)
     n = m.value_counts().reindex(months, fill_value=0)
-    return ratio_table(months, good, n, zero_reason=reason, small_sample=SMALL_SAMPLE)
+    out = ratio_table(months, good, n, zero_reason=reason, small_sample=SMALL_SAMPLE)
+    return _with_interval(out, *wilson_interval(good.to_numpy(), n.to_numpy()))
 
 
 def csat(
@@ -208,17 +316,19 @@ def csat(
     Returns
     -------
     pandas.DataFrame
-        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
-        responses scoring 4 or more and ``denominator`` (also ``n``) all responses. ``value`` is NaN, with the reason in
-        ``note``, when there were no responses; fewer than 30 responses are flagged in ``note`` as a small sample.
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``, ``ci_low``,
+        ``ci_high``. ``numerator`` is the responses scoring 4 or more and ``denominator`` (also ``n``) all responses
+        with a score. ``value`` is NaN, with the reason in ``note``, when there were no responses; fewer than 30
+        responses are flagged in ``note`` as a small sample. ``ci_low`` and ``ci_high`` are the 95 % Wilson interval
+        of the share (:func:`playbook.kpis.ratios.wilson_interval`); NaN without responses.
 
     Examples
     --------
     >>> s = pd.DataFrame({"survey": ["csat"] * 4, "score": [5, 4, 3, 1], "date": pd.to_datetime(["2026-01-10"] * 4)})
-    >>> csat(s, pd.PeriodIndex(["2026-01", "2026-02"], freq="M"))[["value", "note"]]
-       value                                                note
-    0    0.5                            small sample (n=4 < 30)
-    1    NaN                     no CSAT responses in the month
+    >>> csat(s, pd.PeriodIndex(["2026-01", "2026-02"], freq="M"))[["value", "ci_low", "ci_high", "note"]].round(3)
+       value  ci_low  ci_high                                                note
+    0    0.5    0.15     0.85                             small sample (n=4 < 30)
+    1    NaN     NaN      NaN                      no CSAT responses in the month
     """
     return _share(
         surveys,
@@ -249,7 +359,7 @@ def support_rating(surveys: pd.DataFrame, months, **kw) -> pd.DataFrame:
     -------
     pandas.DataFrame
         The table of :func:`csat` for ``touchpoint="support"``: one row per month with ``month``, ``value``,
-        ``numerator``, ``denominator``, ``n``, ``note``.
+        ``numerator``, ``denominator``, ``n``, ``note``, ``ci_low``, ``ci_high`` (95 % Wilson interval).
     """
     return csat(surveys, months, touchpoint="support", **kw)
 
@@ -272,9 +382,11 @@ def ces(
     Returns
     -------
     pandas.DataFrame
-        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
-        responses scoring 5 or more and ``denominator`` (also ``n``) all responses. ``value`` is NaN, with the reason in
-        ``note``, when there were no responses; fewer than 30 responses are flagged in ``note`` as a small sample.
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``, ``ci_low``,
+        ``ci_high``. ``numerator`` is the responses scoring 5 or more and ``denominator`` (also ``n``) all responses
+        with a score. ``value`` is NaN, with the reason in ``note``, when there were no responses; fewer than 30
+        responses are flagged in ``note`` as a small sample. ``ci_low`` and ``ci_high`` are the 95 % Wilson interval
+        of the share; NaN without responses.
     """
     return _share(surveys, "ces", 5, months, date_col, survey_col, score_col, "no CES responses in the month")
 
@@ -297,15 +409,27 @@ def ces_mean(
     Returns
     -------
     pandas.DataFrame
-        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is the
-        sum of the scores and ``denominator`` (also ``n``) the responses. ``value`` is NaN, with the reason in ``note``,
-        when there were no responses; fewer than 30 responses are flagged in ``note`` as a small sample.
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``, ``ci_low``,
+        ``ci_high``. ``numerator`` is the sum of the scores and ``denominator`` (also ``n``) the responses with a
+        score. ``value`` is NaN, with the reason in ``note``, when there were no responses; fewer than 30 responses
+        are flagged in ``note`` as a small sample. ``ci_low`` and ``ci_high`` are the 95 % t interval of the mean
+        (mean +- t(0.975, n - 1) x sd / sqrt(n)), clipped to the 1-7 scale; NaN with fewer than 2 responses.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"survey": "ces", "score": [7, 5, 4, 6], "date": pd.to_datetime(["2026-01-10"] * 4)})
+    >>> ces_mean(s, ["2026-01"])[["value", "n", "ci_low", "ci_high"]].round(2)
+       value  n  ci_low  ci_high
+    0    5.5  4    3.45     7.0
     """
     months = pd.PeriodIndex(months, freq="M")
-    s, m = _survey_rows(surveys, "ces", months, date_col, survey_col)
-    total = s[score_col].astype("float64").groupby(m).sum().reindex(months, fill_value=0.0)
+    s, m = _survey_rows(surveys, "ces", months, date_col, survey_col, score_col=score_col)
+    score = s[score_col].astype("float64")
+    total = score.groupby(m).sum().reindex(months, fill_value=0.0)
+    squares = (score**2).groupby(m).sum().reindex(months, fill_value=0.0)
     n = m.value_counts().reindex(months, fill_value=0)
-    return ratio_table(months, total, n, zero_reason="no CES responses in the month", small_sample=SMALL_SAMPLE)
+    out = ratio_table(months, total, n, zero_reason="no CES responses in the month", small_sample=SMALL_SAMPLE)
+    return _with_interval(out, *_mean_interval(total.to_numpy(), squares.to_numpy(), n.to_numpy()))
 
 
 def tag_themes(comments: pd.Series, themes: dict[str, list[str]] | None = None) -> pd.DataFrame:

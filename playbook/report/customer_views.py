@@ -12,9 +12,14 @@ import pandas as pd
 from playbook.analyses import health as hs
 from playbook.analyses import risk as rk
 from playbook.analyses.cohorts import AVERAGE, cohort_matrix
-from playbook.analyses.rfm import SEGMENT_ACTIONS, has_orders, rfm_table, segment_migration, segment_summary
+from playbook.analyses.renewals import next_renewal
+from playbook.analyses.rfm import has_orders, purchases, rfm_table, segment_action, segment_migration, segment_summary
+from playbook.analyses.survival import account_durations, logrank, survival_at, survival_by_segment
+from playbook.data.paths import resolve_path
 from playbook.kpis.snapshots import dataset_snapshots
 from playbook.report.context import ReviewContext
+from playbook.report.display import natural_order
+from playbook.report.export import write_csv
 from playbook.report.formatting import format_value
 from playbook.report.labels import label
 from playbook.report.labels import pick as _t
@@ -23,12 +28,16 @@ __all__ = [
     "cohort_views",
     "purchase_cohorts",
     "retention_by_segment",
+    "survival_test_table",
     "revenue_retention_table",
     "ltv_variants",
     "ltv_cac_by_channel",
     "rfm_view",
+    "rfm_accounts",
     "migration_view",
     "HealthView",
+    "onboarding_progress",
+    "save_customer_tables",
     "note",
 ]
 
@@ -112,11 +121,16 @@ def purchase_cohorts(ctx: ReviewContext) -> pd.DataFrame | None:
     )
 
 
-def retention_by_segment(ctx: ReviewContext, by: str = "plan", *, view: str = "survival") -> pd.DataFrame | None:
-    """The size-weighted average cohort curve of each segment (rows) by months since start.
+def retention_by_segment(
+    ctx: ReviewContext, by: str = "plan", *, min_at_risk: int = 5, alpha: float = 0.05
+) -> pd.DataFrame | None:
+    """Kaplan-Meier survival curves of each segment, with confidence bands: what :func:`plot_retention_curves` draws.
 
-    Cohorts are by first paid month-end (as in :func:`cohort_views`), built
-    separately for the accounts of each segment value.
+    Each account's clock starts in its first paid month; it stops in the first
+    month without MRR, or is censored at the review month when still paying (see
+    :mod:`playbook.analyses.survival`). Every account counts for as long as it
+    has been observed, so the curves never rise (the former average of cohort
+    curves did, because different cohorts were averaged at different months).
 
     Parameters
     ----------
@@ -125,33 +139,169 @@ def retention_by_segment(ctx: ReviewContext, by: str = "plan", *, view: str = "s
         language (``ctx.lang``).
     by : str, default "plan"
         The accounts column that defines the segments.
-    view : str, default "survival"
-        The cohort view averaged: ``"survival"``, ``"active_share"``, ``"revenue"``,
-        ``"revenue_capped"``, ``"ltv"`` or ``"counts"`` (see
-        :func:`playbook.analyses.cohorts.cohort_matrix`).
+    min_at_risk : int, default 5
+        A curve is cut after the last month with at least this many of its accounts
+        still observed (at risk): beyond that one account moves the curve by 20% or
+        more. :func:`survival_test_table` shows the counts.
+    alpha : float, default 0.05
+        1 - the confidence level of the bands (0.05 gives 95%).
 
     Returns
     -------
     pandas.DataFrame or None
-        One row per segment value (sorted), a ``size`` column (the segment's
-        accounts in all cohorts) and one column per month since start (0, 1, 2,
-        ...) holding the "weighted average" row of the segment's cohort matrix.
-        None when accounts has no column ``by``.
-
-    Raises
-    ------
-    ValueError
-        When ``view`` is not one of the cohort views.
+        The long table of :func:`playbook.analyses.survival.survival_by_segment`,
+        limited to months with ``at_risk >= min_at_risk``: ``segment``, ``month``
+        (months since the first paid month), ``at_risk``, ``events``, ``censored``,
+        ``survival``, ``ci_low`` and ``ci_high``; accounts without a segment value
+        are left out; ``attrs["level"]`` is the confidence level. When no segment
+        has ``min_at_risk`` accounts, an empty table whose ``attrs["note"]`` says
+        why (the chart shows it). None when accounts has no column ``by``.
     """
     if by not in ctx.ds.accounts.columns:
         return None
-    snaps = dataset_snapshots(ctx.ds, ctx.month)
-    seg = snaps["account_id"].map(ctx.ds.accounts.set_index("account_id")[by])
-    rows = {}
-    for value in sorted(seg.dropna().unique()):  # a few segments
-        m = cohort_matrix(snaps[seg == value], as_of=ctx.month, value_col="mrr", view=view)
-        rows[value] = m.loc[AVERAGE]
-    return pd.concat(rows, axis=1, sort=False).T
+    curves = survival_by_segment(account_durations(ctx.ds, ctx.month, by=by), alpha=alpha)
+    out = curves[curves["at_risk"] >= min_at_risk].reset_index(drop=True)
+    out.attrs["level"] = 1 - alpha
+    if out.empty:
+        out.attrs["note"] = _t(
+            f"No {by} has {min_at_risk} or more paying accounts to draw a curve from.",
+            f"{by}別に曲線を描けるだけの有料顧客（{min_at_risk}社以上）がいません。",
+            ctx.lang,
+        )
+    return out
+
+
+def survival_test_table(
+    ctx: ReviewContext, by: str = "plan", *, months: tuple[int, ...] = (12, 24), alpha: float = 0.05, few: int = 10
+) -> pd.DataFrame:
+    """Per segment: stops observed and expected, Kaplan-Meier survival at given months, and the log-rank test.
+
+    The log-rank test asks whether the segments' survival curves differ by more
+    than chance would make them: "expected" is the number of stops a segment would
+    have had if every segment shared one curve (the sum over months of the stops
+    that month x the segment's share of the accounts observed then). An
+    observed/expected ratio above 1 means the segment stops paying sooner than the
+    others.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review: the data (``ctx.ds``), the review month (``ctx.month``) and the
+        language (``ctx.lang``).
+    by : str, default "plan"
+        The accounts column that defines the segments.
+    months : tuple of int, default (12, 24)
+        The months since start at which survival is read.
+    alpha : float, default 0.05
+        1 - the confidence level of the intervals, and the significance level of
+        the sentence on the test.
+    few : int, default 10
+        A reading based on fewer accounts still observed than this gets a note.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment (index = segment value) with text columns: accounts,
+        stopped paying, stops expected if the segments were alike, observed /
+        expected, and for each of ``months`` the survival with its interval and the
+        accounts still observed then ("–" where none was observed that long). Then
+        a "log-rank test" row whose first cell is the test's result in a sentence
+        and, where relevant, a "note" row (few accounts observed, no account
+        observed that long, accounts without a segment). A one-cell note when
+        accounts has no column ``by`` or no account has paid.
+    """
+    lang, name = ctx.lang, label(by, ctx.lang)
+    if by not in ctx.ds.accounts.columns:
+        return note(f"accounts has no column {by!r}", f"accounts に列 {by!r} がありません", lang)
+    d = account_durations(ctx.ds, ctx.month, by=by)
+    if d.empty:
+        return note("No account has paid yet.", "有料顧客がまだいません。", lang)
+    known = d[d["segment"].notna()]
+    test = logrank(known["duration"], known["event"], known["segment"])
+    curves = survival_by_segment(known, alpha=alpha)
+    level = f"{1 - alpha:.0%}"
+    t = test.table.set_index("group")
+    cols = {
+        _t("accounts", "顧客数", lang): t["accounts"].map("{:,}".format),
+        _t("stopped paying", "解約（実績）", lang): t["observed"].map("{:,}".format),
+        _t("stops expected if no difference", "差がない場合の解約期待値", lang): t["expected"].map("{:,.1f}".format),
+        _t("observed / expected", "実績 ÷ 期待値", lang): t["observed_to_expected"].map(
+            lambda v: "–" if pd.isna(v) else f"{v:.2f}"
+        ),
+    }
+    notes = []
+    for m in months:
+        at = survival_at(curves, m).set_index("segment").reindex(t.index)
+        cols[_t(f"survival at {m} months ({level} CI)", f"{m}か月生存率（{level}信頼区間）", lang)] = [
+            "–" if pd.isna(s) or not n else f"{s:.1%} ({lo:.1%}–{hi:.1%})" if pd.notna(lo) else f"{s:.1%}"
+            for s, lo, hi, n in zip(at["survival"], at["ci_low"], at["ci_high"], at["at_risk"].fillna(0))
+        ]
+        cols[_t(f"accounts observed to month {m}", f"{m}か月目まで観測できた顧客数", lang)] = (
+            at["at_risk"].fillna(0).map("{:,.0f}".format)
+        )
+        none = [str(s) for s, n in at["at_risk"].fillna(0).items() if n == 0]
+        thin = [str(s) for s, n in at["at_risk"].fillna(0).items() if 0 < n < few]
+        if none:
+            who = _t(f"of {', '.join(none)} ", f"{', '.join(none)}には", lang) if len(none) < len(at) else ""
+            notes.append(
+                _t(
+                    f"No account {who}has been observed for {m} months yet (history too short).",
+                    f"{who}{m}か月目まで観測できた顧客がまだいません（履歴が短いため）。",
+                    lang,
+                )
+            )
+        if thin:
+            notes.append(
+                _t(
+                    f"Fewer than {few} accounts of {', '.join(thin)} were observed for {m} months: read that value with its interval.",
+                    f"{', '.join(thin)}は{m}か月目まで観測できた顧客が{few}社未満です。区間の幅とあわせて読んでください。",
+                    lang,
+                )
+            )
+    missing = int(d["segment"].isna().sum())
+    if missing:
+        notes.append(
+            _t(
+                f"{missing:,} accounts without a {name} are left out.",
+                f"{name}が未設定の{missing:,}社は除外しています。",
+                lang,
+            )
+        )
+    out = pd.DataFrame(cols, index=t.index.rename(None))
+    if np.isnan(test.chi2):
+        verdict = _t(
+            "Log-rank test: not computed (it needs at least two segments and at least one stop).",
+            "ログランク検定：計算できません（2つ以上のセグメントと1件以上の解約が必要です）。",
+            lang,
+        )
+    else:
+        stat = _t(
+            f"χ² = {test.chi2:.2f} on {test.dof} degrees of freedom, p = {test.p_value:.3f}",
+            f"χ² = {test.chi2:.2f}（自由度 {test.dof}）、p = {test.p_value:.3f}",
+            lang,
+        )
+        if test.p_value < alpha:
+            verdict = _t(
+                f"Log-rank test: {stat}. The curves by {name} differ by more than chance would explain; "
+                "an observed / expected ratio above 1 marks a segment whose accounts stop paying sooner.",
+                f"ログランク検定：{stat}。{name}別の生存曲線の差は偶然では説明しにくい水準です。"
+                "実績 ÷ 期待値が1を上回るセグメントほど早く解約しています。",
+                lang,
+            )
+        else:
+            verdict = _t(
+                f"Log-rank test: {stat}. The curves by {name} differ by no more than chance would make them: "
+                "the data do not show one segment retaining better than another.",
+                f"ログランク検定：{stat}。{name}別の生存曲線の差は偶然の範囲内です。"
+                "このデータからは、特定のセグメントの継続率が高いとはいえません。",
+                lang,
+            )
+    extra = {_t("log-rank test", "ログランク検定", lang): verdict}
+    if notes:
+        extra[_t("note", "注記", lang)] = " ".join(notes)
+    for name, text in extra.items():
+        out.loc[name] = [text] + [""] * (len(out.columns) - 1)
+    return out
 
 
 def ltv_variants(ctx: ReviewContext, kpis: pd.DataFrame, views: dict) -> pd.DataFrame:
@@ -256,7 +406,8 @@ def ltv_cac_by_channel(ctx: ReviewContext, kpis: pd.DataFrame, *, months_back: i
         One row per channel (index = channel), highest LTV/CAC first, with text
         columns CAC, ARPA, monthly churn, LTV, LTV/CAC and payback. A channel
         missing CAC, ARPA or churn is left out; one with no churn in the window
-        has no LTV. Without ``accounts.acquisition_channel`` or
+        has no LTV and no LTV/CAC (shown as "–", last), and one without a positive
+        margin-adjusted ARPA no payback. Without ``accounts.acquisition_channel`` or
         ``accounts.acquisition_cost``, a one-cell note (see :func:`note`).
     """
     acc = ctx.ds.accounts
@@ -283,8 +434,8 @@ def ltv_cac_by_channel(ctx: ReviewContext, kpis: pd.DataFrame, *, months_back: i
     t = pd.DataFrame({"cac": cac, "arpa": arpa, "churn": churn}).dropna()
     t["ltv"] = t["arpa"] * gm / t["churn"].where(t["churn"] > 0)
     t["ltv_to_cac"] = t["ltv"] / t["cac"]
-    t["payback"] = t["cac"] / (t["arpa"] * gm)
-    t = t.sort_values("ltv_to_cac", ascending=False)
+    t["payback"] = t["cac"] / (t["arpa"] * gm).where(t["arpa"] * gm > 0)
+    t = t.sort_values("ltv_to_cac", ascending=False, na_position="last")
     f = lambda v: format_value(v, "currency", cur, lang)
     return pd.DataFrame(
         {
@@ -292,7 +443,7 @@ def ltv_cac_by_channel(ctx: ReviewContext, kpis: pd.DataFrame, *, months_back: i
             "ARPA": t["arpa"].map(f),
             _t("monthly churn", "月次解約率", lang): t["churn"].map("{:.1%}".format),
             "LTV": t["ltv"].map(f),
-            "LTV/CAC": t["ltv_to_cac"].map("{:.1f}x".format),
+            "LTV/CAC": t["ltv_to_cac"].map(lambda v: format_value(v, "multiple", cur, lang)),
             _t("payback", "回収期間", lang): t["payback"].map(lambda v: format_value(v, "months", cur, lang)),
         },
         index=t.index.rename(None),
@@ -301,13 +452,38 @@ def ltv_cac_by_channel(ctx: ReviewContext, kpis: pd.DataFrame, *, months_back: i
 
 def _no_orders(as_of: pd.Timestamp, lookback_days: int) -> tuple[str, str]:
     return (
-        f"No orders in the {lookback_days} days up to {as_of:%Y-%m-%d}, so RFM segments cannot be shown for this month.",
-        f"{as_of:%Y-%m-%d} までの{lookback_days}日間に購入がないため、この月のRFMセグメントは表示できません。",
+        f"No one-off purchases in the {lookback_days} days up to {as_of:%Y-%m-%d}, so RFM segments cannot be shown "
+        "for this month.",
+        f"{as_of:%Y-%m-%d} までの{lookback_days}日間に単発購入がないため、この月のRFMセグメントは表示できません。",
     )
 
 
+def _paying(ctx: ReviewContext) -> pd.Index:
+    """The accounts paying a subscription at the end of the review month."""
+    snaps = dataset_snapshots(ctx.ds, ctx.month)
+    return pd.Index(snaps.loc[(snaps["month"] == ctx.month) & (snaps["mrr"] > 0), "account_id"].unique())
+
+
+def _rfm(ctx: ReviewContext, lookback_days: int) -> pd.DataFrame:
+    """The RFM table of the review month's one-off purchases, with ``subscribed``; a note instead when there is none."""
+    if ctx.ds.transactions is None:
+        return note("RFM needs the transactions table.", "RFMには transactions テーブルが必要です。", ctx.lang)
+    as_of = ctx.month.end_time.normalize()
+    tx = purchases(ctx.ds.transactions)
+    if not has_orders(tx, as_of=as_of, lookback_days=lookback_days):
+        return note(*_no_orders(as_of, lookback_days), ctx.lang)
+    paying = _paying(ctx) if ctx.ds.subscriptions is not None else None
+    return rfm_table(tx, as_of=as_of, lookback_days=lookback_days, paying=paying)
+
+
 def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
-    """RFM segments of the last ``lookback_days`` up to the month end: size, revenue share, means and the playbook action.
+    """RFM segments of the last ``lookback_days`` of one-off purchases: size, revenue share, means and the playbook action.
+
+    Only what the customer chooses to buy is scored (:func:`playbook.analyses.rfm.purchases`):
+    subscription invoices follow the billing period. A segment whose action
+    presumes the customer left is split: the customers still paying a
+    subscription at the month end get another action
+    (:func:`playbook.analyses.rfm.segment_action`).
 
     Parameters
     ----------
@@ -315,48 +491,99 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
         The review: the data (``ctx.ds``), the review month (``ctx.month``) and the
         language (``ctx.lang``).
     lookback_days : int, default 365
-        The days of transactions, up to the end of the review month, scored.
+        The days of purchases, up to the end of the review month, scored.
 
     Returns
     -------
     pandas.DataFrame
-        One row per RFM segment found (index = segment name, in the segment
-        table's order) with customers, share of customers, revenue share, mean
-        days since the last order, mean orders, mean spend and the playbook
-        action (headers and action in ``ctx.lang``). Without a transactions table,
-        a one-cell note (see :func:`note`).
-
-    Raises
-    ------
-    DataValidationError
-        When there is no order (positive amount) in the window.
+        One row per RFM segment found (index = segment name, "· still
+        subscribed" added to the paying part of a segment that presumes
+        departure), in the segment table's order, with customers, those paying
+        a subscription now, share of customers, revenue share, mean days since
+        the last purchase, mean purchases, mean spend and the playbook action
+        (headers and action in ``ctx.lang``). A one-cell note (see :func:`note`)
+        without a transactions table or without a purchase in the window.
     """
     lang = ctx.lang
-    if ctx.ds.transactions is None:
-        return note("RFM needs the transactions table.", "RFMには transactions テーブルが必要です。", lang)
-    as_of = ctx.month.end_time.normalize()
-    if not has_orders(ctx.ds.transactions, as_of=as_of, lookback_days=lookback_days):
-        return note(*_no_orders(as_of, lookback_days), lang)
-    r = rfm_table(ctx.ds.transactions, as_of=as_of, lookback_days=lookback_days)
+    r = _rfm(ctx, lookback_days)
+    if "segment" not in r.columns:
+        return r
     s = segment_summary(r)
     f = lambda v: format_value(v, "currency", ctx.ds.currency, lang)
+    still = _t(" · still subscribed", "（契約継続中）", lang)
     return pd.DataFrame(
         {
             _t("customers", "顧客数", lang): s["customers"].to_numpy(),
+            _t("subscribed now", "うち契約中", lang): s["paying"].to_numpy(),
             _t("share", "構成比", lang): s["customer_share"].map("{:.0%}".format).to_numpy(),
             _t("revenue share", "売上構成比", lang): s["revenue_share"].map("{:.0%}".format).to_numpy(),
-            _t("days since last order", "最終購入からの日数", lang): s["mean_recency_days"]
+            _t("days since last purchase", "最終購入からの日数", lang): s["mean_recency_days"]
             .round()
             .astype(int)
             .to_numpy(),
-            _t("orders", "購入回数", lang): s["mean_frequency"].round(1).to_numpy(),
+            _t("purchases", "購入回数", lang): s["mean_frequency"].round(1).to_numpy(),
             _t("spend", "購入金額", lang): s["mean_monetary"].map(f).to_numpy(),
             _t("playbook action", "推奨アクション", lang): [
-                SEGMENT_ACTIONS.get(x, ("", ""))[1 if lang == "ja" else 0] for x in s["segment"]
+                _t(*segment_action(seg, sub), lang) for seg, sub in zip(s["segment"], s["subscribed"])
             ],
         },
-        index=s["segment"].to_numpy(),
+        index=[seg + (still if sub else "") for seg, sub in zip(s["segment"], s["subscribed"])],
     )
+
+
+def rfm_accounts(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame | None:
+    """Every customer scored by RFM this month with its segment and action: the table a run writes to ``rfm_segments.csv``.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review: the data, the review month and the language.
+    lookback_days : int, default 365
+        The days of purchases, up to the end of the review month, scored.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One row per customer with a one-off purchase in the window, by segment
+        order then spend: account id, name, CSM (when accounts has ``owner``),
+        segment, whether it pays a subscription now, days since the last
+        purchase, purchases, spend, the R/F/M scores and the action (headers and
+        action in ``ctx.lang``). None when there is nothing to score.
+    """
+    lang = ctx.lang
+    r = _rfm(ctx, lookback_days)
+    if "segment" not in r.columns:
+        return None
+    sub = r["subscribed"] if "subscribed" in r.columns else pd.Series(False, index=r.index)
+    order = {name: i for i, name in enumerate(segment_summary(r)["segment"].unique())}
+    r = r.assign(subscribed=sub, _order=r["segment"].map(order)).sort_values(
+        ["_order", "monetary"], ascending=[True, False]
+    )
+    acc = ctx.ds.accounts.set_index("account_id")
+    out = {
+        "ID": r["account_id"].to_numpy(),
+        _t("account", "顧客", lang): acc["name"].reindex(r["account_id"]).to_numpy()
+        if "name" in acc
+        else r["account_id"],
+    }
+    if "owner" in acc.columns:
+        out[_t("CSM", "担当CSM", lang)] = acc["owner"].reindex(r["account_id"]).to_numpy()
+    out |= {
+        _t("segment", "セグメント", lang): r["segment"].to_numpy(),
+        _t("subscribed now", "契約中", lang): [
+            _t("yes", "はい", lang) if v else _t("no", "いいえ", lang) for v in r["subscribed"]
+        ],
+        _t("days since last purchase", "最終購入からの日数", lang): r["recency_days"].to_numpy(),
+        _t("purchases", "購入回数", lang): r["frequency"].to_numpy(),
+        _t("spend", "購入金額", lang): r["monetary"].to_numpy(),
+        "R": r["r_score"].to_numpy(),
+        "F": r["f_score"].to_numpy(),
+        "M": r["m_score"].to_numpy(),
+        _t("playbook action", "推奨アクション", lang): [
+            _t(*segment_action(seg, bool(s)), lang) for seg, s in zip(r["segment"], r["subscribed"])
+        ],
+    }
+    return pd.DataFrame(out)
 
 
 def migration_view(ctx: ReviewContext, *, months_back: int = 3, lookback_days: int = 365) -> pd.DataFrame | None:
@@ -389,13 +616,42 @@ def migration_view(ctx: ReviewContext, *, months_back: int = 3, lookback_days: i
     """
     if ctx.ds.transactions is None:
         return None
+    tx = purchases(ctx.ds.transactions)
     before, now = (ctx.month - months_back).end_time.normalize(), ctx.month.end_time.normalize()
     for as_of in (before, now):
-        if not has_orders(ctx.ds.transactions, as_of=as_of, lookback_days=lookback_days):
+        if not has_orders(tx, as_of=as_of, lookback_days=lookback_days):
             empty = pd.DataFrame()
             empty.attrs["note"] = _t(*_no_orders(as_of, lookback_days), ctx.lang)
             return empty
-    return segment_migration(ctx.ds.transactions, before, now, lookback_days=lookback_days)
+    return segment_migration(tx, before, now, lookback_days=lookback_days)
+
+
+#: The churn-risk model's inputs as a reader names them (en, ja).
+_FEATURE_NAMES = {
+    "intercept": ("intercept (baseline)", "切片（基準）"),
+    "frequency_score": ("usage frequency score", "利用頻度スコア"),
+    "breadth_score": ("seat utilisation score", "利用率スコア"),
+    "depth_score": ("feature depth score", "機能利用スコア"),
+    "growth_score": ("usage growth score", "利用増減スコア"),
+    "voice_score": ("NPS score", "NPSスコア"),
+    "support_score": ("support score", "サポートスコア"),
+    "annual": ("annual billing", "年払い"),
+    "log2_mrr": ("MRR", "MRR"),
+    "contracted_3m": ("MRR fell in the last 3 months", "直近3か月のMRR減少"),
+    "tenure_months": ("paid tenure", "継続期間"),
+    "voice_missing": ("no NPS answer in 6 months", "6か月NPS回答なし"),
+}
+
+#: What one unit of each coefficient is, following :data:`playbook.analyses.risk.SCALE` (en, ja).
+_FEATURE_UNITS = {
+    "intercept": ("log-odds at all inputs 0", "全入力0のときの対数オッズ"),
+    **{f"{c}_score": ("100 points (0 → 100)", "100点（0→100）") for c in hs.COMPONENTS},
+    "annual": ("share of MRR billed annually, 0 → 100%", "年払いMRRの割合 0→100%"),
+    "log2_mrr": ("doubling of MRR", "MRRが2倍"),
+    "contracted_3m": ("no → yes", "なし→あり"),
+    "tenure_months": ("12 months", "12か月"),
+    "voice_missing": ("no → yes", "なし→あり"),
+}
 
 
 class HealthView:
@@ -421,6 +677,7 @@ class HealthView:
     def __init__(self, ctx: ReviewContext, *, config=None, test_months: int = 12):
         self.ctx = ctx
         months = ctx.history[-24:]
+        self.config = config
         self.scores = hs.health_scores(ctx.ds, months, config=config)
         labels = hs.churn_labels(ctx.ds, months)
         self.labels = labels[labels["month"] + 3 <= ctx.month]  # only outcomes known at the review month
@@ -432,9 +689,9 @@ class HealthView:
         self.model_stats = rk.evaluate(self.predictions[self.predictions["month"] != ctx.month])
         train = X.merge(self.labels, on=["account_id", "month"])
         train = train[train["month"] + 3 <= ctx.month]
-        self.coefficients = (
-            rk.coefficients(rk.fit_logistic(train, train["churned"])) if train["churned"].nunique() == 2 else None
-        )
+        #: the model on every outcome known at the review month (its coefficients are shown), or None
+        self.model = rk.fit_logistic(train, train["churned"]) if train["churned"].nunique() == 2 else None
+        self.coefficients = rk.coefficients(self.model) if self.model is not None else None
 
     @property
     def now(self) -> pd.DataFrame:
@@ -450,15 +707,17 @@ class HealthView:
         return self.scores[self.scores["month"] == self.ctx.month]
 
     def distribution(self) -> pd.DataFrame:
-        """Band counts per segment this month.
+        """Band counts per segment this month, accounts in onboarding apart.
 
         Returns
         -------
         pandas.DataFrame
             One row per segment (the health configuration's ``segment_col``,
-            company size by default) plus an "all" row, with the number of scored
-            accounts in the columns ``red``, ``yellow`` and ``green``. A one-cell
-            note when no account has a health score.
+            company size by default, in natural order: 1-49 before 50-249) plus an
+            "all" row, with the number of scored accounts in the columns ``red``,
+            ``yellow`` and ``green`` and the accounts still in onboarding (signed
+            up fewer than ``onboarding_days`` days ago). A one-cell note when no
+            account has a health score.
         """
         n = self.now
         if n["health"].isna().all():
@@ -467,8 +726,11 @@ class HealthView:
                 "ヘルススコアなし：データのある要素が少なすぎます（カバー率が最小値未満）。",
                 self.ctx.lang,
             )
-        t = pd.crosstab(n["segment"], n["band"]).reindex(columns=["red", "yellow", "green"], fill_value=0)
+        bands = ["red", "yellow", "green", "onboarding"]
+        t = pd.crosstab(n["segment"], n["band"]).reindex(columns=bands, fill_value=0)
+        t = t.loc[natural_order(t.index)]
         t.loc[_t("all", "全体", self.ctx.lang)] = t.sum()
+        t.columns = [label(b, self.ctx.lang) for b in bands]
         return t.rename_axis(index=None, columns=None)
 
     def backtest_by_horizon(self) -> pd.DataFrame:
@@ -480,7 +742,7 @@ class HealthView:
             Three rows ("within 1 month", "within 2 months", "within 3 months")
             and the columns ``red``, ``yellow`` and ``green``: the churn rate of
             the band's account-months with its Wilson 95% interval, as text
-            ("–" for a band without accounts).
+            ("–" for a band without account-months).
         """
         lang, rows = self.ctx.lang, {}
         for h in (1, 2, 3):
@@ -488,7 +750,7 @@ class HealthView:
             labels = labels[labels["month"] + h <= self.ctx.month]
             table, _ = hs.backtest(self.scores, labels)
             rows[_t(f"within {h} month{'s' if h > 1 else ''}", f"{h}か月以内", lang)] = [
-                "–" if r.accounts == 0 else f"{r.churn_rate:.1%} ({r.ci_low:.1%}–{r.ci_high:.1%})"
+                "–" if r.account_months == 0 else f"{r.churn_rate:.1%} ({r.ci_low:.1%}–{r.ci_high:.1%})"
                 for r in table.itertuples()
             ]
         return pd.DataFrame(rows, index=["red", "yellow", "green"]).T
@@ -521,6 +783,135 @@ class HealthView:
             f"{rates['yellow']:.1%} in yellow and {rates['green']:.1%} in green. Ranking by low health predicts churn with an "
             f"AUC of **{s['auc']:.2f}**; the lowest-scored 10% churn **{s['top_decile_lift']:.1f}x** as often as average."
         )
+
+    @property
+    def model_is_weak(self) -> bool:
+        """Whether the churn-risk model is too weak to rank accounts by.
+
+        Returns
+        -------
+        bool
+            True when the out-of-sample AUC (the review month excluded) is below
+            :data:`playbook.analyses.risk.WEAK_AUC` (0.65) or cannot be computed.
+        """
+        return bool(self.model_stats["weak"])
+
+    def model_warning(self) -> str:
+        """What to beware of in the churn-risk model, weakness first, in words (Markdown); empty when nothing.
+
+        Returns
+        -------
+        str
+            When the model is weak (:attr:`model_is_weak`), a first paragraph
+            saying so with its out-of-sample AUC and not to rank accounts by its
+            risk; then one paragraph per problem of the fit whose coefficients
+            are shown (too few churn events per input, inputs left out,
+            separation, no convergence, a ridge fallback, library warnings) and
+            the number of evaluated months whose fit needed the ridge fallback.
+            An empty string for a clean model.
+        """
+        lang, s, parts = self.ctx.lang, self.model_stats, []
+        if self.model_is_weak and np.isnan(s["auc"]):
+            parts.append(
+                _t(
+                    "**The churn-risk model cannot be checked — do not rank accounts by its risk.** There is not yet "
+                    "enough history with known outcomes to test it on earlier months, so its accuracy is unknown.",
+                    "**解約リスクモデルの精度を検証できないため、リスク値で顧客を優先順位付けしないでください。** "
+                    "結果が確定した履歴がまだ少なく、過去の月で検証できないため、精度が不明です。",
+                    lang,
+                )
+            )
+        elif self.model_is_weak:
+            parts.append(
+                _t(
+                    f"**The churn-risk model is weak — do not rank accounts by its risk.** Out of sample it ranks churners "
+                    f"above retained accounts with an AUC of **{s['auc']:.2f}** (0.5 is a coin toss; below "
+                    f"{rk.WEAK_AUC:.2f} it is too weak to prioritise with). Use the health bands and what pulled each "
+                    "account down, not the risk percentages.",
+                    f"**解約リスクモデルの精度が低いため、リスク値で顧客を優先順位付けしないでください。** 検証期間のAUCは "
+                    f"**{s['auc']:.2f}** です（0.5は当て推量と同じ。{rk.WEAK_AUC:.2f}未満は優先順位付けに使えない水準）。"
+                    "リスク％ではなく、ヘルスバンドと低下要因で判断してください。",
+                    lang,
+                )
+            )
+        if self.model is not None:
+            parts += [text for m in self.model.messages if (text := self._fit_message(m))]
+        evaluated = self.predictions[self.predictions["month"] != self.ctx.month]
+        months = evaluated.drop_duplicates("month")
+        ridge = int((months["fit_method"] == "ridge").sum()) if len(months) else 0
+        if ridge:
+            parts.append(
+                _t(
+                    f"In {ridge} of {len(months)} evaluated months the monthly fit needed the ridge fallback "
+                    "(separation or no convergence).",
+                    f"検証した {len(months)} か月のうち {ridge} か月は、分離または非収束のためリッジ罰則で推定しました。",
+                    lang,
+                )
+            )
+        return "\n\n".join(parts)
+
+    def _fit_message(self, m: rk.FitMessage) -> str:
+        """One problem of the model's fit in words."""
+        lang, d = self.ctx.lang, m.detail
+        if m.code == rk.FitIssue.FEW_EVENTS:
+            few = min(d["events"], d["non_events"])
+            what = (
+                _t("churn events", "件の解約", lang)
+                if d["events"] <= d["non_events"]
+                else _t("retained account-months", "件の継続", lang)
+            )
+            return _t(
+                f"The coefficients rest on only {few:,} {what} for {d['features']} inputs ({d['per_feature']:.1f} per "
+                f"input; stable estimates need {rk.MIN_EVENTS_PER_FEATURE} or more): read them as rough.",
+                f"係数はわずか {few:,}{what}・説明変数 {d['features']} 個から推定されています（1変数あたり "
+                f"{d['per_feature']:.1f} 件。安定した推定には{rk.MIN_EVENTS_PER_FEATURE}件以上必要）。目安として読んでください。",
+                lang,
+            )
+        if m.code == rk.FitIssue.DROPPED:
+            names = ", ".join(self._feature_name(f) for f in d["features"])
+            return _t(
+                f"Left out of the model (no variation in the data, or a repeat of other inputs): {names}.",
+                f"データに変化がない（または他の変数と重複する）ため除外した変数：{names}。",
+                lang,
+            )
+        if m.code == rk.FitIssue.SEPARATION:
+            names = ", ".join(self._feature_name(f) for f in d["features"])
+            verb = "predicts" if len(d["features"]) == 1 else "together predict"
+            return _t(
+                f"**Separation:** {names} {verb} {d['rows']:,} of {d['observations']:,} outcomes perfectly, so the "
+                "best-fitting coefficients are infinite. The model was fitted with a ridge penalty instead (a normal "
+                f'prior with sd {rk.PRIOR_SD} on each coefficient): the size of those coefficients means "large", not '
+                "an exact effect.",
+                f"**分離：**{names} で {d['observations']:,} 件中 {d['rows']:,} 件の結果が完全に予測されるため、"
+                f"最尤推定の係数が無限大になります。代わりにリッジ罰則（各係数に標準偏差{rk.PRIOR_SD}の正規事前分布）で"
+                "推定しました。該当する係数の大きさは「大きい」という意味で、正確な効果量ではありません。",
+                lang,
+            )
+        if m.code == rk.FitIssue.NOT_CONVERGED:
+            how = d.get("text") or _t(f"{d['iterations']} iterations", f"{d['iterations']}回反復", lang)
+            return _t(
+                f"The coefficient fit did not converge ({how}); its numbers are approximate.",
+                f"係数の推定が収束しませんでした（{how}）。数値は概算です。",
+                lang,
+            )
+        if m.code == rk.FitIssue.REGULARISED:
+            if self.model is not None and self.model.has(rk.FitIssue.SEPARATION):
+                return ""
+            return _t(
+                f"Refitted with a ridge penalty (a normal prior with sd {d['prior_sd']} on each coefficient); the "
+                "intervals are approximate.",
+                f"リッジ罰則（各係数に標準偏差{d['prior_sd']}の正規事前分布）で再推定しました。区間は近似です。",
+                lang,
+            )
+        return _t(
+            f"The estimation library reported: {d['category']}: {d['text']}",
+            f"推定ライブラリの警告：{d['category']}: {d['text']}",
+            lang,
+        )
+
+    def _feature_name(self, feature: str) -> str:
+        en, ja = _FEATURE_NAMES.get(feature, (feature, feature))
+        return _t(en, ja, self.ctx.lang)
 
     def model_text(self) -> str:
         """How well the churn-risk model predicted churn out of sample, in words (Markdown).
@@ -569,7 +960,7 @@ class HealthView:
             pd.DataFrame(
                 {
                     _t("risk group (low to high)", "リスク群（低→高）", lang): c["bin"],
-                    _t("accounts", "件数", lang): c["accounts"],
+                    _t("account-months", "件数（顧客×月）", lang): c["account_months"],
                     _t("predicted", "予測", lang): c["predicted"].map("{:.1%}".format),
                     _t("observed", "実績", lang): c["observed"].map("{:.1%}".format),
                 }
@@ -579,64 +970,388 @@ class HealthView:
         )
 
     def coefficient_table(self) -> pd.DataFrame:
-        """The churn-risk model's coefficients (positive = more risk).
+        """The churn-risk model's coefficients with their unit, 95% interval, standard error and p-value.
 
         Returns
         -------
         pandas.DataFrame
-            One row per model input (index = feature, the intercept first) with
-            the ``coefficient`` rounded to 2 decimals; a one-cell note when the
-            model was not fitted (no churn, or no non-churn, among the outcomes).
+            One row per model input (index = the input's name, the intercept
+            first) with, as text: ``per`` (the change the coefficient is for: 100
+            score points, 12 months of tenure, a doubling of MRR, no -> yes),
+            ``coefficient`` (log-odds of churn in the next 3 months; positive =
+            more risk), ``95% interval``, ``std. error``, ``p-value``, ``churn odds
+            x`` (``exp(coefficient)``) and ``reading``: "more risk" or "less
+            risk" when the interval excludes 0, else "unclear (could be noise)";
+            "–" for the intercept and for an input left out. A one-cell note when
+            the model was not fitted (no churn, or no non-churn, among the
+            outcomes).
         """
+        lang = self.ctx.lang
         if self.coefficients is None:
-            return note("Model not fitted.", "モデル未学習。", self.ctx.lang)
-        c = self.coefficients.copy()
-        c["coefficient"] = c["coefficient"].round(2)
-        return c.set_index("feature").rename_axis(None)
+            return note("Model not fitted.", "モデル未学習。", lang)
+        c = self.coefficients.set_index("feature")
+        num = lambda v: "–" if pd.isna(v) else f"{v:.2f}"
+        reading = np.select(
+            [c["ci_low"] > 0, c["ci_high"] < 0, c["se"].notna()],
+            [
+                _t("more risk", "リスク増", lang),
+                _t("less risk", "リスク減", lang),
+                _t("unclear (could be noise)", "不明確（誤差の範囲）", lang),
+            ],
+            "–",
+        )
+        reading[0] = "–"  # the intercept: the baseline, not an effect
+        return pd.DataFrame(
+            {
+                _t("per", "単位", lang): [_t(*_FEATURE_UNITS.get(f, ("", "")), lang) for f in c.index],
+                _t("coefficient", "係数", lang): [num(v) for v in c["coefficient"]],
+                _t("95% interval", "95%区間", lang): [
+                    "–" if pd.isna(lo) else _t(f"{lo:.2f} to {hi:.2f}", f"{lo:.2f}〜{hi:.2f}", lang)
+                    for lo, hi in zip(c["ci_low"], c["ci_high"])
+                ],
+                _t("std. error", "標準誤差", lang): [num(v) for v in c["se"]],
+                _t("p-value", "p値", lang): [
+                    "–" if pd.isna(v) else "<0.001" if v < 0.001 else f"{v:.3f}" for v in c["p_value"]
+                ],
+                _t("churn odds ×", "解約オッズ倍率", lang): [num(v) for v in c["odds_ratio"]],
+                _t("reading", "判定", lang): reading,
+            },
+            index=[self._feature_name(f) for f in c.index],
+        )
+
+    def at_risk_accounts(self) -> pd.DataFrame:
+        """Every account at risk this month, with why: red health band or top 10% churn risk; onboarding apart.
+
+        Accounts in onboarding (signed up fewer than ``onboarding_days`` days ago)
+        are not in a band and not on this list: they have had no time to build the
+        history the health components need (see :meth:`onboarding`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per account (index = account id), highest MRR first:
+            ``name``, ``owner`` (empty without an ``owner`` column), ``mrr``,
+            ``health``, ``band``, ``risk`` (the model's 3-month churn risk; NaN
+            when not predicted), ``red`` and ``top_risk`` (the reasons, bool),
+            ``weakest`` (the components scoring 25 or less) and
+            ``next_renewal`` (the next annual renewal date; NaT for monthly
+            billing or without billing periods).
+        """
+        now = self.now.set_index("account_id")
+        scored = now[now["band"] != "onboarding"]
+        pred = self.predictions[self.predictions["month"] == self.ctx.month].set_index("account_id")["risk"]
+        risk = pred.reindex(scored.index)
+        cut = risk.quantile(0.9) if risk.notna().any() else np.inf
+        out = pd.DataFrame(
+            {
+                "mrr": scored["mrr"],
+                "health": scored["health"],
+                "band": scored["band"],
+                "risk": risk,
+                "red": scored["band"] == "red",
+                "top_risk": (risk >= cut).fillna(False).astype(bool),
+                "weakest": scored["weakest"],
+            }
+        )
+        out = out[out["red"] | out["top_risk"]].sort_values(["mrr", "risk"], ascending=[False, False])
+        accounts = self.ctx.ds.accounts.set_index("account_id")
+        out.insert(0, "name", accounts["name"].reindex(out.index) if "name" in accounts else out.index.to_series())
+        out.insert(1, "owner", accounts["owner"].reindex(out.index) if "owner" in accounts else "")
+        renewals = next_renewal(self.ctx.ds.subscriptions, self.ctx.month.end_time.normalize())
+        out["next_renewal"] = renewals.set_index("account_id")["next_renewal"].reindex(out.index)
+        return out.rename_axis("account_id")
+
+    def _reasons(self, rows: pd.DataFrame) -> list[str]:
+        lang, out = self.ctx.lang, []
+        for r in rows.itertuples():
+            why = []
+            if r.red:
+                why.append(_t(f"red health ({r.health:.0f})", f"ヘルス赤（{r.health:.0f}）", lang))
+            if r.top_risk:
+                why.append(_t(f"top 10% churn risk ({r.risk:.0%})", f"解約リスク上位10%（{r.risk:.0%}）", lang))
+            out.append(_t("; ", "、", lang).join(why))
+        return out
+
+    def _at_risk_rows(self, rows: pd.DataFrame) -> pd.DataFrame:
+        lang, cur = self.ctx.lang, self.ctx.ds.currency
+        return pd.DataFrame(
+            {
+                _t("account", "顧客", lang): rows["name"],
+                _t("CSM", "担当CSM", lang): rows["owner"],
+                "MRR": rows["mrr"].map(lambda v: format_value(v, "currency", cur, lang)),
+                _t("why", "理由", lang): self._reasons(rows),
+                _t("pulled down by", "低下要因", lang): rows["weakest"],
+                _t("next renewal", "次回更新日", lang): rows["next_renewal"].map(
+                    lambda d: "–" if pd.isna(d) else f"{d:%Y-%m-%d}"
+                ),
+            },
+            index=rows.index.rename(None),
+        )
 
     def at_risk(self, n: int = 20) -> pd.DataFrame:
-        """Red accounts or the top decile of churn risk this month, ranked by MRR, with the components that pulled them down.
+        """The ``n`` accounts at risk with the highest MRR (see :meth:`at_risk_accounts`), ready to read.
 
         Parameters
         ----------
         n : int, default 20
-            The number of accounts listed.
+            The number of accounts listed; :meth:`at_risk_count` says how many
+            there are and a run writes them all to ``at_risk.csv``.
 
         Returns
         -------
         pandas.DataFrame
             Up to ``n`` accounts (index = account id), highest MRR first, with the
-            account name (or id), MRR, health score, band, 3-month churn risk of
-            the model, the health components scoring 25 or less, and the owner
-            (CSM) when accounts has an ``owner`` column.
+            account name (or id), the CSM, MRR, why it is on the list (red band
+            with its health score, top 10% churn risk with the risk), the health
+            components scoring 25 or less and the next renewal date ("–" when
+            none is known); a one-cell note when no account is at risk.
         """
-        now = self.now.set_index("account_id")
-        pred = self.predictions[self.predictions["month"] == self.ctx.month].set_index("account_id")["risk"]
-        risk = pred.reindex(now.index)
-        top = risk >= risk.quantile(0.9) if risk.notna().any() else pd.Series(False, index=now.index)
-        pick = now[(now["band"] == "red") | top].copy()
-        pick["risk"] = risk.reindex(pick.index)
-        pick = pick.sort_values("mrr", ascending=False).head(n)
-        names = self.ctx.ds.accounts.set_index("account_id")
-        lang, cur = self.ctx.lang, self.ctx.ds.currency
+        rows = self.at_risk_accounts()
+        if rows.empty:
+            return note("No account is at risk this month.", "今月、リスクのある顧客はいません。", self.ctx.lang)
+        return self._at_risk_rows(rows.head(n))
+
+    def at_risk_count(self, n: int = 20) -> str:
+        """One sentence: how many accounts are at risk, how many the list shows and where the full list is (Markdown).
+
+        Parameters
+        ----------
+        n : int, default 20
+            The number of accounts the table shows.
+
+        Returns
+        -------
+        str
+            E.g. "20 of 41 accounts at risk, highest MRR first (MRR at risk
+            ¥2.1M); the full list is in at_risk.csv in the run folder."
+        """
+        rows, lang = self.at_risk_accounts(), self.ctx.lang
+        total = format_value(rows["mrr"].sum(), "currency", self.ctx.ds.currency, lang)
+        shown = min(n, len(rows))
+        return _t(
+            f"**{shown} of {len(rows)}** accounts at risk, highest MRR first (their MRR: {total}); "
+            "a run writes the full list to `at_risk.csv`.",
+            f"リスクのある顧客 **{len(rows)}社中{shown}社** をMRRの大きい順に表示（MRR合計 {total}）。"
+            "全件は実行結果フォルダの `at_risk.csv` にあります。",
+            lang,
+        )
+
+    def onboarding(self, n: int = 15) -> pd.DataFrame:
+        """Paying accounts still in onboarding, with their milestones: the new accounts' own track, most overdue first.
+
+        Parameters
+        ----------
+        n : int, default 15
+            The number of accounts listed; :meth:`onboarding_count` says how
+            many there are and a run writes them all to ``onboarding.csv``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Up to ``n`` paying accounts signed up fewer than ``onboarding_days``
+            days before the month end (index = account id), most overdue
+            milestones first, then oldest: name, CSM, signup date, days since
+            signup, MRR, milestones done by the month end (distinct milestones,
+            "done / all"), and the milestones overdue (not done and past their
+            ``due_days`` after signup). A one-cell note when there is none.
+        """
+        lang = self.ctx.lang
+        rows = self.onboarding_accounts().head(n)
+        if rows.empty:
+            return note("No account is in onboarding this month.", "今月、オンボーディング中の顧客はいません。", lang)
+        cur = self.ctx.ds.currency
         return pd.DataFrame(
             {
-                _t("account", "顧客", lang): names.reindex(pick.index)["name"]
-                if "name" in names.columns
-                else pick.index,
-                "MRR": pick["mrr"].map(lambda v: format_value(v, "currency", cur, lang)),
-                _t("health", "ヘルス", lang): pick["health"],
-                _t("band", "バンド", lang): pick["band"],
-                _t("churn risk (3 months)", "解約リスク（3か月）", lang): pick["risk"].map(
-                    lambda v: "–" if pd.isna(v) else f"{v:.0%}"
-                ),
-                _t("pulled down by", "低下要因", lang): pick["weakest"],
-                _t("owner (CSM)", "担当CSM", lang): names.reindex(pick.index)["owner"]
-                if "owner" in names.columns
-                else "",
+                _t("account", "顧客", lang): rows["name"],
+                _t("CSM", "担当CSM", lang): rows["owner"],
+                _t("signed up", "契約開始日", lang): rows["signup_date"].map("{:%Y-%m-%d}".format),
+                _t("days", "経過日数", lang): rows["days_since_signup"].astype(int),
+                "MRR": rows["mrr"].map(lambda v: format_value(v, "currency", cur, lang)),
+                _t("milestones done", "完了マイルストーン", lang): [
+                    "–" if pd.isna(t) else f"{d:.0f} / {t:.0f}" for d, t in zip(rows["done"], rows["milestones"])
+                ],
+                _t("overdue", "期限超過", lang): rows["overdue"].replace("", "–"),
             },
-            index=pick.index.rename(None),
+            index=rows.index.rename(None),
         )
+
+    def onboarding_count(self, n: int = 15) -> str:
+        """One sentence on the onboarding track: how many accounts, how many with overdue milestones, what is shown.
+
+        Parameters
+        ----------
+        n : int, default 15
+            The number of accounts :meth:`onboarding` shows.
+
+        Returns
+        -------
+        str
+            Markdown, in the review's language.
+        """
+        rows, lang = self.onboarding_accounts(), self.ctx.lang
+        days = hs.load_config(self.config)["onboarding_days"]
+        late = int((rows["overdue_count"] > 0).sum())
+        return _t(
+            f"**{len(rows)}** paying accounts signed up in the last {days} days: they are followed on onboarding "
+            f"progress, not on a health band. **{late}** have overdue milestones. The table shows {min(n, len(rows))}, "
+            "most overdue first; a run writes them all to `onboarding.csv`.",
+            f"直近{days}日以内に契約した有料顧客は **{len(rows)}社**。ヘルスバンドではなくオンボーディングの進捗で追います。"
+            f"期限を過ぎたマイルストーンがある顧客は **{late}社**。表は期限超過の多い順に{min(n, len(rows))}社を表示し、"
+            "全件は実行結果フォルダの `onboarding.csv` にあります。",
+            lang,
+        )
+
+    def onboarding_accounts(self) -> pd.DataFrame:
+        """The data of :meth:`onboarding`: one row per paying account in onboarding this month.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``account_id``; ``name``, ``owner``, ``signup_date``,
+            ``days_since_signup``, ``mrr``, ``done`` and ``milestones`` (distinct
+            milestones completed by the month end, and all of the account's;
+            NaN without an onboarding table), ``overdue_count`` and ``overdue``
+            (comma-separated milestone names).
+        """
+        now = self.now.set_index("account_id")
+        new = now[now["band"] == "onboarding"]
+        accounts = self.ctx.ds.accounts.set_index("account_id")
+        out = pd.DataFrame(
+            {
+                "name": accounts["name"].reindex(new.index) if "name" in accounts else new.index.to_series(),
+                "owner": accounts["owner"].reindex(new.index) if "owner" in accounts else "",
+                "signup_date": accounts["signup_date"].reindex(new.index),
+                "days_since_signup": new["days_since_signup"],
+                "mrr": new["mrr"],
+            }
+        )
+        ms = onboarding_progress(self.ctx.ds.onboarding, accounts["signup_date"], self.ctx.month.end_time.normalize())
+        out = out.join(ms, how="left")
+        out["overdue_count"] = out["overdue_count"].fillna(0).astype(int)
+        out["overdue"] = out["overdue"].fillna("")
+        out = out.sort_values(["overdue_count", "days_since_signup"], ascending=[False, False])
+        return out.rename_axis("account_id")
+
+
+def onboarding_progress(onboarding: pd.DataFrame | None, signup: pd.Series, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Per account: distinct onboarding milestones done by ``as_of``, all of them, and those overdue.
+
+    Parameters
+    ----------
+    onboarding : pandas.DataFrame or None
+        Milestones (``account_id``, ``milestone``, ``completed_date`` and
+        optionally ``due_days``); None gives an empty table.
+    signup : pandas.Series
+        Signup dates by account id.
+    as_of : pandas.Timestamp
+        The day progress is measured at (the month end).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``account_id``: ``done`` (distinct milestones completed on or
+        before ``as_of``), ``milestones`` (distinct milestones listed),
+        ``overdue_count`` and ``overdue`` (milestones not done by ``as_of``
+        whose ``due_days`` after signup have passed, comma-separated).
+
+    Examples
+    --------
+    >>> ob = pd.DataFrame({"account_id": ["a", "a", "a", "a"],
+    ...     "milestone": ["setup", "setup", "first_project", "invite_team"],
+    ...     "completed_date": pd.to_datetime(["2026-10-02", "2026-10-03", None, None]), "due_days": [3, 3, 7, 30]})
+    >>> onboarding_progress(ob, pd.Series(pd.to_datetime(["2026-10-01"]), index=["a"]), pd.Timestamp("2026-10-20"))
+                done  milestones  overdue_count        overdue
+    account_id
+    a              1           3              1  first_project
+    """
+    cols = {"done": "int64", "milestones": "int64", "overdue_count": "int64", "overdue": "str"}
+    if onboarding is None or onboarding.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()}).rename_axis("account_id")
+    ob = onboarding.assign(done=onboarding["completed_date"] <= as_of)
+    per = ob.groupby(["account_id", "milestone"], sort=False).agg(
+        done=("done", "any"), due_days=("due_days", "min") if "due_days" in ob else ("done", "size")
+    )
+    per = per.reset_index()
+    if "due_days" in ob:
+        due = per["account_id"].map(signup) + pd.to_timedelta(per["due_days"], unit="D")
+        per["late"] = ~per["done"] & (due < as_of)
+    else:
+        per["late"] = False
+    g = per.groupby("account_id")
+    out = pd.DataFrame({"done": g["done"].sum().astype("int64"), "milestones": g.size().astype("int64")})
+    late = per[per["late"]]
+    out["overdue_count"] = late.groupby("account_id").size().reindex(out.index, fill_value=0).astype("int64")
+    out["overdue"] = late.groupby("account_id")["milestone"].agg(", ".join).reindex(out.index, fill_value="")
+    return out.rename_axis("account_id")
+
+
+def save_customer_tables(ctx: ReviewContext, health: HealthView | None, folder: str | None) -> list[str]:
+    """Write the run's customer lists as CSV into ``folder``: ``at_risk.csv``, ``onboarding.csv``, ``rfm_segments.csv``.
+
+    Headers and words in ``ctx.lang``; numbers as numbers; every cell from a
+    user file neutralised (:func:`playbook.report.export.write_csv`). A list
+    with nothing to write is not written.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review.
+    health : HealthView or None
+        The health view (at-risk and onboarding lists); None without usage data.
+    folder : str or None
+        Where to write (a run passes its folder); nothing is written when empty.
+
+    Returns
+    -------
+    list of str
+        The names of the files written.
+    """
+    if not folder:
+        return []
+    lang, written = ctx.lang, []
+    target = resolve_path(folder)
+    if health is not None and health.now["health"].notna().any():
+        rows = health.at_risk_accounts()
+        table = pd.DataFrame(
+            {
+                "ID": rows.index,
+                _t("account", "顧客", lang): rows["name"].to_numpy(),
+                _t("CSM", "担当CSM", lang): rows["owner"].to_numpy(),
+                "MRR": rows["mrr"].to_numpy(),
+                _t("health", "ヘルススコア", lang): rows["health"].to_numpy(),
+                _t("churn risk (3 months)", "解約リスク（3か月）", lang): rows["risk"].round(3).to_numpy(),
+                _t("why", "理由", lang): health._reasons(rows),
+                _t("pulled down by", "低下要因", lang): rows["weakest"].to_numpy(),
+                _t("next renewal", "次回更新日", lang): rows["next_renewal"]
+                .dt.strftime("%Y-%m-%d")
+                .fillna("")
+                .to_numpy(),
+            }
+        )
+        write_csv(table, target / "at_risk.csv")
+        written.append("at_risk.csv")
+        new = health.onboarding_accounts()
+        if not new.empty:
+            table = pd.DataFrame(
+                {
+                    "ID": new.index,
+                    _t("account", "顧客", lang): new["name"].to_numpy(),
+                    _t("CSM", "担当CSM", lang): new["owner"].to_numpy(),
+                    _t("signed up", "契約開始日", lang): new["signup_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+                    _t("days", "経過日数", lang): new["days_since_signup"].astype(int).to_numpy(),
+                    "MRR": new["mrr"].to_numpy(),
+                    _t("milestones done", "完了マイルストーン数", lang): new["done"].to_numpy(),
+                    _t("milestones", "マイルストーン数", lang): new["milestones"].to_numpy(),
+                    _t("overdue", "期限超過", lang): new["overdue"].to_numpy(),
+                }
+            )
+            write_csv(table, target / "onboarding.csv")
+            written.append("onboarding.csv")
+    rfm = rfm_accounts(ctx)
+    if rfm is not None:
+        write_csv(rfm, target / "rfm_segments.csv")
+        written.append("rfm_segments.csv")
+    return written
 
 
 def revenue_retention_table(views: dict, *, lang: str = "en", max_k: int = 12) -> pd.DataFrame:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-__all__ = ["CURRENCY_SYMBOLS", "money_formatter", "unit_formatter", "format_value", "format_change"]
+__all__ = ["CURRENCY_SYMBOLS", "money_formatter", "unit_formatter", "format_value", "format_change", "format_delta"]
 
 CURRENCY_SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
 
@@ -134,6 +135,15 @@ def format_value(value: float, unit: str, currency: str = "JPY", lang: str = "en
     return f"{value:,.2f}"
 
 
+def _pts(lang: str) -> str:
+    """The word for percentage points: `` pts`` in English, ``pt`` in Japanese (前月比 +1.0pt)."""
+    return "pt" if lang == "ja" else " pts"
+
+
+def _signed(x: float, decimals: int) -> str:
+    return f"{'+' if x > 0 else '−'}{abs(x):,.{decimals}f}"
+
+
 def format_change(now: float, before: float, unit: str, currency: str = "JPY", lang: str = "en") -> str:
     """The change from ``before`` to ``now``: points for ratios and NPS, percent for levels.
 
@@ -150,7 +160,8 @@ def format_change(now: float, before: float, unit: str, currency: str = "JPY", l
     currency : str, default "JPY"
         Not used: the change of an amount is a percent.
     lang : {"en", "ja"}, default "en"
-        Not used: the text is the same in both languages.
+        The word for points: `` pts`` in English, ``pt`` in Japanese (as Japanese reports write
+        前月比 +1.0pt); the other forms read the same in both languages.
 
     Returns
     -------
@@ -162,18 +173,87 @@ def format_change(now: float, before: float, unit: str, currency: str = "JPY", l
     --------
     >>> format_change(0.976, 0.984, "ratio"), format_change(110.0, 100.0, "currency"), format_change(3.0, 3.0, "count")
     ('−0.8 pts', '+10.0%', '±0')
+    >>> format_change(0.976, 0.984, "ratio", lang="ja")
+    '−0.8pt'
     """
     if pd.isna(now) or pd.isna(before):
         return "–"
     diff = now - before
     if unit in ("ratio", "points"):
         pts = diff * 100 if unit == "ratio" else diff
-        return "±0 pts" if round(pts, 1) == 0 else f"{'+' if pts > 0 else '−'}{abs(pts):.1f} pts"
+        return f"±0{_pts(lang)}" if round(pts, 1) == 0 else f"{_signed(pts, 1)}{_pts(lang)}"
     if unit in ("count", "users"):
-        return "±0" if diff == 0 else f"{'+' if diff > 0 else '−'}{abs(diff):,.0f}"
+        return "±0" if diff == 0 else _signed(diff, 0)
     if unit == "multiple":
-        return "±0.0x" if round(diff, 1) == 0 else f"{'+' if diff > 0 else '−'}{abs(diff):.1f}x"
+        return "±0.0x" if round(diff, 1) == 0 else f"{_signed(diff, 1)}x"
     if before == 0:
         return "–"
     pct = diff / abs(before)
     return "±0%" if round(pct, 3) == 0 else f"{'+' if pct > 0 else '−'}{abs(pct):.1%}"
+
+
+def format_delta(
+    diff: float, unit: str, currency: str = "JPY", lang: str = "en", *, signed: bool = True, per_month: bool = False
+) -> str:
+    """A difference in the KPI's own unit: ``+8.8 pts`` for a ratio, ``+0.34 h``, ``+¥1.8M``, ``−3.5`` NPS points.
+
+    Unlike :func:`format_change`, which gives a level's change as a percent of where it started, this
+    writes an amount of the unit itself: a pace per month, a gap, a tolerance.
+
+    Parameters
+    ----------
+    diff : float
+        The difference, in the KPI's unit (a ratio's 0.0875 is 8.75 percentage points).
+    unit : str
+        The catalog unit: ``ratio`` in percentage points, ``points`` in points (`` pts`` / ``pt``),
+        ``currency`` as :func:`money_formatter`, ``multiple`` in ``x``, ``months``, ``hours`` and
+        ``minutes`` with their unit word, anything else as a plain number.
+    currency : str, default "JPY"
+        The currency of ``currency`` amounts.
+    lang : {"en", "ja"}, default "en"
+        The language of unit words and money.
+    signed : bool, default True
+        Write ``+`` or ``−`` (``±0`` for zero); unsigned gives the size only.
+    per_month : bool, default False
+        Append `` a month`` (``/月`` in Japanese).
+
+    Returns
+    -------
+    str
+        One decimal, or two significant digits when one decimal would round a non-zero difference to
+        zero; ``–`` for a missing value.
+
+    Examples
+    --------
+    >>> format_delta(0.0875, "ratio", per_month=True), format_delta(-0.00245, "ratio")
+    ('+8.8 pts a month', '−0.2 pts')
+    >>> format_delta(0.000729, "ratio"), format_delta(0.00004, "ratio"), format_delta(0.342, "hours")
+    ('+0.1 pts', '+0.0040 pts', '+0.3 h')
+    >>> format_delta(3.52, "points", lang="ja"), format_delta(0.0, "count")
+    ('+3.5pt', '±0')
+    >>> format_delta(1_800_000, "currency"), format_delta(0.19, "ratio", signed=False)
+    ('+¥1.8M', '19.0 pts')
+    """
+    if diff is None or pd.isna(diff):
+        return "–"
+    x = float(diff) * (100 if unit == "ratio" else 1)
+    if unit == "currency":
+        body = money_formatter(currency, lang)(abs(x), 0)
+    else:
+        decimals = 1 if x != 0 else 0
+        if x != 0 and round(abs(x), 1) == 0:
+            decimals = min(max(1 - int(np.floor(np.log10(abs(x)))), 1), 6)  # two significant digits
+        words = {
+            "ratio": (" pts", "pt"),
+            "points": (" pts", "pt"),
+            "multiple": ("x", "x"),
+            "months": (" months", "か月"),
+            "hours": (" h", "時間"),
+            "minutes": (" min", "分"),
+        }.get(unit, ("", ""))
+        body = f"{abs(x):,.{decimals}f}{words[1] if lang == 'ja' else words[0]}"
+    if signed:
+        body = ("±" if x == 0 else "+" if x > 0 else "−") + body
+    if per_month:
+        body += "/月" if lang == "ja" else " a month"
+    return body

@@ -19,13 +19,14 @@ from playbook.data.paths import resolve_path
 from playbook.kpis.catalog import compute_kpis
 from playbook.report.context import ReviewContext
 from playbook.report.export import write_csv
-from playbook.report.formatting import format_change, format_value
+from playbook.report.formatting import format_change, format_delta, format_value
 from playbook.report.kpi_views import month_bridge
 from playbook.report.labels import label
 from playbook.report.labels import pick as _t
+from playbook.report.text import Markdown
 from playbook.review import goals
 from playbook.review import scorecard as review
-from playbook.review.codes import NONE, STATUSES, Status
+from playbook.review.codes import NONE, STATUSES, ActRule, Recommendation, Status
 
 __all__ = ["GoalReport", "build_scorecard"]
 
@@ -45,9 +46,10 @@ class GoalReport:
         The review: data, month and language.
     tree : KPITree or None
         The KPI tree of ``ctx.kpi_tree``; None when no tree was given.
-    history, targets, smart, checks, card, statuses, act : pandas.DataFrame or None
+    history, targets, smart, checks, card, statuses, act, plan : pandas.DataFrame or None
         Goal history, monthly targets, SMART check, tree checks, scorecard,
-        status history and Act recommendations (all None without a tree).
+        status history, the Act rules that fired and the Act plan with one
+        recommendation per KPI (all None without a tree).
     kpis : pandas.DataFrame or None
         The :func:`playbook.kpis.catalog.compute_kpis` table of the history.
     bridge : pandas.DataFrame or None
@@ -63,6 +65,7 @@ class GoalReport:
     card: pd.DataFrame | None = None
     statuses: pd.DataFrame | None = None
     act: pd.DataFrame | None = None
+    plan: pd.DataFrame | None = None
     kpis: pd.DataFrame | None = None
     bridge: pd.DataFrame | None = None
 
@@ -82,7 +85,7 @@ class GoalReport:
             The report with ``kpis`` and ``bridge`` for every month from the
             data's first month to the review month, and, when there is a tree,
             ``history``, ``targets``, ``smart``, ``checks``, ``card``,
-            ``statuses`` and ``act``.
+            ``statuses``, ``act`` and ``plan``.
 
         Raises
         ------
@@ -104,6 +107,7 @@ class GoalReport:
         rep.card = review.scorecard(tree, rep.history, rep.targets, ctx.month, lang=ctx.lang)
         rep.statuses = review.status_history(tree, rep.history, rep.targets)
         rep.act = review.act_recommendations(tree, rep.statuses, rep.smart, rep.checks, ctx.month)
+        rep.plan = review.act_plan(tree, rep.act, rep.statuses, rep.smart, ctx.ds.actions, ctx.month)
         return rep
 
     def scorecard_rows(self) -> pd.DataFrame | None:
@@ -113,8 +117,9 @@ class GoalReport:
         -------
         pandas.DataFrame or None
             ``id``, ``name``, ``kfs``, ``metric``, ``unit``, ``direction``, ``actual``, ``target``, ``gap``,
-            ``attainment``, ``status``, ``previous_status``, ``change_1m``, ``trend``, ``owner``,
-            ``deadline``, ``final_target``, ``note``.
+            ``attainment``, ``status``, ``previous_status``, ``change_1m``, ``trend``, ``trend_change``,
+            ``trend_since``, ``trend_band`` (see :func:`playbook.review.scorecard.three_month_trend`),
+            ``owner``, ``deadline``, ``final_target``, ``note``.
         """
         if self.tree is None:
             return None
@@ -136,6 +141,9 @@ class GoalReport:
                 "previous_status",
                 "change_1m",
                 "trend",
+                "trend_change",
+                "trend_since",
+                "trend_band",
                 "owner",
                 "deadline",
                 "final_target",
@@ -173,6 +181,7 @@ class GoalReport:
         return self.ctx.lang
 
     def _no_tree(self) -> str:
+        """The full note, said once per notebook (by :meth:`tree_summary` and :meth:`headline`)."""
         return _t(
             "No KPI tree was given (parameter `kpi_tree`), so there are no goals to check. "
             "See `data/sample/kpi_tree.yaml` for the format.",
@@ -180,6 +189,10 @@ class GoalReport:
             "書式は `data/sample/kpi_tree.yaml` を参照してください。",
             self.lang,
         )
+
+    def _none(self, en: str, ja: str) -> Markdown:
+        """The one sentence a section says when it has nothing to show."""
+        return Markdown(_t(en, ja, self.lang))
 
     def _fmt(self, value: float, metric: str) -> str:
         from playbook.kpis.catalog import kpi
@@ -208,81 +221,194 @@ class GoalReport:
             lines.append(f"- **KFS {f.name_ja if lang == 'ja' else f.name}** → {names}")
         return "\n".join(lines)
 
-    def smart_table(self) -> pd.DataFrame:
+    def _delta(self, value: float, metric: str, **kw) -> str:
+        from playbook.kpis.catalog import kpi
+
+        return format_delta(value, kpi(metric).unit, self.ctx.ds.currency, self.lang, **kw)
+
+    def _smart_reasons(self, r) -> dict[str, str]:
+        """The reason of each SMART letter for one row of ``smart``, numbers in the KPI's unit, in the report's language."""
+        from playbook.kpis.catalog import kpi
+
+        lang, g, spec = self.lang, self.tree.kpi(r.goal), kpi(r.metric)
+        fmt = lambda v: self._fmt(v, r.metric)
+        pace = lambda v: self._delta(v, r.metric)
+        better = {"higher": _t("higher", "高い", lang), "lower": _t("lower", "低い", lang)}
+        out = {}
+        if r.S == "pass":
+            out["S"] = _t(
+                f"{r.metric}: target {fmt(r.target)}, {g.direction} is better",
+                f"{r.metric}：目標 {fmt(r.target)}、{better[g.direction]}ほど良い",
+                lang,
+            )
+        else:
+            out["S"] = _t(
+                f"direction {g.direction} contradicts the catalog ({spec.direction} is better)",
+                f"方向（{better[g.direction]}ほど良い）がカタログ（{better[spec.direction]}ほど良い）と逆です",
+                lang,
+            )
+        if r.M_code == "measured":
+            out["M"] = _t(
+                f"baseline {fmt(r.baseline)} in {r.baseline_month}",
+                f"{r.baseline_month}の基準値 {fmt(r.baseline)}",
+                lang,
+            )
+        elif r.M_code == "missing table":
+            missing = spec.missing(self.ctx.ds)
+            out["M"] = _t(f"needs table {' and '.join(missing)}", f"{'・'.join(missing)}テーブルが必要です", lang)
+        else:
+            out["M"] = _t(r.M_reason, f"基準値がありません（{r.M_reason}）", lang)
+        ratio = r.needed / r.best_pace if r.A_code == "stretch" else np.nan
+        best_word = _t("best 3-month pace", "過去最高の3か月ペース", lang)
+        out["A"] = {
+            "cannot judge": _t(
+                "cannot judge (no baseline or deadline passed)", "判定できません（基準値がないか、期限を過ぎています）", lang
+            ),
+            "too easy": _t(
+                f"too easy: already reached ({fmt(r.baseline)} vs target {fmt(r.target)})",
+                f"容易すぎる：すでに達成（{fmt(r.baseline)}、目標 {fmt(r.target)}）",
+                lang,
+            ),
+            "no history": _t(
+                f"needs {pace(r.needed)} a month; not enough history to compare",
+                f"毎月 {pace(r.needed)} の変化が必要。比べられる履歴が足りません",
+                lang,
+            ),
+            "never improved": _t(
+                f"stretch: needs {pace(r.needed)} a month; the history never improved over 3 months",
+                f"ストレッチ：毎月 {pace(r.needed)} の変化が必要。過去に3か月で改善したことがありません",
+                lang,
+            ),
+            "stretch": _t(
+                f"stretch: needs {pace(r.needed)} a month, {ratio:.2f}x the {best_word} "
+                f"({pace(r.best_pace)} a month; limit {self.tree.limits['achievable_multiple']:g}x)",
+                f"ストレッチ：毎月 {pace(r.needed)} の変化が必要で、{best_word}（月 {pace(r.best_pace)}）の"
+                f"{ratio:.2f}倍（上限 {self.tree.limits['achievable_multiple']:g}倍）",
+                lang,
+            ),
+            "achievable": _t(
+                f"needs {pace(r.needed)} a month; {best_word} {pace(r.best_pace)} a month",
+                f"毎月 {pace(r.needed)} の変化が必要。{best_word}は月 {pace(r.best_pace)}",
+                lang,
+            ),
+        }[r.A_code]
+        kfs = next(f for f in self.tree.kfs if f.id == g.kfs)
+        kfs_name = kfs.name_ja if lang == "ja" else kfs.name
+        floor = self.tree.limits["min_correlation"]
+        if np.isnan(r.correlation):
+            out["R"] = _t(
+                f"under KFS “{kfs_name}”; too little history in the last 12 months to relate it to the KGI "
+                f"(n = {r.correlation_n})",
+                f"KFS「{kfs_name}」の指標。直近12か月の履歴が少なく、KGIとの連動を判断できません（n = {r.correlation_n}）",
+                lang,
+            )
+        else:
+            rr = f"{r.correlation:+.2f}".replace("-", "−")
+            weak = r.R != "pass"
+            out["R"] = _t(
+                f"under KFS “{kfs_name}”; moved with the KGI over the last 12 months: r = {rr} (n = {r.correlation_n})"
+                + (f", below {floor:g}" if weak else ""),
+                f"KFS「{kfs_name}」の指標。直近12か月のKGIとの相関 r = {rr}（n = {r.correlation_n}）"
+                + (f"、基準 {floor:g} 未満" if weak else ""),
+                lang,
+            )
+        cadence = {"weekly": _t("weekly", "週次", lang), "monthly": _t("monthly", "月次", lang)}.get(g.cadence, g.cadence)
+        out["T"] = (
+            _t(f"deadline {g.deadline}, reviewed {cadence}", f"期限 {g.deadline}、{cadence}でレビュー", lang)
+            if r.T == "pass"
+            else _t(
+                f"deadline {g.deadline} is not after the review month {self.ctx.month}",
+                f"期限 {g.deadline} がレビュー月 {self.ctx.month} より後ではありません",
+                lang,
+            )
+        )
+        return out
+
+    def smart_table(self) -> pd.DataFrame | Markdown:
         """The SMART check of every KPI goal: a verdict and its reason per letter.
 
         Returns
         -------
-        pandas.DataFrame
+        pandas.DataFrame or Markdown
             One row per KPI goal (index = its name) with the columns S, M, A, R
             and T (pass, warn or fail, in the report's language), each followed by
-            its reason column ("S (why)", ...). A one-cell note without a KPI tree.
+            its reason column ("S (why)", ...), every number in the KPI's unit
+            (percentages, points, hours, money; paces as a change a month).
+            Without a KPI tree, one sentence saying there is nothing to check.
         """
         if self.tree is None:
-            return pd.DataFrame({label("note", self.lang): [self._no_tree()]})
-        s = self.smart
+            return self._none("No SMART check without a KPI tree.", "KPIツリーがないため、SMARTチェックはありません。")
         rows = []
-        for r in s.itertuples(index=False):
+        for r in self.smart.itertuples(index=False):
             goal = self.tree.kpi(r.goal)
+            reasons = self._smart_reasons(r)
             row = {"KPI": goal.name(self.lang)}
             for letter in "SMART":
                 row[letter] = _word(getattr(r, letter), self.lang)
-                row[f"{letter} ({_t('why', '理由', self.lang)})"] = getattr(r, f"{letter}_reason")
+                row[f"{letter} ({_t('why', '理由', self.lang)})"] = reasons[letter]
             rows.append(row)
         return pd.DataFrame(rows).set_index("KPI").rename_axis(None)
 
-    def tree_checks_table(self) -> pd.DataFrame:
+    def tree_checks_table(self) -> pd.DataFrame | None:
         """The checks of the tree as a whole: a short-horizon KPI, not too many KPIs, every KFS measured.
 
         Returns
         -------
-        pandas.DataFrame
+        pandas.DataFrame or None
             One row per check (index = check name) with ``status`` (pass or warn,
-            in the report's language) and ``reason``. A one-cell note without a KPI tree.
+            in the report's language) and ``reason``. None without a KPI tree (the
+            SMART table above already says so).
         """
         if self.tree is None:
-            return pd.DataFrame({label("note", self.lang): [self._no_tree()]})
+            return None
         c = self.checks.copy()
         c["status"] = c["status"].map(lambda w: _word(w, self.lang))
         return c.set_index("check").rename_axis(None)
 
-    def baselines_table(self) -> pd.DataFrame:
+    def baselines_table(self) -> pd.DataFrame | Markdown:
         """Per KPI: value before the plan, now, the final target, the needed and best monthly pace.
 
         Returns
         -------
-        pandas.DataFrame
-            One row per KPI goal (index = its name) with text columns: the value in
-            the month before the plan starts, the value now (the SMART baseline at
+        pandas.DataFrame or Markdown
+            One row per KPI goal (index = its name) with text columns, every number
+            in the KPI's unit (a ratio's changes in percentage points): the value in
+            the month before the plan starts (when the tree has a ``plan_start``), the value now (the SMART baseline at
             the review month), the target, the deadline, the change needed per
-            month to reach the target by the deadline ("–" once it has passed), the
-            best change per month over any 3 months of history up to the review
-            month (in the better direction), and the owner. A one-cell note without a KPI tree.
+            month to reach the target by the deadline (signed: negative when the
+            KPI must fall; "already reached", or "–" once the deadline has passed
+            or without a baseline), the best change per month over any 3 months of
+            history up to the review month (signed the same way), and the owner.
+            Without a KPI tree, one sentence saying so.
         """
         if self.tree is None:
-            return pd.DataFrame({label("note", self.lang): [self._no_tree()]})
-        rows = []
+            return self._none("No baselines without a KPI tree.", "KPIツリーがないため、基準値はありません。")
+        rows, lang = [], self.lang
         month = self.ctx.month
+        smart = self.smart.set_index("goal")
+        start = self.tree.plan_start - 1 if self.tree.plan_start is not None else None
         for g in self.tree.kpis:
             s = self.history[self.history["goal"] == g.id].set_index("month")["value"]
-            start = self.tree.plan_start - 1 if self.tree.plan_start is not None else None
             base = s.get(start, np.nan) if start is not None else np.nan
-            now = self.smart.set_index("goal").loc[g.id, "baseline"]
-            left = (g.deadline - month).n
-            need = (g.target - now) / left if left > 0 and not np.isnan(now) else np.nan
-            best = goals.best_sustained_change(s[s.index <= month], direction=g.direction)
+            r = smart.loc[g.id]
+            need = (
+                _t("already reached", "達成済み", lang)
+                if r["A_code"] == "too easy"
+                else self._delta(r["needed"], g.metric)
+            )
+            before = {} if start is None else {_t(f"before the plan ({start})", f"計画前（{start}）", lang): self._fmt(base, g.metric)}
             rows.append(
                 {
-                    "KPI": g.name(self.lang),
-                    _t(f"before the plan ({start})", f"計画前（{start}）", self.lang): self._fmt(base, g.metric),
-                    _t(f"now ({month})", f"現在（{month}）", self.lang): self._fmt(now, g.metric),
-                    _t("target", "目標", self.lang): self._fmt(g.target, g.metric),
-                    _t("deadline", "期限", self.lang): str(g.deadline),
-                    _t("needed per month", "必要な月次変化", self.lang): "–" if np.isnan(need) else f"{need:+.3g}",
-                    _t("best 3-month pace", "過去最高の3か月ペース", self.lang): "–"
-                    if np.isnan(best)
-                    else f"{best:.3g}",
-                    _t("owner", "担当", self.lang): g.owner,
+                    "KPI": g.name(lang),
+                    **before,
+                    _t(f"now ({month})", f"現在（{month}）", lang): self._fmt(r["baseline"], g.metric),
+                    _t("target", "目標", lang): self._fmt(g.target, g.metric),
+                    _t("deadline", "期限", lang): str(g.deadline),
+                    _t("needed per month", "必要な月次変化", lang): need,
+                    _t("best 3-month pace (per month)", "過去最高の3か月ペース（月あたり）", lang): self._delta(
+                        r["best_pace"], g.metric
+                    ),
+                    _t("owner", "担当", lang): g.owner,
                 }
             )
         return pd.DataFrame(rows).set_index("KPI").rename_axis(None)
@@ -312,25 +438,39 @@ class GoalReport:
         str
             The net new MRR needed a month to reach the KGI by its deadline, the
             last 3 months' run rate and its parts, and where that pace lands with
-            the gap to the target; or the reason the projection does not apply.
+            the gap to the target; once the deadline has passed, where the KGI
+            stands against its target; or the one sentence saying why there is no
+            projection (no KPI tree, a KGI that is not ARR or MRR).
         """
+        if self.tree is None:
+            return _t("No KGI projection without a KPI tree.", "KPIツリーがないため、KGIの見通しはありません。", self.lang)
         p = self.projection()
         if not p["applicable"]:
-            return p["reason"]
+            return _t(
+                f"No KGI projection: {p['reason']}.", f"KGIの見通しはありません（{p['reason']}）。", self.lang
+            )
         f = lambda v: format_value(v, "currency", self.ctx.ds.currency, self.lang)
-        d = self.tree.kgi.deadline
+        d, metric = self.tree.kgi.deadline, p["metric"].upper()
+        if p["months_left"] <= 0:
+            return _t(
+                f"The KGI deadline {d} has passed: {metric} is **{f(p['current'])}** against a target of "
+                f"{f(p['target'])} (gap **{f(p['target'] - p['current'])}**).",
+                f"KGIの期限（{d}）を過ぎています。{metric}は **{f(p['current'])}**、目標 {f(p['target'])} との差は "
+                f"**{f(p['target'] - p['current'])}** です。",
+                self.lang,
+            )
         if self.lang == "ja":
             return (
-                f"KGI（{p['metric'].upper()} {f(p['target'])}、{d}まで）に届くには、残り{p['months_left']}か月で毎月 **{f(p['needed_net_new_mrr'])}** "
+                f"KGI（{metric} {f(p['target'])}、{d}まで）に届くには、残り{p['months_left']}か月で毎月 **{f(p['needed_net_new_mrr'])}** "
                 f"の純増MRRが必要です。直近3か月のペースは月 {f(p['run_rate_net_new_mrr'])}（新規・復帰 {f(p['run_rate_new'])}、拡張 "
-                f"{f(p['run_rate_expansion'])}、縮小・解約 −{f(p['run_rate_lost'])}）。このペースでは{d}の{p['metric'].upper()}は "
+                f"{f(p['run_rate_expansion'])}、縮小・解約 −{f(p['run_rate_lost'])}）。このペースでは{d}の{metric}は "
                 f"**{f(p['projected'])}** で、目標との差は **{f(p['gap'])}** です。"
             )
         return (
-            f"To reach the KGI ({p['metric'].upper()} {f(p['target'])} by {d}) the company needs **{f(p['needed_net_new_mrr'])}** "
+            f"To reach the KGI ({metric} {f(p['target'])} by {d}) the company needs **{f(p['needed_net_new_mrr'])}** "
             f"of net new MRR a month for {p['months_left']} months. The last 3 months ran at {f(p['run_rate_net_new_mrr'])} a month "
             f"(new and reactivation {f(p['run_rate_new'])}, expansion {f(p['run_rate_expansion'])}, contraction and churn "
-            f"−{f(p['run_rate_lost'])}). At that pace {p['metric'].upper()} reaches **{f(p['projected'])}** by {d}: "
+            f"−{f(p['run_rate_lost'])}). At that pace {metric} reaches **{f(p['projected'])}** by {d}: "
             f"a gap of **{f(p['gap'])}**."
         )
 
@@ -342,8 +482,8 @@ class GoalReport:
         -------
         str
             The number of KPIs, the count of each status present, and each KPI whose
-            status changed from last month (old → new); without a tree, a sentence
-            saying there are no goals.
+            status changed from last month (old → new); without a tree, the note that
+            there are no goals (said once: the sections below say so in one sentence each).
         """
         if self.tree is None:
             return self._no_tree()
@@ -362,19 +502,39 @@ class GoalReport:
         text = f"**{len(self.card)} KPIs in {self.ctx.month}:** " + ", ".join(parts) + "."
         return text + (f" Changed since last month: {moves}." if moves else " No status changed since last month.")
 
-    def scorecard_table(self) -> pd.DataFrame:
+    def _trend_text(self, r) -> str:
+        """The 3-month trend with what it is computed from: the change since 3 months before and the usual move."""
+        if r.trend == NONE:
+            return NONE
+        lang, cur = self.lang, self.ctx.ds.currency
+        before = r.actual - r.trend_change
+        change = format_change(r.actual, before, r.unit, cur, lang)
+        usual = format_change(before + r.trend_band, before, r.unit, cur, lang).lstrip("+")
+        return _t(
+            f"{_word(r.trend, lang)}: {change} since {r.trend_since} (usual monthly move {usual})",
+            f"{_word(r.trend, lang)}：{r.trend_since}比 {change}（通常の月次変動 {usual}）",
+            lang,
+        )
+
+    def scorecard_table(self) -> pd.DataFrame | Markdown:
         """The month's scorecard, formatted for reading.
 
         Returns
         -------
-        pandas.DataFrame
+        pandas.DataFrame or Markdown
             One row per KPI goal (index = its name) with text columns: actual,
             target, attainment, status, last month's status, change vs last month,
-            3-month trend, owner and note (headers in the report's language).
-            A one-cell note without a KPI tree.
+            3-month trend with what it is computed from (the change since the
+            month 3 months before and the KPI's usual monthly move, see
+            :func:`playbook.review.scorecard.three_month_trend`; ``–`` without both
+            values), owner and note (headers in the report's language).
+            Without a KPI tree, one sentence saying there is no scorecard.
         """
         if self.tree is None:
-            return pd.DataFrame({label("note", self.lang): [self._no_tree()]})
+            return self._none(
+                "No scorecard or target paths without a KPI tree.",
+                "KPIツリーがないため、スコアカードと目標推移はありません。",
+            )
         lang, rows = self.lang, []
         for r in self.card.itertuples(index=False):
             unit_change = format_change(r.actual, r.actual - r.change_1m, r.unit, self.ctx.ds.currency, lang)
@@ -383,79 +543,148 @@ class GoalReport:
                     "KPI": r.kpi,
                     _t("actual", "実績", lang): self._fmt(r.actual, r.metric),
                     _t("target", "目標", lang): self._fmt(r.target, r.metric),
-                    _t("attainment", "達成率", lang): "–"
-                    if np.isnan(r.attainment)
-                    else ("≥ target" if np.isinf(r.attainment) else f"{r.attainment:.0%}"),
+                    _t("attainment", "達成率", lang): self._attainment(r.attainment),
                     _t("status", "ステータス", lang): _word(r.status, lang),
                     _t("last month", "前月", lang): _word(r.previous_status, lang),
                     _t("vs last month", "前月比", lang): unit_change,
-                    _t("3-month trend", "3か月傾向", lang): _word(r.trend, lang),
+                    _t("3-month trend", "3か月傾向", lang): self._trend_text(r),
                     _t("owner", "担当", lang): r.owner,
                     _t("note", "注記", lang): r.note,
                 }
             )
         return pd.DataFrame(rows).set_index("KPI").rename_axis(None)
 
-    def act_table(self) -> pd.DataFrame:
-        """The Act rules that fired this month, with the recommendation and its evidence.
+    def _attainment(self, a: float) -> str:
+        if np.isnan(a):
+            return NONE
+        return _t("≥ target", "目標以上", self.lang) if np.isinf(a) else f"{a:.0%}"
+
+    def _act_evidence(self, row, goal) -> str:
+        """The evidence of each Act rule that fired for one KPI, numbers in its unit, joined with "; "."""
+        lang, month = self.lang, self.ctx.month
+        atts = "、".join if lang == "ja" else ", ".join
+        atts = atts(self._attainment(a) for a in row.attainment_3m)
+        span = f"{month - 2}–{month}" if lang != "ja" else f"{month - 2}〜{month}"
+        final = self._fmt(goal.target, goal.metric)
+        parts = []
+        for rule in row.rules:
+            if rule == ActRule.NOT_RELATED:
+                rr = f"{row.correlation:+.2f}".replace("-", "−")
+                floor = self.tree.limits["min_correlation"]
+                parts.append(
+                    _t(
+                        f"did not move with the KGI over the last 12 months: r = {rr} (n = {row.correlation_n}), "
+                        f"below {floor:g}",
+                        f"直近12か月でKGIと連動していません：r = {rr}（n = {row.correlation_n}）、基準 {floor:g} 未満",
+                        lang,
+                    )
+                )
+            elif rule == ActRule.OFF_TRACK_3M:
+                floor = self.tree.thresholds["at_risk"]
+                parts.append(
+                    _t(
+                        f"off track in {span}: attainment {atts} (below {floor:.0%}); target {final} by {goal.deadline}",
+                        f"{span}の3か月連続で未達：達成率 {atts}（{floor:.0%}未満）。目標 {final}（{goal.deadline}まで）",
+                        lang,
+                    )
+                )
+            elif rule == ActRule.WIDE_MARGIN_3M:
+                parts.append(
+                    _t(
+                        f"beat its target path by a wide margin in {span}: attainment {atts} "
+                        f"(≥ {row.wide_margin:.0%} each month); target {final} by {goal.deadline}",
+                        f"{span}の3か月連続で大幅達成：達成率 {atts}（毎月 {row.wide_margin:.0%} 以上）。"
+                        f"目標 {final}（{goal.deadline}まで）",
+                        lang,
+                    )
+                )
+        return "; ".join(parts) if lang != "ja" else "。".join(parts)
+
+    def act_table(self) -> pd.DataFrame | Markdown:
+        """What to change: one recommendation per KPI, merging the Act rules that fired, and the rules about the tree.
+
+        The precedence is :func:`playbook.review.scorecard.act_plan`'s: consider replacing
+        a KPI that does not move with the KGI; else revise the action plan of a KPI
+        off track for 3 months (start an action when none is open); else raise the
+        target of one achieved by a wide margin for 3 months; else start an action
+        for a KPI off track this month with no open action; else keep the plan.
 
         Returns
         -------
-        pandas.DataFrame
-            One row per fired rule with the columns rule, KPI (the goal id, or
-            "(tree)" for a rule about the whole tree), recommendation and evidence.
-            When no rule fired, one row recommending to keep the plan.
-            A one-cell note without a KPI tree.
+        pandas.DataFrame or Markdown
+            One row per KPI of the tree (index = its name), then one per rule about
+            the whole tree, with the columns: status this month, recommendation,
+            why (each rule that fired with its numbers, in the KPI's unit), the
+            open actions on the KPI in the actions log, and a flag for a KPI off
+            track with no open action. Without a KPI tree, one sentence saying so.
         """
         if self.tree is None:
-            return pd.DataFrame({label("note", self.lang): [self._no_tree()]})
-        if self.act.empty:
-            return pd.DataFrame(
+            return self._none("No Act rules without a KPI tree.", "KPIツリーがないため、Actのルールはありません。")
+        lang = self.lang
+        has_log = self.ctx.ds.actions is not None and not self.ctx.ds.actions.empty
+        rows = []
+        for r in self.plan.itertuples(index=False):
+            if r.goal == "(tree)":
+                name, status, why = _t("(the whole tree)", "（KPIツリー全体）", lang), "", self._tree_evidence(r.rules[0])
+                opened, flag = "", ""
+            else:
+                goal = self.tree.kpi(r.goal)
+                name, status, why = goal.name(lang), _word(r.status, lang), self._act_evidence(r, goal)
+                opened = ", ".join(r.open_actions) if r.open_actions else (_t("none", "なし", lang) if has_log else NONE)
+                flag = (
+                    _t("off track with no open action", "未達なのに実行中の施策がない", lang)
+                    if r.no_open_action
+                    else ""
+                )
+            if r.recommendation == Recommendation.KEEP and not why:
+                why = _t("no rule fired", "該当するルールなし", lang)
+            elif r.recommendation == Recommendation.START and not r.rules:
+                why = _t("off track this month", "今月は未達", lang)
+            rows.append(
                 {
-                    _t("recommendation", "提案", self.lang): [
-                        _t(
-                            "No Act rule fired this month: keep the plan.",
-                            "今月はどのルールにも該当しません。計画を継続します。",
-                            self.lang,
-                        )
-                    ]
+                    "KPI": name,
+                    _t("status", "ステータス", lang): status,
+                    _t("recommendation", "提案", lang): _word(r.recommendation, lang),
+                    _t("why", "根拠", lang): why,
+                    _t("open actions", "実行中の施策", lang): opened,
+                    _t("flag", "要対応", lang): flag,
                 }
             )
-        act = self.act.assign(
-            rule=self.act["rule"].map(lambda w: _word(w, self.lang)),
-            recommendation=self.act["recommendation"].map(lambda w: _word(w, self.lang)),
-        )
-        return act.rename(
-            columns={
-                "rule": _t("rule", "ルール", self.lang),
-                "goal": "KPI",
-                "recommendation": _t("recommendation", "提案", self.lang),
-                "evidence": _t("evidence", "根拠", self.lang),
-            }
+        return pd.DataFrame(rows).set_index("KPI").rename_axis(None)
+
+    def _tree_evidence(self, rule: str) -> str:
+        n, limit = len(self.tree.kpis), int(self.tree.limits["max_kpis"])
+        if rule == ActRule.TOO_MANY:
+            return _t(
+                f"{n} KPIs is more than the {limit} a team can follow",
+                f"KPIが{n}件あり、チームが追える上限の{limit}件を超えています",
+                self.lang,
+            )
+        return _t(
+            "no KPI shows results within weeks; add a leading indicator",
+            "数週間で結果が見えるKPIがありません。先行指標を加えてください",
+            self.lang,
         )
 
-    def actions_table(self) -> pd.DataFrame:
+    def actions_table(self) -> pd.DataFrame | Markdown:
         """Each action of the ``actions`` table with its KPI before and since it started, and a verdict.
 
         Works without a KPI tree.
 
         Returns
         -------
-        pandas.DataFrame
+        pandas.DataFrame or Markdown
             One row per action (index = action id) with the KPI's name, the action,
             owner, status, start date, the KPI's mean over the 3 months before the
             start and its mean since the start up to the review month ("–" for a
             KPI that is not computed), and the verdict (improved, worsened, no
-            change, too early, ...). A one-cell note without an actions table.
+            change, too early, ...). One sentence without actions.
         """
         eff = review.action_effects(self.ctx.ds.actions, self.kpis, self.ctx.month)
         if eff.empty:
-            return pd.DataFrame(
-                {
-                    label("note", self.lang): [
-                        _t("No actions table in the data folder.", "actionsテーブルがありません。", self.lang)
-                    ]
-                }
+            return self._none(
+                "No actions: the data folder has no actions table (or it is empty).",
+                "施策はありません（actionsテーブルがないか、空です）。",
             )
         lang = self.lang
         fmt = lambda v, k: self._fmt(v, k) if k in set(self.kpis["kpi"]) else "–"
@@ -588,6 +817,29 @@ class GoalReport:
             )
         return self.health.distribution()
 
+    def at_risk_count(self, n: int = 15) -> str:
+        """One sentence above the at-risk table: how many accounts there are and how many it shows (Markdown).
+
+        Parameters
+        ----------
+        n : int, default 15
+            The number of accounts :meth:`at_risk_table` shows.
+
+        Returns
+        -------
+        str
+            :meth:`HealthView.at_risk_count` with a health score; otherwise the
+            number of accounts with warning signs and how many are shown.
+        """
+        if self.health is not None:
+            return self.health.at_risk_count(n)
+        total = len(review.early_warnings(self.ctx.ds, self.ctx.month))
+        return _t(
+            f"**{min(n, total)} of {total}** accounts with warning signs, most signs first.",
+            f"兆候のある顧客 **{total}社中{min(n, total)}社** を兆候の多い順に表示。",
+            self.lang,
+        )
+
     def at_risk_table(self, n: int = 15) -> pd.DataFrame:
         """Red health or top-decile churn risk (as in notebook 05); rule-based warning signs when there is no health score.
 
@@ -608,6 +860,10 @@ class GoalReport:
         if self.health is not None:
             return self.health.at_risk(n)
         w = review.early_warnings(self.ctx.ds, self.ctx.month).head(n)
+        if w.empty:
+            return pd.DataFrame(
+                {label("note", self.lang): [_t("No account shows a warning sign.", "兆候のある顧客はいません。", self.lang)]}
+            )
         f = lambda v: format_value(v, "currency", self.ctx.ds.currency, self.lang)
         out = pd.DataFrame(
             {

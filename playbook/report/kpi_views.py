@@ -6,15 +6,19 @@ Everything here takes the long table of :func:`playbook.kpis.catalog.compute_kpi
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from playbook.data.dataset import Dataset
-from playbook.kpis.catalog import NOT_AVAILABLE, kpi
+from playbook.kpis.catalog import COMPANY_LEVEL, NOT_AVAILABLE, kpi
 from playbook.kpis.families import family
-from playbook.kpis.voice import nps_group, tag_themes
+from playbook.kpis.voice import ces, ces_mean, csat, nps_group, nps_monthly, tag_themes
 from playbook.report.formatting import format_change, format_value, money_formatter
 from playbook.report.labels import label
+from playbook.report.labels import pick as _t
 
 __all__ = [
     "kpi_month_table",
@@ -27,6 +31,8 @@ __all__ = [
     "funnel_counts",
     "nps_responses",
     "detractor_themes",
+    "voice_table",
+    "VoiceTable",
 ]
 
 
@@ -107,24 +113,40 @@ def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataF
     Parameters
     ----------
     kpis : pandas.DataFrame
-        The long table of :func:`playbook.kpis.catalog.compute_kpis`.
+        The long table of :func:`playbook.kpis.catalog.compute_kpis` (of the whole company or of a segment).
     month : pandas.Period or str
         The month looked at.
     lang : {"en", "ja"}, default "en"
-        Language of the KPI names and headers.
+        Language of the KPI names and headers, and of the company-level note.
 
     Returns
     -------
     pandas.DataFrame
-        One row per KPI whose note in ``month`` starts with "not available":
-        the KPI's name and the note (e.g. "not available (table usage missing)").
-        Empty when every KPI could be computed.
+        One row per KPI whose note in ``month`` starts with "not available" or, on a segment,
+        "company-level: not split by segment": the KPI's name and the note (e.g. "not available (table
+        usage missing)"; the company-level note in Japanese with ``lang="ja"``). Empty when every KPI
+        could be computed.
+
+    Examples
+    --------
+    >>> k = pd.DataFrame({"month": pd.PeriodIndex(["2026-10"] * 2, freq="M"), "kpi": ["cac", "nrr"],
+    ...                   "note": ["company-level: not split by segment (uses costs)", ""]})
+    >>> unavailable_kpis(k, "2026-10", lang="ja").iloc[0].tolist()
+    ['CAC（顧客獲得コスト）', '全社単位の指標のためセグメント別には出せません（costs を使用）']
     """
     month = pd.Period(month, freq="M")
-    rows = kpis[(kpis["month"] == month) & kpis["note"].str.startswith(NOT_AVAILABLE)]
-    return pd.DataFrame(
-        {label("kpi", lang): [label(k, lang) for k in rows["kpi"]], label("note", lang): rows["note"].to_list()}
-    )
+    rows = kpis[(kpis["month"] == month) & kpis["note"].str.startswith((NOT_AVAILABLE, COMPANY_LEVEL))]
+    notes = rows["note"].to_list()
+    if lang == "ja":  # "company-level: not split by segment (uses costs and trials)"
+        notes = [
+            "全社単位の指標のためセグメント別には出せません（"
+            + n[len(COMPANY_LEVEL) :].strip(" ()").removeprefix("uses ").replace(" and ", "・")
+            + " を使用）"
+            if n.startswith(COMPANY_LEVEL)
+            else n
+            for n in notes
+        ]
+    return pd.DataFrame({label("kpi", lang): [label(k, lang) for k in rows["kpi"]], label("note", lang): notes})
 
 
 def describe_kpi(kpis: pd.DataFrame, kpi_id: str, month, *, lang: str = "en", currency: str = "JPY") -> str:
@@ -388,6 +410,141 @@ def detractor_themes(ds: Dataset, month, *, months_back: int = 12, lang: str = "
         }
     )
     return out.set_index(cols[0]).rename_axis(None)
+
+
+#: The voice KPIs of :func:`voice_table`, in display order: catalog id -> KPI function of :mod:`playbook.kpis.voice`.
+VOICE_KPIS = {"nps": nps_monthly, "csat": csat, "ces": ces, "ces_mean": ces_mean}
+
+
+def _voice_cells(kpi_id: str, value: float, lo: float, hi: float, lang: str) -> tuple[str, str]:
+    """The value and its interval as text in the KPI's unit: "+12.4" / "+6.6 to +18.1", "83.2%" / "75.2–89.0%"."""
+    if pd.isna(value):
+        return "–", ""
+    if kpi_id == "nps":
+        interval = "" if pd.isna(lo) else f"{lo:+.1f} {'〜' if lang == 'ja' else 'to'} {hi:+.1f}"
+        return f"{value:+.1f}", interval
+    if kpi_id == "ces_mean":
+        return f"{value:.2f}", "" if pd.isna(lo) else f"{lo:.2f}–{hi:.2f}"
+    return f"{value:.1%}", "" if pd.isna(lo) else f"{lo:.1%}–{hi:.1%}"
+
+
+@dataclass(frozen=True)
+class VoiceTable:
+    """NPS, CSAT and CES per month with their 95 % intervals, as made by :func:`voice_table`.
+
+    Shown in a notebook as the one-line note above the formatted table (the note alone when no month has answers).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per KPI and month with answers: ``month`` (Period), ``kpi`` (``nps``, ``csat``, ``ces`` or
+        ``ces_mean``), ``n``, ``value``, ``ci_low`` and ``ci_high`` (NPS in points, the shares as fractions, the mean
+        CES on the 1-7 scale).
+    months : pandas.PeriodIndex
+        Every month of the window, answered or not.
+    note : str
+        One line: in how many of the window's months each KPI had answers.
+    lang : {"en", "ja"}
+        The language of the note and of the formatted table.
+    """
+
+    data: pd.DataFrame
+    months: pd.PeriodIndex
+    note: str
+    lang: str = "en"
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The formatted table: one row per month with answers, per KPI the n, the value and the 95 % interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by month (text), with two-level text columns (KPI name; n, value, 95 % interval; the mean CES
+            shares the n of CES). A KPI without answers in a month shows "–" and an empty interval.
+        """
+        lang = self.lang
+        interval = _t("95% interval", "95%信頼区間", lang)
+        months = sorted(self.data["month"].unique())
+        cols: dict[tuple[str, str], list[str]] = {}
+        for kpi_id in VOICE_KPIS:
+            rows = self.data[self.data["kpi"] == kpi_id].set_index("month")
+            name = label(kpi_id, lang)
+            cells = [
+                _voice_cells(kpi_id, *rows.loc[m, ["value", "ci_low", "ci_high"]], lang)
+                if m in rows.index
+                else ("–", "")
+                for m in months
+            ]
+            if kpi_id != "ces_mean":
+                cols[(name, label("n", lang))] = [
+                    f"{int(rows.loc[m, 'n']):,}" if m in rows.index else "0" for m in months
+                ]
+            cols[(name, label("value", lang))] = [c[0] for c in cells]
+            cols[(name, interval)] = [c[1] for c in cells]
+        out = pd.DataFrame(cols, index=pd.Index([str(m) for m in months]))
+        out.columns = pd.MultiIndex.from_tuples(out.columns)
+        return out
+
+    def __repr__(self) -> str:  # the note alone when there is nothing to tabulate
+        return self.note if self.data.empty else f"{self.note}\n{self.table.to_string()}"
+
+    def _repr_html_(self) -> str:
+        note = f"<p>{html.escape(self.note)}</p>"
+        return note if self.data.empty else f"{note}\n{self.table.to_html()}"
+
+
+def voice_table(ctx_or_ds, month, *, months_back: int = 12, lang: str = "en") -> VoiceTable:
+    """NPS, CSAT and CES of the last ``months_back`` months with their 95 % intervals; months without answers left out.
+
+    The intervals are those of :mod:`playbook.kpis.voice`: NPS from the multinomial variance of promoters, passives
+    and detractors (adjusted Wald), the CSAT and CES shares from the Wilson interval, the mean CES from a t interval.
+    A month with answers to any of the surveys has a row; a KPI without answers in it shows "–".
+
+    Parameters
+    ----------
+    ctx_or_ds : ReviewContext or Dataset
+        The review (its ``ds`` is used) or the validated data.
+    month : pandas.Period or str
+        The last month of the window.
+    months_back : int, default 12
+        The length of the window in months.
+    lang : {"en", "ja"}, default "en"
+        The language of the note and the headers.
+
+    Returns
+    -------
+    VoiceTable
+        ``data`` (the numbers, one row per KPI and month with answers), ``months`` (the window), ``note`` (one line:
+        in how many of the months each KPI had answers) and ``table`` (formatted); a notebook shows the note and the
+        table. Without a surveys table, ``data`` is empty and the note says so.
+    """
+    ds = getattr(ctx_or_ds, "ds", ctx_or_ds)
+    month = pd.Period(month, freq="M")
+    months = pd.period_range(month - months_back + 1, month, freq="M")
+    cols = ["month", "kpi", "n", "value", "ci_low", "ci_high"]
+    if ds.surveys is None:
+        note = _t(
+            "No surveys table: no NPS, CSAT or CES.",
+            "アンケート（surveys）テーブルがないため、NPS・CSAT・CES はありません。",
+            lang,
+        )
+        return VoiceTable(pd.DataFrame(columns=cols), months, note, lang)
+    parts = [f(ds.surveys, months).assign(kpi=k) for k, f in VOICE_KPIS.items()]
+    data = pd.concat(parts, ignore_index=True)[cols]
+    data = data[data["n"] > 0].reset_index(drop=True)
+    answered = {k: data.loc[data["kpi"] == k, "month"].nunique() for k in ("nps", "csat", "ces")}
+    if lang == "ja":
+        counts = "、".join(f"{label(k, lang)} {c}か月" for k, c in answered.items())
+        note = f"直近{months_back}か月（〜{month}）で回答があった月：{counts}。回答のない月は表から除いています。"
+    else:
+        (k0, c0), *rest = answered.items()
+        others = " and ".join(f"{label(k, lang)} in {c}" for k, c in rest)
+        note = (
+            f"{label(k0, lang)} had answers in {c0} of the last {months_back} months (to {month}), {others}; "
+            "months without answers are left out."
+        )
+    return VoiceTable(data, months, note, lang)
 
 
 def month_bridge(ds: Dataset, months) -> pd.DataFrame:

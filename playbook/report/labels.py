@@ -24,6 +24,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "not_provided": ("not provided", "未提供"),
     "yes": ("yes", "はい"),
     "no": ("no", "いいえ"),
+    # charts
+    "axis_starts_at": ("Broken axis: the y axis starts at {}, not at 0", "縦軸は{}から（0からではありません）"),
+    # health bands
+    "red": ("red", "赤"),
+    "yellow": ("yellow", "黄"),
+    "green": ("green", "緑"),
+    "onboarding": ("onboarding", "オンボーディング中"),
     # warnings
     "column": ("Column", "列"),
     "warning": ("Warning", "警告"),
@@ -105,6 +112,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "consider replacing this KPI": ("consider replacing this KPI", "このKPIの入れ替えを検討する"),
     "trim the tree": ("trim the tree", "KPIを絞り込む"),
     "add a leading KPI": ("add a leading KPI", "先行指標のKPIを追加する"),
+    "start an action": ("start an action", "施策を立てる"),
+    "keep the plan": ("keep the plan", "計画を継続する"),
     "name": ("KPI", "KPI名"),
     "definition": ("Definition", "定義"),
     "formula": ("Formula", "計算式"),

@@ -39,6 +39,7 @@ __all__ = [
     "plot_retention_curves",
     "plot_band_churn",
     "plot_migration",
+    "plot_voice_kpis",
 ]
 
 FONT = "IPAexGothic"
@@ -221,6 +222,13 @@ def _not_available(ax: Axes, lang: str, title: str, reason: str | None = None) -
     return ax
 
 
+def _no_tree_note(ax: Axes, lang: str, title: str) -> Axes:
+    """A note on ``ax`` that there is no KPI tree (not a missing table)."""
+    return _not_available(
+        ax, lang, title, "no KPI tree (parameter kpi_tree)" if lang != "ja" else "KPIツリーがありません（パラメータ kpi_tree）"
+    )
+
+
 def plot_kpi_trend(
     kpis: pd.DataFrame,
     kpi_id: str,
@@ -393,8 +401,12 @@ def plot_mrr_bridge(
     Returns
     -------
     matplotlib.axes.Axes
-        The Axes with seven bars, each labelled with its amount; the y axis
-        starts a little below the lowest level the bridge reaches (never below 0).
+        The Axes with seven bars, each labelled with its amount. The y axis
+        starts at 0, or, when the bridge never goes below half its highest level,
+        at a round amount a little below the lowest level it reaches, so that
+        moves of a few percent are visible: the axis is then marked as broken (two slashes on the axis, gid
+        ``"axis-break"``) and a note on the chart says where it starts (gid
+        ``"axis-break-note"``).
     """
     ax = ax or plt.gca()
     row = bridge_row.iloc[0] if isinstance(bridge_row, pd.DataFrame) else bridge_row
@@ -416,7 +428,26 @@ def plot_mrr_bridge(
     names = [f"{n}\n{a}" for n, a in zip(names, amounts + [fmt(row["mrr_end"], 0)])]
     ax.bar(names, heights, bottom=bottoms, color=colors)
     low = min(row["mrr_start"], row["mrr_end"], *(b for b in bottoms[1:-1]))
-    ax.set_ylim(bottom=max(0.0, low - 0.15 * (max(row["mrr_start"], row["mrr_end"]) - low + 1)))
+    top = max(row["mrr_start"], row["mrr_end"], *np.add(bottoms, heights))
+    bottom = low - 0.15 * (top - low + 1)
+    bottom = bottom if bottom > 0.5 * top else 0.0  # zoom only when it shows what a full axis would flatten
+    if bottom > 0:  # a zoomed axis: round it down to 2 significant digits and say so on the chart
+        step = 10 ** (np.floor(np.log10(bottom)) - 1)
+        bottom = float(np.floor(bottom / step) * step)
+        marks = {"transform": ax.transAxes, "color": "0.2", "clip_on": False, "lw": 1.2, "gid": "axis-break"}
+        for y in (0.02, 0.05):
+            ax.plot((-0.015, 0.015), (y - 0.015, y + 0.015), **marks)
+        ax.text(
+            0.01,
+            0.97,
+            label("axis_starts_at", lang).format(fmt(bottom, 0)),
+            transform=ax.transAxes,
+            va="top",
+            fontsize=8,
+            color="0.2",
+            gid="axis-break-note",
+        )
+    ax.set_ylim(bottom=bottom)
     ax.yaxis.set_major_formatter(fmt)
     ax.set_title(f"{label('chart_bridge', lang)} {row['month']}")
     ax.tick_params(axis="x", labelsize=8)
@@ -498,8 +529,9 @@ def plot_nps_distribution(
     Returns
     -------
     matplotlib.axes.Axes
-        The Axes with one horizontal bar per group, each annotated with its NPS,
-        or a "not available" note when ``responses`` is None or empty.
+        The Axes with one horizontal bar per group, each annotated with its NPS, its 95 % interval (adjusted Wald,
+        :func:`playbook.kpis.voice.nps_interval`) and its number of answers, or a "not available" note when
+        ``responses`` is None or empty.
     """
     from playbook.kpis.voice import nps, nps_group
 
@@ -511,17 +543,24 @@ def plot_nps_distribution(
     shares = pd.crosstab(key, group, normalize="index").reindex(
         columns=["detractor", "passive", "promoter"], fill_value=0
     )
-    scores = nps(responses.assign(_g=key), by="_g", score_col=score_col).set_index("_g")["nps"]
+    scores = nps(responses.assign(_g=key), by="_g", score_col=score_col).set_index("_g")
     left = np.zeros(len(shares))
     colors = {"detractor": "indianred", "passive": "0.75", "promoter": "seagreen"}
     for col in shares.columns:
         ax.barh(shares.index, shares[col], left=left, color=colors[col], label=label(col, lang))
         left += shares[col].to_numpy()
     for i, g in enumerate(shares.index):
+        s = scores.loc[g]
         ax.annotate(
-            f"NPS {scores[g]:+.0f}", (1.0, i), xytext=(6, 0), textcoords="offset points", va="center", fontsize=8
+            f"NPS {s['nps']:+.0f}\n95%: {s['ci_low']:+.0f} {'〜' if lang == 'ja' else 'to'} {s['ci_high']:+.0f}"
+            f"\nn={int(s['responses']):,}",
+            (1.0, i),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7,
         )
-    ax.set_xlim(0, 1.22)
+    ax.set_xlim(0, 1.3)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0%}" if x <= 1 else ""))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False)
     ax.set_title(label("chart_nps_groups", lang))
@@ -543,7 +582,7 @@ STATUS_COLORS = {
 
 def plot_kpi_tree(
     scorecard: pd.DataFrame | None, tree, *, ax: Axes | None = None, lang: str = "en", currency: str = "JPY"
-) -> Axes:
+) -> Axes | None:
     """The KPI tree as a picture: KGI on top, its KFS, their KPIs coloured by this month's status.
 
     Parameters
@@ -555,7 +594,7 @@ def plot_kpi_tree(
     tree : KPITree or None
         The KPI tree (KGI, its KFS and their KPI goals).
     ax : matplotlib.axes.Axes, optional
-        Where to draw; the current Axes by default.
+        Where to draw; by default a new figure 13 x 4.2 inches.
     lang : {"en", "ja"}, default "en"
         Language of the names and labels.
     currency : str, default "JPY"
@@ -563,16 +602,18 @@ def plot_kpi_tree(
 
     Returns
     -------
-    matplotlib.axes.Axes
-        The Axes (without axis lines) with the tree and a status legend, or a
-        note when ``tree`` or ``scorecard`` is None.
+    matplotlib.axes.Axes or None
+        The Axes (without axis lines) with the tree and a status legend. When
+        ``tree`` or ``scorecard`` is None there is nothing to draw: no figure is
+        made and None comes back (the notebook's text says why), or, on a given
+        ``ax``, a note saying there is no KPI tree.
     """
     from playbook.kpis.catalog import kpi as catalog_kpi
 
-    ax = ax or plt.gca()
-    ax.set_axis_off()
     if tree is None or scorecard is None:
-        return _not_available(ax, lang, "KGI → KFS → KPI")
+        return None if ax is None else _no_tree_note(ax, lang, "KGI → KFS → KPI")
+    ax = ax if ax is not None else plt.subplots(figsize=(13, 4.2))[1]
+    ax.set_axis_off()
     card = scorecard.set_index("id")
     kpis = [k for f in tree.kfs for k in f.kpis]
     n = max(len(kpis), 1)
@@ -659,15 +700,15 @@ def plot_goal_trends(
     -------
     numpy.ndarray
         The flat array of Axes (those beyond the number of goals hidden; the
-        legend only on the first). Without a tree or history, a new small figure
-        whose single Axes holds a "not available" note.
+        legend only on the first); a figure made here is laid out tightly.
+        Without a tree or history there is nothing to draw: an empty array and no
+        figure (the notebook's text says why).
     """
     if tree is None or history is None:
-        _, ax = plt.subplots(figsize=(6, 1.5))
-        _not_available(ax, lang, "KPI")
-        return np.array([ax])
+        return np.array([], dtype=object)
     goals_ = list(tree.kpis)
-    if axes is None:
+    own = axes is None
+    if own:
         nrows = -(-len(goals_) // ncols)
         _, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.6 * nrows), squeeze=False)
     flat = np.asarray(axes).ravel()
@@ -690,6 +731,8 @@ def plot_goal_trends(
         ax.title.set_fontsize(9)
     for ax in flat[len(goals_) :]:
         ax.set_visible(False)
+    if own:
+        flat[0].figure.tight_layout()
     return flat
 
 
@@ -702,7 +745,7 @@ def plot_kgi_projection(
     ax: Axes | None = None,
     lang: str = "en",
     currency: str = "JPY",
-) -> Axes:
+) -> Axes | None:
     """The KGI metric's history, the run-rate projection to the deadline, and the target.
 
     Parameters
@@ -718,7 +761,7 @@ def plot_kgi_projection(
     month : pandas.Period or str
         The review month, where the projection line starts.
     ax : matplotlib.axes.Axes, optional
-        Where to draw; the current Axes by default.
+        Where to draw; by default a new figure 9 x 3.4 inches.
     lang : {"en", "ja"}, default "en"
         Language of the labels.
     currency : str, default "JPY"
@@ -726,14 +769,18 @@ def plot_kgi_projection(
 
     Returns
     -------
-    matplotlib.axes.Axes
+    matplotlib.axes.Axes or None
         The Axes with the history line, a dashed run-rate line from the review
-        month to the deadline and the target as a red dot, or a note when there
-        is no tree or the projection does not apply (a KGI that is not ARR or MRR).
+        month to the deadline and the target as a red dot. When there is no tree
+        or the projection does not apply (a KGI that is not ARR or MRR) there is
+        nothing to draw: no figure is made and None comes back (the projection's
+        text says why), or, on a given ``ax``, a note with the reason.
     """
-    ax = ax or plt.gca()
     if tree is None or not projection.get("applicable"):
-        return _not_available(ax, lang, "KGI")
+        if ax is None:
+            return None
+        return _no_tree_note(ax, lang, "KGI") if tree is None else _not_available(ax, lang, "KGI", projection["reason"])
+    ax = ax if ax is not None else plt.subplots(figsize=(9, 3.4))[1]
     metric = tree.kgi.metric
     h = kpis[kpis["kpi"] == metric]
     x = pd.PeriodIndex(h["month"], freq="M").to_timestamp()
@@ -827,41 +874,74 @@ def plot_cohort_heatmap(
 
 
 def plot_retention_curves(
-    curves: pd.DataFrame | None, *, ax: Axes | None = None, lang: str = "en", title: str = "", max_k: int = 24
+    curves: pd.DataFrame | None,
+    *,
+    ax: Axes | None = None,
+    lang: str = "en",
+    title: str = "",
+    max_k: int | None = None,
 ) -> Axes:
-    """One line per row of ``curves`` (segment or cohort x months since start), shares from 0 to 1.
+    """Kaplan-Meier survival curves as steps, one per segment, with shaded confidence bands; y from 0% to 100%.
 
     Parameters
     ----------
     curves : pandas.DataFrame or None
-        One row per curve (its index value names the line) and one column per
-        month since start (0, 1, 2, ...); a ``size`` column is ignored. As from
-        :func:`playbook.report.customer_views.retention_by_segment`.
+        A long table as from :func:`playbook.report.customer_views.retention_by_segment`
+        (or :func:`playbook.analyses.survival.survival_by_segment`): ``month`` (months since
+        start), ``survival``, ``ci_low``, ``ci_high``, ``at_risk`` and, for several curves,
+        ``segment``; ``attrs["level"]``, when set, is the confidence level named in the legend
+        (95% otherwise). A curve is drawn as a step that holds its value until the next month
+        with a stop, so it never rises; the band is left out where the interval is NaN.
     ax : matplotlib.axes.Axes, optional
         Where to draw; the current Axes by default.
     lang : {"en", "ja"}, default "en"
-        Language of the x-axis label.
+        Language of the axis label and the legend title.
     title : str, default ""
         The chart title.
-    max_k : int, default 24
-        The last month since start drawn.
+    max_k : int, optional
+        The last month since start drawn; all months of ``curves`` by default.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The Axes with the curves (y axis in percent) and a legend, or a note when
-        ``curves`` is None or empty.
+        The Axes with one step line per segment (labelled with its number of accounts),
+        its band, the y axis in percent from 0 to 100%, and a legend; or a note (``curves.attrs["note"]``
+        when set) when ``curves`` is None or empty.
+
+    Raises
+    ------
+    ValueError
+        If ``curves`` lacks one of the columns above.
     """
     ax = ax or plt.gca()
     if curves is None or curves.empty:
-        return _not_available(ax, lang, title)
-    for name, row in curves.iterrows():
-        r = row.drop(labels="size", errors="ignore")
-        r = r[[c for c in r.index if int(c) <= max_k]]
-        ax.plot([int(c) for c in r.index], r.to_numpy(dtype="float64"), marker="o", markersize=2.5, label=str(name))
+        return _not_available(ax, lang, title, None if curves is None else curves.attrs.get("note"))
+    need = {"month", "survival", "ci_low", "ci_high", "at_risk"}
+    if not need <= set(curves.columns):
+        raise ValueError(f"curves needs the columns {sorted(need)}; got {list(curves.columns)}")
+    c = curves if "segment" in curves.columns else curves.assign(segment="all")
+    if max_k is not None:
+        c = c[c["month"] <= max_k]
+    palette = sns.color_palette()
+    for i, (name, g) in enumerate(c.groupby("segment", sort=True)):
+        g = g.sort_values("month")
+        color = palette[i % len(palette)]
+        x = g["month"].to_numpy(dtype="float64")
+        # a step drawn to the end of its last month, so the last value has a visible width
+        xs = np.append(x, x[-1] + 1)
+        ys = np.append(g["survival"].to_numpy(dtype="float64"), g["survival"].iloc[-1])
+        lo = np.append(g["ci_low"].to_numpy(dtype="float64"), g["ci_low"].iloc[-1])
+        hi = np.append(g["ci_high"].to_numpy(dtype="float64"), g["ci_high"].iloc[-1])
+        ax.fill_between(xs, lo, hi, step="post", color=color, alpha=0.18, linewidth=0)
+        n = int(g["at_risk"].iloc[0])
+        ax.step(xs, ys, where="post", color=color, linewidth=1.8, label=f"{name} (n={n:,})")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-    ax.set_xlabel("months since start" if lang != "ja" else "開始からの月数")
-    ax.legend(fontsize=8, frameon=False)
+    ax.set_xlabel("months since the first paid month" if lang != "ja" else "初回課金月からの月数")
+    level = f"{curves.attrs.get('level', 0.95):.0%}"
+    band = f"shaded: {level} confidence band" if lang != "ja" else f"網掛け：{level}信頼区間"
+    ax.legend(fontsize=8, frameon=False, title=band, title_fontsize=7.5, loc="lower left")
     ax.set_title(title)
     return ax
 
@@ -874,7 +954,7 @@ def plot_band_churn(table: pd.DataFrame | None, *, ax: Axes | None = None, lang:
     table : pandas.DataFrame or None
         The band table of :func:`playbook.analyses.health.backtest`: rows red,
         yellow, green (in that order; colours follow the position) with ``band``,
-        ``accounts``, ``churn_rate``, ``ci_low`` and ``ci_high``.
+        ``account_months``, ``churn_rate``, ``ci_low`` and ``ci_high``.
     ax : matplotlib.axes.Axes, optional
         Where to draw; the current Axes by default.
     lang : {"en", "ja"}, default "en"
@@ -889,13 +969,13 @@ def plot_band_churn(table: pd.DataFrame | None, *, ax: Axes | None = None, lang:
         account-months, or a note when ``table`` is None or has no accounts.
     """
     ax = ax or plt.gca()
-    if table is None or table["accounts"].sum() == 0:
+    if table is None or table["account_months"].sum() == 0:
         return _not_available(ax, lang, title)
     rate = table["churn_rate"].to_numpy(dtype="float64")
     err = np.clip(np.vstack([rate - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - rate]), 0, None)
     colors = [STATUS_COLORS[Status.OFF_TRACK], STATUS_COLORS[Status.AT_RISK], STATUS_COLORS[Status.ACHIEVED]]
     ax.bar(table["band"], rate, yerr=err, color=colors[: len(rate)], capsize=4)
-    for i, (r, n) in enumerate(zip(rate, table["accounts"])):
+    for i, (r, n) in enumerate(zip(rate, table["account_months"])):
         ax.annotate(f"{r:.1%}\n(n={n:,})", (i, r), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     ax.set_title(title)
@@ -930,3 +1010,93 @@ def plot_migration(matrix: pd.DataFrame | None, *, ax: Axes | None = None, lang:
     ax.set_ylabel(label("segment_before", lang))
     ax.set_title(title)
     return ax
+
+
+# --------------------------------------------------------------------------- voice of the customer
+
+#: The y range of each voice KPI's chart: its whole scale, so the width of an interval reads at a glance.
+VOICE_AXES = {"nps": (-100.0, 100.0), "csat": (0.0, 1.0), "ces": (0.0, 1.0), "support_rating": (0.0, 1.0)}
+
+
+def plot_voice_kpis(
+    table,
+    *,
+    axes=None,
+    lang: str = "en",
+    kpis: tuple[str, ...] = ("nps", "csat", "ces"),
+    highlight: pd.Period | str | None = None,
+) -> np.ndarray:
+    """NPS, CSAT and CES per month as points with their 95 % interval as error bars, one chart each.
+
+    Every month of the window is on the x axis, so months without answers show as gaps; each y axis spans the
+    KPI's whole scale (NPS -100 to 100, shares 0-100 %, the mean CES 1-7).
+
+    Parameters
+    ----------
+    table : VoiceTable or pandas.DataFrame
+        The result of :func:`playbook.report.kpi_views.voice_table`, or a table like its ``data``: one row per KPI
+        and month with ``month``, ``kpi``, ``n``, ``value``, ``ci_low`` and ``ci_high``.
+    axes : array of matplotlib.axes.Axes, optional
+        Axes to draw on (any shape, at least one per KPI). By default a new figure with one row of charts.
+    lang : {"en", "ja"}, default "en"
+        Language of the titles.
+    kpis : tuple of str, default ("nps", "csat", "ces")
+        The KPIs drawn, one chart each: ``nps``, ``csat``, ``ces`` (share of easy answers) or ``ces_mean``.
+    highlight : pandas.Period or str, optional
+        A month marked by a dotted vertical line.
+
+    Returns
+    -------
+    numpy.ndarray
+        The flat array of Axes; those beyond the number of KPIs are hidden. A KPI without answers in the window
+        shows the note "no answers in these months" instead. A point whose interval cannot be computed (the mean
+        CES of a single answer) is drawn as an open circle without a bar.
+    """
+    from playbook.kpis.catalog import kpi as catalog_kpi
+
+    data = getattr(table, "data", table)
+    months = getattr(table, "months", None)
+    if months is None:
+        months = pd.period_range(data["month"].min(), data["month"].max(), freq="M") if len(data) else None
+    if axes is None:
+        _, axes = plt.subplots(1, len(kpis), figsize=(4.3 * len(kpis), 3.2), squeeze=False)
+    flat = np.asarray(axes).ravel()
+    span = 0 if months is None else len(months)
+    for ax, kpi_id in zip(flat, kpis):
+        rows = data[(data["kpi"] == kpi_id) & data["value"].notna()].sort_values("month")
+        name = label(kpi_id, lang)
+        title = (
+            f"{name}・回答あり {len(rows)}/{span} か月"
+            if lang == "ja"
+            else f"{name} · answers in {len(rows)} of {span} months"
+        )
+        if rows.empty:
+            _not_available(
+                ax, lang, title, "この期間の回答はありません" if lang == "ja" else "no answers in these months"
+            )
+            continue
+        x = pd.PeriodIndex(rows["month"], freq="M").to_timestamp()
+        value = rows["value"].to_numpy(dtype="float64")
+        lo, hi = rows["ci_low"].to_numpy(dtype="float64"), rows["ci_high"].to_numpy(dtype="float64")
+        has = ~np.isnan(lo) & ~np.isnan(hi)
+        color = sns.color_palette()[0]
+        err = np.clip(np.vstack([value[has] - lo[has], hi[has] - value[has]]), 0, None)
+        ax.errorbar(x[has], value[has], yerr=err, fmt="o", markersize=4, capsize=3, color=color, elinewidth=1.2)
+        if not has.all():
+            ax.plot(x[~has], value[~has], "o", markersize=4, markerfacecolor="white", color=color)
+        ax.set_ylim(*VOICE_AXES.get(kpi_id, (1.0, 7.0)))
+        if kpi_id == "nps":
+            ax.axhline(0, color="0.6", linewidth=0.8)
+        fmt = unit_formatter(catalog_kpi(kpi_id).unit, lang=lang)
+        if fmt is not None:
+            ax.yaxis.set_major_formatter(fmt)
+        ax.set_xlim(months[0].start_time - pd.Timedelta(days=20), months[-1].start_time + pd.Timedelta(days=20))
+        if highlight is not None:
+            ax.axvline(pd.Period(highlight, freq="M").to_timestamp(), color="0.5", linestyle=":", linewidth=1)
+        _month_axis(ax)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+    for ax in flat[len(kpis) :]:
+        ax.set_visible(False)
+    return flat

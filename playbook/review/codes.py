@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["Status", "Trend", "Verdict", "NONE", "STATUSES"]
+__all__ = ["Status", "Trend", "Verdict", "ActRule", "Recommendation", "NONE", "STATUSES"]
 
 #: Shown where there is no value (no previous month, too short a history).
 NONE = "–"
@@ -31,7 +31,15 @@ STATUSES: list[Status] = [Status.ACHIEVED, Status.ON_TRACK, Status.AT_RISK, Stat
 
 
 class Trend(StrEnum):
-    """The direction of the last three months, relative to the KPI's better direction."""
+    """The direction of the last three months, relative to the KPI's better direction.
+
+    :func:`playbook.review.scorecard.three_month_trend` defines it: the value in the
+    review month against the value three months before, both measured; ``flat`` when
+    that change is no larger than the KPI's usual month-to-month move (the median
+    absolute change between consecutive measured months over the last 12 months).
+    Without both values, or with fewer than 3 monthly changes to judge the usual move,
+    there is no trend (:data:`NONE`).
+    """
 
     IMPROVING = "improving"
     WORSENING = "worsening"
@@ -47,3 +55,25 @@ class Verdict(StrEnum):
     TOO_EARLY = "too early"
     NO_DATA = "no data"
     NOT_COMPUTED = "KPI not computed"
+
+
+class ActRule(StrEnum):
+    """The Act rules of the review (:func:`playbook.review.scorecard.act_recommendations`)."""
+
+    OFF_TRACK_3M = "off track 3 months"
+    WIDE_MARGIN_3M = "wide margin 3 months"
+    NOT_RELATED = "not moving with the KGI"
+    TOO_MANY = "too many KPIs"
+    NO_SHORT_HORIZON = "no short-horizon KPI"
+
+
+class Recommendation(StrEnum):
+    """What to change about a KPI, or about the tree: one per KPI in :func:`~playbook.review.scorecard.act_plan`."""
+
+    REPLACE = "consider replacing this KPI"
+    REVISE = "revise the action plan"
+    START = "start an action"
+    RAISE = "raise the target"
+    KEEP = "keep the plan"
+    TRIM = "trim the tree"
+    ADD = "add a leading KPI"

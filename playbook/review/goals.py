@@ -47,6 +47,11 @@ __all__ = [
 def segment_dataset(ds: Dataset, segment: dict | None) -> Dataset:
     """The dataset restricted to the accounts matching ``segment`` (e.g. ``{"plan": "Enterprise"}``).
 
+    Account-level tables keep the rows of the matching accounts; company-level ones (costs, trials, funnel) cannot
+    be split by accounts, so the new dataset is marked with ``segment`` and
+    :func:`~playbook.kpis.catalog.compute_kpis` reports a KPI that reads them as "company-level: not split by
+    segment" (NaN) instead of dividing company-wide costs or trials by the segment's customers.
+
     Parameters
     ----------
     ds : Dataset
@@ -59,12 +64,20 @@ def segment_dataset(ds: Dataset, segment: dict | None) -> Dataset:
     -------
     Dataset
         ``ds`` itself when there is no segment, otherwise a new dataset holding only the rows of the
-        matching accounts (see ``Dataset.for_accounts``).
+        matching accounts, with ``segment`` recorded in its ``segment`` attribute (see ``Dataset.for_accounts``).
 
     Raises
     ------
     DataValidationError
         ``segment`` names a column the accounts table does not have.
+
+    Examples
+    --------
+    >>> from playbook import load_dataset
+    >>> from playbook.data.paths import SAMPLE_DIR
+    >>> sato = segment_dataset(load_dataset(SAMPLE_DIR), {"owner": "Sato"})
+    >>> sato.segment, len(sato.accounts)
+    ({'owner': 'Sato'}, 93)
     """
     if not segment:
         return ds
@@ -76,7 +89,7 @@ def segment_dataset(ds: Dataset, segment: dict | None) -> Dataset:
                 Problem("kpi tree", "segment", f"accounts has no column {col!r} (columns: {list(acc.columns)})")
             )
         mask &= acc[col].isin(value if isinstance(value, list) else [value])
-    return ds.for_accounts(set(acc.loc[mask, "account_id"]))
+    return ds.for_accounts(set(acc.loc[mask, "account_id"]), segment={**(ds.segment or {}), **segment})
 
 
 def goal_history(ds: Dataset, tree: KPITree, months, *, kpis: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -147,6 +160,12 @@ def target_path(
         The KPI's value in the month before ``plan_start``, where the ramp starts when the goal has no
         ``path`` with a start. None or NaN gives the flat target.
 
+    Raises
+    ------
+    DataValidationError
+        A mapping ``path`` with ``start`` but neither ``start_month`` nor ``plan_start``: the ramp has no
+        month to start from.
+
     Returns
     -------
     pandas.Series
@@ -170,7 +189,16 @@ def target_path(
         out[months > values.index[-1]] = goal.target
         return out
     if isinstance(path, dict) and "start" in path:
-        start_month, start = pd.Period(str(path.get("start_month", plan_start)), freq="M"), float(path["start"])
+        when = path.get("start_month", plan_start)
+        if when is None:
+            raise DataValidationError(
+                Problem(
+                    "kpi tree",
+                    f"{goal.id}.path",
+                    f"path start {path['start']} has no month: give path start_month, or plan_start for the tree",
+                )
+            )
+        start_month, start = pd.Period(str(when), freq="M"), float(path["start"])
     elif plan_start is not None and baseline is not None and not np.isnan(baseline):
         start_month, start = plan_start - 1, float(baseline)
     else:
@@ -222,16 +250,46 @@ def _series(history: pd.DataFrame, goal_id: str, month: pd.Period) -> pd.Series:
 def best_sustained_change(values: pd.Series, *, window: int = 3, direction: str = "higher") -> float:
     """The best change per month over any ``window`` months of history, in the better direction.
 
+    With monthly values (a ``PeriodIndex``) the two values must be ``window`` calendar
+    months apart, so a KPI measured twice a year has no 3-month pace; other series are
+    taken as consecutive months.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The KPI's values: indexed by ``pandas.Period`` months (gaps and NaN allowed), or in
+        monthly order.
+    window : int, default 3
+        The span of the change, in months.
+    direction : {"higher", "lower"}, default "higher"
+        Which way is better; anything but ``"higher"`` counts as lower.
+
+    Returns
+    -------
+    float
+        The largest improvement per month (positive; negative when the KPI only ever got
+        worse over ``window`` months), or NaN without two values ``window`` months apart.
+
     Examples
     --------
     >>> s = pd.Series([0.50, 0.52, 0.51, 0.57, 0.58, 0.57])
     >>> round(best_sustained_change(s), 4)  # 0.50 -> 0.57 over 3 months: +0.0233 a month
     0.0233
+    >>> nps = pd.Series([-8.6, 8.4, 12.4], index=pd.PeriodIndex(["2025-10", "2026-04", "2026-10"], freq="M"))
+    >>> best_sustained_change(nps)  # surveys six months apart: no 3-month pace
+    nan
     """
-    v = values.dropna()
-    if len(v) <= window:
+    if isinstance(values.index, pd.PeriodIndex):
+        v = values.dropna()
+        if v.empty:
+            return float("nan")
+        v = v.reindex(pd.period_range(v.index.min(), v.index.max(), freq="M"))
+        change = ((v - v.shift(window)) / window).dropna().to_numpy()
+    else:
+        v = values.dropna().to_numpy()
+        change = (v[window:] - v[:-window]) / window if len(v) > window else np.array([])
+    if not len(change):
         return float("nan")
-    change = (v.to_numpy()[window:] - v.to_numpy()[:-window]) / window
     return float(change.max() if direction == "higher" else -change.min())
 
 
@@ -254,13 +312,22 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
     -------
     pandas.DataFrame
         One row per KPI goal: ``goal``, ``metric``, ``baseline`` (the value in ``month``, else the latest
-        measured one), ``target``, ``correlation`` (with the KGI metric over the last 12 months that have
-        both values; NaN with fewer than 6), then ``S``, ``S_reason``, ``M``, ``M_reason``, ``A``,
-        ``A_reason``, ``R``, ``R_reason``, ``T``, ``T_reason``. S warns when the direction contradicts the
-        catalog; M fails without a needed table or a baseline; A warns when the target is already reached,
-        the pace cannot be judged, or the pace needed is more than ``achievable_multiple`` times the best
-        3-month pace (or the history never improved over 3 months); R warns below ``min_correlation`` or
-        with too little history; T fails when the deadline is not after ``month``.
+        measured one), ``target``, ``correlation`` (with the KGI metric over the last 12 calendar months,
+        ``month`` included, in the months that have both values; NaN with fewer than 6), then ``S``,
+        ``S_reason``, ``M``, ``M_reason``, ``A``, ``A_reason``, ``R``, ``R_reason``, ``T``, ``T_reason``.
+        S warns when the direction contradicts the catalog; M fails without a needed table or a baseline;
+        A warns when the target is already reached, the pace cannot be judged, or the pace needed is more
+        than ``achievable_multiple`` times the best 3-month pace (or the history never improved over 3
+        months); R warns below ``min_correlation`` or with too little history; T fails when the deadline
+        is not after ``month``. The reasons are plain English with raw numbers; the numbers behind them,
+        for a report to write in the KPI's unit, follow: ``baseline_month`` (text; empty without a
+        baseline), ``months_left`` (to the deadline), ``needed`` (the change a month from the baseline to
+        the target by the deadline, signed: negative when the KPI must fall; NaN when it cannot be
+        judged), ``best_pace`` (the best change a month over any 3 months of history, signed the same
+        way: negative for a lower-is-better KPI that fell; NaN without enough history),
+        ``correlation_n`` (the months behind ``correlation``), ``M_code`` (``measured``,
+        ``missing table`` or ``no baseline``) and ``A_code`` (``achievable``, ``stretch``, ``never
+        improved``, ``no history``, ``too easy`` or ``cannot judge``).
     """
     month = pd.Period(month, freq="M")
     kgi = _series(history, tree.kgi.id, month)
@@ -268,7 +335,7 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
     rows = []
     for g in tree.kpis:
         spec = kpi(g.metric)
-        r = {"goal": g.id, "metric": g.metric, "target": g.target}
+        r = {"goal": g.id, "metric": g.metric, "target": g.target, "needed": np.nan, "best_pace": np.nan}
         # Specific
         if g.direction != spec.direction:
             r["S"], r["S_reason"] = (
@@ -287,36 +354,41 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
         if np.isnan(baseline) and len(s.dropna()):
             baseline = s.dropna().iloc[-1]  # e.g. NPS between survey rounds: the latest measured value
         r["baseline"] = baseline
+        r["baseline_month"] = "" if np.isnan(baseline) else str(s.dropna().index[-1])
         if missing:
-            r["M"], r["M_reason"] = "fail", f"needs table {' and '.join(missing)}"
+            r["M"], r["M_reason"], r["M_code"] = "fail", f"needs table {' and '.join(missing)}", "missing table"
         elif np.isnan(baseline):
             note = history[(history["goal"] == g.id) & (history["month"] == month)]["note"]
             r["M"], r["M_reason"] = "fail", f"no baseline value ({note.iloc[0] if len(note) else 'no data'})"
+            r["M_code"] = "no baseline"
         else:
-            r["M"], r["M_reason"] = (
-                "pass",
-                f"baseline {baseline:.4g} in {s.dropna().index[-1] if np.isnan(s.get(month, np.nan)) else month}",
-            )
+            r["M"], r["M_reason"], r["M_code"] = "pass", f"baseline {baseline:.4g} in {r['baseline_month']}", "measured"
         # Achievable
         left = (g.deadline - month).n
+        r["months_left"] = left
         better = 1 if g.direction == "higher" else -1
+        best = best_sustained_change(s, direction=g.direction)
+        r["best_pace"] = better * best
         if np.isnan(baseline) or left <= 0:
-            r["A"], r["A_reason"] = "warn", "cannot judge (no baseline or deadline passed)"
+            r["A"], r["A_reason"], r["A_code"] = "warn", "cannot judge (no baseline or deadline passed)", "cannot judge"
         elif better * (baseline - g.target) >= 0:
-            r["A"], r["A_reason"] = (
+            r["A"], r["A_reason"], r["A_code"] = (
                 "warn",
                 f"too easy: already reached (baseline {baseline:.4g} vs target {g.target:g})",
+                "too easy",
             )
         else:
             need = better * (g.target - baseline) / left
-            best = best_sustained_change(s, direction=g.direction)
+            r["needed"] = better * need
             if np.isnan(best):
                 r["A"], r["A_reason"] = "warn", f"needs {need:.3g} a month; not enough history to compare"
+                r["A_code"] = "no history"
             elif best <= 0:
                 r["A"], r["A_reason"] = (
                     "warn",
                     f"stretch: needs {need:.3g} a month; the history never improved for 3 months",
                 )
+                r["A_code"] = "never improved"
             elif need > multiple * best:
                 r["A"], r["A_reason"] = (
                     "warn",
@@ -325,14 +397,18 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
                         f"({best:.3g} a month; limit {multiple:g}x)"
                     ),
                 )
+                r["A_code"] = "stretch"
             else:
                 r["A"], r["A_reason"] = "pass", f"needs {need:.3g} a month; best 3-month pace {best:.3g} a month"
-        # Related
-        both = pd.concat([s.rename("k"), kgi.rename("g")], axis=1).dropna().iloc[-12:]
+                r["A_code"] = "achievable"
+        # Related: the last 12 calendar months, so a KPI measured twice a year is not related over years
+        recent = pd.concat([s.rename("k"), kgi.rename("g")], axis=1)
+        both = recent[recent.index > month - 12].dropna()
+        r["correlation_n"] = len(both)
         if len(both) < 6 or both["k"].std() == 0 or both["g"].std() == 0:
             r["R"], r["R_reason"] = (
                 "warn",
-                f"under KFS {g.kfs}; too little history to relate it to the KGI (n={len(both)})",
+                f"under KFS {g.kfs}; too little history to relate it to the KGI (n={len(both)} in the last 12 months)",
             )
             r["correlation"] = np.nan
         else:
@@ -350,6 +426,7 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
             r["T"], r["T_reason"] = "pass", f"deadline {g.deadline}, reviewed {g.cadence}"
         rows.append(r)
     cols = ["goal", "metric", "baseline", "target", "correlation"] + [c for L in "SMART" for c in (L, f"{L}_reason")]
+    cols += ["baseline_month", "months_left", "needed", "best_pace", "correlation_n", "M_code", "A_code"]
     return pd.DataFrame(rows)[cols]
 
 
@@ -423,7 +500,8 @@ def kgi_projection(tree: KPITree, bridge: pd.DataFrame, month, *, run_rate_month
     Returns
     -------
     dict
-        ``{"applicable": False, "reason": ...}`` when the KGI metric is not ``arr`` or ``mrr``. Otherwise
+        ``{"applicable": False, "reason": ...}`` when the KGI metric is not ``arr`` or ``mrr``, or when
+        ``bridge`` has no row for ``month`` (e.g. an empty bridge). Otherwise
         ``applicable`` (True), ``metric``, ``months_left`` (to the deadline), ``current`` (the KGI metric
         now), ``target``, ``needed_net_new_mrr`` (a month, to reach the target by the deadline; NaN when
         the deadline has passed), ``run_rate_net_new_mrr``, ``run_rate_new`` (new plus reactivation),
@@ -435,8 +513,11 @@ def kgi_projection(tree: KPITree, bridge: pd.DataFrame, month, *, run_rate_month
     month = pd.Period(month, freq="M")
     if tree.kgi.metric not in ("arr", "mrr"):
         return {"applicable": False, "reason": f"the KGI metric {tree.kgi.metric} is not a revenue total"}
+    row = bridge[bridge["month"] == month] if len(bridge) else bridge
+    if row.empty:
+        return {"applicable": False, "reason": f"the MRR bridge has no row for {month}"}
     b = bridge[bridge["month"] <= month].tail(run_rate_months)
-    now = float(bridge.loc[bridge["month"] == month, "mrr_end"].iloc[0])
+    now = float(row["mrr_end"].iloc[0])
     scale = 12 if tree.kgi.metric == "arr" else 1
     left = (tree.kgi.deadline - month).n
     net = (b["mrr_end"] - b["mrr_start"]).mean()

@@ -16,7 +16,7 @@ from playbook.kpis.catalog import kpi
 from playbook.kpis.revenue import mrr_movements
 from playbook.kpis.snapshots import dataset_snapshots
 from playbook.kpis.usage import onboarded
-from playbook.review.codes import NONE, STATUSES, Status, Trend, Verdict
+from playbook.review.codes import NONE, STATUSES, ActRule, Recommendation, Status, Trend, Verdict
 from playbook.review.goals import KPITree
 
 __all__ = [
@@ -25,7 +25,10 @@ __all__ = [
     "status",
     "scorecard",
     "status_history",
+    "three_month_trend",
     "act_recommendations",
+    "act_plan",
+    "open_actions",
     "action_effects",
     "segment_drivers",
     "biggest_moves",
@@ -129,15 +132,69 @@ def status(att, actual, target, direction: str, thresholds: dict) -> np.ndarray:
     return out
 
 
-def _trend(values: pd.Series, direction: str) -> str:
-    v = values.dropna().iloc[-3:]
-    if len(v) < 3:
-        return NONE
-    slope = (v.iloc[-1] - v.iloc[0]) / 2
-    scale = max(abs(v.mean()), 1e-9)
-    if abs(slope) < 0.01 * scale:
-        return Trend.FLAT
-    return Trend.IMPROVING if (slope > 0) == (direction == "higher") else Trend.WORSENING
+def three_month_trend(values: pd.Series, direction: str, month, *, months: int = 3, noise_months: int = 12) -> dict:
+    """The 3-month trend of a KPI, with the numbers it is computed from.
+
+    The trend compares the value in the review month with the value ``months`` months
+    before (both must be measured: no value is carried over a gap) against the KPI's
+    usual month-to-month move, the median absolute change between consecutive months
+    that both have a value, over the ``noise_months`` months up to the review month
+    (at least 3 such changes). It is ``flat`` when the change is no larger than that
+    usual move, otherwise ``improving`` or ``worsening`` by the KPI's better direction.
+
+    So the trend never contradicts the months behind it: when each of the last
+    ``months`` monthly changes goes the same way by more than ``band / months``, their
+    sum exceeds ``band`` and the trend says that way; a KPI that did not worsen in any
+    of those months is never ``worsening``.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The KPI's monthly values, indexed by ``pandas.Period`` months; NaN (or a missing
+        month) where the KPI has no value, e.g. a month without an NPS survey.
+    direction : {"higher", "lower"}
+        Which way is better; anything but ``"higher"`` counts as lower.
+    month : str or pandas.Period
+        The review month; later values are ignored.
+    months : int, default 3
+        How many months back the change is measured from.
+    noise_months : int, default 12
+        The window, ending with ``month``, of the monthly changes that set the usual move.
+
+    Returns
+    -------
+    dict
+        ``trend`` (a :class:`~playbook.review.codes.Trend`, or ``–`` without both values or with
+        fewer than 3 monthly changes), ``change`` (the value in ``month`` minus the value ``months``
+        before; NaN when either is missing), ``since`` (that earlier month), ``band`` (the usual
+        move; NaN with fewer than 3 changes) and ``n_changes`` (the monthly changes behind ``band``).
+
+    Examples
+    --------
+    >>> v = pd.Series([0.50, 0.52, 0.51, 0.50, 0.51, 0.50, 0.52, 0.55, 0.58, 0.60],
+    ...               index=pd.period_range("2026-01", periods=10, freq="M"))
+    >>> t = three_month_trend(v, "higher", "2026-10")
+    >>> str(t["trend"]), round(t["change"], 2), str(t["since"]), round(t["band"], 2)  # 0.52 -> 0.60, usual move 0.02
+    ('improving', 0.08, '2026-07', 0.02)
+    >>> three_month_trend(v.iloc[[3, 9]], "higher", "2026-10")["trend"]  # two values six months apart
+    '–'
+    """
+    month = pd.Period(month, freq="M")
+    since = month - months
+    v = pd.Series(values, dtype="float64")
+    v = v[v.index <= month]
+    now, before = v.get(month, np.nan), v.get(since, np.nan)
+    window = v.reindex(pd.period_range(month - noise_months, month, freq="M"))
+    moves = window.diff().dropna().abs()  # only between consecutive months that both have a value
+    band = float(moves.median()) if len(moves) >= 3 else np.nan
+    change = float(now - before)
+    if np.isnan(change) or np.isnan(band):
+        trend = NONE
+    elif abs(change) <= band:
+        trend = Trend.FLAT
+    else:
+        trend = Trend.IMPROVING if (change > 0) == (direction == "higher") else Trend.WORSENING
+    return {"trend": trend, "change": change, "since": since, "band": band, "n_changes": len(moves)}
 
 
 def status_history(tree: KPITree, history: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
@@ -203,9 +260,12 @@ def scorecard(tree: KPITree, history: pd.DataFrame, targets: pd.DataFrame, month
         One row per KPI goal: ``id``, ``kfs``, ``kpi`` (the metric's name in ``lang``, with the segment),
         ``metric``, ``unit``, ``direction``, ``actual``, ``target`` (for the month), ``gap`` (actual minus
         target), ``attainment``, ``status``, ``previous_status`` (``–`` when there is none), ``change_1m``
-        (actual minus last month's), ``trend`` (``improving`` / ``worsening`` / ``flat`` over the last 3
-        values, ``–`` with fewer), ``owner``, ``deadline`` (as text), ``final_target`` (the goal's target
-        at its deadline) and ``note`` (the history's note for the month).
+        (actual minus last month's), ``trend`` (``improving`` / ``worsening`` / ``flat``, or ``–``; see
+        :func:`three_month_trend`) with what it is computed from: ``trend_change`` (actual minus the
+        value 3 months before), ``trend_since`` (that month, as text) and ``trend_band`` (the usual
+        month-to-month move; a smaller change is ``flat``), then ``owner``, ``deadline`` (as text),
+        ``final_target`` (the goal's target at its deadline) and ``note`` (the history's note for the
+        month).
 
     Raises
     ------
@@ -221,6 +281,7 @@ def scorecard(tree: KPITree, history: pd.DataFrame, targets: pd.DataFrame, month
         s = sh[sh["goal"] == g.id].set_index("month")
         now = s.loc[month]
         prev = s["actual"].get(month - 1, np.nan)
+        trend = three_month_trend(s["actual"], g.direction, month)
         note = history[(history["goal"] == g.id) & (history["month"] == month)]["note"]
         rows.append(
             {
@@ -237,7 +298,10 @@ def scorecard(tree: KPITree, history: pd.DataFrame, targets: pd.DataFrame, month
                 "status": now["status"],
                 "previous_status": s["status"].get(month - 1, NONE),
                 "change_1m": now["actual"] - prev,
-                "trend": _trend(s["actual"].loc[:month], g.direction),
+                "trend": trend["trend"],
+                "trend_change": trend["change"],
+                "trend_since": str(trend["since"]),
+                "trend_band": trend["band"],
                 "owner": g.owner,
                 "deadline": str(g.deadline),
                 "final_target": g.target,
@@ -292,18 +356,18 @@ def act_recommendations(
         if (s["status"] == Status.OFF_TRACK).all():
             out.append(
                 (
-                    "off track 3 months",
+                    ActRule.OFF_TRACK_3M,
                     g.id,
-                    "revise the action plan",
+                    Recommendation.REVISE,
                     f"off track in {last3[0]}–{month}; attainment {atts}",
                 )
             )
         if (s["attainment"] >= margin).all():
             out.append(
                 (
-                    "wide margin 3 months",
+                    ActRule.WIDE_MARGIN_3M,
                     g.id,
-                    "raise the target",
+                    Recommendation.RAISE,
                     f"attainment {atts} ≥ {margin:.0%} for 3 months (target {g.target:g})",
                 )
             )
@@ -315,20 +379,166 @@ def act_recommendations(
         ):
             out.append(
                 (
-                    "not moving with the KGI",
+                    ActRule.NOT_RELATED,
                     g.id,
-                    "consider replacing this KPI",
+                    Recommendation.REPLACE,
                     row["R_reason"].iloc[0].split("; ", 1)[-1],
                 )
             )
     for check, rule, text in (
-        ("number of KPIs", "too many KPIs", "trim the tree"),
-        ("short-horizon KPI", "no short-horizon KPI", "add a leading KPI"),
+        ("number of KPIs", ActRule.TOO_MANY, Recommendation.TRIM),
+        ("short-horizon KPI", ActRule.NO_SHORT_HORIZON, Recommendation.ADD),
     ):
         r = tree_check[tree_check["check"] == check]
         if len(r) and r["status"].iloc[0] != "pass":
             out.append((rule, "(tree)", text, r["reason"].iloc[0]))
     return pd.DataFrame(out, columns=["rule", "goal", "recommendation", "evidence"])
+
+
+def open_actions(actions: pd.DataFrame | None, month) -> pd.DataFrame:
+    """The actions under way in ``month``: started by its end and with status ``open`` (any status without the column).
+
+    Parameters
+    ----------
+    actions : pandas.DataFrame or None
+        The ``actions`` table: ``action_id``, ``kpi``, ``start_date`` and, optionally, ``status``.
+    month : str or pandas.Period
+        The review month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``actions`` that are open in ``month`` (empty, with the columns ``action_id`` and
+        ``kpi``, without an actions table).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"action_id": ["A1", "A2", "A3"], "kpi": ["nps"] * 3, "status": ["open", "done", "open"],
+    ...                   "start_date": pd.to_datetime(["2026-01-10", "2026-02-01", "2026-11-01"])})
+    >>> open_actions(a, "2026-10")["action_id"].tolist()  # A2 is done, A3 starts after the month
+    ['A1']
+    """
+    if actions is None or actions.empty:
+        return pd.DataFrame(columns=["action_id", "kpi"])
+    month = pd.Period(month, freq="M")
+    started = pd.to_datetime(actions["start_date"]).dt.to_period("M") <= month
+    is_open = (
+        actions["status"].astype("str").str.strip().str.lower().eq("open")
+        if "status" in actions.columns
+        else pd.Series(True, index=actions.index)
+    )
+    return actions[started & is_open]
+
+
+def act_plan(
+    tree: KPITree,
+    rules: pd.DataFrame,
+    status_hist: pd.DataFrame,
+    smart: pd.DataFrame,
+    actions: pd.DataFrame | None,
+    month,
+) -> pd.DataFrame:
+    """One recommendation per KPI (and one per rule about the whole tree), merging the Act rules that fired.
+
+    Precedence, first match wins:
+
+    1. the KPI did not move with the KGI -> ``consider replacing this KPI`` (raising its
+       target or revising its plan would not move the KGI either);
+    2. off track for 3 months -> ``revise the action plan`` when an action on it is
+       open, ``start an action`` when none is;
+    3. achieved by a wide margin for 3 months -> ``raise the target``;
+    4. off track this month with no open action -> ``start an action``;
+    5. otherwise ``keep the plan``.
+
+    Every fired rule stays in ``rules``, so a replaced KPI still shows that it was also
+    beaten by a wide margin. ``no_open_action`` flags a KPI off track this month with no
+    open action in the actions log (:func:`open_actions`; an action counts for a KPI
+    goal when its ``kpi`` is the goal's metric or its id).
+
+    Parameters
+    ----------
+    tree : KPITree
+        The validated KPI tree; its KPI goals in order.
+    rules : pandas.DataFrame
+        The fired rules (:func:`act_recommendations`): ``rule``, ``goal``, ``evidence``.
+    status_hist : pandas.DataFrame
+        The statuses (:func:`status_history`): ``goal``, ``month``, ``status``, ``attainment``.
+    smart : pandas.DataFrame
+        The SMART check (:func:`~playbook.review.goals.smart_check`): ``goal``, ``correlation`` and,
+        when present, ``correlation_n``.
+    actions : pandas.DataFrame or None
+        The ``actions`` table, or None.
+    month : str or pandas.Period
+        The review month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI goal in the tree's order, then one per fired tree rule (``goal`` = ``(tree)``):
+        ``goal``, ``status`` (this month; empty for the tree), ``recommendation`` (a
+        :class:`~playbook.review.codes.Recommendation`), ``rules`` (the fired rules, a tuple in the
+        order above), ``evidence`` (their evidence, a tuple), ``attainment_3m`` (the attainment of the
+        review month and the 2 months before, a tuple), ``wide_margin`` (the attainment that counts as
+        a wide margin), ``correlation`` and ``correlation_n`` (with the KGI, from ``smart``),
+        ``open_actions`` (the ids, a tuple) and ``no_open_action`` (bool).
+    """
+    month = pd.Period(month, freq="M")
+    last3 = pd.period_range(month - 2, month, freq="M")
+    margin = tree.thresholds["achieved"] + tree.limits["wide_margin"]
+    under_way = open_actions(actions, month)
+    order = [ActRule.NOT_RELATED, ActRule.OFF_TRACK_3M, ActRule.WIDE_MARGIN_3M]
+    sm = smart.set_index("goal")
+    rows = []
+    for g in tree.kpis:
+        fired = rules[rules["goal"] == g.id].set_index("rule")["evidence"]
+        names = tuple(r for r in order if r in fired.index)
+        s = status_hist[status_hist["goal"] == g.id].set_index("month").reindex(last3)
+        now = s["status"].iloc[-1] if isinstance(s["status"].iloc[-1], str) else Status.NO_DATA
+        ids = tuple(under_way.loc[under_way["kpi"].isin([g.metric, g.id]), "action_id"].astype("str"))
+        lacking = now == Status.OFF_TRACK and not ids
+        if ActRule.NOT_RELATED in names:
+            rec = Recommendation.REPLACE
+        elif ActRule.OFF_TRACK_3M in names:
+            rec = Recommendation.REVISE if ids else Recommendation.START
+        elif ActRule.WIDE_MARGIN_3M in names:
+            rec = Recommendation.RAISE
+        elif lacking:
+            rec = Recommendation.START
+        else:
+            rec = Recommendation.KEEP
+        rows.append(
+            {
+                "goal": g.id,
+                "status": now,
+                "recommendation": rec,
+                "rules": names,
+                "evidence": tuple(fired[r] for r in names),
+                "attainment_3m": tuple(float(a) for a in s["attainment"]),
+                "wide_margin": margin,
+                "correlation": float(sm["correlation"].get(g.id, np.nan)),
+                "correlation_n": int(sm["correlation_n"].get(g.id, 0)) if "correlation_n" in sm.columns else 0,
+                "open_actions": ids,
+                "no_open_action": bool(lacking),
+            }
+        )
+    tree_recs = {ActRule.TOO_MANY: Recommendation.TRIM, ActRule.NO_SHORT_HORIZON: Recommendation.ADD}
+    for r in rules[rules["goal"] == "(tree)"].itertuples(index=False):
+        rows.append(
+            {
+                "goal": "(tree)",
+                "status": "",
+                "recommendation": tree_recs[r.rule],
+                "rules": (r.rule,),
+                "evidence": (r.evidence,),
+                "attainment_3m": (),
+                "wide_margin": margin,
+                "correlation": np.nan,
+                "correlation_n": 0,
+                "open_actions": (),
+                "no_open_action": False,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def action_effects(actions: pd.DataFrame | None, kpis: pd.DataFrame, month, *, before_months: int = 3) -> pd.DataFrame:

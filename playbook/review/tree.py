@@ -16,6 +16,12 @@ File shape (see ``data/sample/kpi_tree.yaml``)::
     status_thresholds: {achieved: 1.0, on_track: 0.95, at_risk: 0.85}
     limits: {max_kpis: 7, achievable_multiple: 2.0, wide_margin: 0.1, min_correlation: 0.3}
 
+``cadence`` (``weekly`` or ``monthly``, :data:`CADENCES`; anything else is refused
+naming the entry and the value) is how often the KPI's owner checks it. It sets no
+period: every value the playbook computes, compares with a target or scores is a
+calendar month's, whatever the cadence; a weekly cadence is the owner's rhythm of
+follow-up between the monthly reviews, and the SMART check names it.
+
 ``path`` is either a list of monthly targets starting at ``plan_start`` or a
 mapping ``{start: 0.62, start_month: 2026-04}`` (a straight line to the target at
 the deadline). Without a path, the target ramps from the KPI's value in the month
@@ -58,6 +64,7 @@ __all__ = [
 
 DEFAULT_THRESHOLDS = {"achieved": 1.0, "on_track": 0.95, "at_risk": 0.85}
 DEFAULT_LIMITS = {"max_kpis": 7, "achievable_multiple": 2.0, "wide_margin": 0.1, "min_correlation": 0.3}
+#: The review rhythms a KPI may name (goals-and-review.md); KPI values are monthly whatever the cadence.
 CADENCES = ("weekly", "monthly")
 DIRECTIONS = ("higher", "lower")
 TOP_LEVEL_KEYS = ("kgi", "kfs", "kpis", "plan_start", "status_thresholds", "limits")

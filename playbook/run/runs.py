@@ -105,13 +105,21 @@ def _export_html(executed: Path, html: Path, title: str) -> None:
     html.write_text(body, encoding="utf-8")
 
 
-def _notebook_parameters(nb: Path, params: dict, scorecard_dir: Path | None) -> dict:
-    """The run's parameters, plus where to write ``scorecard.csv`` for the notebook that declares ``scorecard_csv``."""
+def _notebook_parameters(nb: Path, params: dict, folder: Path, with_tree: bool) -> dict:
+    """The run's parameters, plus where to write tables for the notebooks that declare it.
+
+    ``tables_dir`` (the run folder) for a notebook that writes CSV tables (05: the at-risk, onboarding and RFM
+    lists); ``scorecard_csv`` for the notebook that writes the scorecard, when there is a KPI tree.
+    """
     import papermill as pm
 
-    if scorecard_dir is not None and "scorecard_csv" in pm.inspect_notebook(str(nb)):
-        return {**params, "scorecard_csv": display_path(scorecard_dir / "scorecard.csv")}
-    return params
+    declared = pm.inspect_notebook(str(nb))
+    extra = {}
+    if "tables_dir" in declared:
+        extra["tables_dir"] = display_path(folder)
+    if with_tree and "scorecard_csv" in declared:
+        extra["scorecard_csv"] = display_path(folder / "scorecard.csv")
+    return {**params, **extra}
 
 
 def run_review(
@@ -150,7 +158,8 @@ def run_review(
     -------
     Path
         The month folder ``<out_dir>/<YYYY-MM>``, holding each executed notebook and its HTML report,
-        ``scorecard.csv`` when a notebook wrote one (with a KPI tree), and ``manifest.json`` (parameters,
+        the tables the notebooks wrote (``at_risk.csv``, ``onboarding.csv`` and ``rfm_segments.csv``
+        from 05; ``scorecard.csv`` from 06 with a KPI tree), and ``manifest.json`` (parameters,
         SHA-256 of the input files, package versions, each notebook's status and time).
 
     Raises
@@ -230,7 +239,7 @@ def run_review(
                 pm.execute_notebook(
                     str(nb),
                     str(out_nb),
-                    parameters=_notebook_parameters(nb, nb_params, staging if tree is not None else None),
+                    parameters=_notebook_parameters(nb, nb_params, staging, tree is not None),
                     kernel_name="python3",
                     progress_bar=False,
                     log_output=False,
@@ -261,9 +270,10 @@ def run_review(
             entry.update(status="ok", seconds=round(time.perf_counter() - start, 1), html=html.name)
             manifest["outputs"] += [nb.name, html.name]
             echo(f"[{i}/{len(notebooks)}] {nb.name}: ok ({entry['seconds']:.1f} s)")
+        # the tables the notebooks wrote (05: at_risk, onboarding, rfm_segments; 06: scorecard), not computed again
+        manifest["outputs"] += sorted(p.name for p in staging.glob("*.csv"))
         card_path = staging / "scorecard.csv"
-        if card_path.is_file():  # written by the notebook that built the scorecard (06), not computed again
-            manifest["outputs"].append(card_path.name)
+        if card_path.is_file():
             echo(_scorecard_summary(pd.read_csv(card_path, keep_default_na=False)))
         manifest["status"] = "ok"
         manifest["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")

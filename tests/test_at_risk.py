@@ -1,0 +1,97 @@
+"""The at-risk list and the onboarding track: who is on them must agree with the data behind them."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from playbook.analyses.renewals import next_renewal
+from playbook.data.paths import SAMPLE_DIR
+from playbook.report.context import ReviewContext
+from playbook.report.customer_views import HealthView, onboarding_progress, save_customer_tables
+
+
+@pytest.fixture(scope="module")
+def view(sample_ds):
+    ctx = ReviewContext(ds=sample_ds, month=pd.Period("2026-10", "M"), lang="en", data_dir=SAMPLE_DIR, kpi_tree=None)
+    return HealthView(ctx)
+
+
+def test_new_accounts_are_on_the_onboarding_track_not_in_a_red_band(view, sample_ds):
+    now = view.now.set_index("account_id")
+    signup = sample_ds.accounts.set_index("account_id")["signup_date"].reindex(now.index)
+    young = signup > pd.Timestamp("2026-10-31") - pd.Timedelta(days=60)
+    # the accounts that signed up 18-24 October (the issue's four red newcomers) are among them
+    assert young[signup.between("2026-10-18", "2026-10-24")].all() and young.sum() >= 4
+    assert (now.loc[young, "band"] == "onboarding").all() and not (now.loc[~young, "band"] == "onboarding").any()
+    at_risk = view.at_risk_accounts()
+    assert not set(at_risk.index) & set(now.index[young])
+    assert set(view.onboarding_accounts().index) == set(now.index[young])
+
+
+def test_every_account_on_the_list_is_red_or_in_the_top_decile_of_risk_and_the_list_is_complete(view):
+    rows = view.at_risk_accounts()
+    now = view.now.set_index("account_id")
+    scored = now[now["band"] != "onboarding"]
+    risk = view.predictions[view.predictions["month"] == view.ctx.month].set_index("account_id")["risk"]
+    risk = risk.reindex(scored.index)
+    expected = scored.index[(scored["band"] == "red") | (risk >= risk.quantile(0.9))]
+    assert set(rows.index) == set(expected) and len(rows) > 20  # complete, not cut to the table's length
+    assert (rows["red"] == (rows["band"] == "red")).all()
+    assert rows["mrr"].is_monotonic_decreasing
+    text = view.at_risk_count(20)
+    assert f"**20 of {len(rows)}**" in text and "at_risk.csv" in text
+    assert len(view.at_risk(20)) == 20
+
+
+def test_the_run_writes_the_full_lists_as_csv(view, tmp_path):
+    written = save_customer_tables(view.ctx, view, str(tmp_path))
+    assert written == ["at_risk.csv", "onboarding.csv", "rfm_segments.csv"]
+    at_risk = pd.read_csv(tmp_path / "at_risk.csv", dtype={"ID": str}, keep_default_na=False)
+    rows = view.at_risk_accounts()
+    assert at_risk["ID"].tolist() == rows.index.tolist()
+    assert {"CSM", "MRR", "why", "next renewal"} <= set(at_risk.columns)
+    assert at_risk["MRR"].sum() == pytest.approx(rows["mrr"].sum())
+    assert (at_risk["why"] != "").all()
+    # the renewal date is there where an annual contract is known, blank otherwise
+    known = rows["next_renewal"].notna()
+    assert known.any() and (~known).any()
+    assert (at_risk.loc[known.to_numpy(), "next renewal"] != "").all()
+    onboarding = pd.read_csv(tmp_path / "onboarding.csv", dtype={"ID": str})
+    assert len(onboarding) == len(view.onboarding_accounts())
+
+
+def test_onboarding_progress_counts_distinct_milestones_and_overdue_ones():
+    # account a signed up 2026-10-01, measured on 2026-10-20 (19 days later):
+    # setup done (listed twice: counted once), first_project due after 7 days and not done: overdue,
+    # invite_team due after 30 days: not yet overdue; b: every milestone done, nothing overdue
+    ob = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "a", "a", "b", "b"],
+            "milestone": ["setup", "setup", "first_project", "invite_team", "setup", "first_project"],
+            "completed_date": pd.to_datetime(["2026-10-02", "2026-10-03", None, None, "2026-10-05", "2026-10-06"]),
+            "due_days": [3, 3, 7, 30, 3, 7],
+        }
+    )
+    signup = pd.Series(pd.to_datetime(["2026-10-01", "2026-10-04"]), index=["a", "b"])
+    p = onboarding_progress(ob, signup, pd.Timestamp("2026-10-20"))
+    assert p.loc["a", ["done", "milestones", "overdue_count", "overdue"]].tolist() == [1, 3, 1, "first_project"]
+    assert p.loc["b", ["done", "milestones", "overdue_count", "overdue"]].tolist() == [2, 2, 0, ""]
+
+
+def test_next_renewal_is_the_next_anniversary_of_an_active_annual_contract():
+    subs = pd.DataFrame(
+        {
+            "account_id": ["leap", "ended", "monthly", "two", "two"],
+            "billing_period": ["annual", "annual", "monthly", "annual", "annual"],
+            "start_date": pd.to_datetime(["2024-02-29", "2025-01-10", "2026-01-01", "2025-12-01", "2026-03-01"]),
+            "end_date": pd.to_datetime([None, "2026-06-30", None, None, None]),
+            "mrr": [10.0, 20.0, 30.0, 40.0, 50.0],
+        }
+    )
+    r = next_renewal(subs, "2026-10-31").set_index("account_id")
+    # leap: 29 Feb renews on 28 Feb in 2027; ended: not active; monthly: renews every month, no date to plan;
+    # two: the earliest of its annual contracts (2026-12-01), with that contract's MRR only
+    assert r.index.tolist() == ["leap", "two"]
+    assert r.loc["leap", "next_renewal"] == pd.Timestamp("2027-02-28")
+    assert r.loc["two", ["next_renewal", "renewing_mrr"]].tolist() == [pd.Timestamp("2026-12-01"), 40.0]

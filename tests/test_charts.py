@@ -1,0 +1,59 @@
+"""What the charts draw, checked on the numbers (axis start, order, break marks), not on pixels."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from playbook.report.display import natural_order  # noqa: E402
+from playbook.report.plots import plot_mrr_bridge  # noqa: E402
+
+
+def _bridge(start, new, reactivation, expansion, contraction, churned):
+    end = start + new + reactivation + expansion - contraction - churned
+    return pd.Series(
+        {
+            "month": pd.Period("2026-10", "M"),
+            "mrr_start": start,
+            "new": new,
+            "reactivation": reactivation,
+            "expansion": expansion,
+            "contraction": contraction,
+            "churned": churned,
+            "mrr_end": end,
+        }
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_zoomed_bridge_axis_is_marked_broken_and_says_where_it_starts(lang):
+    # levels 30.7M -> +2.0 -> 32.7 -> +0.1 -> 32.8 -> +0.7 -> 33.5 (top) -> -0.3 -> 33.2 -> -0.7 -> 32.5M (end, +6%);
+    # low = 30.7M, so the axis starts at 30.7 - 0.15 x (33.5 - 30.7) = 30.28M, rounded down to 2 digits: 30M,
+    # above half the top, so zoomed, and marked as broken
+    fig, ax = plt.subplots()
+    plot_mrr_bridge(_bridge(30_700_000, 2_000_000, 100_000, 700_000, 300_000, 700_000), ax=ax, lang=lang)
+    bottom = ax.get_ylim()[0]
+    assert 0 < bottom < 30_700_000 and bottom == 30_000_000
+    assert len([ln for ln in ax.lines if ln.get_gid() == "axis-break"]) == 2
+    note = [t.get_text() for t in ax.texts if t.get_gid() == "axis-break-note"]
+    assert len(note) == 1 and ("0" in note[0]) and ("¥30.0M" in note[0] or "3,000万円" in note[0]), note
+    plt.close(fig)
+
+
+def test_a_bridge_that_reaches_near_zero_starts_at_zero_without_break_marks():
+    # a bad month: 1M -> 0.2M; zoomed, the axis would start at 0.2M - 0.15 x 0.8M = 0.08M, below half of the
+    # highest level (0.5M): nothing to gain from a broken axis, so it starts at 0 and is not marked
+    fig, ax = plt.subplots()
+    plot_mrr_bridge(_bridge(1_000_000, 0, 0, 0, 0, 800_000), ax=ax)
+    assert ax.get_ylim()[0] == 0
+    assert not [ln for ln in ax.lines if ln.get_gid() == "axis-break"]
+    plt.close(fig)
+
+
+def test_company_sizes_sort_by_their_number_not_as_text():
+    assert natural_order(["250-999", "1-49", "1000+", "50-249"]) == ["1-49", "50-249", "250-999", "1000+"]
