@@ -1,4 +1,4 @@
-"""What the charts draw, checked on the numbers (axis start, order, break marks), not on pixels."""
+"""What the charts and tables show, checked on the numbers (axis start, order, break marks, notes), not on pixels."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
 
-from playbook.report.display import natural_order  # noqa: E402
-from playbook.report.plots import plot_mrr_bridge  # noqa: E402
+from playbook.report.display import natural_order
+from playbook.report.plots import plot_mrr_bridge
 
 
 def _bridge(start, new, reactivation, expansion, contraction, churned):
@@ -57,3 +57,17 @@ def test_a_bridge_that_reaches_near_zero_starts_at_zero_without_break_marks():
 
 def test_company_sizes_sort_by_their_number_not_as_text():
     assert natural_order(["250-999", "1-49", "1000+", "50-249"]) == ["1-49", "50-249", "250-999", "1000+"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_what_could_not_be_computed_says_so_in_one_sentence_when_everything_was(lang):
+    from playbook.report.kpi_views import unavailable_kpis
+
+    k = pd.DataFrame({"month": pd.PeriodIndex(["2026-10"] * 2, freq="M"), "kpi": ["mrr", "nrr"], "note": ["", ""]})
+    out = unavailable_kpis(k, "2026-10", lang=lang)
+    assert out.shape == (1, 1) and out.iloc[0, 0] in (
+        "Every KPI of the catalog could be computed.",
+        "カタログのすべてのKPIを計算できました。",
+    )
+    k.loc[1, "note"] = "not available (table usage missing)"
+    assert unavailable_kpis(k, "2026-10", lang=lang).shape == (1, 2)

@@ -423,7 +423,11 @@ SEG_TRIALS = "trial_id,start_date,converted_date,account_id\nt1,2026-01-02,2026-
 @pytest.fixture
 def seg_folder(make_folder):
     def make(**extra):
-        files = {"accounts.csv": SEG_ACCOUNTS, "subscriptions.csv": SEG_SUBSCRIPTIONS, "dataset.yaml": "as_of: 2026-02-28\n"}
+        files = {
+            "accounts.csv": SEG_ACCOUNTS,
+            "subscriptions.csv": SEG_SUBSCRIPTIONS,
+            "dataset.yaml": "as_of: 2026-02-28\n",
+        }
         return make_folder(files | extra)
 
     return make
@@ -432,7 +436,9 @@ def seg_folder(make_folder):
 def _kpi_values(ds, kpis) -> pd.DataFrame:
     from playbook.kpis.catalog import compute_kpis
 
-    return compute_kpis(ds, months=["2026-01", "2026-02"], kpis=kpis).pivot(index="month", columns="kpi", values="value")
+    return compute_kpis(ds, months=["2026-01", "2026-02"], kpis=kpis).pivot(
+        index="month", columns="kpi", values="value"
+    )
 
 
 def test_a_segment_never_divides_company_costs_by_its_own_customers(seg_folder):
@@ -494,7 +500,8 @@ def test_the_unavailable_table_names_company_level_kpis_in_both_languages(seg_fo
     ]
     ja = unavailable_kpis(k, "2026-02", lang="ja")
     assert ja.iloc[0, 1] == "全社単位の指標のためセグメント別には出せません（costs を使用）"
-    assert unavailable_kpis(compute_kpis(ds, months=["2026-02"], kpis=["cac"]), "2026-02").empty  # the company
+    company = unavailable_kpis(compute_kpis(ds, months=["2026-02"], kpis=["cac"]), "2026-02")  # the company
+    assert company.shape == (1, 1) and company.iloc[0, 0] == "Every KPI of the catalog could be computed."
 
 
 def test_a_segmented_goal_carries_the_company_level_reason_into_its_history(seg_folder):

@@ -145,7 +145,9 @@ SUBS = pd.DataFrame(
         "account_id": ["a", "a", "b", "b", "c", "d"],
         "product": ["Workspace", "Analytics", "Workspace", "Workspace", "Workspace", "Workspace"],
         "seats": pd.array([10, 0, 5, 2, 4, pd.NA], dtype="Int64"),
-        "start_date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-01", "2026-02-15", "2026-01-01", "2026-01-01"]),
+        "start_date": pd.to_datetime(
+            ["2026-01-01", "2026-01-01", "2026-01-01", "2026-02-15", "2026-01-01", "2026-01-01"]
+        ),
         "end_date": pd.to_datetime([None, None, "2026-02-14", None, "2026-01-31", None]),
     }
 )
@@ -208,9 +210,7 @@ TTFV_OB = pd.DataFrame(
     {
         "account_id": ["a", "a", "b", "b", "c", "c"],
         "milestone": ["setup", "project"] * 3,
-        "completed_date": pd.to_datetime(
-            ["2026-01-21", "2026-02-05", "2026-02-02", "2026-02-09", "2026-02-03", None]
-        ),
+        "completed_date": pd.to_datetime(["2026-01-21", "2026-02-05", "2026-02-02", "2026-02-09", "2026-02-03", None]),
     }
 )
 

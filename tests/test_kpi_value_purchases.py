@@ -151,7 +151,9 @@ def test_ltv_cac_by_channel_shows_a_dash_not_nanx_for_a_channel_without_churn(ma
         "S1,A,2026-01-01,,1000\nS2,B,2026-01-01,2026-02-14,1000\nS3,C,2026-01-01,,3000\n"
     )
     ds = load_dataset(
-        make_folder({"accounts.csv": accounts, "subscriptions.csv": subs, "dataset.yaml": "as_of: 2026-03-31\n"}, base=True)
+        make_folder(
+            {"accounts.csv": accounts, "subscriptions.csv": subs, "dataset.yaml": "as_of: 2026-03-31\n"}, base=True
+        )
     )
     ctx = ReviewContext(ds, pd.Period("2026-03", "M"), "en", ds.folder, None)
     t = ltv_cac_by_channel(ctx, pd.DataFrame(columns=["month", "kpi", "value"]), months_back=3)

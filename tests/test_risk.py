@@ -275,7 +275,9 @@ def test_library_warnings_are_captured_as_messages(monkeypatch):
         fit = fit_logistic(X, y, features=["breadth_score", "tenure_months"])
     details = [m.detail for m in fit.messages]
     assert {"category": "RuntimeWarning", "text": "overflow encountered in exp"} in details
-    assert {"method": "statsmodels", "text": "IRLS wobbled"} in details
+    # the fit itself converged, so the library's convergence doubt is reported as a warning, not as no convergence
+    assert fit.converged and {"category": "ConvergenceWarning", "text": "IRLS wobbled"} in details
+    assert not fit.has(FitIssue.NOT_CONVERGED)
 
 
 def test_an_input_without_variation_is_left_out_with_a_message():
@@ -345,6 +347,28 @@ def test_the_band_backtest_counts_account_months(sample_ds):
     assert "accounts" not in table.columns and table["account_months"].sum() == stats["observations"]
     # an account counts once per scored month: more account-months than accounts
     assert stats["observations"] > h["account_id"].nunique()
+
+
+def test_the_band_chart_labels_each_bar_with_its_account_months():
+    import matplotlib.pyplot as plt
+
+    from playbook.report.plots import plot_band_churn
+
+    # 10 account-months in red (3 churned), 20 in yellow (1), 30 in green (0)
+    table = pd.DataFrame(
+        {
+            "band": ["red", "yellow", "green"],
+            "account_months": [10, 20, 30],
+            "churned": [3, 1, 0],
+            "churn_rate": [0.3, 0.05, 0.0],
+            "ci_low": [0.1, 0.01, 0.0],
+            "ci_high": [0.6, 0.24, 0.11],
+        }
+    )
+    fig, ax = plt.subplots()
+    plot_band_churn(table, ax=ax)
+    assert [t.get_text() for t in ax.texts] == ["30.0%\n(n=10)", "5.0%\n(n=20)", "0.0%\n(n=30)"]
+    plt.close(fig)
 
 
 # --------------------------------------------------------------------------- the view

@@ -103,8 +103,10 @@ class FitMessage(NamedTuple):
     ``detail`` keys by code: FEW_EVENTS ``events``, ``non_events``, ``features``,
     ``per_feature``; DROPPED ``features``; SEPARATION ``features`` (the inputs of
     a separating direction), ``rows`` (observations predicted perfectly) and
-    ``observations``; NOT_CONVERGED ``method`` and ``iterations``; REGULARISED
-    ``prior_sd``; WARNING ``category`` and ``text`` (the library's message).
+    ``observations``; NOT_CONVERGED ``method`` (``mle`` or ``ridge``, with
+    ``iterations``; or ``statsmodels``, with the library's ``text``);
+    REGULARISED ``prior_sd``; WARNING ``category`` and ``text`` (the library's
+    message).
     """
 
     code: FitIssue
@@ -141,16 +143,39 @@ class RiskFit:
 
     @property
     def features(self) -> list[str]:
-        """The features, in coefficient order (the intercept excluded)."""
+        """The features, in coefficient order.
+
+        Returns
+        -------
+        list of str
+            The rows of ``table`` after the intercept, dropped features included.
+        """
         return list(self.table.index[1:])
 
     @property
     def params(self) -> np.ndarray:
-        """The coefficients, intercept first, with 0 for a dropped feature (as used by :func:`predict`)."""
+        """The coefficients as :func:`predict` uses them.
+
+        Returns
+        -------
+        numpy.ndarray
+            The intercept, then one coefficient per feature (0 for a dropped one).
+        """
         return np.nan_to_num(self.table["coefficient"].to_numpy(dtype="float64"), nan=0.0)
 
     def has(self, code: FitIssue) -> bool:
-        """Whether one of the messages has ``code``."""
+        """Whether the fit reported a problem.
+
+        Parameters
+        ----------
+        code : FitIssue
+            The problem.
+
+        Returns
+        -------
+        bool
+            True when one of ``messages`` has this code.
+        """
         return any(m.code == code for m in self.messages)
 
 
@@ -261,8 +286,11 @@ def _separation(A: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int] | None:
     return res.x, int((margin > tol).sum())
 
 
-def _captured(caught) -> list[FitMessage]:
-    """The library warnings recorded during a fit, as messages (each text once)."""
+def _captured(caught, converged: bool) -> list[FitMessage]:
+    """The library warnings recorded during a fit, as messages (each text once).
+
+    A convergence warning is a NOT_CONVERGED message when the fit did not converge, else a WARNING.
+    """
     out, seen = [], set()
     for w in caught:
         if issubclass(w.category, PerfectSeparationWarning):
@@ -271,7 +299,7 @@ def _captured(caught) -> list[FitMessage]:
         if key in seen:
             continue
         seen.add(key)
-        if issubclass(w.category, ConvergenceWarning):
+        if issubclass(w.category, ConvergenceWarning) and not converged:
             out.append(FitMessage(FitIssue.NOT_CONVERGED, {"method": "statsmodels", "text": str(w.message)}))
         else:
             out.append(FitMessage(FitIssue.WARNING, {"category": key[0], "text": key[1]}))
@@ -287,7 +315,9 @@ def _ridge(A: np.ndarray, y: np.ndarray, prior_sd: float, maxiter: int) -> tuple
     precision = np.full(A.shape[1], 1.0 / prior_sd**2)
     precision[0] = 0.0  # the intercept is not penalised
     # statsmodels minimises -loglike / n + sum(alpha * b ** 2) / 2: alpha = precision / n
-    res = GLM(y, A, family=Binomial()).fit_regularized(method="elastic_net", alpha=precision / n, L1_wt=0.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = GLM(y, A, family=Binomial()).fit_regularized(method="elastic_net", alpha=precision / n, L1_wt=0.0)
     params = np.asarray(res.params, dtype="float64")
     converged = False
     for _ in range(maxiter):
@@ -300,6 +330,9 @@ def _ridge(A: np.ndarray, y: np.ndarray, prior_sd: float, maxiter: int) -> tuple
         if np.abs(step).max() < 1e-8:
             converged = True
             break
+    for w in caught:  # the optimiser's own convergence doubts do not matter once the Newton steps converged
+        if not (converged and issubclass(w.category, ConvergenceWarning)):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     p = 1 / (1 + np.exp(-np.clip(A @ params, -30, 30)))
     cov = np.linalg.pinv(A.T @ (A * (p * (1 - p))[:, None]) + np.diag(precision))
     return params, cov, converged
@@ -405,7 +438,7 @@ def fit_logistic(
             messages.append(FitMessage(FitIssue.REGULARISED, {"prior_sd": prior_sd}))
             if not converged:
                 messages.append(FitMessage(FitIssue.NOT_CONVERGED, {"method": "ridge", "iterations": maxiter}))
-    messages += [m for m in _captured(caught) if m not in messages]
+    messages += [m for m in _captured(caught, converged) if m not in messages]
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
     se = np.where(se > 0, se, np.nan)
     full = pd.DataFrame(index=pd.Index(["intercept"] + features, name="feature"))

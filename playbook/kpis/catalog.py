@@ -135,7 +135,9 @@ def _time_to_first_value(x: _Inputs) -> pd.DataFrame:
     if milestone is None:
         return usage.time_to_first_value(x.ds.onboarding, x.ds.accounts, x.months)
     if milestone not in set(x.ds.onboarding["milestone"]):
-        reason = f"{NOT_AVAILABLE} (first_value_milestone {milestone!r} of dataset.yaml is not a milestone in onboarding)"
+        reason = (
+            f"{NOT_AVAILABLE} (first_value_milestone {milestone!r} of dataset.yaml is not a milestone in onboarding)"
+        )
         return _unavailable(x.months, reason)
     out = usage.time_to_first_value(x.ds.onboarding, x.ds.accounts, x.months, milestone=milestone)
     out["note"] = pd.array([note or f"first value = {milestone}" for note in out["note"]], dtype="str")

@@ -773,7 +773,11 @@ def time_to_first_value(
     """
     months = pd.PeriodIndex(months, freq="M")
     dates = first_value_dates(
-        onboarding, milestone=milestone, account_col=account_col, milestone_col=milestone_col, completed_col=completed_col
+        onboarding,
+        milestone=milestone,
+        account_col=account_col,
+        milestone_col=milestone_col,
+        completed_col=completed_col,
     )
     signup = accounts.set_index(accounts[account_col].astype("str"))[signup_col]
     reached = dates[dates.index.isin(signup.index)]

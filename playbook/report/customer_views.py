@@ -1032,7 +1032,9 @@ class HealthView:
             One row per account (index = account id), highest MRR first:
             ``name``, ``owner`` (empty without an ``owner`` column), ``mrr``,
             ``health``, ``band``, ``risk`` (the model's 3-month churn risk; NaN
-            when not predicted), ``red`` and ``top_risk`` (the reasons, bool),
+            when not predicted), ``red`` and ``top_risk`` (the reasons, bool;
+            ``top_risk`` is never set when the model is weak, see
+            :attr:`model_is_weak`),
             ``weakest`` (the components scoring 25 or less) and
             ``next_renewal`` (the next annual renewal date; NaT for monthly
             billing or without billing periods).
@@ -1041,7 +1043,8 @@ class HealthView:
         scored = now[now["band"] != "onboarding"]
         pred = self.predictions[self.predictions["month"] == self.ctx.month].set_index("account_id")["risk"]
         risk = pred.reindex(scored.index)
-        cut = risk.quantile(0.9) if risk.notna().any() else np.inf
+        # a model too weak to rank accounts by (see model_is_weak) puts nobody on the list
+        cut = risk.quantile(0.9) if risk.notna().any() and not self.model_is_weak else np.inf
         out = pd.DataFrame(
             {
                 "mrr": scored["mrr"],

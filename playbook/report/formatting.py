@@ -129,7 +129,12 @@ def format_value(value: float, unit: str, currency: str = "JPY", lang: str = "en
         return f"{value:+.1f}"
     if unit in ("count", "users"):
         return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    suffix = {"months": (" months", "か月"), "hours": (" h", "時間"), "minutes": (" min", "分")}.get(unit)
+    suffix = {
+        "months": (" months", "か月"),
+        "days": (" days", "日"),
+        "hours": (" h", "時間"),
+        "minutes": (" min", "分"),
+    }.get(unit)
     if suffix:
         return f"{value:,.1f}{suffix[1] if lang == 'ja' else suffix[0]}"
     return f"{value:,.2f}"
@@ -248,6 +253,7 @@ def format_delta(
             "points": (" pts", "pt"),
             "multiple": ("x", "x"),
             "months": (" months", "か月"),
+            "days": (" days", "日"),
             "hours": (" h", "時間"),
             "minutes": (" min", "分"),
         }.get(unit, ("", ""))

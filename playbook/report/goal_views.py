@@ -2,8 +2,9 @@
 
 ``GoalReport.build(ctx)`` computes everything once (goal history, target paths,
 SMART, scorecard, Act rules, actions, drivers); its methods return display tables
-and sentences in the notebook's language. Without a KPI tree every method says so
-instead of failing.
+and sentences in the notebook's language. Without a KPI tree nothing fails: the
+first text of a notebook (``tree_summary``, ``headline``) gives the full note, each
+other section says so in one sentence, and the charts draw nothing.
 """
 
 from __future__ import annotations
@@ -262,7 +263,9 @@ class GoalReport:
         best_word = _t("best 3-month pace", "過去最高の3か月ペース", lang)
         out["A"] = {
             "cannot judge": _t(
-                "cannot judge (no baseline or deadline passed)", "判定できません（基準値がないか、期限を過ぎています）", lang
+                "cannot judge (no baseline or deadline passed)",
+                "判定できません（基準値がないか、期限を過ぎています）",
+                lang,
             ),
             "too easy": _t(
                 f"too easy: already reached ({fmt(r.baseline)} vs target {fmt(r.target)})",
@@ -312,7 +315,9 @@ class GoalReport:
                 + (f"、基準 {floor:g} 未満" if weak else ""),
                 lang,
             )
-        cadence = {"weekly": _t("weekly", "週次", lang), "monthly": _t("monthly", "月次", lang)}.get(g.cadence, g.cadence)
+        cadence = {"weekly": _t("weekly", "週次", lang), "monthly": _t("monthly", "月次", lang)}.get(
+            g.cadence, g.cadence
+        )
         out["T"] = (
             _t(f"deadline {g.deadline}, reviewed {cadence}", f"期限 {g.deadline}、{cadence}でレビュー", lang)
             if r.T == "pass"
@@ -396,7 +401,11 @@ class GoalReport:
                 if r["A_code"] == "too easy"
                 else self._delta(r["needed"], g.metric)
             )
-            before = {} if start is None else {_t(f"before the plan ({start})", f"計画前（{start}）", lang): self._fmt(base, g.metric)}
+            before = (
+                {}
+                if start is None
+                else {_t(f"before the plan ({start})", f"計画前（{start}）", lang): self._fmt(base, g.metric)}
+            )
             rows.append(
                 {
                     "KPI": g.name(lang),
@@ -443,12 +452,12 @@ class GoalReport:
             projection (no KPI tree, a KGI that is not ARR or MRR).
         """
         if self.tree is None:
-            return _t("No KGI projection without a KPI tree.", "KPIツリーがないため、KGIの見通しはありません。", self.lang)
+            return _t(
+                "No KGI projection without a KPI tree.", "KPIツリーがないため、KGIの見通しはありません。", self.lang
+            )
         p = self.projection()
         if not p["applicable"]:
-            return _t(
-                f"No KGI projection: {p['reason']}.", f"KGIの見通しはありません（{p['reason']}）。", self.lang
-            )
+            return _t(f"No KGI projection: {p['reason']}.", f"KGIの見通しはありません（{p['reason']}）。", self.lang)
         f = lambda v: format_value(v, "currency", self.ctx.ds.currency, self.lang)
         d, metric = self.tree.kgi.deadline, p["metric"].upper()
         if p["months_left"] <= 0:
@@ -625,12 +634,18 @@ class GoalReport:
         rows = []
         for r in self.plan.itertuples(index=False):
             if r.goal == "(tree)":
-                name, status, why = _t("(the whole tree)", "（KPIツリー全体）", lang), "", self._tree_evidence(r.rules[0])
+                name, status, why = (
+                    _t("(the whole tree)", "（KPIツリー全体）", lang),
+                    "",
+                    self._tree_evidence(r.rules[0]),
+                )
                 opened, flag = "", ""
             else:
                 goal = self.tree.kpi(r.goal)
                 name, status, why = goal.name(lang), _word(r.status, lang), self._act_evidence(r, goal)
-                opened = ", ".join(r.open_actions) if r.open_actions else (_t("none", "なし", lang) if has_log else NONE)
+                opened = (
+                    ", ".join(r.open_actions) if r.open_actions else (_t("none", "なし", lang) if has_log else NONE)
+                )
                 flag = (
                     _t("off track with no open action", "未達なのに実行中の施策がない", lang)
                     if r.no_open_action
@@ -828,11 +843,13 @@ class GoalReport:
         Returns
         -------
         str
-            :meth:`HealthView.at_risk_count` with a health score; otherwise the
-            number of accounts with warning signs and how many are shown.
+            :meth:`HealthView.at_risk_count` with a health score, after the
+            model's warning when it is too weak to rank accounts by; otherwise
+            the number of accounts with warning signs and how many are shown.
         """
         if self.health is not None:
-            return self.health.at_risk_count(n)
+            weak = self.health.model_warning() + "\n\n" if self.health.model_is_weak else ""
+            return weak + self.health.at_risk_count(n)
         total = len(review.early_warnings(self.ctx.ds, self.ctx.month))
         return _t(
             f"**{min(n, total)} of {total}** accounts with warning signs, most signs first.",
@@ -862,7 +879,11 @@ class GoalReport:
         w = review.early_warnings(self.ctx.ds, self.ctx.month).head(n)
         if w.empty:
             return pd.DataFrame(
-                {label("note", self.lang): [_t("No account shows a warning sign.", "兆候のある顧客はいません。", self.lang)]}
+                {
+                    label("note", self.lang): [
+                        _t("No account shows a warning sign.", "兆候のある顧客はいません。", self.lang)
+                    ]
+                }
             )
         f = lambda v: format_value(v, "currency", self.ctx.ds.currency, self.lang)
         out = pd.DataFrame(

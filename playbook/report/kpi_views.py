@@ -125,7 +125,7 @@ def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataF
         One row per KPI whose note in ``month`` starts with "not available" or, on a segment,
         "company-level: not split by segment": the KPI's name and the note (e.g. "not available (table
         usage missing)"; the company-level note in Japanese with ``lang="ja"``). Empty when every KPI
-        could be computed.
+        could be computed: then a one-cell note saying so.
 
     Examples
     --------
@@ -146,6 +146,14 @@ def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataF
             else n
             for n in notes
         ]
+    if not notes:
+        return pd.DataFrame(
+            {
+                label("note", lang): [
+                    _t("Every KPI of the catalog could be computed.", "カタログのすべてのKPIを計算できました。", lang)
+                ]
+            }
+        )
     return pd.DataFrame({label("kpi", lang): [label(k, lang) for k in rows["kpi"]], label("note", lang): notes})
 
 

@@ -225,7 +225,10 @@ def _not_available(ax: Axes, lang: str, title: str, reason: str | None = None) -
 def _no_tree_note(ax: Axes, lang: str, title: str) -> Axes:
     """A note on ``ax`` that there is no KPI tree (not a missing table)."""
     return _not_available(
-        ax, lang, title, "no KPI tree (parameter kpi_tree)" if lang != "ja" else "KPIツリーがありません（パラメータ kpi_tree）"
+        ax,
+        lang,
+        title,
+        "no KPI tree (parameter kpi_tree)" if lang != "ja" else "KPIツリーがありません（パラメータ kpi_tree）",
     )
 
 

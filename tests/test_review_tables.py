@@ -1,0 +1,350 @@
+"""The review's tables say what the data says: the 3-month trend, numbers in their unit, one Act row per KPI, no-tree notes."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from playbook import DataValidationError
+from playbook.report.formatting import format_change, format_delta
+from playbook.report.goal_views import GoalReport
+from playbook.report.text import Markdown
+from playbook.review.codes import NONE, Recommendation, Trend
+from playbook.review.goals import (
+    KPIGoal,
+    best_sustained_change,
+    kgi_projection,
+    parse_kpi_tree,
+    smart_check,
+    target_path,
+    tree_checks,
+)
+from playbook.review.scorecard import act_plan, act_recommendations, open_actions, status_history, three_month_trend
+from tests.conftest import SAMPLE
+
+matplotlib.use("Agg")
+
+MONTHS = pd.period_range("2025-10", "2026-10", freq="M")  # 13 months: 12 monthly changes
+
+
+def tree_dict(**changes) -> dict:
+    """The sample KPI tree as a dict, with ``changes`` to its top-level keys."""
+    return yaml.safe_load((SAMPLE / "kpi_tree.yaml").read_text(encoding="utf-8")) | changes
+
+
+def kpi_entry(**fields) -> dict:
+    base = {"id": "k1", "metric": "logo_churn_rate", "target": 0.02, "owner": "Sato", "deadline": "2027-03"}
+    return base | {"cadence": "monthly"} | fields
+
+
+def _history(goal_values: dict, kgi_values, months) -> pd.DataFrame:
+    """A goal history: each goal's values and the KGI (``arr_goal``) over ``months``."""
+    rows = [(m, g, v) for g, vals in goal_values.items() for m, v in zip(months, vals)]
+    rows += [(m, "arr_goal", v) for m, v in zip(months, kgi_values)]
+    h = pd.DataFrame(rows, columns=["month", "goal", "value"])
+    return h.assign(metric="", numerator=np.nan, denominator=np.nan, n=1, note="")
+
+
+def series(values, months=MONTHS) -> pd.Series:
+    return pd.Series(values, index=months[-len(values) :], dtype="float64")
+
+
+@pytest.fixture(scope="module")
+def sample_report():
+    from playbook.run.notebook import open_review
+
+    ctx = open_review(month="2026-10", data_dir="data/sample", kpi_tree="data/sample/kpi_tree.yaml", lang="en")
+    return GoalReport.build(ctx)
+
+
+# ----------------------------------------------------------------------------- the 3-month trend
+
+
+def test_the_trend_compares_the_value_with_three_months_before_against_the_usual_move():
+    # monthly changes: +1 six times, -1 three times, then +1, +2, +3 -> |changes| median = 1
+    v = series([10, 11, 12, 13, 14, 15, 16, 15, 14, 13, 14, 16, 19])
+    t = three_month_trend(v, "higher", "2026-10")
+    # 19 (2026-10) - 13 (2026-07) = +6, more than the usual move of 1: improving
+    assert (t["trend"], t["change"], str(t["since"]), t["band"], t["n_changes"]) == (
+        "improving",
+        6.0,
+        "2026-07",
+        1.0,
+        12,
+    )
+    # the same numbers for a lower-is-better KPI are a worsening
+    assert three_month_trend(v, "lower", "2026-10")["trend"] == "worsening"
+    # 2026-09: 16 - 14 (2026-06)... = +2 against a usual move of 1 (changes Sep 2025 to Sep 2026 have median 1)
+    assert three_month_trend(v, "higher", "2026-09")["change"] == 2.0
+
+
+def test_a_change_no_bigger_than_the_usual_move_is_flat():
+    # the KPI swings by 2 every month; it ends 1 above where it was 3 months ago
+    v = series([50, 52, 50, 52, 50, 52, 50, 52, 50, 50, 52, 50, 51])
+    t = three_month_trend(v, "higher", "2026-10")
+    assert t["change"] == 1.0 and t["band"] == 2.0 and t["trend"] == "flat"
+
+
+def test_nps_surveyed_twice_a_year_has_no_trend():
+    nps = pd.Series([-8.6, 8.4, 12.4], index=pd.PeriodIndex(["2025-10", "2026-04", "2026-10"], freq="M"))
+    t = three_month_trend(nps, "higher", "2026-10")
+    assert t["trend"] == NONE and np.isnan(t["change"])  # no value in 2026-07: nothing is carried over the gap
+    # a value 3 months before but too few monthly changes to know the usual move
+    few = pd.Series([1.0, 2.0, 5.0], index=pd.PeriodIndex(["2026-06", "2026-07", "2026-10"], freq="M"))
+    assert three_month_trend(few, "higher", "2026-10")["trend"] == NONE
+
+
+monthly_values = st.lists(st.floats(-100, 100, allow_nan=False, allow_infinity=False), min_size=13, max_size=13)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=monthly_values, direction=st.sampled_from(["higher", "lower"]))
+def test_the_trend_never_contradicts_the_last_three_months(values, direction):
+    v = series(values)
+    t = three_month_trend(v, direction, "2026-10")
+    better = 1 if direction == "higher" else -1
+    last3 = better * np.diff(v.to_numpy())[-3:]  # the last 3 monthly changes, positive = better
+    tol = t["band"] / 3  # the tolerance of one monthly change
+    if (last3 > tol).all():
+        assert t["trend"] == Trend.IMPROVING
+    if (last3 < -tol).all():
+        assert t["trend"] == Trend.WORSENING
+    if (last3 >= 0).all():
+        assert t["trend"] != Trend.WORSENING  # no month got worse: never "worsening"
+    if (last3 <= 0).all():
+        assert t["trend"] != Trend.IMPROVING
+    # the word always agrees with the change it shows
+    if t["trend"] == Trend.IMPROVING:
+        assert better * t["change"] > t["band"]
+    if t["trend"] == Trend.WORSENING:
+        assert better * t["change"] < -t["band"]
+
+
+def test_on_the_sample_the_trend_agrees_with_the_months_shown(sample_report):
+    card = sample_report.card.set_index("id")
+    h = sample_report.history.pivot(index="month", columns="goal", values="value")
+    oct_, jul = pd.Period("2026-10", "M"), pd.Period("2026-07", "M")
+    for goal, row in card.iterrows():
+        if row["trend"] == NONE:
+            continue
+        assert row["trend_change"] == pytest.approx(h.loc[oct_, goal] - h.loc[jul, goal])
+    # cross-sell 2.1% (Jul) -> 3.4% (Oct): +1.3 pts against a usual move of 0.7 pts
+    assert card.loc["cross_sell", "trend"] == "improving" and card.loc["cross_sell", "change_1m"] > 0
+    # GRR 97.2% -> 97.6%: +0.4 pts, inside its usual monthly move of 1.9 pts
+    assert card.loc["grr", "trend"] == "flat"
+    assert card.loc["onboarding_done", "trend"] == "worsening"  # 76.9% -> 62.5%
+    assert card.loc["nps", "trend"] == NONE  # surveyed in 2026-04 and 2026-10 only
+    table = sample_report.scorecard_table()
+    assert table.loc["Cross-sell rate", "3-month trend"] == (
+        "improving: +1.3 pts since 2026-07 (usual monthly move 0.7 pts)"
+    )
+    assert table.loc["Gross revenue retention", "3-month trend"].startswith("flat: +0.4 pts since 2026-07")
+    assert table.loc["NPS", "3-month trend"] == "–"
+
+
+# ----------------------------------------------------------------------------- every number in its unit
+
+
+def test_changes_are_written_in_the_units_of_the_kpi_and_the_language():
+    assert format_change(0.976, 0.984, "ratio", lang="ja") == "−0.8pt"
+    assert format_change(0.976, 0.976, "ratio", lang="ja") == "±0pt"
+    assert format_delta(0.0875, "ratio") == "+8.8 pts" and format_delta(-0.00245, "ratio") == "−0.2 pts"
+    assert format_delta(0.342, "hours", lang="ja") == "+0.3時間"
+    assert format_delta(1_834_000, "currency", signed=False) == "¥1.8M"
+
+
+RAW_FRACTION = re.compile(r"(?<![\d.])0\.\d{3,}")  # 0.0875, 0.03226: a ratio written as a bare fraction
+
+
+def test_goal_setting_tables_show_no_raw_fractions(sample_report):
+    base = sample_report.baselines_table()
+    smart = sample_report.smart_table()
+    for table in (base, smart):
+        cells = table.to_numpy().ravel().tolist()
+        assert not [c for c in cells if RAW_FRACTION.search(str(c))]
+    # onboarding 62.5% -> 80% by 2026-12 (2 months): +8.75 pts a month; logo churn 3.23% -> 2% in 5: -0.25 pts
+    assert base.loc["Onboarding completion", "needed per month"] == "+8.8 pts"
+    assert base.loc["Logo churn rate", "needed per month"] == "−0.2 pts"
+    assert base.loc["Cross-sell rate", "needed per month"] == "already reached"
+    assert base.loc["First response time", "best 3-month pace (per month)"].endswith(" h")
+    assert smart.loc["Logo churn rate", "M (why)"] == "baseline 3.2% in 2026-10"
+    assert smart.loc["Onboarding completion", "A (why)"] == (
+        "needs +8.8 pts a month; best 3-month pace +13.5 pts a month"
+    )
+
+
+def test_an_unbounded_attainment_reads_in_the_report_language():
+    ja = GoalReport(ctx=SimpleNamespace(lang="ja"), tree=None)
+    en = GoalReport(ctx=SimpleNamespace(lang="en"), tree=None)
+    assert ja._attainment(np.inf) == "目標以上" and en._attainment(np.inf) == "≥ target"
+
+
+def test_the_best_pace_needs_values_three_calendar_months_apart():
+    nps = pd.Series([-8.6, 8.4, 12.4], index=pd.PeriodIndex(["2025-10", "2026-04", "2026-10"], freq="M"))
+    assert np.isnan(best_sustained_change(nps))  # six months apart: no 3-month pace
+    # Jan 10, Feb (none), Mar 11, Apr 16: the only 3-month pair is Jan -> Apr, +2 a month
+    gap = pd.Series([10.0, np.nan, 11.0, 16.0], index=pd.period_range("2026-01", periods=4, freq="M"))
+    assert best_sustained_change(gap) == 2.0
+
+
+def test_related_looks_at_the_last_twelve_calendar_months(sample_ds):
+    months = pd.period_range("2023-10", "2026-10", freq="M")  # 37 months
+    # NPS every 6 months for 3 years (7 values), only 2 of them in the last 12 months
+    nps = [float(i) if i % 6 == 0 else np.nan for i in range(37)]
+    tree = parse_kpi_tree(
+        tree_dict(kfs=[{"id": "f", "name": "F", "kpis": [kpi_entry(id="n", metric="nps", target=40)]}])
+    )
+    smart = smart_check(tree, sample_ds, _history({"n": nps}, np.arange(37.0), months), "2026-10").iloc[0]
+    assert np.isnan(smart["correlation"]) and smart["correlation_n"] == 2 and smart["R"] == "warn"
+
+
+# ----------------------------------------------------------------------------- the Act plan
+
+
+def _plan(values, target, *, direction="higher", kgi=None, actions=None):
+    """One KPI ``k`` over 2026-01..2026-10 with a flat target, through the Act rules and the plan."""
+    months = pd.period_range("2026-01", "2026-10", freq="M")
+    metric = "onboarding_completion_rate" if direction == "higher" else "first_response_hours"
+    tree = parse_kpi_tree(
+        tree_dict(
+            kfs=[
+                {"id": "f", "name": "F", "kpis": [kpi_entry(id="k", metric=metric, target=target, direction=direction)]}
+            ]
+        )
+    )
+    kgi = np.arange(10.0) if kgi is None else kgi
+    h = _history({"k": values}, kgi, months)
+    targets = pd.DataFrame({"k": [target] * 10}, index=months)
+    smart = pd.DataFrame(
+        {"goal": ["k"], "correlation": [np.corrcoef(values, kgi)[0, 1]], "correlation_n": [10], "R_reason": ["r"]}
+    )
+    statuses = status_history(tree, h, targets)
+    rules = act_recommendations(tree, statuses, smart, tree_checks(tree), "2026-10")
+    return act_plan(tree, rules, statuses, smart, actions, "2026-10").set_index("goal").loc["k"]
+
+
+def _actions(status="open", start="2026-05-01", kpi="onboarding_completion_rate"):
+    return pd.DataFrame({"action_id": ["A1"], "kpi": [kpi], "status": [status], "start_date": pd.to_datetime([start])})
+
+
+def test_a_kpi_beaten_by_a_wide_margin_that_does_not_move_with_the_kgi_gets_one_recommendation():
+    # attainment 112%, 115%, 120% (>= 110%) but zig-zagging against a steadily rising KGI (|r| small)
+    row = _plan([1.2, 1.15, 1.2, 1.15, 1.2, 1.15, 1.2, 1.12, 1.15, 1.2], 1.0)
+    assert row["rules"] == ("not moving with the KGI", "wide margin 3 months")
+    assert row["recommendation"] == Recommendation.REPLACE  # one recommendation, both rules kept as evidence
+
+
+def test_off_track_for_three_months_revises_the_open_plan_or_starts_one():
+    values = [1.0] * 7 + [0.80, 0.79, 0.78]  # attainment 80%, 79%, 78%: off track (below 85%) 3 months
+    kgi = np.array([5, 5, 5, 5, 5, 5, 5, 3, 2, 1], dtype=float)  # falls with the KPI (r = 0.96): related
+    assert _plan(values, 1.0, kgi=kgi, actions=_actions())["recommendation"] == Recommendation.REVISE
+    without = _plan(values, 1.0, kgi=kgi, actions=None)
+    assert without["recommendation"] == Recommendation.START and without["no_open_action"]
+
+
+@pytest.mark.parametrize(
+    "actions,flagged",
+    [
+        (None, True),
+        (_actions(), False),
+        (_actions(status="done"), True),
+        (_actions(start="2026-11-03"), True),  # not started by the review month
+        (_actions(kpi="k"), False),  # an action may name the KPI goal's id
+        (_actions(kpi="nps"), True),  # an action on another KPI
+    ],
+    ids=["no log", "open", "done", "starts later", "by goal id", "other KPI"],
+)
+def test_an_off_track_kpi_without_an_open_action_is_flagged(actions, flagged):
+    # on track until September, off track in October only (attainment 70%): no 3-month rule
+    values = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.96, 0.97, 0.98, 0.70]
+    row = _plan(values, 1.0, actions=actions)
+    assert row["status"] == "off track" and bool(row["no_open_action"]) is flagged
+    assert row["recommendation"] == (Recommendation.START if flagged else Recommendation.KEEP)
+
+
+def test_open_actions_need_the_open_status_and_a_start_by_the_month():
+    a = pd.DataFrame(
+        {
+            "action_id": ["A1", "A2", "A3", "A4"],
+            "kpi": ["nps"] * 4,
+            "status": ["open", " Open ", "dropped", "open"],
+            "start_date": pd.to_datetime(["2026-01-01", "2026-10-31", "2026-01-01", "2026-11-01"]),
+        }
+    )
+    assert open_actions(a, "2026-10")["action_id"].tolist() == ["A1", "A2"]
+    assert open_actions(a.drop(columns="status"), "2026-10")["action_id"].tolist() == ["A1", "A2", "A3"]
+
+
+def test_the_act_table_has_one_named_row_per_kpi_with_units(sample_report):
+    act = sample_report.act_table()
+    names = [g.name("en") for g in sample_report.tree.kpis]
+    assert act.index.tolist() == names  # no 0/1/2, no ids; one row per KPI
+    fr = act.loc["First response time"]
+    assert fr["recommendation"] == "consider replacing this KPI"
+    assert "r = −0.22 (n = 12)" in fr["why"] and "attainment 130%, 110%, 142%" in fr["why"]
+    assert "target 2.0 h by 2026-12" in fr["why"] and "(target 2)" not in fr["why"]
+    # the advice against the data it summarises: flagged = off track now and no open action on the KPI
+    actions = sample_report.ctx.ds.actions
+    under_way = set(actions.loc[actions["status"] == "open", "kpi"])
+    card = sample_report.card.set_index("kpi")
+    for name, row in act.iterrows():
+        off = card.loc[name, "status"] == "off track"
+        assert bool(row["flag"]) == (off and card.loc[name, "metric"] not in under_way), name
+    assert act.loc["NPS", "flag"] == "off track with no open action"  # ACT-02 was dropped
+    assert act.loc["NPS", "recommendation"] == "start an action"
+
+
+# ----------------------------------------------------------------------------- without a tree, and edge cases
+
+
+def test_without_a_kpi_tree_each_section_says_so_once(make_folder):
+    from playbook import plot_goal_trends, plot_kgi_projection, plot_kpi_tree
+    from playbook.run.notebook import open_review
+
+    ctx = open_review(month="2026-10", data_dir="data/sample", kpi_tree="", lang="en")
+    rep = GoalReport.build(ctx)
+    plt.close("all")
+    # the cells of notebook 06's Check and Act sections, in order
+    shown = [rep.headline(), rep.scorecard_table(), rep.projection_text(), rep.act_table()]
+    texts = [s.data if isinstance(s, Markdown) else s for s in shown]
+    assert sum("No KPI tree was given" in t for t in texts) == 1  # the full note, once
+    assert all(isinstance(t, str) and t.count(".") == 1 for t in texts[1:])  # one sentence each
+    assert len(set(texts)) == len(texts)
+    # the charts draw nothing: no empty frame saying a table is missing
+    assert plot_goal_trends(rep.history, rep.targets, rep.tree).size == 0
+    assert plot_kgi_projection(rep.kpis, rep.projection(), rep.tree, ctx.month) is None
+    assert plot_kpi_tree(rep.card, rep.tree) is None
+    assert plt.get_fignums() == []
+    assert rep.tree_checks_table() is None  # notebook 02: the SMART table above already said it
+
+
+def test_a_path_start_without_a_month_is_a_clear_error():
+    g = KPIGoal("x", "nps", 30.0, "higher", "me", pd.Period("2026-07", "M"), "monthly", "f", path={"start": 10})
+    with pytest.raises(DataValidationError, match=r"x\.path.*path start 10 has no month: give path start_month"):
+        target_path(g, pd.period_range("2026-01", "2026-08", freq="M"))
+    # with the tree's plan_start the ramp starts there
+    ramp = target_path(g, pd.period_range("2026-03", "2026-07", freq="M"), plan_start=pd.Period("2026-03", "M"))
+    assert ramp.tolist() == [10.0, 15.0, 20.0, 25.0, 30.0]
+
+
+def test_the_kgi_projection_without_the_review_month_in_the_bridge_says_so(sample_report):
+    tree, bridge = sample_report.tree, sample_report.bridge
+    short = bridge[bridge["month"] < pd.Period("2026-10", "M")]
+    assert kgi_projection(tree, short, "2026-10") == {
+        "applicable": False,
+        "reason": "the MRR bridge has no row for 2026-10",
+    }
+    assert not kgi_projection(tree, bridge.iloc[0:0], "2026-10")["applicable"]
+    # one month of history: the run rate is that month's net new MRR
+    one = kgi_projection(tree, bridge.tail(1), "2026-10")
+    last = bridge.iloc[-1]
+    assert one["run_rate_net_new_mrr"] == pytest.approx(last["mrr_end"] - last["mrr_start"])
