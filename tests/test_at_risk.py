@@ -40,16 +40,16 @@ def test_every_account_on_the_list_is_red_or_in_the_top_decile_of_risk_and_the_l
     assert (rows["red"] == (rows["band"] == "red")).all()
     assert rows["mrr"].is_monotonic_decreasing
     text = view.at_risk_count(20)
-    assert f"**20 of {len(rows)}**" in text and "at_risk.csv" in text
+    assert f"**20 of {len(rows)}**" in text and "at_risk.csv" in text and f"all {len(rows)}" in text
     assert len(view.at_risk(20)) == 20
 
 
 def test_the_run_writes_the_full_lists_as_csv(view, tmp_path):
     written = save_customer_tables(view.ctx, view, str(tmp_path))
     assert written == ["at_risk.csv", "onboarding.csv", "rfm_segments.csv"]
-    at_risk = pd.read_csv(tmp_path / "at_risk.csv", dtype={"ID": str}, keep_default_na=False)
+    at_risk = pd.read_csv(tmp_path / "at_risk.csv", dtype={"account_id": str}, keep_default_na=False)
     rows = view.at_risk_accounts()
-    assert at_risk["ID"].tolist() == rows.index.tolist()
+    assert at_risk["account_id"].tolist() == rows.index.tolist()
     assert {"CSM", "MRR", "why", "next renewal"} <= set(at_risk.columns)
     assert at_risk["MRR"].sum() == pytest.approx(rows["mrr"].sum())
     assert (at_risk["why"] != "").all()
@@ -57,7 +57,7 @@ def test_the_run_writes_the_full_lists_as_csv(view, tmp_path):
     known = rows["next_renewal"].notna()
     assert known.any() and (~known).any()
     assert (at_risk.loc[known.to_numpy(), "next renewal"] != "").all()
-    onboarding = pd.read_csv(tmp_path / "onboarding.csv", dtype={"ID": str})
+    onboarding = pd.read_csv(tmp_path / "onboarding.csv", dtype={"account_id": str})
     assert len(onboarding) == len(view.onboarding_accounts())
 
 

@@ -65,9 +65,19 @@ def test_what_could_not_be_computed_says_so_in_one_sentence_when_everything_was(
 
     k = pd.DataFrame({"month": pd.PeriodIndex(["2026-10"] * 2, freq="M"), "kpi": ["mrr", "nrr"], "note": ["", ""]})
     out = unavailable_kpis(k, "2026-10", lang=lang)
-    assert out.shape == (1, 1) and out.iloc[0, 0] in (
+    assert out.data in (
         "Every KPI of the catalog could be computed.",
         "カタログのすべてのKPIを計算できました。",
     )
     k.loc[1, "note"] = "not available (table usage missing)"
     assert unavailable_kpis(k, "2026-10", lang=lang).shape == (1, 2)
+
+
+def test_csv_files_open_in_excel_with_japanese_text_and_no_sylk_trap(tmp_path):
+    from playbook.report.export import write_csv
+
+    p = write_csv(pd.DataFrame({"ID": ["A1"], "顧客": ["株式会社サクラ"], "note": ["=1+1"]}), tmp_path / "t.csv")
+    raw = p.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfId,")  # a BOM for Excel's UTF-8 detection; "ID" first would mean SYLK
+    back = pd.read_csv(p)
+    assert back.columns.tolist() == ["Id", "顧客", "note"] and back.loc[0, "note"] == "'=1+1"

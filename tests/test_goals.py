@@ -271,7 +271,9 @@ def _act(values: list[float], target: float, direction: str = "higher", kgi=None
 
 
 def test_off_track_for_three_months_asks_to_revise_the_plan():
-    rules = _act([1.0] * 7 + [0.80, 0.79, 0.78], 1.0)  # attainment 80%, 79%, 78% (below 85%)
+    # attainment 80%, 79%, 78% (below 85%); the KGI fell with it, so the KPI is still related to it
+    values = [1.0] * 7 + [0.80, 0.79, 0.78]
+    rules = _act(values, 1.0, kgi=[v + 0.01 * i for i, v in enumerate(values)])
     assert rules["rule"].tolist() == ["off track 3 months"]
     assert rules["evidence"].item() == "off track in 2026-08–2026-10; attainment 80%, 79%, 78%"
 
@@ -285,6 +287,23 @@ def test_a_wide_margin_for_three_months_asks_to_raise_the_target():
 def test_a_kpi_that_does_not_move_with_the_kgi_is_flagged():
     rules = _act([0.99, 1.0, 0.99, 1.0, 0.99, 1.0, 0.99, 1.0, 0.99, 1.0], 1.0, kgi=[1, 1, 2, 2, 3, 3, 4, 4, 5, 5.5])
     assert "not moving with the KGI" in rules["rule"].tolist()
+
+
+def test_relatedness_counts_the_sign_a_kpi_s_better_direction_gives_it(sample_ds):
+
+    # the KGI (MRR, higher is better) rises 1..12; a higher-is-better KPI that falls as it rises moved against it
+    # (r = -1): flagged; a lower-is-better KPI that falls as it rises improved with it (r = -1 -> +1): related
+    months = pd.period_range("2025-11", "2026-10", freq="M")
+    falling = list(np.linspace(0.9, 0.5, 12))
+    for metric, direction, related in [
+        ("onboarding_completion_rate", "higher", False),
+        ("first_response_hours", "lower", True),
+    ]:
+        tree = _tree(kpi_entry(id="k", metric=metric, target=0.5, direction=direction, deadline="2027-03"))
+        smart = smart_check(tree, sample_ds, _history({"k": falling}, np.arange(1, 13), months), "2026-10")
+        row = smart.set_index("goal").loc["k"]
+        assert row["correlation"] == pytest.approx(1.0 if related else -1.0)
+        assert (row["R"] == "pass") == related  # act_recommendations reads this signed correlation
 
 
 def test_a_neutral_history_triggers_no_rule():
@@ -501,7 +520,7 @@ def test_the_unavailable_table_names_company_level_kpis_in_both_languages(seg_fo
     ja = unavailable_kpis(k, "2026-02", lang="ja")
     assert ja.iloc[0, 1] == "全社単位の指標のためセグメント別には出せません（costs を使用）"
     company = unavailable_kpis(compute_kpis(ds, months=["2026-02"], kpis=["cac"]), "2026-02")  # the company
-    assert company.shape == (1, 1) and company.iloc[0, 0] == "Every KPI of the catalog could be computed."
+    assert company.data == "Every KPI of the catalog could be computed."
 
 
 def test_a_segmented_goal_carries_the_company_level_reason_into_its_history(seg_folder):
@@ -533,3 +552,54 @@ def test_which_tables_a_kpi_reads_decides_whether_a_segment_can_split_it(sample_
     assert nested.segment == {"owner": "Sato", "plan": "Enterprise"} and segment_dataset(sample_ds, {}) is sample_ds
     assert kpi("cac").unavailable_reason(sato) == "company-level: not split by segment (uses costs)"
     assert kpi("nrr").unavailable_reason(sato) is None
+
+
+def test_action_effects_within_the_usual_move_a_cohort_lag_and_a_dropped_action_without_measurement():
+    months = pd.period_range("2025-01", "2026-10", freq="M")
+    # logo churn wobbles 0.030 / 0.032 (usual move 0.002) before the action of 2026-06: 0.031 -> 0.0302 is within it
+    churn = [0.030, 0.032] * 8 + [0.031] * 2 + [0.0302] * 4
+    # onboarding completion is reported two months late, for the cohort named in the note: the jump to 0.7 is the
+    # cohort of 2026-04, which signed up before the webinar of 2026-06 -> not credited to it
+    onboarding = [0.4] * 17 + [0.7] * 5
+    notes = [f"cohort {m - 2}" for m in months]
+    # NPS measured in 2025-10 and 2026-04 only; the detractor calls ran 2025-11 to 2026-03 and were dropped
+    nps = [np.nan] * 22
+    nps[9], nps[15] = -8.6, 10.4
+    kpis = pd.concat(
+        [
+            pd.DataFrame({"month": months, "kpi": "logo_churn_rate", "value": churn, "note": ""}),
+            pd.DataFrame({"month": months, "kpi": "onboarding_completion_rate", "value": onboarding, "note": notes}),
+            pd.DataFrame({"month": months, "kpi": "nps", "value": nps, "note": ""}),
+        ]
+    )
+    actions = pd.DataFrame(
+        {
+            "action_id": ["calls", "webinar", "detractors"],
+            "kpi": ["logo_churn_rate", "onboarding_completion_rate", "nps"],
+            "action": ["", "", ""],
+            "owner": ["", "", ""],
+            "status": ["open", "open", "dropped"],
+            "start_date": pd.to_datetime(["2026-06-01", "2026-06-01", "2025-11-01"]),
+            "due_date": pd.to_datetime(["2026-12-31", "2026-12-31", "2026-03-31"]),
+        }
+    )
+    out = action_effects(actions, kpis, "2026-10").set_index("action_id")
+    assert out.loc["calls", "band"] == pytest.approx(0.002) and out.loc["calls", "verdict"] == "no change"
+    # the webinar: cohorts 2026-03..05 before (0.4, 0.7, 0.7) and 2026-06..08 since (0.7): measured by cohort month
+    assert out.loc["webinar", "before"] == pytest.approx(0.6) and out.loc["webinar", "since"] == pytest.approx(0.7)
+    assert out.loc["detractors", "verdict"] == "no data"  # no survey while it ran
+
+
+def test_before_the_plan_starts_no_kpi_has_a_target_and_a_sparse_kpi_ramps_from_its_last_value():
+    from playbook.review.goals import target_paths
+
+    # plan_start 2026-04; NPS measured in 2025-10 (-8.6) and 2026-04 only: its ramp starts from -8.6 in 2026-03
+    # (the last value in the 12 months before the plan), and every month before 2026-04 has no target
+    tree = _tree(kpi_entry(id="n", metric="nps", target=30.0, deadline="2027-03"), plan_start="2026-04")
+    months = pd.period_range("2025-06", "2026-10", freq="M")
+    nps = [np.nan] * len(months)
+    nps[4], nps[10] = -8.6, 8.4
+    targets = target_paths(tree, _history({"n": nps}, np.arange(len(months)), months), months)["n"]
+    assert targets[targets.index < pd.Period("2026-04", "M")].isna().all()
+    # 12 months from 2026-03 to 2027-03: -8.6 + (30 + 8.6) x 1/12 in 2026-04
+    assert targets[pd.Period("2026-04", "M")] == pytest.approx(-8.6 + 38.6 / 12)

@@ -122,6 +122,9 @@ def test_min_rank_counts_like_pandas_rank():
 # --------------------------------------------------------------------------- advice a paying customer can trust
 
 LEFT_ACTIONS = {SEGMENT_ACTIONS[name] for name in ("Lost", "Hibernating", "Can't lose")}
+ACTIVE_ACTIONS = {
+    SEGMENT_ACTIONS[name] for name in SEGMENT_ACTIONS if name not in ("Lost", "Hibernating", "Can't lose")
+}
 
 
 def _ctx(ds, month="2026-10", lang="en"):
@@ -139,19 +142,23 @@ def _paying_at(ds, month):
 
 @pytest.mark.parametrize("month", ["2026-10", "2025-06"])
 @pytest.mark.parametrize("lang", ["en", "ja"])
-def test_no_account_paying_at_the_review_date_is_told_it_left(sample_ds, month, lang):
+def test_no_action_contradicts_where_the_customer_s_subscription_stands(sample_ds, month, lang):
     from playbook.report.customer_views import rfm_accounts, rfm_view
 
     rows = rfm_accounts(_ctx(sample_ds, month, lang))
     paying = _paying_at(sample_ds, month)
-    action = rows.columns[-1]
-    left_texts = {pair[1 if lang == "ja" else 0] for pair in LEFT_ACTIONS}
-    told_left = rows[rows[action].isin(left_texts)]
-    assert len(rows) > 50 and not told_left.empty  # the sample has customers who did leave...
-    assert not set(told_left["ID"]) & paying  # ...and none of them pays at the review date
+    ever = set(sample_ds.subscriptions["account_id"])
+    ids, action = rows.iloc[:, 0], rows.iloc[:, -1]
+    text = lambda pairs: {pair[1 if lang == "ja" else 0] for pair in pairs}
+    told_left = set(ids[action.isin(text(LEFT_ACTIONS))])
+    treated_active = set(ids[action.isin(text(ACTIVE_ACTIONS))])
+    assert len(rows) > 50 and told_left  # the sample has customers who did leave...
+    assert not told_left & paying  # ...and none of them pays at the review date
+    # a customer whose subscription ended is never given an action for an active customer (referrals, upsell...)
+    assert not (treated_active & ever) - paying
     # the segment table says the same: a "they left" action only on rows with nobody subscribed
     view = rfm_view(_ctx(sample_ds, month, lang))
-    assert (view.loc[view.iloc[:, -1].isin(left_texts), view.columns[1]] == 0).all()
+    assert (view.loc[view.iloc[:, -1].isin(text(LEFT_ACTIONS)), view.columns[1]] == 0).all()
 
 
 def test_rfm_scores_what_the_customer_chooses_to_buy_not_the_annual_invoice():
@@ -168,14 +175,23 @@ def test_rfm_scores_what_the_customer_chooses_to_buy_not_the_annual_invoice():
     assert purchases(t)["account_id"].unique().tolist() == ["buyer"]
     # scored on every row instead, the annual plan looks dormant: 289 days since its invoice, the oldest of 3
     # (rank 1/3 -> R = ceil(5/3) = 2) and 2 orders, tied lowest with "buyer" (F = 2): Hibernating
-    everything = rfm_table(t, as_of="2026-10-31", paying=["annual", "monthly"]).set_index("account_id")
+    everything = rfm_table(t, as_of="2026-10-31", paying=["annual"], ended=["monthly"]).set_index("account_id")
     assert everything.loc["annual", ["recency_days", "r_score", "f_score"]].tolist() == [289, 2, 2]
-    assert everything.loc["annual", "segment"] == "Hibernating" and bool(everything.loc["annual", "subscribed"])
+    assert everything["subscription"].to_dict() == {"annual": "active", "buyer": "none", "monthly": "ended"}
+    assert everything.loc["annual", "segment"] == "Hibernating"
     # ... and a paying customer in a "left" segment is never told it left
-    assert segment_action("Hibernating", subscribed=True) != SEGMENT_ACTIONS["Hibernating"]
+    assert segment_action("Hibernating", "active") != SEGMENT_ACTIONS["Hibernating"]
     summary = segment_summary(everything.reset_index())
     asleep = summary[summary["segment"] == "Hibernating"]
-    assert asleep[["subscribed", "customers", "paying"]].values.tolist() == [[True, 1, 1]]
+    assert asleep[["track", "customers", "paying"]].values.tolist() == [["still_subscribed", 1, 1]]
+
+
+def test_a_customer_whose_subscription_ended_gets_a_win_back_action_not_a_referral_request():
+    from playbook.analyses.rfm import ENDED_ACTION, segment_action
+
+    assert segment_action("Champions", "ended") == ENDED_ACTION
+    assert segment_action("Champions", "active") == segment_action("Champions", "none") == SEGMENT_ACTIONS["Champions"]
+    assert segment_action("Lost", "ended") == SEGMENT_ACTIONS["Lost"]  # "ask why they left" is right for them
 
 
 def test_a_custom_left_segment_and_a_bad_flag():
@@ -183,8 +199,8 @@ def test_a_custom_left_segment_and_a_bad_flag():
 
     segs = [{"name": "Gone", "r": [1, 2], "left": True}, {"name": "Here", "r": [3, 5]}]
     assert [s["left"] for s in load_segments(segs)] == [True, False]
-    assert segment_action("Gone", subscribed=True, segments=segs)[0].startswith("Still subscribed")
-    assert segment_action("Gone", subscribed=False, segments=segs) == ("", "")
+    assert segment_action("Gone", "active", segments=segs)[0].startswith("Still subscribed")
+    assert segment_action("Gone", "none", segments=segs) == ("", "")
     with pytest.raises(DataValidationError, match="left must be true or false, got 'yes'"):
         load_segments([{"name": "Gone", "left": "yes"}])
 
@@ -193,3 +209,8 @@ def test_segment_summary_follows_a_custom_segment_table():
     segs = [{"name": "Zeta", "r": [4, 5]}, {"name": "Alpha", "r": [1, 3]}]
     t = rfm_table(TEN, as_of="2026-10-31", segments=segs)
     assert segment_summary(t, segments=segs)["segment"].tolist() == ["Zeta", "Alpha"]
+
+
+def test_the_migration_matrix_is_square_so_its_diagonal_is_stayed(sample_ds):
+    m = segment_migration(sample_ds.transactions, "2026-07-31", "2026-10-31", lookback_days=365)
+    assert m.index.tolist() == m.columns.tolist()

@@ -23,6 +23,8 @@ __all__ = [
     "DEFAULT_SEGMENTS_YAML",
     "SEGMENT_ACTIONS",
     "PAYING_ACTIONS",
+    "ENDED_ACTION",
+    "TRACKS",
     "purchases",
     "segment_action",
     "load_segments",
@@ -49,6 +51,9 @@ DEFAULT_SEGMENTS_YAML = """\
 - {name: Hibernating, r: [2, 2], f: [1, 2], left: true}
 - {name: Lost, r: [1, 1], f: [1, 2], left: true}
 """
+
+#: How a customer's subscription splits a segment: still paying in a segment marked ``left``, or ended in one that is not.
+TRACKS = ("", "still_subscribed", "ended")
 
 #: A playbook action per segment (English, Japanese).
 SEGMENT_ACTIONS = {
@@ -94,6 +99,11 @@ PAYING_ACTIONS = {
 PAYING_DEFAULT_ACTION = (
     "Still subscribed: check in before treating them as lost",
     "契約は継続中：離反扱いにする前に状況を確認",
+)
+#: The action of a customer whose subscription ended, in a segment whose own action presumes an active customer.
+ENDED_ACTION = (
+    "Subscription ended: win-back call; ask why and what would bring them back",
+    "契約が終了：解約理由を聞き、再契約の条件を探る",
 )
 
 
@@ -261,19 +271,21 @@ def purchases(transactions: pd.DataFrame, *, kind_col: str = "kind") -> pd.DataF
     return transactions[transactions[kind_col] == "one_off"]
 
 
-def segment_action(segment: str, subscribed: bool = False, *, segments: str | list | None = None) -> tuple[str, str]:
-    """The playbook action (English, Japanese) for a customer of ``segment``.
+def segment_action(segment: str, subscription: str = "none", *, segments: str | list | None = None) -> tuple[str, str]:
+    """The playbook action (English, Japanese) for a customer of ``segment``, given where its subscription stands.
 
-    A customer still paying at the review date in a segment marked ``left``
-    never gets an action that presumes it left: it gets the segment's
-    :data:`PAYING_ACTIONS` entry instead.
+    The action never contradicts the subscription: a customer still paying at the
+    review date in a segment marked ``left`` gets the segment's
+    :data:`PAYING_ACTIONS` entry, and a customer whose subscription ended, in a
+    segment whose action presumes an active customer, gets :data:`ENDED_ACTION`.
 
     Parameters
     ----------
     segment : str
         The segment's name.
-    subscribed : bool, default False
-        Whether the customer pays a subscription at the review date.
+    subscription : {"active", "ended", "none"}, default "none"
+        The customer pays a subscription at the review date, paid one before
+        but no longer, or never had one (or the data has no subscriptions).
     segments : str, list or None
         The segment table (:func:`load_segments`); by default the built-in one.
 
@@ -287,13 +299,26 @@ def segment_action(segment: str, subscribed: bool = False, *, segments: str | li
     --------
     >>> segment_action("Lost")[0]
     'Ask why they left; keep in the newsletter'
-    >>> segment_action("Lost", subscribed=True)[0]
+    >>> segment_action("Lost", "active")[0]
     'Still subscribed, no purchase for a long time: ask what they need next'
+    >>> segment_action("Champions", "ended")[0]
+    'Subscription ended: win-back call; ask why and what would bring them back'
     """
-    left = {seg["name"] for seg in load_segments(segments) if seg["left"]}
-    if subscribed and segment in left:
+    track = _track(segment in {seg["name"] for seg in load_segments(segments) if seg["left"]}, subscription)
+    if track == "still_subscribed":
         return PAYING_ACTIONS.get(segment, PAYING_DEFAULT_ACTION)
+    if track == "ended":
+        return ENDED_ACTION
     return SEGMENT_ACTIONS.get(segment, ("", ""))
+
+
+def _track(left: bool, subscription: str) -> str:
+    """``still_subscribed``, ``ended`` or ``""``: whether the subscription changes the segment's action."""
+    if left and subscription == "active":
+        return "still_subscribed"
+    if not left and subscription == "ended":
+        return "ended"
+    return ""
 
 
 def has_orders(
@@ -342,6 +367,7 @@ def rfm_table(
     lookback_days: int | None = None,
     segments: str | list | None = None,
     paying=None,
+    ended=None,
 ) -> pd.DataFrame:
     """One row per customer: ``recency_days``, ``frequency``, ``monetary`` (total), ``monetary_mean``, R/F/M scores, segment.
 
@@ -371,7 +397,10 @@ def rfm_table(
         built-in one.
     paying : array-like of str, optional
         The customers paying a subscription at ``as_of``. When given, the table
-        gains ``subscribed`` (bool): True for a customer in ``paying``.
+        gains ``subscription``: ``"active"`` for a customer in ``paying``,
+        ``"ended"`` for one in ``ended``, ``"none"`` otherwise.
+    ended : array-like of str, optional
+        The customers who paid a subscription before ``as_of`` but no longer do.
 
     Returns
     -------
@@ -439,7 +468,9 @@ def rfm_table(
     out["rfm_score"] = 100 * r + 10 * f + m
     out["segment"] = pd.array(_assign(r, f, m, load_segments(segments)), dtype="str")
     if paying is not None:
-        out["subscribed"] = out["account_id"].isin(pd.Index(paying, dtype="str")).to_numpy()
+        active = out["account_id"].isin(pd.Index(paying, dtype="str")).to_numpy()
+        gone = out["account_id"].isin(pd.Index([] if ended is None else ended, dtype="str")).to_numpy()
+        out["subscription"] = pd.array(np.select([active, gone], ["active", "ended"], "none"), dtype="str")
     # per score 1..5: the fewest days (recency), the most orders and spend (frequency, monetary) that get it
     out.attrs["cut_points"] = {"recency_days": r_cuts, "frequency": f_cuts, "monetary": m_cuts}
     out.attrs["as_of"] = f"{as_of:%Y-%m-%d}"
@@ -506,46 +537,49 @@ def check_segments(segments: str | list | None = None) -> pd.DataFrame:
 def segment_summary(rfm: pd.DataFrame, *, segments: str | list | None = None) -> pd.DataFrame:
     """Per segment: customers, share of customers and of revenue, mean recency, frequency and spend.
 
-    With a ``subscribed`` column (:func:`rfm_table` given ``paying``), a
-    segment marked ``left`` is split in two rows: the customers who left and
-    those still subscribed, who get another action (:func:`segment_action`).
+    With a ``subscription`` column (:func:`rfm_table` given ``paying``), a
+    segment is split where the subscription changes the action
+    (:func:`segment_action`): the customers still paying in a segment marked
+    ``left`` (track ``still_subscribed``), and those whose subscription ended in
+    a segment that is not (track ``ended``).
 
     Parameters
     ----------
     rfm : pandas.DataFrame
         An RFM table (:func:`rfm_table`): ``segment``, ``recency_days``,
-        ``frequency``, ``monetary`` and optionally ``subscribed``.
+        ``frequency``, ``monetary`` and optionally ``subscription``.
     segments : str, list or None
         The segment table the RFM table was scored with; by default the built-in one.
 
     Returns
     -------
     pandas.DataFrame
-        One row per segment present (per segment and ``subscribed`` for a
-        segment marked ``left``), in the segment table's order with ``Others``
-        after it (other names last), customers who left before those still
-        subscribed: ``segment``, ``subscribed`` (True only for the still
-        subscribed part of a ``left`` segment), ``customers``, ``paying`` (the
-        customers subscribed at the date; 0 without a ``subscribed`` column),
-        ``mean_recency_days``, ``mean_frequency``, ``mean_monetary``,
-        ``revenue`` (the sum of ``monetary``), ``customer_share`` and
-        ``revenue_share``.
+        One row per segment and track present, in the segment table's order with
+        ``Others`` after it (other names last), the plain track first:
+        ``segment``, ``track`` (``""``, ``"still_subscribed"`` or ``"ended"``),
+        ``customers``, ``paying`` (the customers paying a subscription at the
+        date; 0 without a ``subscription`` column), ``mean_recency_days``,
+        ``mean_frequency``, ``mean_monetary``, ``revenue`` (the sum of
+        ``monetary``), ``customer_share`` and ``revenue_share``.
 
     Examples
     --------
-    >>> rfm = pd.DataFrame({"segment": ["Lost", "Lost", "Champions"], "recency_days": [300, 320, 5],
-    ...                     "frequency": [1, 1, 6], "monetary": [10.0, 30.0, 60.0], "subscribed": [True, False, True]})
-    >>> segment_summary(rfm)[["segment", "subscribed", "customers", "paying", "revenue_share"]]
-         segment  subscribed  customers  paying  revenue_share
-    0  Champions       False          1       1            0.6
-    1       Lost       False          1       0            0.3
-    2       Lost        True          1       1            0.1
+    >>> rfm = pd.DataFrame({"segment": ["Lost", "Lost", "Champions", "Champions"], "recency_days": [300, 320, 5, 9],
+    ...                     "frequency": [1, 1, 6, 5], "monetary": [10.0, 30.0, 40.0, 20.0],
+    ...                     "subscription": ["active", "ended", "active", "ended"]})
+    >>> segment_summary(rfm)[["segment", "track", "customers", "paying", "revenue_share"]]
+         segment             track  customers  paying  revenue_share
+    0  Champions                            1       1            0.4
+    1  Champions             ended          1       0            0.2
+    2       Lost                            1       0            0.3
+    3       Lost  still_subscribed          1       1            0.1
     """
     table = load_segments(segments)
     left = {seg["name"] for seg in table if seg["left"]}
-    paying = rfm["subscribed"].to_numpy(dtype=bool) if "subscribed" in rfm.columns else np.zeros(len(rfm), dtype=bool)
-    d = rfm.assign(subscribed=paying & rfm["segment"].isin(left).to_numpy(), paying=paying)
-    g = d.groupby(["segment", "subscribed"])
+    sub = rfm["subscription"] if "subscription" in rfm.columns else pd.Series("none", index=rfm.index)
+    track = [_track(seg in left, s) for seg, s in zip(rfm["segment"], sub)]
+    d = rfm.assign(track=track, paying=(sub == "active").to_numpy())
+    g = d.groupby(["segment", "track"])
     out = pd.DataFrame(
         {
             "customers": g.size(),
@@ -562,7 +596,8 @@ def segment_summary(rfm: pd.DataFrame, *, segments: str | list | None = None) ->
     names = out.index.get_level_values("segment")
     rank = {name: i for i, name in enumerate(order + sorted(set(names) - set(order)))}
     out = out.reset_index()
-    out = out.iloc[np.lexsort((out["subscribed"].to_numpy(), out["segment"].map(rank).to_numpy()))]
+    tracks = out["track"].map({t: i for i, t in enumerate(TRACKS)}).to_numpy()
+    out = out.iloc[np.lexsort((tracks, out["segment"].map(rank).to_numpy()))]
     return out.reset_index(drop=True)
 
 
@@ -586,8 +621,10 @@ def segment_migration(transactions: pd.DataFrame, before, after, **kw) -> pd.Dat
     -------
     pandas.DataFrame
         Customer counts: rows (named ``before``) and columns (named ``after``)
-        are the segments that occur, in segment-table order with ``Others``
-        last.
+        are the same list, the segments that occur at either date in
+        segment-table order with ``Others`` last, so the diagonal holds the
+        customers who stayed and a move to a later segment of the table lies to
+        its right.
 
     Raises
     ------
@@ -599,6 +636,6 @@ def segment_migration(transactions: pd.DataFrame, before, after, **kw) -> pd.Dat
     both = a.index.intersection(b.index)
     order = [s["name"] for s in load_segments(kw.get("segments"))] + ["Others"]
     m = pd.crosstab(a.loc[both].rename("before"), b.loc[both].rename("after"))
-    return m.reindex(
-        index=[s for s in order if s in m.index], columns=[s for s in order if s in m.columns], fill_value=0
-    )
+    present = set(m.index) | set(m.columns)  # one list for both axes: the diagonal is "stayed"
+    names = [s for s in order if s in present] + sorted(present - set(order))
+    return m.reindex(index=names, columns=names, fill_value=0).rename_axis(index="before", columns="after")

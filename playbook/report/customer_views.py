@@ -458,22 +458,24 @@ def _no_orders(as_of: pd.Timestamp, lookback_days: int) -> tuple[str, str]:
     )
 
 
-def _paying(ctx: ReviewContext) -> pd.Index:
-    """The accounts paying a subscription at the end of the review month."""
+def _subscribers(ctx: ReviewContext) -> tuple[pd.Index, pd.Index]:
+    """The accounts paying a subscription at the end of the review month, and those that paid before but no longer."""
     snaps = dataset_snapshots(ctx.ds, ctx.month)
-    return pd.Index(snaps.loc[(snaps["month"] == ctx.month) & (snaps["mrr"] > 0), "account_id"].unique())
+    paid = snaps[snaps["mrr"] > 0]
+    now = pd.Index(paid.loc[paid["month"] == ctx.month, "account_id"].unique())
+    return now, pd.Index(paid["account_id"].unique()).difference(now)
 
 
 def _rfm(ctx: ReviewContext, lookback_days: int) -> pd.DataFrame:
-    """The RFM table of the review month's one-off purchases, with ``subscribed``; a note instead when there is none."""
+    """The RFM table of the review month's one-off purchases, with ``subscription``; a note instead when there is none."""
     if ctx.ds.transactions is None:
         return note("RFM needs the transactions table.", "RFMには transactions テーブルが必要です。", ctx.lang)
     as_of = ctx.month.end_time.normalize()
     tx = purchases(ctx.ds.transactions)
     if not has_orders(tx, as_of=as_of, lookback_days=lookback_days):
         return note(*_no_orders(as_of, lookback_days), ctx.lang)
-    paying = _paying(ctx) if ctx.ds.subscriptions is not None else None
-    return rfm_table(tx, as_of=as_of, lookback_days=lookback_days, paying=paying)
+    paying, ended = _subscribers(ctx) if ctx.ds.subscriptions is not None else (None, None)
+    return rfm_table(tx, as_of=as_of, lookback_days=lookback_days, paying=paying, ended=ended)
 
 
 def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
@@ -482,8 +484,9 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
     Only what the customer chooses to buy is scored (:func:`playbook.analyses.rfm.purchases`):
     subscription invoices follow the billing period. A segment whose action
     presumes the customer left is split: the customers still paying a
-    subscription at the month end get another action
-    (:func:`playbook.analyses.rfm.segment_action`).
+    subscription at the month end get another action; so is a segment whose
+    action presumes an active customer, for the customers whose subscription
+    ended (:func:`playbook.analyses.rfm.segment_action`).
 
     Parameters
     ----------
@@ -498,7 +501,8 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
     pandas.DataFrame
         One row per RFM segment found (index = segment name, "· still
         subscribed" added to the paying part of a segment that presumes
-        departure), in the segment table's order, with customers, those paying
+        departure, "· subscription ended" to the part whose subscription ended
+        of a segment that presumes an active customer), in the segment table's order, with customers, those paying
         a subscription now, share of customers, revenue share, mean days since
         the last purchase, mean purchases, mean spend and the playbook action
         (headers and action in ``ctx.lang``). A one-cell note (see :func:`note`)
@@ -510,7 +514,11 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
         return r
     s = segment_summary(r)
     f = lambda v: format_value(v, "currency", ctx.ds.currency, lang)
-    still = _t(" · still subscribed", "（契約継続中）", lang)
+    suffix = {
+        "": "",
+        "still_subscribed": _t(" · still subscribed", "（契約継続中）", lang),
+        "ended": _t(" · subscription ended", "（契約終了）", lang),
+    }
     return pd.DataFrame(
         {
             _t("customers", "顧客数", lang): s["customers"].to_numpy(),
@@ -524,10 +532,11 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
             _t("purchases", "購入回数", lang): s["mean_frequency"].round(1).to_numpy(),
             _t("spend", "購入金額", lang): s["mean_monetary"].map(f).to_numpy(),
             _t("playbook action", "推奨アクション", lang): [
-                _t(*segment_action(seg, sub), lang) for seg, sub in zip(s["segment"], s["subscribed"])
+                _t(*segment_action(seg, {"still_subscribed": "active", "ended": "ended"}.get(t, "none")), lang)
+                for seg, t in zip(s["segment"], s["track"])
             ],
         },
-        index=[seg + (still if sub else "") for seg, sub in zip(s["segment"], s["subscribed"])],
+        index=[seg + suffix[t] for seg, t in zip(s["segment"], s["track"])],
     )
 
 
@@ -554,14 +563,14 @@ def rfm_accounts(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFram
     r = _rfm(ctx, lookback_days)
     if "segment" not in r.columns:
         return None
-    sub = r["subscribed"] if "subscribed" in r.columns else pd.Series(False, index=r.index)
+    sub = r["subscription"] if "subscription" in r.columns else pd.Series("none", index=r.index)
     order = {name: i for i, name in enumerate(segment_summary(r)["segment"].unique())}
-    r = r.assign(subscribed=sub, _order=r["segment"].map(order)).sort_values(
+    r = r.assign(subscription=sub, _order=r["segment"].map(order)).sort_values(
         ["_order", "monetary"], ascending=[True, False]
     )
     acc = ctx.ds.accounts.set_index("account_id")
     out = {
-        "ID": r["account_id"].to_numpy(),
+        _t("account_id", "顧客ID", lang): r["account_id"].to_numpy(),
         _t("account", "顧客", lang): acc["name"].reindex(r["account_id"]).to_numpy()
         if "name" in acc
         else r["account_id"],
@@ -571,7 +580,8 @@ def rfm_accounts(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFram
     out |= {
         _t("segment", "セグメント", lang): r["segment"].to_numpy(),
         _t("subscribed now", "契約中", lang): [
-            _t("yes", "はい", lang) if v else _t("no", "いいえ", lang) for v in r["subscribed"]
+            {"active": _t("yes", "はい", lang), "ended": _t("ended", "終了", lang)}.get(v, _t("no", "いいえ", lang))
+            for v in r["subscription"]
         ],
         _t("days since last purchase", "最終購入からの日数", lang): r["recency_days"].to_numpy(),
         _t("purchases", "購入回数", lang): r["frequency"].to_numpy(),
@@ -580,7 +590,7 @@ def rfm_accounts(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFram
         "F": r["f_score"].to_numpy(),
         "M": r["m_score"].to_numpy(),
         _t("playbook action", "推奨アクション", lang): [
-            _t(*segment_action(seg, bool(s)), lang) for seg, s in zip(r["segment"], r["subscribed"])
+            _t(*segment_action(seg, s), lang) for seg, s in zip(r["segment"], r["subscription"])
         ],
     }
     return pd.DataFrame(out)
@@ -1125,17 +1135,19 @@ class HealthView:
         Returns
         -------
         str
-            E.g. "20 of 41 accounts at risk, highest MRR first (MRR at risk
-            ¥2.1M); the full list is in at_risk.csv in the run folder."
+            E.g. "20 of 41 accounts at risk, highest MRR first: MRR ¥1.6M for
+            the 20 shown, ¥2.1M for all 41; a run writes the full list to
+            at_risk.csv."
         """
         rows, lang = self.at_risk_accounts(), self.ctx.lang
-        total = format_value(rows["mrr"].sum(), "currency", self.ctx.ds.currency, lang)
+        money = lambda v: format_value(v, "currency", self.ctx.ds.currency, lang)
         shown = min(n, len(rows))
+        total, top = money(rows["mrr"].sum()), money(rows["mrr"].head(n).sum())
         return _t(
-            f"**{shown} of {len(rows)}** accounts at risk, highest MRR first (their MRR: {total}); "
-            "a run writes the full list to `at_risk.csv`.",
-            f"リスクのある顧客 **{len(rows)}社中{shown}社** をMRRの大きい順に表示（MRR合計 {total}）。"
-            "全件は実行結果フォルダの `at_risk.csv` にあります。",
+            f"**{shown} of {len(rows)}** accounts at risk, highest MRR first: MRR {top} for the {shown} shown, "
+            f"{total} for all {len(rows)}; a run writes the full list to `at_risk.csv`.",
+            f"リスクのある顧客 **{len(rows)}社中{shown}社** をMRRの大きい順に表示（MRR：表示した{shown}社で{top}、"
+            f"{len(rows)}社全体で{total}）。全件は実行結果フォルダの `at_risk.csv` にあります。",
             lang,
         )
 
@@ -1317,7 +1329,7 @@ def save_customer_tables(ctx: ReviewContext, health: HealthView | None, folder: 
         rows = health.at_risk_accounts()
         table = pd.DataFrame(
             {
-                "ID": rows.index,
+                _t("account_id", "顧客ID", lang): rows.index,
                 _t("account", "顧客", lang): rows["name"].to_numpy(),
                 _t("CSM", "担当CSM", lang): rows["owner"].to_numpy(),
                 "MRR": rows["mrr"].to_numpy(),
@@ -1337,7 +1349,7 @@ def save_customer_tables(ctx: ReviewContext, health: HealthView | None, folder: 
         if not new.empty:
             table = pd.DataFrame(
                 {
-                    "ID": new.index,
+                    _t("account_id", "顧客ID", lang): new.index,
                     _t("account", "顧客", lang): new["name"].to_numpy(),
                     _t("CSM", "担当CSM", lang): new["owner"].to_numpy(),
                     _t("signed up", "契約開始日", lang): new["signup_date"].dt.strftime("%Y-%m-%d").to_numpy(),

@@ -60,7 +60,11 @@ def neutralise_cells(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
-    """Write ``table`` as UTF-8 CSV with formula-looking text neutralised.
+    """Write ``table`` as CSV that Excel opens as it is: UTF-8 with a BOM, formula-looking text neutralised.
+
+    The byte order mark tells Excel (Japanese Excel included) the file is UTF-8, so
+    Japanese names are not garbled; a file starting with ``ID`` would be taken for a
+    SYLK file, so a first header ``ID...`` is written as ``Id...``.
 
     Parameters
     ----------
@@ -78,6 +82,9 @@ def write_csv(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
     """
     path = Path(path)
     out = neutralise_cells(table.reset_index() if index else table)
+    first = str(out.columns[0]) if len(out.columns) else ""
+    if first.startswith("ID"):  # Excel opens a file beginning with "ID" as SYLK and refuses it
+        out = out.rename(columns={out.columns[0]: "Id" + first[2:]})
     # CRLF rows (RFC 4180): a CR or LF inside a cell is then quoted, never read as a row break
-    out.to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
+    out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path

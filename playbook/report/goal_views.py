@@ -308,10 +308,15 @@ class GoalReport:
         else:
             rr = f"{r.correlation:+.2f}".replace("-", "−")
             weak = r.R != "pass"
+            against = r.correlation < 0
             out["R"] = _t(
-                f"under KFS “{kfs_name}”; moved with the KGI over the last 12 months: r = {rr} (n = {r.correlation_n})"
+                f"under KFS “{kfs_name}”; "
+                + ("moved against the KGI" if against else "improved with the KGI")
+                + f" over the last 12 months: r = {rr} in its better direction (n = {r.correlation_n})"
                 + (f", below {floor:g}" if weak else ""),
-                f"KFS「{kfs_name}」の指標。直近12か月のKGIとの相関 r = {rr}（n = {r.correlation_n}）"
+                f"KFS「{kfs_name}」の指標。直近12か月で"
+                + ("KGIと逆向きに動いています" if against else "KGIとともに改善")
+                + f"：改善方向の相関 r = {rr}（n = {r.correlation_n}）"
                 + (f"、基準 {floor:g} 未満" if weak else ""),
                 lang,
             )
@@ -490,14 +495,27 @@ class GoalReport:
         Returns
         -------
         str
-            The number of KPIs, the count of each status present, and each KPI whose
+            The number of KPIs, the count of each status present (every status is
+            counted; before the tree's ``plan_start`` it says first that there are no
+            targets yet), and each KPI whose
             status changed from last month (old → new); without a tree, the note that
             there are no goals (said once: the sections below say so in one sentence each).
         """
         if self.tree is None:
             return self._no_tree()
         counts = self.card["status"].value_counts()
-        parts = [f"{counts.get(s, 0)} {_word(s, self.lang)}" for s in [*STATUSES, Status.NO_DATA] if counts.get(s, 0)]
+        every = [*STATUSES, Status.NO_TARGET, Status.NO_DATA]
+        parts = [f"{counts.get(s, 0)} {_word(s, self.lang)}" for s in every if counts.get(s, 0)]
+        start = self.tree.plan_start
+        if start is not None and self.ctx.month < start:  # reviewing a month before the plan: say so first
+            parts.insert(
+                0,
+                _t(
+                    f"the plan starts in {start}, so no KPI has a target yet",
+                    f"計画の開始は{start}のため、目標はまだありません",
+                    self.lang,
+                ),
+            )
         changed = self.card[
             (self.card["previous_status"] != self.card["status"]) & (self.card["previous_status"] != NONE)
         ]
@@ -582,9 +600,10 @@ class GoalReport:
                 floor = self.tree.limits["min_correlation"]
                 parts.append(
                     _t(
-                        f"did not move with the KGI over the last 12 months: r = {rr} (n = {row.correlation_n}), "
-                        f"below {floor:g}",
-                        f"直近12か月でKGIと連動していません：r = {rr}（n = {row.correlation_n}）、基準 {floor:g} 未満",
+                        f"did not improve with the KGI over the last 12 months: r = {rr} in its better direction "
+                        f"(n = {row.correlation_n}), below {floor:g}",
+                        f"直近12か月でKGIとともに改善していません：改善方向の相関 r = {rr}（n = {row.correlation_n}）、"
+                        f"基準 {floor:g} 未満",
                         lang,
                     )
                 )
@@ -844,12 +863,26 @@ class GoalReport:
         -------
         str
             :meth:`HealthView.at_risk_count` with a health score, after the
-            model's warning when it is too weak to rank accounts by; otherwise
+            model's warning when it is too weak to rank accounts by, and the
+            accounts in onboarding with overdue milestones; otherwise
             the number of accounts with warning signs and how many are shown.
         """
         if self.health is not None:
             weak = self.health.model_warning() + "\n\n" if self.health.model_is_weak else ""
-            return weak + self.health.at_risk_count(n)
+            new = self.health.onboarding_accounts()
+            late = new[new["overdue_count"] > 0]
+            onboarding = (
+                _t(
+                    f" Not on this list: {len(late)} of the {len(new)} accounts in onboarding have overdue "
+                    "milestones (notebook 05, `onboarding.csv`).",
+                    f"このリストとは別に、オンボーディング中の{len(new)}社のうち{len(late)}社で期限を過ぎた"
+                    "マイルストーンがあります（ノートブック05、`onboarding.csv`）。",
+                    self.lang,
+                )
+                if len(late)
+                else ""
+            )
+            return weak + self.health.at_risk_count(n) + onboarding
         total = len(review.early_warnings(self.ctx.ds, self.ctx.month))
         return _t(
             f"**{min(n, total)} of {total}** accounts with warning signs, most signs first.",

@@ -19,6 +19,7 @@ from playbook.kpis.voice import ces, ces_mean, csat, nps_group, nps_monthly, tag
 from playbook.report.formatting import format_change, format_value, money_formatter
 from playbook.report.labels import label
 from playbook.report.labels import pick as _t
+from playbook.report.text import Markdown
 
 __all__ = [
     "kpi_month_table",
@@ -107,7 +108,7 @@ def kpi_month_table(
     return out.rename(columns={c: label(c, lang) for c in out.columns})
 
 
-def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataFrame:
+def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataFrame | Markdown:
     """KPIs the data does not allow, with the reason.
 
     Parameters
@@ -121,11 +122,11 @@ def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataF
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or Markdown
         One row per KPI whose note in ``month`` starts with "not available" or, on a segment,
         "company-level: not split by segment": the KPI's name and the note (e.g. "not available (table
-        usage missing)"; the company-level note in Japanese with ``lang="ja"``). Empty when every KPI
-        could be computed: then a one-cell note saying so.
+        usage missing)"; the company-level note in Japanese with ``lang="ja"``). When every KPI could be
+        computed, one sentence saying so instead of an empty table.
 
     Examples
     --------
@@ -147,12 +148,8 @@ def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataF
             for n in notes
         ]
     if not notes:
-        return pd.DataFrame(
-            {
-                label("note", lang): [
-                    _t("Every KPI of the catalog could be computed.", "カタログのすべてのKPIを計算できました。", lang)
-                ]
-            }
+        return Markdown(
+            _t("Every KPI of the catalog could be computed.", "カタログのすべてのKPIを計算できました。", lang)
         )
     return pd.DataFrame({label("kpi", lang): [label(k, lang) for k in rows["kpi"]], label("note", lang): notes})
 

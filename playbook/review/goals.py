@@ -218,7 +218,7 @@ def target_paths(tree: KPITree, history: pd.DataFrame, months) -> pd.DataFrame:
         The validated KPI tree (:func:`load_kpi_tree`).
     history : pandas.DataFrame
         The goals' history (:func:`goal_history`): ``goal``, ``month`` and ``value``, read for each KPI's
-        baseline in the month before the tree's ``plan_start``.
+        baseline: its last value in the 12 months before the tree's ``plan_start``.
     months : sequence of str or pandas.Period
         The months to give targets for.
 
@@ -226,16 +226,23 @@ def target_paths(tree: KPITree, history: pd.DataFrame, months) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by month (a ``PeriodIndex``), one float column of targets per KPI goal id
-        (:func:`target_path`).
+        (:func:`target_path`); NaN before the tree's ``plan_start``: a review of an earlier month has
+        no target to hold a KPI to.
     """
     months = pd.PeriodIndex(months, freq="M")
     out = {}
     for goal in tree.kpis:
         baseline = None
         if tree.plan_start is not None:
-            row = history[(history["goal"] == goal.id) & (history["month"] == tree.plan_start - 1)]
-            baseline = float(row["value"].iloc[0]) if len(row) else None
-        out[goal.id] = target_path(goal, months, plan_start=tree.plan_start, baseline=baseline)
+            # the last value measured in the 12 months before the plan (a KPI surveyed twice a year, such as NPS,
+            # has no value in the month just before it)
+            h = history[(history["goal"] == goal.id) & history["value"].notna()]
+            h = h[(h["month"] < tree.plan_start) & (h["month"] >= tree.plan_start - 12)].sort_values("month")
+            baseline = float(h["value"].iloc[-1]) if len(h) else None
+        path = target_path(goal, months, plan_start=tree.plan_start, baseline=baseline)
+        if tree.plan_start is not None:
+            path[months < tree.plan_start] = np.nan  # before the plan starts there is no target to be held to
+        out[goal.id] = path
     return pd.DataFrame(out, index=months)
 
 
@@ -313,6 +320,8 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
     pandas.DataFrame
         One row per KPI goal: ``goal``, ``metric``, ``baseline`` (the value in ``month``, else the latest
         measured one), ``target``, ``correlation`` (with the KGI metric over the last 12 calendar months,
+        signed so that a positive value means the KPI improves when the KGI does: a lower-is-better KPI that
+        falls while a higher-is-better KGI rises counts as positive;
         ``month`` included, in the months that have both values; NaN with fewer than 6), then ``S``,
         ``S_reason``, ``M``, ``M_reason``, ``A``, ``A_reason``, ``R``, ``R_reason``, ``T``, ``T_reason``.
         S warns when the direction contradicts the catalog; M fails without a needed table or a baseline;
@@ -413,11 +422,15 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
             r["correlation"] = np.nan
         else:
             corr = float(np.corrcoef(both["k"], both["g"])[0, 1])
-            r["correlation"] = corr
-            ok = abs(corr) >= min_corr
+            # the KPI should improve when the KGI does: a lower-is-better KPI against a higher-is-better KGI
+            # moves the opposite way, so the correlation counts with the sign the two directions give it
+            aligned = corr * (1 if g.direction == kpi(tree.kgi.metric).direction else -1)
+            r["correlation"] = aligned
+            ok = aligned >= min_corr
             r["R"] = "pass" if ok else "warn"
-            r["R_reason"] = f"under KFS {g.kfs}; moved with the KGI metric: r = {corr:+.2f} (n={len(both)})" + (
-                "" if ok else f", below {min_corr:g}"
+            how = "improved with the KGI metric" if aligned >= 0 else "moved against the KGI metric"
+            r["R_reason"] = f"under KFS {g.kfs}; {how}: r = {corr:+.2f} (n={len(both)})" + (
+                "" if ok else f", below {min_corr:g} in the KPI's better direction"
             )
         # Time-bound
         if g.deadline <= month:

@@ -318,7 +318,8 @@ def act_recommendations(
 
     - off track for 3 consecutive months -> revise the action plan;
     - achieved by a wide margin (``limits.wide_margin``) for 3 months -> raise the target;
-    - did not move with the KGI over 12 months (|r| < ``limits.min_correlation``) -> consider replacing it;
+    - did not improve with the KGI over 12 months (r in the KPI's better direction < ``limits.min_correlation``;
+      a KPI moving against the KGI counts too) -> consider replacing it;
     - too many KPIs -> trim; no short-horizon KPI -> add one.
 
     Parameters
@@ -375,7 +376,7 @@ def act_recommendations(
         if (
             len(row)
             and not np.isnan(row["correlation"].iloc[0])
-            and abs(row["correlation"].iloc[0]) < tree.limits["min_correlation"]
+            and row["correlation"].iloc[0] < tree.limits["min_correlation"]  # signed: moving against the KGI counts
         ):
             out.append(
                 (
@@ -541,20 +542,34 @@ def act_plan(
     return pd.DataFrame(rows)
 
 
+def _by_measured_month(rows: pd.DataFrame) -> pd.Series:
+    """A KPI's values by the month they measure: a cohort KPI's value (note ``cohort YYYY-MM``) by its cohort."""
+    cohort = rows["note"].astype("str").str.extract(r"^cohort (\d{4}-\d{2})$", expand=False)
+    months = pd.PeriodIndex([pd.Period(c, "M") if isinstance(c, str) else m for c, m in zip(cohort, rows["month"])])
+    return pd.Series(rows["value"].to_numpy(dtype="float64"), index=months).sort_index()
+
+
 def action_effects(actions: pd.DataFrame | None, kpis: pd.DataFrame, month, *, before_months: int = 3) -> pd.DataFrame:
     """Each action with its KPI before it started (mean of the ``before_months`` months before) and since (mean up to ``month``).
 
-    ``kpis`` is a ``compute_kpis`` table covering those months; the verdict is
-    direction-aware (``improved`` / ``worsened`` / ``no change``), or ``too early``
-    for an action that started in the review month or later.
+    ``kpis`` is a ``compute_kpis`` table covering those months. A cohort KPI (its note
+    says ``cohort YYYY-MM``, e.g. onboarding completion, reported once the cohort's
+    window has closed) is placed at the month of its cohort, so a cohort that signed
+    up before the action is never credited to it. A ``dropped`` action is judged on
+    the months it ran (up to its ``due_date`` when the table has one). The verdict is
+    direction-aware (``improved`` / ``worsened``), ``no change`` when the change is no
+    larger than the KPI's usual month-to-month move before the action (the median
+    absolute change between consecutive months over the 12 months before it, as the
+    3-month trend uses; 2% of the before mean with fewer than 3 such changes), or
+    ``too early`` for an action that started in the review month or later.
 
     Parameters
     ----------
     actions : pandas.DataFrame or None
         The ``actions`` table: ``action_id``, ``kpi`` (a KPI id), ``action``, ``owner``, ``start_date``
-        and, optionally, ``status``. None or an empty table gives an empty result.
+        and, optionally, ``status`` and ``due_date``. None or an empty table gives an empty result.
     kpis : pandas.DataFrame
-        A :func:`~playbook.kpis.catalog.compute_kpis` table: ``month``, ``kpi``, ``value``.
+        A :func:`~playbook.kpis.catalog.compute_kpis` table: ``month``, ``kpi``, ``value`` and ``note``.
     month : str or pandas.Period
         The review month: the "since" mean runs from the action's start month to it.
     before_months : int, default 3
@@ -564,22 +579,32 @@ def action_effects(actions: pd.DataFrame | None, kpis: pd.DataFrame, month, *, b
     -------
     pandas.DataFrame
         One row per action: ``action_id``, ``kpi``, ``action``, ``owner``, ``status``, ``start_date``
-        (YYYY-MM-DD), ``before``, ``since``, ``change`` (since minus before) and ``verdict``:
-        ``KPI not computed`` when ``kpis`` lacks the KPI, ``too early``, ``no data`` when a mean is
-        missing, ``no change`` for a change under 2% of the before mean, else ``improved`` or
-        ``worsened``.
+        (YYYY-MM-DD), ``before``, ``since``, ``change`` (since minus before), ``band`` (the usual
+        move) and ``verdict``: ``KPI not computed`` when ``kpis`` lacks the KPI, ``too early``,
+        ``no data`` when a mean is missing (e.g. no NPS survey while a dropped action ran),
+        ``no change``, else ``improved`` or ``worsened``.
     """
-    cols = ["action_id", "kpi", "action", "owner", "status", "start_date", "before", "since", "change", "verdict"]
+    cols = ["action_id", "kpi", "action", "owner", "status", "start_date", "before", "since", "change", "band"]
+    cols += ["verdict"]
     if actions is None or actions.empty:
         return pd.DataFrame(columns=cols)
     month = pd.Period(month, freq="M")
     rows = []
     for a in actions.itertuples(index=False):  # a handful of actions
         start = pd.Timestamp(a.start_date).to_period("M")
-        series = kpis[kpis["kpi"] == a.kpi].set_index("month")["value"]
+        rows_k = kpis[kpis["kpi"] == a.kpi]
+        series = _by_measured_month(rows_k.assign(note=rows_k.get("note", "")))
+        end = month
+        due = getattr(a, "due_date", None)
+        if getattr(a, "status", "") == "dropped" and due is not None and not pd.isna(due):
+            end = min(month, pd.Timestamp(due).to_period("M"))
         before = series[(series.index >= start - before_months) & (series.index < start)].mean()
-        since = series[(series.index >= start) & (series.index <= month)].mean()
+        since = series[(series.index >= start) & (series.index <= end)].mean()
         change = since - before
+        history = series[(series.index >= start - 12) & (series.index < start)]
+        history = history.reindex(pd.period_range(start - 12, start - 1, freq="M"))
+        moves = history.diff().dropna().abs()
+        band = float(moves.median()) if len(moves) >= 3 else 0.02 * max(abs(before), 1e-9)
         if a.kpi not in set(kpis["kpi"]):
             verdict = Verdict.NOT_COMPUTED
         elif start >= month:
@@ -588,10 +613,9 @@ def action_effects(actions: pd.DataFrame | None, kpis: pd.DataFrame, month, *, b
             verdict = Verdict.NO_DATA
         else:
             better = 1 if kpi(a.kpi).direction == "higher" else -1
-            scale = max(abs(before), 1e-9)
             verdict = (
                 Verdict.NO_CHANGE
-                if abs(change) < 0.02 * scale
+                if abs(change) <= band
                 else Verdict.IMPROVED
                 if better * change > 0
                 else Verdict.WORSENED
@@ -607,6 +631,7 @@ def action_effects(actions: pd.DataFrame | None, kpis: pd.DataFrame, month, *, b
                 "before": before,
                 "since": since,
                 "change": change,
+                "band": band,
                 "verdict": verdict,
             }
         )
