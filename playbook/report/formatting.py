@@ -160,8 +160,8 @@ def format_change(now: float, before: float, unit: str, currency: str = "JPY", l
         The earlier value.
     unit : str
         The catalog unit: a ``ratio`` changes in percentage points, ``points`` in points, ``count`` and
-        ``users`` in whole numbers, a ``multiple`` in ``x``; any other unit (currency, months, ...) as a
-        percent of ``before``.
+        ``users`` in whole numbers, a ``multiple`` in ``x``, a duration (``hours``, ``minutes``, ``days``,
+        ``months``) in its unit; any other unit (currency, ...) as a percent of ``before``.
     currency : str, default "JPY"
         Not used: the change of an amount is a percent.
     lang : {"en", "ja"}, default "en"
@@ -178,8 +178,8 @@ def format_change(now: float, before: float, unit: str, currency: str = "JPY", l
     --------
     >>> format_change(0.976, 0.984, "ratio"), format_change(110.0, 100.0, "currency"), format_change(3.0, 3.0, "count")
     ('−0.8 pts', '+10.0%', '±0')
-    >>> format_change(0.976, 0.984, "ratio", lang="ja")
-    '−0.8pt'
+    >>> format_change(0.976, 0.984, "ratio", lang="ja"), format_change(1.3, 1.6, "hours")
+    ('−0.8pt', '−0.3 h')
     """
     if pd.isna(now) or pd.isna(before):
         return "–"
@@ -191,6 +191,8 @@ def format_change(now: float, before: float, unit: str, currency: str = "JPY", l
         return "±0" if diff == 0 else _signed(diff, 0)
     if unit == "multiple":
         return "±0.0x" if round(diff, 1) == 0 else f"{_signed(diff, 1)}x"
+    if unit in ("hours", "minutes", "days", "months"):  # a duration changes in its own unit, as the targets read
+        return format_delta(diff, unit, lang=lang, signed=True)
     if before == 0:
         return "–"
     pct = diff / abs(before)
