@@ -97,8 +97,8 @@ def test_rfm_views_say_in_one_sentence_what_they_cannot_show(short_transactions)
     matrix = cr.migration_view(ctx)
     assert matrix.empty
     assert matrix.attrs["note"] == (
-        "No orders in the 365 days up to 2026-07-31, so RFM segments cannot be shown for this month."
+        "No one-off purchases in the 365 days up to 2026-07-31, so RFM segments cannot be shown for this month."
     )
     early = open_review(month="2026-08", data_dir=str(short_transactions), kpi_tree=None, lang="ja")
     table = cr.rfm_view(early)
-    assert table.iloc[0, 0] == "2026-08-31 までの365日間に購入がないため、この月のRFMセグメントは表示できません。"
+    assert table.iloc[0, 0] == "2026-08-31 までの365日間に単発購入がないため、この月のRFMセグメントは表示できません。"
