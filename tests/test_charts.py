@@ -81,3 +81,18 @@ def test_csv_files_open_in_excel_with_japanese_text_and_no_sylk_trap(tmp_path):
     assert raw.startswith(b"\xef\xbb\xbfId,")  # a BOM for Excel's UTF-8 detection; "ID" first would mean SYLK
     back = pd.read_csv(p)
     assert back.columns.tolist() == ["Id", "顧客", "note"] and back.loc[0, "note"] == "'=1+1"
+
+
+def test_the_purchase_based_ltv_says_when_annual_invoices_inflate_it(sample_ds):
+    from dataclasses import replace
+
+    from playbook.data.paths import SAMPLE_DIR
+    from playbook.report.context import ReviewContext
+    from playbook.report.customer_views import _annual_invoice_caveat
+
+    ctx = ReviewContext(ds=sample_ds, month=pd.Period("2026-10", "M"), lang="en", data_dir=SAMPLE_DIR, kpi_tree=None)
+    # the sample bills some plans yearly and its transactions hold the invoices: the caveat is shown
+    assert "overstates LTV where plans are billed yearly" in _annual_invoice_caveat(ctx)
+    # only one-off purchases in the transactions: nothing to warn about
+    one_off = sample_ds.transactions[sample_ds.transactions["kind"] == "one_off"]
+    assert _annual_invoice_caveat(replace(ctx, ds=replace(sample_ds, transactions=one_off))) == ""

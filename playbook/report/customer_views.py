@@ -339,7 +339,7 @@ def ltv_variants(ctx: ReviewContext, kpis: pd.DataFrame, views: dict) -> pd.Data
         (
             _t("LTV (purchases)", "LTV（購買ベース）", lang),
             now.loc["ltv_purchase", "value"],
-            now.loc["ltv_purchase", "note"],
+            now.loc["ltv_purchase", "note"] + _annual_invoice_caveat(ctx),
         ),
         (
             _t("realised LTV after 12 months", "12か月時点の実績LTV", lang),
@@ -354,7 +354,12 @@ def ltv_variants(ctx: ReviewContext, kpis: pd.DataFrame, views: dict) -> pd.Data
         (
             _t("expected lifetime", "平均顧客存続期間", lang),
             now.loc["expected_lifetime_months", "value"],
-            "1 / mean churn (6 months)",
+            _t(
+                "1 / mean logo churn of the 6 months up to the review month (the formula LTV uses the 6 months "
+                "before it)",
+                "1 ÷ 対象月までの6か月の平均解約率（式によるLTVは対象月の前の6か月を使用）",
+                lang,
+            ),
         ),
     ]
     out = pd.DataFrame(
@@ -367,6 +372,23 @@ def ltv_variants(ctx: ReviewContext, kpis: pd.DataFrame, views: dict) -> pd.Data
         }
     )
     return out.set_index("").rename_axis(None)
+
+
+def _annual_invoice_caveat(ctx: ReviewContext) -> str:
+    """A warning for the purchase-based LTV when annual plans' invoices are among the transactions it counts."""
+    tx, subs = ctx.ds.transactions, ctx.ds.subscriptions
+    if tx is None or subs is None or "billing_period" not in subs.columns:
+        return ""
+    invoices = "kind" not in tx.columns or (tx["kind"] == "subscription").any()
+    if not (invoices and (subs["billing_period"] == "annual").any()):
+        return ""
+    return _t(
+        " — counts subscription invoices: an annual plan's yearly invoice is a month's spend of the customers "
+        "billed that month, so this view overstates LTV where plans are billed yearly",
+        "（サブスクリプションの請求も含むため、年額プランの年1回の請求がその月の購入額として数えられ、"
+        "年払いがある場合は過大になります）",
+        ctx.lang,
+    )
 
 
 def ltv_cac_by_channel(ctx: ReviewContext, kpis: pd.DataFrame, *, months_back: int = 12) -> pd.DataFrame:
