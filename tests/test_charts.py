@@ -96,3 +96,18 @@ def test_the_purchase_based_ltv_says_when_annual_invoices_inflate_it(sample_ds):
     # only one-off purchases in the transactions: nothing to warn about
     one_off = sample_ds.transactions[sample_ds.transactions["kind"] == "one_off"]
     assert _annual_invoice_caveat(replace(ctx, ds=replace(sample_ds, transactions=one_off))) == ""
+
+
+def test_the_workbook_keeps_hostile_text_as_text_and_numbers_as_numbers(tmp_path):
+    from openpyxl import load_workbook
+
+    from playbook.report.export import read_written_csv, write_csv, write_xlsx
+
+    table = pd.DataFrame({"owner": ["=HYPERLINK(1)", "佐藤", "-3"], "mrr": [468800.0, 1200.0, 0.0]})
+    back = read_written_csv(write_csv(table, tmp_path / "t.csv"))
+    assert back["owner"].tolist() == ["=HYPERLINK(1)", "佐藤", "-3"]  # the CSV's ' neutralisation undone...
+    ws = load_workbook(write_xlsx({"t": back}, tmp_path / "t.xlsx"))["t"]
+    # ...and stored as text in the workbook: no cell is a formula
+    assert [(c.value, c.data_type) for c in ws["A"][1:]] == [("=HYPERLINK(1)", "s"), ("佐藤", "s"), ("-3", "s")]
+    assert [c.value for c in ws["B"][1:]] == [468800, 1200, 0] and ws["B2"].number_format == "#,##0"
+    assert ws.freeze_panes == "A2"

@@ -53,6 +53,21 @@ def test_run_writes_notebooks_html_and_manifest_then_refuses_then_force_replaces
     assert manifest["packages"]["pandas"].startswith("3.")
     assert all(n["status"] == "ok" and n["seconds"] > 0 for n in manifest["notebooks"])
     assert "scorecard.csv" in manifest["outputs"]
+    # every table also in one workbook for Excel: same rows, same numbers, text stays text
+    from openpyxl import load_workbook
+
+    assert {"at_risk.csv", "onboarding.csv", "rfm_segments.csv", "tables.xlsx"} <= set(manifest["outputs"])
+    book = load_workbook(month / "tables.xlsx")
+    assert book.sheetnames == ["scorecard", "at_risk", "onboarding", "rfm_segments"]
+    for name in book.sheetnames:
+        csv = pd.read_csv(month / f"{name}.csv", encoding="utf-8-sig", keep_default_na=False)
+        rows = list(book[name].values)
+        assert list(rows[0]) == list(csv.columns) and len(rows) - 1 == len(csv)
+        for j, col in enumerate(csv.columns):
+            if pd.api.types.is_numeric_dtype(csv[col]):
+                cells = [r[j] for r in rows[1:]]
+                got, want = pd.Series(cells, dtype="float64").fillna(-1), csv[col].astype("float64").fillna(-1)
+                assert got.to_numpy() == pytest.approx(want.to_numpy(), rel=1e-12), col
     card = pd.read_csv(month / "scorecard.csv")
     assert list(card.columns[:11]) == [
         "id",

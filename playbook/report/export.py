@@ -6,6 +6,8 @@ read by Excel (and LibreOffice, Google Sheets) as a formula, so an owner called
 or worse when the manager opens ``scorecard.csv``. Every CSV the playbook writes
 goes through :func:`write_csv`, which prefixes such text cells with ``'`` (the
 OWASP rule). Numbers are written as numbers: a numeric column is never touched.
+A run also gathers its CSV tables into one Excel workbook (:func:`write_xlsx`),
+where text cells are stored as text, so nothing in them can become a formula.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["FORMULA_STARTS", "neutralise_cells", "write_csv"]
+__all__ = ["FORMULA_STARTS", "neutralise_cells", "write_csv", "read_written_csv", "write_xlsx"]
 
 #: What makes a spreadsheet read a text cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -87,4 +89,103 @@ def write_csv(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
         out = out.rename(columns={out.columns[0]: "Id" + first[2:]})
     # CRLF rows (RFC 4180): a CR or LF inside a cell is then quoted, never read as a row break
     out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    return path
+
+
+def read_written_csv(path: str | Path) -> pd.DataFrame:
+    """Read back a CSV of :func:`write_csv`: numbers as numbers, text as written, the ``'`` neutralisation undone.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file :func:`write_csv` wrote.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table; empty cells of a text column are empty strings, and a text cell that
+        :func:`write_csv` prefixed with ``'`` has its original text again (an
+        :func:`write_xlsx` cell keeps it as text, never as a formula).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = write_csv(pd.DataFrame({"owner": ["=1+1", "Sato"], "mrr": [1200.0, 0.5]}), Path(tempfile.mkdtemp()) / "t.csv")
+    >>> read_written_csv(p).values.tolist()
+    [['=1+1', 1200.0], ['Sato', 0.5]]
+    """
+    table = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    undo = lambda v: v[1:] if isinstance(v, str) and v[:1] == "'" and v[1:].startswith(FORMULA_STARTS) else v
+    for col in table.columns:
+        if pd.api.types.is_object_dtype(table[col]) or pd.api.types.is_string_dtype(table[col]):
+            table[col] = table[col].fillna("").map(undo)
+    return table
+
+
+def _width(values) -> int:
+    """The display width of the longest value: a CJK character counts twice."""
+    text = [str(v) for v in values]
+    return max((sum(2 if ord(c) > 0x2E80 else 1 for c in t) for t in text), default=0)
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write tables as one Excel workbook, a sheet each: bold frozen headers, filters, widths and number formats.
+
+    Text is always stored as text (a cell reading ``=HYPERLINK(...)`` stays those characters,
+    never a formula); numbers as numbers with a thousands separator (whole numbers without
+    decimals), dates as text ``YYYY-MM-DD`` as in the CSV.
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        Sheet name (at most 31 characters) -> table, in sheet order.
+    path : str or Path
+        Where to write the ``.xlsx`` file.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from openpyxl import load_workbook
+    >>> p = write_xlsx({"at_risk": pd.DataFrame({"owner": ["=1+1"], "mrr": [468800.0]})}, Path(tempfile.mkdtemp()) / "t.xlsx")
+    >>> ws = load_workbook(p)["at_risk"]
+    >>> ws["A2"].value, ws["A2"].data_type, ws["B2"].value, ws["B2"].number_format
+    ('=1+1', 's', 468800, '#,##0')
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    book = Workbook()
+    book.remove(book.active)
+    for name, table in tables.items():
+        sheet = book.create_sheet(name[:31])
+        sheet.append([str(c) for c in table.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", start_color="DDE4EE")
+        for j, col in enumerate(table.columns, start=1):
+            values = table[col]
+            numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+            whole = numeric and bool((values.dropna() == values.dropna().round()).all())
+            fmt = "#,##0" if whole else "#,##0.0##"
+            for i, v in enumerate(values.tolist(), start=2):
+                cell = sheet.cell(row=i, column=j)
+                if numeric and not pd.isna(v):
+                    cell.value = int(v) if whole else float(v)
+                    cell.number_format = fmt
+                elif not pd.isna(v) and v != "":
+                    cell.value = str(v)
+                    cell.data_type = "s"  # text, never a formula
+            width = max(_width([col]), _width(values.head(500)))
+            sheet.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+        sheet.freeze_panes = "A2"
+        if len(table.columns):
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table) + 1}"
+    book.save(path)
     return path

@@ -28,6 +28,7 @@ import pandas as pd
 
 from playbook.data.dataset import file_sha256, load_dataset, review_month
 from playbook.data.paths import NOTEBOOKS_DIR, display_path, resolve_path
+from playbook.report.export import read_written_csv, write_xlsx
 from playbook.review.codes import NONE
 from playbook.review.goals import load_kpi_tree, segment_dataset
 from playbook.run.params import check_parameters
@@ -159,7 +160,8 @@ def run_review(
     Path
         The month folder ``<out_dir>/<YYYY-MM>``, holding each executed notebook and its HTML report,
         the tables the notebooks wrote (``at_risk.csv``, ``onboarding.csv`` and ``rfm_segments.csv``
-        from 05; ``scorecard.csv`` from 06 with a KPI tree), and ``manifest.json`` (parameters,
+        from 05; ``scorecard.csv`` from 06 with a KPI tree) and ``tables.xlsx`` (the same tables, a
+        sheet each), and ``manifest.json`` (parameters,
         SHA-256 of the input files, package versions, each notebook's status and time).
 
     Raises
@@ -270,8 +272,13 @@ def run_review(
             entry.update(status="ok", seconds=round(time.perf_counter() - start, 1), html=html.name)
             manifest["outputs"] += [nb.name, html.name]
             echo(f"[{i}/{len(notebooks)}] {nb.name}: ok ({entry['seconds']:.1f} s)")
-        # the tables the notebooks wrote (05: at_risk, onboarding, rfm_segments; 06: scorecard), not computed again
-        manifest["outputs"] += sorted(p.name for p in staging.glob("*.csv"))
+        # the tables the notebooks wrote (05: at_risk, onboarding, rfm_segments; 06: scorecard), not computed again,
+        # and the same tables as one workbook for Excel
+        csvs = sorted(staging.glob("*.csv"), key=lambda p: (p.name != "scorecard.csv", p.name))
+        manifest["outputs"] += [p.name for p in csvs]
+        if csvs:
+            write_xlsx({p.stem: read_written_csv(p) for p in csvs}, staging / "tables.xlsx")
+            manifest["outputs"].append("tables.xlsx")
         card_path = staging / "scorecard.csv"
         if card_path.is_file():
             echo(_scorecard_summary(pd.read_csv(card_path, keep_default_na=False)))
