@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from playbook.report.display import natural_order
+from playbook.data.schema import natural_order
 from playbook.report.plots import plot_mrr_bridge
 
 

@@ -28,7 +28,6 @@ and lifelines do), which keeps it inside [0, 1]. The log-rank test is
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +36,7 @@ from scipy.stats import norm
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from playbook.data.dataset import Dataset
+from playbook.data.schema import natural_order
 from playbook.kpis.snapshots import dataset_snapshots
 
 __all__ = [
@@ -53,13 +53,8 @@ KM_COLUMNS = ["month", "at_risk", "events", "censored", "survival", "ci_low", "c
 
 
 def _segment_order(values) -> list[str]:
-    """Segment labels as text, numeric ranges by their first number ("1-49" < "50-249" < "1000+"), then the rest."""
-
-    def key(v: str):
-        m = re.match(r"\s*(\d+(?:\.\d+)?)", v)
-        return (0, float(m.group(1)), v) if m else (1, 0.0, v)
-
-    return sorted({str(v) for v in values}, key=key)
+    """Segment labels as text, once each, in natural order ("1-49" < "50-249" < "1000+", then the rest)."""
+    return natural_order({str(v) for v in values})
 
 
 def paid_durations(

@@ -6,6 +6,8 @@ The contract text lives in ``data/README.md`` (a test keeps the two in sync).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -347,3 +349,33 @@ def optional_tables() -> list[str]:
     """
     always = {options[0] for options in required_tables() if len(options) == 1}
     return [name for name, table in TABLES.items() if table.stands_in_for is None and name not in always]
+
+
+def _natural_key(value) -> tuple:
+    text = str(value)
+    number = re.match(r"\s*[¥$]?([0-9][0-9,]*(?:\.[0-9]+)?)", text)
+    return (0, float(number.group(1).replace(",", "")), text) if number else (1, 0.0, text)
+
+
+def natural_order(values: Iterable) -> list:
+    """``values`` sorted as a reader expects: labels that start with a number by that number, the rest by text after them.
+
+    Bucket columns such as ``company_size`` sort as 1-49, 50-249, 250-999, 1000+ (not
+    as text, where 1000+ comes second), wherever segments are listed.
+
+    Parameters
+    ----------
+    values : iterable
+        Labels (any values; compared as text).
+
+    Returns
+    -------
+    list
+        The same values, in natural order.
+
+    Examples
+    --------
+    >>> natural_order(["250-999", "1000+", "1-49", "Enterprise", "50-249", "Basic"])
+    ['1-49', '50-249', '250-999', '1000+', 'Basic', 'Enterprise']
+    """
+    return sorted(values, key=_natural_key)

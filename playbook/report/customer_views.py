@@ -16,9 +16,9 @@ from playbook.analyses.renewals import next_renewal
 from playbook.analyses.rfm import has_orders, purchases, rfm_table, segment_action, segment_migration, segment_summary
 from playbook.analyses.survival import account_durations, logrank, survival_at, survival_by_segment
 from playbook.data.paths import resolve_path
+from playbook.data.schema import natural_order
 from playbook.kpis.snapshots import dataset_snapshots
 from playbook.report.context import ReviewContext
-from playbook.report.display import natural_order
 from playbook.report.export import write_csv
 from playbook.report.formatting import format_value
 from playbook.report.labels import label
@@ -562,6 +562,14 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
     )
 
 
+def _name_and_csm(ctx: ReviewContext, ids: pd.Index) -> pd.DataFrame:
+    """``name`` (the id without a name column) and ``owner`` (empty without an owner column) of each account in ``ids``."""
+    accounts = ctx.ds.accounts.set_index("account_id")
+    name = accounts["name"].reindex(ids) if "name" in accounts else pd.Series(ids, index=ids)
+    owner = accounts["owner"].reindex(ids) if "owner" in accounts else pd.Series("", index=ids)
+    return pd.DataFrame({"name": name, "owner": owner}, index=ids)
+
+
 def rfm_accounts(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame | None:
     """Every customer scored by RFM this month with its segment and action: the table a run writes to ``rfm_segments.csv``.
 
@@ -590,15 +598,13 @@ def rfm_accounts(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFram
     r = r.assign(subscription=sub, _order=r["segment"].map(order)).sort_values(
         ["_order", "monetary"], ascending=[True, False]
     )
-    acc = ctx.ds.accounts.set_index("account_id")
+    who = _name_and_csm(ctx, pd.Index(r["account_id"]))
     out = {
         _t("account_id", "顧客ID", lang): r["account_id"].to_numpy(),
-        _t("account", "顧客", lang): acc["name"].reindex(r["account_id"]).to_numpy()
-        if "name" in acc
-        else r["account_id"],
+        _t("account", "顧客", lang): who["name"].to_numpy(),
     }
-    if "owner" in acc.columns:
-        out[_t("CSM", "担当CSM", lang)] = acc["owner"].reindex(r["account_id"]).to_numpy()
+    if "owner" in ctx.ds.accounts.columns:
+        out[_t("CSM", "担当CSM", lang)] = who["owner"].to_numpy()
     out |= {
         _t("segment", "セグメント", lang): r["segment"].to_numpy(),
         _t("subscribed now", "契約中", lang): [
@@ -1089,9 +1095,9 @@ class HealthView:
             }
         )
         out = out[out["red"] | out["top_risk"]].sort_values(["mrr", "risk"], ascending=[False, False])
-        accounts = self.ctx.ds.accounts.set_index("account_id")
-        out.insert(0, "name", accounts["name"].reindex(out.index) if "name" in accounts else out.index.to_series())
-        out.insert(1, "owner", accounts["owner"].reindex(out.index) if "owner" in accounts else "")
+        who = _name_and_csm(self.ctx, out.index)
+        out.insert(0, "name", who["name"])
+        out.insert(1, "owner", who["owner"])
         renewals = next_renewal(self.ctx.ds.subscriptions, self.ctx.month.end_time.normalize())
         out["next_renewal"] = renewals.set_index("account_id")["next_renewal"].reindex(out.index)
         return out.rename_axis("account_id")
@@ -1253,14 +1259,10 @@ class HealthView:
         now = self.now.set_index("account_id")
         new = now[now["band"] == "onboarding"]
         accounts = self.ctx.ds.accounts.set_index("account_id")
-        out = pd.DataFrame(
-            {
-                "name": accounts["name"].reindex(new.index) if "name" in accounts else new.index.to_series(),
-                "owner": accounts["owner"].reindex(new.index) if "owner" in accounts else "",
-                "signup_date": accounts["signup_date"].reindex(new.index),
-                "days_since_signup": new["days_since_signup"],
-                "mrr": new["mrr"],
-            }
+        out = _name_and_csm(self.ctx, new.index).assign(
+            signup_date=accounts["signup_date"].reindex(new.index),
+            days_since_signup=new["days_since_signup"],
+            mrr=new["mrr"],
         )
         ms = onboarding_progress(self.ctx.ds.onboarding, accounts["signup_date"], self.ctx.month.end_time.normalize())
         out = out.join(ms, how="left")

@@ -6,14 +6,13 @@ random element ids, so the committed outputs are a stable nbval baseline.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import pandas as pd
 
 from playbook.report.labels import label, translate_columns
 
-__all__ = ["for_display", "natural_order"]
+__all__ = ["for_display"]
 
 
 def _fmt(values: pd.Series, pattern: str) -> pd.Series:
@@ -80,33 +79,3 @@ def for_display(
         out = out.set_index(label(index, lang))
         out.index.name = None
     return out
-
-
-def _natural_key(value) -> tuple:
-    text = str(value)
-    digits = re.match(r"\s*[¥$]?([0-9][0-9,]*)", text)
-    return (0, int(digits.group(1).replace(",", "")), text) if digits else (1, 0, text)
-
-
-def natural_order(values: Iterable) -> list:
-    """``values`` sorted as a reader expects: labels that start with a number by that number, the rest by text after them.
-
-    Company sizes and other bucket labels sort as 1-49, 50-249, 250-999, 1000+ (not
-    as text, where 1000+ comes second).
-
-    Parameters
-    ----------
-    values : iterable
-        Labels (any values; compared as text).
-
-    Returns
-    -------
-    list
-        The same values, in natural order.
-
-    Examples
-    --------
-    >>> natural_order(["250-999", "1000+", "1-49", "Enterprise", "50-249", "Basic"])
-    ['1-49', '50-249', '250-999', '1000+', 'Basic', 'Enterprise']
-    """
-    return sorted(values, key=_natural_key)
