@@ -6,7 +6,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-__all__ = ["CURRENCY_SYMBOLS", "money_formatter", "unit_formatter", "format_value", "format_change", "format_delta"]
+from playbook.texts import text
+
+__all__ = [
+    "CURRENCY_SYMBOLS",
+    "money_formatter",
+    "unit_formatter",
+    "format_value",
+    "format_change",
+    "format_delta",
+    "format_month",
+    "month_tick",
+]
 
 CURRENCY_SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
 
@@ -140,9 +151,52 @@ def format_value(value: float, unit: str, currency: str = "JPY", lang: str = "en
     return f"{value:,.2f}"
 
 
+_UNIT_WORDS = ("pts", "multiple", "months", "days", "hours", "minutes")
+
+
+def format_month(month, lang: str = "en") -> str:
+    """A month as a report writes it: ``2026-10`` in English, ``2026年10月`` in Japanese.
+
+    Parameters
+    ----------
+    month : pandas.Period, str or timestamp-like
+        The month (``"2026-10"``, ``pd.Period("2026-10", "M")``, a date in the month).
+    lang : {"en", "ja"}, default "en"
+        The language.
+
+    Returns
+    -------
+    str
+        The month; ``–`` for a missing month.
+
+    Examples
+    --------
+    >>> format_month("2026-10"), format_month(pd.Period("2026-04", "M"), "ja")
+    ('2026-10', '2026年4月')
+    """
+    if month is None or (not isinstance(month, pd.Period) and pd.isna(month)):
+        return "–"
+    p = month if isinstance(month, pd.Period) else pd.Period(month, "M")
+    p = p.asfreq("M")
+    return text("units.month", lang, year=p.year, month=p.month)
+
+
+def month_tick(month, lang: str = "en", *, with_year: bool = False) -> str:
+    r"""A month on a chart's axis: ``Oct`` / ``10月``, with the year below when ``with_year``.
+
+    Examples
+    --------
+    >>> month_tick("2026-10"), month_tick("2026-10", "ja"), month_tick("2027-01", "ja", with_year=True)
+    ('Oct', '10月', '1月\n2027年')
+    """
+    p = (month if isinstance(month, pd.Period) else pd.Period(month, "M")).asfreq("M")
+    key = "units.month_tick_year" if with_year else "units.month_tick"
+    return text(key, lang, abbr=p.strftime("%b"), month=p.month, year=p.year)
+
+
 def _pts(lang: str) -> str:
     """The word for percentage points: `` pts`` in English, ``pt`` in Japanese (前月比 +1.0pt)."""
-    return "pt" if lang == "ja" else " pts"
+    return text("units.pts", lang)
 
 
 def _signed(x: float, decimals: int) -> str:
@@ -165,8 +219,7 @@ def format_change(now: float, before: float, unit: str, currency: str = "JPY", l
     currency : str, default "JPY"
         Not used: the change of an amount is a percent.
     lang : {"en", "ja"}, default "en"
-        The word for points: `` pts`` in English, ``pt`` in Japanese (as Japanese reports write
-        前月比 +1.0pt); the other forms read the same in both languages.
+        The language of the unit words (`` pts`` in English, ``ポイント`` in Japanese).
 
     Returns
     -------
@@ -179,7 +232,7 @@ def format_change(now: float, before: float, unit: str, currency: str = "JPY", l
     >>> format_change(0.976, 0.984, "ratio"), format_change(110.0, 100.0, "currency"), format_change(3.0, 3.0, "count")
     ('−0.8 pts', '+10.0%', '±0')
     >>> format_change(0.976, 0.984, "ratio", lang="ja"), format_change(1.3, 1.6, "hours")
-    ('−0.8pt', '−0.3 h')
+    ('−0.8ポイント', '−0.3 h')
     """
     if pd.isna(now) or pd.isna(before):
         return "–"
@@ -237,7 +290,7 @@ def format_delta(
     >>> format_delta(0.000729, "ratio"), format_delta(0.00004, "ratio"), format_delta(0.342, "hours")
     ('+0.1 pts', '+0.0040 pts', '+0.3 h')
     >>> format_delta(3.52, "points", lang="ja"), format_delta(0.0, "count")
-    ('+3.5pt', '±0')
+    ('+3.5ポイント', '±0')
     >>> format_delta(1_800_000, "currency"), format_delta(0.19, "ratio", signed=False)
     ('+¥1.8M', '19.0 pts')
     """
@@ -250,18 +303,11 @@ def format_delta(
         decimals = 1 if x != 0 else 0
         if x != 0 and round(abs(x), 1) == 0:
             decimals = min(max(1 - int(np.floor(np.log10(abs(x)))), 1), 6)  # two significant digits
-        words = {
-            "ratio": (" pts", "pt"),
-            "points": (" pts", "pt"),
-            "multiple": ("x", "x"),
-            "months": (" months", "か月"),
-            "days": (" days", "日"),
-            "hours": (" h", "時間"),
-            "minutes": (" min", "分"),
-        }.get(unit, ("", ""))
-        body = f"{abs(x):,.{decimals}f}{words[1] if lang == 'ja' else words[0]}"
+        word_key = {"ratio": "pts", "points": "pts"}.get(unit, unit)
+        word = text(f"units.{word_key}", lang) if word_key in _UNIT_WORDS else ""
+        body = f"{abs(x):,.{decimals}f}{word}"
     if signed:
         body = ("±" if x == 0 else "+" if x > 0 else "−") + body
     if per_month:
-        body += "/月" if lang == "ja" else " a month"
+        body += text("units.per_month", lang)
     return body
