@@ -19,9 +19,10 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from playbook.data.schema import TABLES
-from playbook.report.formatting import format_value, money_formatter, unit_formatter
+from playbook.report.formatting import format_month, format_value, money_formatter, unit_formatter
 from playbook.report.labels import label
 from playbook.review.codes import Status
+from playbook.texts import text
 
 __all__ = [
     "use_theme",
@@ -145,7 +146,7 @@ def plot_monthly(
         )
     ax.set_xlabel("")
     ax.set_ylabel(label(y, lang))
-    _month_axis(ax)
+    _month_axis(ax, lang)
     if currency:
         ax.yaxis.set_major_formatter(money_formatter(currency, lang))
     ax.set_ylim(bottom=0)
@@ -203,20 +204,27 @@ def plot_row_coverage(
 # --------------------------------------------------------------------------- KPI charts
 
 
-def _month_axis(ax: Axes) -> None:
-    """A few month ticks, years written once (2025, Apr, Jul, ...)."""
+def _month_axis(ax: Axes, lang: str = "en") -> None:
+    """A few month ticks, years written once (2025, Apr, Jul, ... / 2025年, 4月, 7月, ...)."""
     locator = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=6)
     # yearly steps for long histories; without them matplotlib warns "unable to pick an appropriate interval"
     locator.intervald[matplotlib.dates.MONTHLY] = [1, 2, 3, 4, 6, 12]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator, show_offset=False))
+    y, m, d, md = (text(f"charts.tick_{k}", lang) for k in ("year", "month", "day", "month_day"))
+    formatter = matplotlib.dates.ConciseDateFormatter(
+        locator,
+        formats=[y, m, d, "%H:%M", "%H:%M", "%S.%f"],
+        zero_formats=["", y, m, md, "%H:%M", "%H:%M"],
+        show_offset=False,
+    )
+    ax.xaxis.set_major_formatter(formatter)
     ax.tick_params(axis="x", labelsize=8)
 
 
 def _not_available(ax: Axes, lang: str, title: str, reason: str | None = None) -> Axes:
     ax.set_title(title)
-    text = textwrap.fill(reason, 60) if reason else label("not_available", lang)
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4")
+    note = textwrap.fill(reason, 60) if reason else label("not_available", lang)
+    ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes, color="0.4")
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
@@ -228,7 +236,7 @@ def _no_tree_note(ax: Axes, lang: str, title: str) -> Axes:
         ax,
         lang,
         title,
-        "no KPI tree (parameter kpi_tree)" if lang != "ja" else "KPIツリーがありません（パラメータ kpi_tree）",
+        text("charts.no_tree", lang),
     )
 
 
@@ -319,7 +327,7 @@ def plot_kpi_trend(
     fmt = unit_formatter(spec.unit, currency, lang)
     if fmt is not None:
         ax.yaxis.set_major_formatter(fmt)
-    _month_axis(ax)
+    _month_axis(ax, lang)
     ax.set_title(title)
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -452,7 +460,9 @@ def plot_mrr_bridge(
         )
     ax.set_ylim(bottom=bottom)
     ax.yaxis.set_major_formatter(fmt)
-    ax.set_title(f"{label('chart_bridge', lang)} {row['month']}")
+    ax.set_title(
+        text("charts.bridge_title", lang, title=label("chart_bridge", lang), month=format_month(row["month"], lang))
+    )
     ax.tick_params(axis="x", labelsize=8)
     return ax
 
@@ -555,8 +565,7 @@ def plot_nps_distribution(
     for i, g in enumerate(shares.index):
         s = scores.loc[g]
         ax.annotate(
-            f"NPS {s['nps']:+.0f}\n95%: {s['ci_low']:+.0f} {'〜' if lang == 'ja' else 'to'} {s['ci_high']:+.0f}"
-            f"\nn={int(s['responses']):,}",
+            text("charts.nps_interval", lang, nps=s["nps"], low=s["ci_low"], high=s["ci_high"], n=int(s["responses"])),
             (1.0, i),
             xytext=(6, 0),
             textcoords="offset points",
@@ -638,14 +647,18 @@ def plot_kpi_tree(
             ax.plot([fx, xs[k]], [0.5, 0.27], color="0.6", linewidth=0.8, zorder=0)
             r = card.loc[k]
             unit = catalog_kpi(r["metric"]).unit
-            text = (
-                f"{r['kpi']}\n{format_value(r['actual'], unit, currency, lang)}\n"
-                f"({label('target', lang)} {format_value(r['target'], unit, currency, lang)})"
+            box_text = text(
+                "charts.kpi_box",
+                lang,
+                name=r["kpi"],
+                actual=format_value(r["actual"], unit, currency, lang),
+                target_word=label("target", lang),
+                target=format_value(r["target"], unit, currency, lang),
             )
             ax.text(
                 xs[k],
                 0.2,
-                text,
+                box_text,
                 ha="center",
                 va="center",
                 fontsize=7,
@@ -795,13 +808,13 @@ def plot_kgi_projection(
         [projection["current"], projection["projected"]],
         linestyle="--",
         color="0.4",
-        label="run rate" if lang != "ja" else "現在のペース",
+        label=text("charts.run_rate", lang),
     )
     ax.scatter([end], [tree.kgi.target], color="crimson", zorder=3, label=label("target", lang))
     ax.yaxis.set_major_formatter(money_formatter(currency, lang))
-    _month_axis(ax)
+    _month_axis(ax, lang)
     ax.legend(fontsize=8, frameon=False)
-    ax.set_title(f"KGI: {label(metric, lang)}")
+    ax.set_title(text("charts.kgi_title", lang, name=label(metric, lang)))
     return ax
 
 
@@ -870,7 +883,7 @@ def plot_cohort_heatmap(
     )
     ax.set_yticks(np.arange(len(m)) + 0.5)
     ax.set_yticklabels([f"{c} (n={int(n)})" for c, n in zip(m.index, sizes)], fontsize=7)
-    ax.set_xlabel("months since start" if lang != "ja" else "開始からの月数")
+    ax.set_xlabel(text("charts.months_since_start", lang))
     ax.set_ylabel("")
     ax.set_title(title)
     return ax
@@ -941,9 +954,9 @@ def plot_retention_curves(
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-    ax.set_xlabel("months since the first paid month" if lang != "ja" else "初回課金月からの月数")
+    ax.set_xlabel(text("charts.months_since_first_paid", lang))
     level = f"{curves.attrs.get('level', 0.95):.0%}"
-    band = f"shaded: {level} confidence band" if lang != "ja" else f"網掛け：{level}信頼区間"
+    band = text("charts.confidence_band", lang, level=level)
     ax.legend(fontsize=8, frameon=False, title=band, title_fontsize=7.5, loc="lower left")
     ax.set_title(title)
     return ax
@@ -1068,15 +1081,9 @@ def plot_voice_kpis(
     for ax, kpi_id in zip(flat, kpis):
         rows = data[(data["kpi"] == kpi_id) & data["value"].notna()].sort_values("month")
         name = label(kpi_id, lang)
-        title = (
-            f"{name}・回答あり {len(rows)}/{span} か月"
-            if lang == "ja"
-            else f"{name} · answers in {len(rows)} of {span} months"
-        )
+        title = text("charts.answers_in_months", lang, name=name, n=len(rows), span=span)
         if rows.empty:
-            _not_available(
-                ax, lang, title, "この期間の回答はありません" if lang == "ja" else "no answers in these months"
-            )
+            _not_available(ax, lang, title, text("charts.no_answers", lang))
             continue
         x = pd.PeriodIndex(rows["month"], freq="M").to_timestamp()
         value = rows["value"].to_numpy(dtype="float64")
@@ -1096,7 +1103,7 @@ def plot_voice_kpis(
         ax.set_xlim(months[0].start_time - pd.Timedelta(days=20), months[-1].start_time + pd.Timedelta(days=20))
         if highlight is not None:
             ax.axvline(pd.Period(highlight, freq="M").to_timestamp(), color="0.5", linestyle=":", linewidth=1)
-        _month_axis(ax)
+        _month_axis(ax, lang)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("")
         ax.set_ylabel("")

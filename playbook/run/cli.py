@@ -14,6 +14,7 @@ import pandas as pd
 
 from playbook.data.errors import DataValidationError
 from playbook.data.paths import PROJECT_ROOT, SAMPLE_DIR
+from playbook.texts import text
 
 __all__ = ["main"]
 
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--data", default=None, help="data folder (default: the bundled sample, data/sample)")
     v.add_argument("--month", default=None, help="review month YYYY-MM, to also warn about rows dated after it")
     v.add_argument("--encoding", default=None, help="text encoding of the CSV files if not UTF-8 or CP932")
+    v.add_argument("--lang", default="en", choices=["en", "ja"], help="language of the report: en or ja (default en)")
 
     r = sub.add_parser(
         "run",
@@ -55,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--data", default=None, help="data folder (default: the bundled sample, data/sample)")
     r.add_argument("--kpi-tree", default=None, help="KPI tree YAML (default: kpi_tree.yaml in the data folder, if any)")
-    r.add_argument("--lang", default="en", help="language of labels: en or ja (default en)")
+    r.add_argument("--lang", default="en", help="language of the reports, tables and messages: en or ja (default en)")
     r.add_argument("--out", default=None, help="folder for the results (default: outputs/ of the project)")
     r.add_argument("--force", action="store_true", help="replace the results of an earlier run of the same month")
 
@@ -86,27 +88,30 @@ def _validate(args) -> int:
     from playbook.data.dataset import data_warnings, load_dataset
     from playbook.data.paths import display_path
     from playbook.data.schema import optional_tables
+    from playbook.report.formatting import format_month
+    from playbook.report.labels import translate_columns
 
+    lang = args.lang
     folder = _user_path(args.data, SAMPLE_DIR)
-    print(f"Checking {display_path(folder)} ...")
+    print(text("cli.checking", lang, folder=display_path(folder)))
     ds = load_dataset(folder, encoding=args.encoding)
     inv = table_inventory(ds)
     inv = inv[inv["file"] != ""][["table", "file", "rows", "first_date", "last_date", "accounts"]]
-    print(
-        f"\nOK: {len(ds.tables)} tables valid, data as of {ds.as_of:%Y-%m-%d}, last complete month {ds.last_complete_month}.\n"
-    )
-    print(inv.to_string(index=False))
+    month = format_month(ds.last_complete_month, lang)
+    print("\n" + text("cli.ok", lang, tables=len(ds.tables), as_of=f"{ds.as_of:%Y-%m-%d}", month=month) + "\n")
+    print(translate_columns(inv, lang).to_string(index=False))
     missing = [t for t in optional_tables() if t not in ds.tables]
     if missing:
-        print(f"\nOptional tables not provided (their KPIs will be reported as not available): {', '.join(missing)}")
+        print("\n" + text("cli.optional_missing", lang, tables=", ".join(missing)))
     warnings = data_warnings(ds, month=args.month)
     if len(warnings):
-        print(f"\n{len(warnings)} warning(s) (legal but worth a look):")
+        print("\n" + text("cli.warnings", lang, count=len(warnings)))
         for w in warnings.itertuples():
-            rows = "" if pd.isna(w.rows) else f" ({w.rows} rows)"
-            print(f"  - {w.file}{', column ' + repr(w.column) if w.column else ''}: {w.warning}{rows}")
+            rows = "" if pd.isna(w.rows) else text("cli.rows", lang, rows=w.rows)
+            column = text("cli.column", lang, column=w.column) if w.column else ""
+            print(f"  - {w.file}{column}: {w.warning}{rows}")
     else:
-        print("\nNo warnings.")
+        print("\n" + text("cli.no_warnings", lang))
     return 0
 
 
@@ -134,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         0 after ``--help``.
     """
     args = _parser().parse_args(argv)
+    lang = getattr(args, "lang", "en")
     try:
         if args.command == "sample":
             from playbook.run.sample import generator
@@ -145,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                 sum(p.stat().st_size for p in f.rglob("*") if p.is_file()) if f.is_dir() else f.stat().st_size
                 for f in files
             )
-            print(f"Wrote {len(files)} tables ({size / 1e6:.1f} MB) to {args.out}")
+            print(text("cli.sample_written", "en", count=len(files), mb=size / 1e6, folder=args.out))
             return 0
         if args.command == "validate":
             return _validate(args)
@@ -173,16 +179,16 @@ def main(argv: list[str] | None = None) -> int:
             refresh_notebooks()
             return 0
     except DataValidationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(text("cli.error", lang, message=exc), file=sys.stderr)
         return 1
     except FileExistsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(text("cli.error", lang, message=exc), file=sys.stderr)
         return 3
     except Exception as exc:
         from playbook.run.runs import RunError
 
         if isinstance(exc, RunError):
-            print(f"error: {exc}", file=sys.stderr)
+            print(text("cli.error", lang, message=exc), file=sys.stderr)
             return exc.exit_code
         raise
     return 2

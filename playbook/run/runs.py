@@ -29,9 +29,11 @@ import pandas as pd
 from playbook.data.dataset import file_sha256, load_dataset, review_month
 from playbook.data.paths import NOTEBOOKS_DIR, display_path, resolve_path
 from playbook.report.export import read_written_csv, write_xlsx
+from playbook.report.formatting import format_month
 from playbook.review.codes import NONE
 from playbook.review.goals import load_kpi_tree, segment_dataset
 from playbook.run.params import check_parameters
+from playbook.texts import LANGS, text
 
 __all__ = [
     "NOTEBOOKS_DIR",
@@ -96,12 +98,35 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _export_html(executed: Path, html: Path, title: str) -> None:
+def export_html(executed: Path, html: Path, title: str, lang: str = "en") -> None:
+    """Write the executed notebook as an HTML report without code, in one language.
+
+    A notebook holds its narrative in both languages: markdown cells tagged ``lang-en`` and their
+    twins tagged ``lang-ja``. The report keeps the cells of ``lang`` and drops the other language's
+    (nbconvert's tag-removal preprocessor); the page declares its language (``<html lang="ja">``), so
+    a browser picks Japanese glyphs.
+
+    Parameters
+    ----------
+    executed : Path
+        The executed notebook.
+    html : Path
+        The HTML file to write.
+    title : str
+        The page title.
+    lang : {"en", "ja"}, default "en"
+        The language of the report.
+    """
     import nbformat
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     nb = nbformat.read(executed, as_version=4)
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    others = {f"lang-{other}" for other in LANGS if other != lang}
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, language_code=lang
+    )
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=others, enabled=True), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     html.write_text(body, encoding="utf-8")
 
@@ -181,6 +206,7 @@ def run_review(
     from papermill.exceptions import PapermillExecutionError
 
     params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
+    lang = params.lang
     out_root = resolve_path(out_dir)
     if params.month is not None:  # refuse an existing month before the data is loaded
         _refuse_existing(out_root / str(params.month), force)
@@ -229,8 +255,15 @@ def run_review(
             )
 
         echo(
-            f"Review {period} of {display_path(params.data_dir)} -> {display_path(target)} "
-            f"({len(notebooks)} notebooks, lang={params.lang})"
+            text(
+                "run.starting",
+                lang,
+                month=format_month(period, lang),
+                data=display_path(params.data_dir),
+                target=display_path(target),
+                count=len(notebooks),
+                lang=params.lang,
+            )
         )
         for i, nb in enumerate(notebooks, 1):
             out_nb = staging / nb.name
@@ -261,17 +294,17 @@ def run_review(
                 failed = out_root / f"{period}.failed-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
                 staging.rename(failed)
                 first_line = next((line for line in str(exc.source).splitlines() if line.strip()), "")
-                echo(f"[{i}/{len(notebooks)}] {nb.name}: FAILED")
+                echo(text("run.notebook_failed", lang, i=i, count=len(notebooks), name=nb.name))
                 raise NotebookFailed(
                     f"{nb.name} failed in cell [{exc.exec_count}] ({first_line.strip()[:60]}): "
                     f"{exc.ename}: {exc.evalue}\nNothing was published for {period}; the partial run is kept in "
                     f"{display_path(failed)}/ (its manifest says which notebook failed)."
                 ) from None
             html = out_nb.with_suffix(".html")
-            _export_html(out_nb, html, f"{nb.stem} · {period}")
+            export_html(out_nb, html, text("run.title", lang, name=nb.stem, month=format_month(period, lang)), lang)
             entry.update(status="ok", seconds=round(time.perf_counter() - start, 1), html=html.name)
             manifest["outputs"] += [nb.name, html.name]
-            echo(f"[{i}/{len(notebooks)}] {nb.name}: ok ({entry['seconds']:.1f} s)")
+            echo(text("run.notebook_ok", lang, i=i, count=len(notebooks), name=nb.name, seconds=entry["seconds"]))
         # the tables the notebooks wrote (05: at_risk, onboarding, rfm_segments; 06: scorecard), not computed again,
         # and the same tables as one workbook for Excel
         csvs = sorted(staging.glob("*.csv"), key=lambda p: (p.name != "scorecard.csv", p.name))
@@ -287,7 +320,8 @@ def run_review(
         manifest["outputs"].append("manifest.json")
         save_manifest()
         _publish(staging, target)
-    echo(f"Done: open {display_path(target)}/ ({', '.join(p for p in manifest['outputs'] if p.endswith('.html'))})")
+    htmls = ", ".join(p for p in manifest["outputs"] if p.endswith(".html"))
+    echo(text("run.done", lang, target=display_path(target), files=htmls))
     return target
 
 
