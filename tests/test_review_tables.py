@@ -18,7 +18,7 @@ from playbook import DataValidationError
 from playbook.report.formatting import format_change, format_delta
 from playbook.report.goal_views import GoalReport
 from playbook.report.text import Markdown
-from playbook.review.codes import NONE, Recommendation, Trend
+from playbook.review.codes import NONE, NoProjection, Recommendation, Trend
 from playbook.review.goals import (
     KPIGoal,
     best_sustained_change,
@@ -155,8 +155,8 @@ def test_on_the_sample_the_trend_agrees_with_the_months_shown(sample_report):
 
 
 def test_changes_are_written_in_the_units_of_the_kpi_and_the_language():
-    assert format_change(0.976, 0.984, "ratio", lang="ja") == "−0.8pt"
-    assert format_change(0.976, 0.976, "ratio", lang="ja") == "±0pt"
+    assert format_change(0.976, 0.984, "ratio", lang="ja") == "−0.8ポイント"
+    assert format_change(0.976, 0.976, "ratio", lang="ja") == "±0ポイント"
     assert format_delta(0.0875, "ratio") == "+8.8 pts" and format_delta(-0.00245, "ratio") == "−0.2 pts"
     assert format_delta(0.342, "hours", lang="ja") == "+0.3時間"
     assert format_delta(1_834_000, "currency", signed=False) == "¥1.8M"
@@ -342,10 +342,148 @@ def test_the_kgi_projection_without_the_review_month_in_the_bridge_says_so(sampl
     short = bridge[bridge["month"] < pd.Period("2026-10", "M")]
     assert kgi_projection(tree, short, "2026-10") == {
         "applicable": False,
-        "reason": "the MRR bridge has no row for 2026-10",
+        "reason": NoProjection.NO_BRIDGE_ROW,
+        "metric": "arr",
+        "month": pd.Period("2026-10", "M"),
     }
     assert not kgi_projection(tree, bridge.iloc[0:0], "2026-10")["applicable"]
     # one month of history: the run rate is that month's net new MRR
     one = kgi_projection(tree, bridge.tail(1), "2026-10")
     last = bridge.iloc[-1]
     assert one["run_rate_net_new_mrr"] == pytest.approx(last["mrr_end"] - last["mrr_start"])
+
+
+# ----------------------------------------------------------------------------- the Japanese review
+
+ENGLISH_RUN = re.compile(r"[A-Za-z]+\s+[A-Za-z]+\s+[A-Za-z]+")  # three English words in a row
+RAW_MONTH = re.compile(r"\b\d{4}-\d{2}\b")  # 2026-10: a ja text writes 2026年10月
+
+
+@pytest.fixture(scope="module")
+def ja_report():
+    from playbook.run.notebook import open_review
+
+    ctx = open_review(month="2026-10", data_dir="data/sample", kpi_tree="data/sample/kpi_tree.yaml", lang="ja")
+    return GoalReport.build(ctx)
+
+
+def _texts(value) -> list[str]:
+    if isinstance(value, pd.DataFrame):
+        cells = [str(v) for v in value.to_numpy().ravel() if isinstance(v, str)]
+        return [str(c) for c in value.columns] + [str(i) for i in value.index] + cells
+    return [str(value)]
+
+
+def test_the_japanese_review_holds_no_english_sentence_and_no_raw_month(ja_report):
+    actions = ja_report.actions_table()
+    company_data = actions.pop("施策")  # the actions log's own wording is the company's data
+    assert company_data.str.contains("onboarding webinar").any()
+    views = {
+        "headline": ja_report.headline(),
+        "scorecard_table": ja_report.scorecard_table(),
+        "act_table": ja_report.act_table(),
+        "actions_table": actions,
+        "smart_table": ja_report.smart_table(),
+        "projection_text": ja_report.projection_text(),
+        "tree_checks_table": ja_report.tree_checks_table(),
+        "baselines_table": ja_report.baselines_table(),
+        "tree_summary": ja_report.tree_summary(),
+        "moves_table": ja_report.moves_table(),
+        "segment_table": ja_report.segment_table("onboarding"),
+    }
+    for name, view in views.items():
+        bad = [t for t in _texts(view) if ENGLISH_RUN.search(t) or RAW_MONTH.search(t)]
+        assert bad == [], name
+
+
+def test_the_japanese_review_reads_as_a_japanese_monthly_review(ja_report):
+    assert ja_report.headline().startswith("**2026年10月のKPI 7件：**達成 2件、順調 2件、要注意 1件、未達 2件。")
+    assert "オンボーディング完了率（要注意 → 未達）" in ja_report.headline()
+    card = ja_report.scorecard_table()
+    assert set(card["ステータス"]) == {"達成", "順調", "要注意", "未達"}
+    assert card.iloc[0]["3か月の傾向"] == "悪化：2026年7月比 −14.4ポイント（通常の月次変動 7.9ポイント）"
+    assert card.iloc[0]["注記"] == "2026年8月コホート"  # the note "cohort 2026-08", worded
+    act = ja_report.act_table()
+    why = act.loc["初回応答時間", "根拠"]
+    assert act.loc["初回応答時間", "提案"] == "KPIの入れ替えを検討"
+    assert "2026年8月〜2026年10月の3か月連続" in why and "達成率 130%、110%、142%" in why
+    assert "目標 2.0時間（2026年12月まで）" in why
+    smart = ja_report.smart_table()
+    assert smart.loc["オンボーディング完了率", "M（理由）"] == "2026年10月の基準値 62.5%"
+    assert smart.loc["クロスセル率", "A"] == "要確認"
+    actions = ja_report.actions_table()
+    assert actions.loc["ACT-01", ["状態", "開始日", "評価"]].tolist() == ["完了", "2025年9月1日", "改善"]
+    assert "残り5か月で毎月 **175万円** の純増MRRが必要です" in ja_report.projection_text()
+    assert ja_report.segment_table("onboarding").index.tolist() == ["オンボーディング完了", "オンボーディング未完了"]
+
+
+def test_without_a_tree_the_japanese_review_says_so_in_japanese():
+    from playbook.run.notebook import open_review
+
+    rep = GoalReport.build(open_review(month="2026-10", data_dir="data/sample", kpi_tree=None, lang="ja"))
+    texts = [rep.headline(), str(rep.smart_table()), str(rep.act_table()), rep.projection_text()]
+    texts += [str(rep.scorecard_table()), str(rep.baselines_table()), rep.projection()["reason"]]
+    assert all(not ENGLISH_RUN.search(t) for t in texts) and "KPIツリー" in texts[0]
+
+
+def test_the_scorecard_csv_is_in_the_run_language(sample_report, ja_report, tmp_path):
+    from playbook.report.export import read_written_csv
+    from playbook.report.goal_views import SCORECARD_COLUMNS
+
+    en = sample_report.scorecard_rows()
+    assert en.columns.tolist() == list(SCORECARD_COLUMNS)  # English: the codes, as before
+    assert set(en["status"]) == {"achieved", "on track", "at risk", "off track"}
+    assert en.loc[0, "note"] == "cohort 2026-08" and en.loc[0, "trend_since"] == "2026-07"
+    ja = ja_report.scorecard_rows()
+    assert ja.columns[:3].tolist() == ["KPI ID", "KPI名", "KFS"] and "ステータス" in ja.columns
+    assert set(ja["ステータス"]) == {"達成", "順調", "要注意", "未達"}
+    assert ja.loc[0, ["望ましい方向", "単位", "3か月の傾向", "比較した月", "期限"]].tolist() == [
+        "高いほど良い",
+        "比率",
+        "悪化",
+        "2026年7月",
+        "2026年12月",
+    ]
+    assert ja["実績"].tolist() == en["actual"].tolist()  # numbers stay numbers
+    path = tmp_path / "scorecard.csv"
+    ja_report.save_scorecard(path)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    back = read_written_csv(path)
+    assert back.columns.tolist() == ja.columns.tolist() and back["ステータス"].tolist() == ja["ステータス"].tolist()
+
+
+def test_the_scorecard_summary_reads_in_the_run_language(sample_report, ja_report, tmp_path):
+    from playbook.report.goal_views import scorecard_summary_lines
+
+    en = scorecard_summary_lines(sample_report.scorecard_rows(), "en")
+    assert en == [
+        "Scorecard: 2 off track, 2 on track, 2 achieved, 1 at risk",
+        "  onboarding_done: at risk -> off track",
+        "  cross_sell: at risk -> achieved",
+        "  nps: no data -> at risk",
+    ]
+    # a ja run writes scorecard.csv in Japanese and the run reads it back
+    path = tmp_path / "scorecard.csv"
+    ja_report.save_scorecard(path)
+    card = pd.read_csv(path, keep_default_na=False)  # as runs.py reads it: the BOM stays in the first header
+    ja = scorecard_summary_lines(card, "ja")
+    assert ja[0] == "スコアカード：未達 2件、順調 2件、達成 2件、要注意 1件"
+    assert ja[1:] == ["  onboarding_done：要注意 → 未達", "  cross_sell：要注意 → 達成", "  nps：データなし → 要注意"]
+    unchanged = sample_report.scorecard_rows().assign(previous_status=lambda d: d["status"])
+    assert scorecard_summary_lines(unchanged, "en") == [
+        "Scorecard: 2 off track, 2 on track, 2 achieved, 1 at risk (no status changed since last month)"
+    ]
+
+
+def test_warning_signs_are_worded_by_the_report(sample_ds):
+    from playbook.review.scorecard import early_warnings
+
+    w = early_warnings(sample_ds, "2026-10").head(20)
+    for lang in ("en", "ja"):
+        rep = GoalReport(ctx=SimpleNamespace(lang=lang), tree=None)
+        words = [rep._signs(r) for r in w.itertuples(index=False)]
+        assert all(words) and len(words) == len(w)
+        if lang == "ja":
+            assert not [t for t in words if ENGLISH_RUN.search(t)]
+        else:
+            assert any("NPS detractor (" in t for t in words)

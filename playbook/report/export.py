@@ -12,9 +12,12 @@ where text cells are stored as text, so nothing in them can become a formula.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
+
+from playbook.texts import LANGS, has_text, text
 
 __all__ = ["FORMULA_STARTS", "neutralise_cells", "write_csv", "read_written_csv", "write_xlsx"]
 
@@ -128,12 +131,55 @@ def _width(values) -> int:
     return max((sum(2 if ord(c) > 0x2E80 else 1 for c in t) for t in text), default=0)
 
 
-def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
+#: Columns shown as percentages in the workbook (their values are shares from 0 to 1), by name in either language.
+PERCENT_COLUMNS = re.compile(r"(rate|share|attainment|risk|probability|割合|率|リスク)", re.IGNORECASE)
+#: Columns whose number is in the unit named by the row's ``unit`` column (a scorecard row per KPI).
+UNIT_VALUE_COLUMNS = ("actual", "target", "gap", "final_target", "change_1m", "trend_change", "trend_band", "baseline")
+#: Excel number formats per catalog unit: what the manager reads, rounded; the cell keeps the full value.
+UNIT_FORMATS = {
+    "ratio": "0.0%",
+    "currency": "#,##0",
+    "count": "#,##0",
+    "users": "#,##0",
+    "points": "0.0",
+    "multiple": '0.0"x"',
+    "months": "0.0",
+    "days": "0.0",
+    "hours": "0.0",
+    "minutes": "0.0",
+}
+
+
+def _unit_columns(columns) -> tuple[str | None, set[str], dict[str, str]]:
+    """A scorecard's unit column, its value columns and unit word -> unit code, with headers in either language."""
+    unit_names = {"unit", *(text("review.csv.unit", lang) for lang in LANGS)}
+    unit_col = next((c for c in columns if c in unit_names), None)
+    values = set(UNIT_VALUE_COLUMNS)
+    for c in UNIT_VALUE_COLUMNS:
+        if has_text(f"review.csv.{c}"):
+            values |= {text(f"review.csv.{c}", lang) for lang in LANGS}
+    words = {text(f"review.unit.{u}", lang): u for u in UNIT_FORMATS for lang in LANGS if has_text(f"review.unit.{u}")}
+    return unit_col, values & set(columns), {**words, **{u: u for u in UNIT_FORMATS}}
+
+
+def _number_format(column: str, values: pd.Series) -> str:
+    """The display format of a numeric column: a percent for shares, no decimals for whole numbers, else 2."""
+    clean = values.dropna()
+    if PERCENT_COLUMNS.search(str(column)) and len(clean) and clean.abs().max() <= 10:  # shares, not counts
+        return "0.0%"
+    if bool((clean == clean.round()).all()):
+        return "#,##0"
+    return "#,##0.0#" if clean.abs().max() >= 100 else "0.0##"
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path, *, headers: dict[str, str] | None = None) -> Path:
     """Write tables as one Excel workbook, a sheet each: bold frozen headers, filters, widths and number formats.
 
-    Text is always stored as text (a cell reading ``=HYPERLINK(...)`` stays those characters,
-    never a formula); numbers as numbers with a thousands separator (whole numbers without
-    decimals), dates as text ``YYYY-MM-DD`` as in the CSV.
+    The workbook is the readable copy of the run's CSV tables: cells hold the same numbers as the CSV,
+    shown rounded for reading — shares as percentages (``0.0%``, by column name), amounts and counts
+    with a thousands separator, a scorecard's values in each row's unit (its ``unit`` column). Text is
+    always stored as text (a cell reading ``=HYPERLINK(...)`` stays those characters, never a formula);
+    dates as text ``YYYY-MM-DD`` as in the CSV.
 
     Parameters
     ----------
@@ -141,6 +187,8 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
         Sheet name (at most 31 characters) -> table, in sheet order.
     path : str or Path
         Where to write the ``.xlsx`` file.
+    headers : dict of str to str, optional
+        Column name -> the header to show (the run's language); other names are shown as they are.
 
     Returns
     -------
@@ -155,6 +203,10 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
     >>> ws = load_workbook(p)["at_risk"]
     >>> ws["A2"].value, ws["A2"].data_type, ws["B2"].value, ws["B2"].number_format
     ('=1+1', 's', 468800, '#,##0')
+    >>> card = pd.DataFrame({"unit": ["ratio", "currency"], "actual": [0.0323, 58_000_000.0], "attainment": [0.74, 1.02]})
+    >>> ws = load_workbook(write_xlsx({"s": card}, Path(tempfile.mkdtemp()) / "s.xlsx", headers={"actual": "実績"}))["s"]
+    >>> ws["B1"].value, ws["B2"].number_format, ws["B3"].number_format, ws["C2"].number_format, ws["B2"].value
+    ('実績', '0.0%', '#,##0', '0.0%', 0.0323)
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -165,20 +217,22 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
     book.remove(book.active)
     for name, table in tables.items():
         sheet = book.create_sheet(name[:31])
-        sheet.append([str(c) for c in table.columns])
+        sheet.append([str((headers or {}).get(c, c)) for c in table.columns])
+        unit_col, value_cols, unit_words = _unit_columns(table.columns)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", start_color="DDE4EE")
         for j, col in enumerate(table.columns, start=1):
             values = table[col]
             numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-            whole = numeric and bool((values.dropna() == values.dropna().round()).all())
-            fmt = "#,##0" if whole else "#,##0.0##"
+            fmt = _number_format(col, values) if numeric else None
+            per_row = numeric and unit_col is not None and col in value_cols
+            units = [unit_words.get(str(u), "") for u in table[unit_col]] if per_row else []
             for i, v in enumerate(values.tolist(), start=2):
                 cell = sheet.cell(row=i, column=j)
                 if numeric and not pd.isna(v):
-                    cell.value = int(v) if whole else float(v)
-                    cell.number_format = fmt
+                    cell.value = int(v) if fmt == "#,##0" and float(v).is_integer() else float(v)
+                    cell.number_format = UNIT_FORMATS.get(units[i - 2], fmt) if per_row else fmt
                 elif not pd.isna(v) and v != "":
                     cell.value = str(v)
                     cell.data_type = "s"  # text, never a formula

@@ -20,21 +20,104 @@ from playbook.data.paths import resolve_path
 from playbook.kpis.catalog import compute_kpis
 from playbook.report.context import ReviewContext
 from playbook.report.export import write_csv
-from playbook.report.formatting import format_change, format_delta, format_value
+from playbook.report.formatting import format_change, format_delta, format_month, format_value
 from playbook.report.kpi_views import month_bridge
-from playbook.report.labels import label
-from playbook.report.labels import pick as _t
+from playbook.report.labels import label, render_note
 from playbook.report.text import Markdown
 from playbook.review import goals
 from playbook.review import scorecard as review
-from playbook.review.codes import NONE, STATUSES, ActRule, Recommendation, Status
+from playbook.review.codes import (
+    NONE,
+    STATUSES,
+    ActRule,
+    NoProjection,
+    Recommendation,
+    Status,
+    TreeCheck,
+    Trend,
+    Verdict,
+)
+from playbook.texts import has_text, text
 
-__all__ = ["GoalReport", "build_scorecard"]
+__all__ = ["GoalReport", "build_scorecard", "scorecard_csv_columns", "scorecard_summary_lines"]
+
+#: The columns of ``scorecard.csv``, in order (their headers in a language: ``texts/<lang>/review.yaml``, ``csv``).
+SCORECARD_COLUMNS = (
+    "id",
+    "name",
+    "kfs",
+    "metric",
+    "unit",
+    "direction",
+    "actual",
+    "target",
+    "gap",
+    "attainment",
+    "status",
+    "previous_status",
+    "change_1m",
+    "trend",
+    "trend_change",
+    "trend_since",
+    "trend_band",
+    "owner",
+    "deadline",
+    "final_target",
+    "note",
+)
+
+_ENUMS = {"status": Status, "trend": Trend, "verdict": Verdict, "recommendation": Recommendation}
 
 
-def _word(w: str, lang: str) -> str:
-    """A status, verdict or rule word in ``lang`` (from :mod:`playbook.report.labels`)."""
-    return label(w, lang)
+def say(group: str, code, lang: str = "en") -> str:
+    """The word for a code of the review in ``lang``: a status, trend, verdict, recommendation, SMART verdict, ....
+
+    Parameters
+    ----------
+    group : str
+        The kind of code: ``status``, ``trend``, ``verdict``, ``recommendation`` (the
+        :mod:`playbook.review.codes` enums, looked up by member name), or a group of
+        ``texts/<lang>/review.yaml`` keyed by the code itself (``check_status``, ``direction``, ``unit``,
+        ``better``, ``cadence``, ``move``, ``action_status``).
+    code : str
+        The code; ``–`` (:data:`~playbook.review.codes.NONE`) and empty text come back as they are, and a
+        code the catalog does not know (company data such as an action's own status) too.
+    lang : {"en", "ja"}, default "en"
+        The language.
+
+    Returns
+    -------
+    str
+        The word.
+
+    Examples
+    --------
+    >>> say("status", "off track", "ja"), say("status", "off track"), say("trend", "–", "ja")
+    ('未達', 'off track', '–')
+    >>> say("recommendation", "keep the plan", "ja"), say("action_status", "paused", "ja")
+    ('現行計画を継続', 'paused')
+    """
+    if not isinstance(code, str) or code in (NONE, ""):
+        return "" if code is None or (not isinstance(code, str) and pd.isna(code)) else str(code)
+    enum = _ENUMS.get(group)
+    if enum is not None:
+        try:
+            key = enum(code).name.lower()
+        except ValueError:
+            return code
+    else:
+        key = code.replace(" ", "_").lower()
+    return text(f"review.{group}.{key}", lang) if has_text(f"review.{group}.{key}") else code
+
+
+def _join(items, lang: str, sep: str = "list") -> str:
+    return text(f"review.sep.{sep}", lang).join(str(i) for i in items)
+
+
+def _date(value, lang: str) -> str:
+    """A date (YYYY-MM-DD) as a report writes it: ``2026-04-01`` / ``2026年4月1日``."""
+    d = pd.Timestamp(value)
+    return text("review.date", lang, year=d.year, month=d.month, day=d.day)
 
 
 @dataclass
@@ -111,8 +194,18 @@ class GoalReport:
         rep.plan = review.act_plan(tree, rep.act, rep.statuses, rep.smart, ctx.ds.actions, ctx.month)
         return rep
 
-    def scorecard_rows(self) -> pd.DataFrame | None:
+    def scorecard_rows(self, lang: str | None = None) -> pd.DataFrame | None:
         """The scorecard as a run writes it to ``scorecard.csv``: one row per KPI (None without a KPI tree).
+
+        In English the headers are the column codes and the words the review's codes, as they
+        always were; in Japanese the headers, statuses, trends, directions and units are in Japanese,
+        months read 2026年7月 and the note is worded (:func:`playbook.report.labels.render_note`).
+        Numbers stay numbers in both.
+
+        Parameters
+        ----------
+        lang : {"en", "ja"}, optional
+            The language; the report's by default.
 
         Returns
         -------
@@ -120,40 +213,26 @@ class GoalReport:
             ``id``, ``name``, ``kfs``, ``metric``, ``unit``, ``direction``, ``actual``, ``target``, ``gap``,
             ``attainment``, ``status``, ``previous_status``, ``change_1m``, ``trend``, ``trend_change``,
             ``trend_since``, ``trend_band`` (see :func:`playbook.review.scorecard.three_month_trend`),
-            ``owner``, ``deadline``, ``final_target``, ``note``.
+            ``owner``, ``deadline``, ``final_target``, ``note`` (:func:`scorecard_csv_columns` in ``lang``).
         """
         if self.tree is None:
             return None
+        lang = lang or self.lang
         card = self.card.copy()
         card.insert(2, "name", card.pop("kpi"))
-        return card[
-            [
-                "id",
-                "name",
-                "kfs",
-                "metric",
-                "unit",
-                "direction",
-                "actual",
-                "target",
-                "gap",
-                "attainment",
-                "status",
-                "previous_status",
-                "change_1m",
-                "trend",
-                "trend_change",
-                "trend_since",
-                "trend_band",
-                "owner",
-                "deadline",
-                "final_target",
-                "note",
-            ]
-        ]
+        card = card[list(SCORECARD_COLUMNS)]
+        for col, group in (("status", "status"), ("previous_status", "status"), ("trend", "trend")):
+            card[col] = [say(group, v, lang) for v in card[col]]
+        card["direction"] = [say("better", v, lang) for v in card["direction"]]
+        card["unit"] = [say("unit", v, lang) for v in card["unit"]]
+        card["note"] = [render_note(v, lang) if isinstance(v, str) and v else "" for v in card["note"]]
+        if lang != "en":  # months as the report writes them (English keeps the ISO months it always had)
+            for col in ("trend_since", "deadline"):
+                card[col] = [format_month(v, lang) if v else v for v in card[col]]
+        return card.rename(columns=dict(zip(SCORECARD_COLUMNS, scorecard_csv_columns(lang), strict=True)))
 
     def save_scorecard(self, path: str | Path | None) -> None:
-        """Write :meth:`scorecard_rows` as UTF-8 CSV to ``path`` (a run passes it); nothing without a path or a tree.
+        """Write :meth:`scorecard_rows` (in the report's language) as UTF-8 CSV with a BOM to ``path``; nothing without a path or a tree.
 
         Parameters
         ----------
@@ -183,17 +262,18 @@ class GoalReport:
 
     def _no_tree(self) -> str:
         """The full note, said once per notebook (by :meth:`tree_summary` and :meth:`headline`)."""
-        return _t(
-            "No KPI tree was given (parameter `kpi_tree`), so there are no goals to check. "
-            "See `data/sample/kpi_tree.yaml` for the format.",
-            "KPIツリーが指定されていないため（パラメータ `kpi_tree`）、確認する目標がありません。"
-            "書式は `data/sample/kpi_tree.yaml` を参照してください。",
-            self.lang,
-        )
+        return text("review.no_tree", self.lang)
 
-    def _none(self, en: str, ja: str) -> Markdown:
-        """The one sentence a section says when it has nothing to show."""
-        return Markdown(_t(en, ja, self.lang))
+    def _none(self, what: str) -> Markdown:
+        """The one sentence a section says when it has nothing to show (``review.none.<what>``)."""
+        return Markdown(text(f"review.none.{what}", self.lang))
+
+    def _t(self, key: str, **values) -> str:
+        """The text of ``review.<key>`` in the report's language."""
+        return text(f"review.{key}", self.lang, **values)
+
+    def _month(self, month) -> str:
+        return format_month(month, self.lang)
 
     def _fmt(self, value: float, metric: str) -> str:
         from playbook.kpis.catalog import kpi
@@ -213,13 +293,19 @@ class GoalReport:
         if self.tree is None:
             return self._no_tree()
         t, lang = self.tree, self.lang
-        kgi_name = t.kgi.name_ja if lang == "ja" else t.kgi.name
+        target = self._fmt(t.kgi.target, t.kgi.metric)
         lines = [
-            f"**KGI:** {kgi_name} — `{t.kgi.metric}` {self._fmt(t.kgi.target, t.kgi.metric)} {_t('by', 'まで', lang)} {t.kgi.deadline}"
+            self._t(
+                "tree.kgi",
+                name=t.kgi.display_name(lang),
+                metric=t.kgi.metric,
+                target=target,
+                deadline=self._month(t.kgi.deadline),
+            )
         ]
         for f in t.kfs:
-            names = ", ".join(f"`{k}`" for k in f.kpis)
-            lines.append(f"- **KFS {f.name_ja if lang == 'ja' else f.name}** → {names}")
+            names = _join((f"`{k}`" for k in f.kpis), lang)
+            lines.append(self._t("tree.kfs", name=f.display_name(lang), kpis=names))
         return "\n".join(lines)
 
     def _delta(self, value: float, metric: str, **kw) -> str:
@@ -229,109 +315,40 @@ class GoalReport:
 
     def _smart_reasons(self, r) -> dict[str, str]:
         """The reason of each SMART letter for one row of ``smart``, numbers in the KPI's unit, in the report's language."""
-        from playbook.kpis.catalog import kpi
-
-        lang, g, spec = self.lang, self.tree.kpi(r.goal), kpi(r.metric)
+        lang, g = self.lang, self.tree.kpi(r.goal)
         fmt = lambda v: self._fmt(v, r.metric)
         pace = lambda v: self._delta(v, r.metric)
-        better = {"higher": _t("higher", "高い", lang), "lower": _t("lower", "低い", lang)}
+        better = lambda d: say("direction", d, lang)
         out = {}
         if r.S == "pass":
-            out["S"] = _t(
-                f"{r.metric}: target {fmt(r.target)}, {g.direction} is better",
-                f"{r.metric}：目標 {fmt(r.target)}、{better[g.direction]}ほど良い",
-                lang,
-            )
+            out["S"] = self._t("smart.S.pass", metric=r.metric, target=fmt(r.target), direction=better(g.direction))
         else:
-            out["S"] = _t(
-                f"direction {g.direction} contradicts the catalog ({spec.direction} is better)",
-                f"方向（{better[g.direction]}ほど良い）がカタログ（{better[spec.direction]}ほど良い）と逆です",
-                lang,
-            )
+            out["S"] = self._t("smart.S.warn", direction=better(g.direction), catalog=better(r.catalog_direction))
         if r.M_code == "measured":
-            out["M"] = _t(
-                f"baseline {fmt(r.baseline)} in {r.baseline_month}",
-                f"{r.baseline_month}の基準値 {fmt(r.baseline)}",
-                lang,
-            )
+            out["M"] = self._t("smart.M.measured", value=fmt(r.baseline), month=self._month(r.baseline_month))
         elif r.M_code == "missing table":
-            missing = spec.missing(self.ctx.ds)
-            out["M"] = _t(f"needs table {' and '.join(missing)}", f"{'・'.join(missing)}テーブルが必要です", lang)
+            out["M"] = self._t("smart.M.missing_table", tables=_join(r.missing_tables, lang, "and"))
         else:
-            out["M"] = _t(r.M_reason, f"基準値がありません（{r.M_reason}）", lang)
-        ratio = r.needed / r.best_pace if r.A_code == "stretch" else np.nan
-        best_word = _t("best 3-month pace", "過去最高の3か月ペース", lang)
-        out["A"] = {
-            "cannot judge": _t(
-                "cannot judge (no baseline or deadline passed)",
-                "判定できません（基準値がないか、期限を過ぎています）",
-                lang,
-            ),
-            "too easy": _t(
-                f"too easy: already reached ({fmt(r.baseline)} vs target {fmt(r.target)})",
-                f"容易すぎる：すでに達成（{fmt(r.baseline)}、目標 {fmt(r.target)}）",
-                lang,
-            ),
-            "no history": _t(
-                f"needs {pace(r.needed)} a month; not enough history to compare",
-                f"毎月 {pace(r.needed)} の変化が必要。比べられる履歴が足りません",
-                lang,
-            ),
-            "never improved": _t(
-                f"stretch: needs {pace(r.needed)} a month; the history never improved over 3 months",
-                f"ストレッチ：毎月 {pace(r.needed)} の変化が必要。過去に3か月で改善したことがありません",
-                lang,
-            ),
-            "stretch": _t(
-                f"stretch: needs {pace(r.needed)} a month, {ratio:.2f}x the {best_word} "
-                f"({pace(r.best_pace)} a month; limit {self.tree.limits['achievable_multiple']:g}x)",
-                f"ストレッチ：毎月 {pace(r.needed)} の変化が必要で、{best_word}（月 {pace(r.best_pace)}）の"
-                f"{ratio:.2f}倍（上限 {self.tree.limits['achievable_multiple']:g}倍）",
-                lang,
-            ),
-            "achievable": _t(
-                f"needs {pace(r.needed)} a month; {best_word} {pace(r.best_pace)} a month",
-                f"毎月 {pace(r.needed)} の変化が必要。{best_word}は月 {pace(r.best_pace)}",
-                lang,
-            ),
-        }[r.A_code]
-        kfs = next(f for f in self.tree.kfs if f.id == g.kfs)
-        kfs_name = kfs.name_ja if lang == "ja" else kfs.name
-        floor = self.tree.limits["min_correlation"]
+            note = render_note(r.M_note, lang) if r.M_note else say("status", Status.NO_DATA, lang)
+            out["M"] = self._t("smart.M.no_baseline", note=note)
+        values = {"needed": pace(r.needed), "best": pace(r.best_pace), "baseline": fmt(r.baseline)}
+        values |= {"target": fmt(r.target), "limit": self.tree.limits["achievable_multiple"]}
+        values["ratio"] = r.needed / r.best_pace if r.A_code == "stretch" else np.nan
+        out["A"] = self._t(f"smart.A.{r.A_code.replace(' ', '_')}", **values)
+        kfs = next(f for f in self.tree.kfs if f.id == g.kfs).display_name(lang)
         if np.isnan(r.correlation):
-            out["R"] = _t(
-                f"under KFS “{kfs_name}”; too little history in the last 12 months to relate it to the KGI "
-                f"(n = {r.correlation_n})",
-                f"KFS「{kfs_name}」の指標。直近12か月の履歴が少なく、KGIとの連動を判断できません（n = {r.correlation_n}）",
-                lang,
-            )
+            out["R"] = self._t("smart.R.too_little_history", kfs=kfs, n=r.correlation_n)
         else:
             rr = f"{r.correlation:+.2f}".replace("-", "−")
-            weak = r.R != "pass"
-            against = r.correlation < 0
-            out["R"] = _t(
-                f"under KFS “{kfs_name}”; "
-                + ("moved against the KGI" if against else "improved with the KGI")
-                + f" over the last 12 months: r = {rr} in its better direction (n = {r.correlation_n})"
-                + (f", below {floor:g}" if weak else ""),
-                f"KFS「{kfs_name}」の指標。直近12か月で"
-                + ("KGIと逆向きに動いています" if against else "KGIとともに改善")
-                + f"：改善方向の相関 r = {rr}（n = {r.correlation_n}）"
-                + (f"、基準 {floor:g} 未満" if weak else ""),
-                lang,
-            )
-        cadence = {"weekly": _t("weekly", "週次", lang), "monthly": _t("monthly", "月次", lang)}.get(
-            g.cadence, g.cadence
-        )
-        out["T"] = (
-            _t(f"deadline {g.deadline}, reviewed {cadence}", f"期限 {g.deadline}、{cadence}でレビュー", lang)
-            if r.T == "pass"
-            else _t(
-                f"deadline {g.deadline} is not after the review month {self.ctx.month}",
-                f"期限 {g.deadline} がレビュー月 {self.ctx.month} より後ではありません",
-                lang,
-            )
-        )
+            how = "against" if r.correlation < 0 else "related"
+            out["R"] = self._t(f"smart.R.{how}", kfs=kfs, r=rr, n=r.correlation_n)
+            if r.R != "pass":
+                out["R"] += self._t("smart.R.below", floor=self.tree.limits["min_correlation"])
+        deadline = self._month(g.deadline)
+        if r.T == "pass":
+            out["T"] = self._t("smart.T.ahead", deadline=deadline, cadence=say("cadence", g.cadence, lang))
+        else:
+            out["T"] = self._t("smart.T.passed", deadline=deadline, month=self._month(self.ctx.month))
         return out
 
     def smart_table(self) -> pd.DataFrame | Markdown:
@@ -347,15 +364,15 @@ class GoalReport:
             Without a KPI tree, one sentence saying there is nothing to check.
         """
         if self.tree is None:
-            return self._none("No SMART check without a KPI tree.", "KPIツリーがないため、SMARTチェックはありません。")
+            return self._none("smart")
         rows = []
         for r in self.smart.itertuples(index=False):
             goal = self.tree.kpi(r.goal)
             reasons = self._smart_reasons(r)
             row = {"KPI": goal.name(self.lang)}
             for letter in "SMART":
-                row[letter] = _word(getattr(r, letter), self.lang)
-                row[f"{letter} ({_t('why', '理由', self.lang)})"] = reasons[letter]
+                row[letter] = say("check_status", getattr(r, letter), self.lang)
+                row[self._t("smart.why", letter=letter)] = reasons[letter]
             rows.append(row)
         return pd.DataFrame(rows).set_index("KPI").rename_axis(None)
 
@@ -365,15 +382,21 @@ class GoalReport:
         Returns
         -------
         pandas.DataFrame or None
-            One row per check (index = check name) with ``status`` (pass or warn,
-            in the report's language) and ``reason``. None without a KPI tree (the
+            One row per check (index = check name) with its status (pass or warn)
+            and reason, all in the report's language. None without a KPI tree (the
             SMART table above already says so).
         """
         if self.tree is None:
             return None
-        c = self.checks.copy()
-        c["status"] = c["status"].map(lambda w: _word(w, self.lang))
-        return c.set_index("check").rename_axis(None)
+        rows = {}
+        for c in self.checks.itertuples(index=False):
+            key = TreeCheck(c.check).name.lower()
+            reason = self._t(f"check.{key}.{c.status}", ids=_join(c.ids, self.lang), n=c.n, limit=c.limit)
+            rows[self._t(f"check.name.{key}")] = {
+                self._t("col.status"): say("check_status", c.status, self.lang),
+                self._t("col.reason"): reason,
+            }
+        return pd.DataFrame.from_dict(rows, orient="index")
 
     def baselines_table(self) -> pd.DataFrame | Markdown:
         """Per KPI: value before the plan, now, the final target, the needed and best monthly pace.
@@ -392,7 +415,7 @@ class GoalReport:
             Without a KPI tree, one sentence saying so.
         """
         if self.tree is None:
-            return self._none("No baselines without a KPI tree.", "KPIツリーがないため、基準値はありません。")
+            return self._none("baselines")
         rows, lang = [], self.lang
         month = self.ctx.month
         smart = self.smart.set_index("goal")
@@ -401,28 +424,22 @@ class GoalReport:
             s = self.history[self.history["goal"] == g.id].set_index("month")["value"]
             base = s.get(start, np.nan) if start is not None else np.nan
             r = smart.loc[g.id]
-            need = (
-                _t("already reached", "達成済み", lang)
-                if r["A_code"] == "too easy"
-                else self._delta(r["needed"], g.metric)
-            )
+            need = self._t("already_reached") if r["A_code"] == "too easy" else self._delta(r["needed"], g.metric)
             before = (
                 {}
                 if start is None
-                else {_t(f"before the plan ({start})", f"計画前（{start}）", lang): self._fmt(base, g.metric)}
+                else {self._t("col.before_plan", month=self._month(start)): self._fmt(base, g.metric)}
             )
             rows.append(
                 {
                     "KPI": g.name(lang),
                     **before,
-                    _t(f"now ({month})", f"現在（{month}）", lang): self._fmt(r["baseline"], g.metric),
-                    _t("target", "目標", lang): self._fmt(g.target, g.metric),
-                    _t("deadline", "期限", lang): str(g.deadline),
-                    _t("needed per month", "必要な月次変化", lang): need,
-                    _t("best 3-month pace (per month)", "過去最高の3か月ペース（月あたり）", lang): self._delta(
-                        r["best_pace"], g.metric
-                    ),
-                    _t("owner", "担当", lang): g.owner,
+                    self._t("col.now", month=self._month(month)): self._fmt(r["baseline"], g.metric),
+                    self._t("col.target"): self._fmt(g.target, g.metric),
+                    self._t("col.deadline"): self._month(g.deadline),
+                    self._t("col.needed"): need,
+                    self._t("col.best_pace"): self._delta(r["best_pace"], g.metric),
+                    self._t("col.owner"): g.owner,
                 }
             )
         return pd.DataFrame(rows).set_index("KPI").rename_axis(None)
@@ -437,12 +454,20 @@ class GoalReport:
             ``months_left``, ``current``, ``target``, ``needed_net_new_mrr``,
             ``run_rate_net_new_mrr``, ``run_rate_new``, ``run_rate_expansion``,
             ``run_rate_lost``, ``projected`` and ``gap`` (the run rate is the mean of
-            the last 3 months). Otherwise ``applicable`` False and a ``reason``
-            (also without a KPI tree).
+            the last 3 months). Otherwise ``applicable`` False and a ``reason`` in
+            the report's language (also without a KPI tree).
         """
         if self.tree is None:
             return {"applicable": False, "reason": self._no_tree()}
-        return goals.kgi_projection(self.tree, self.bridge, self.ctx.month)
+        p = goals.kgi_projection(self.tree, self.bridge, self.ctx.month)
+        if not p["applicable"]:
+            key = NoProjection(p["reason"]).name.lower()
+            p = {
+                **p,
+                "code": p["reason"],
+                "reason": self._t(f"projection.{key}", metric=p["metric"], month=self._month(p["month"])),
+            }
+        return p
 
     def projection_text(self) -> str:
         """The KGI projection in words (Markdown).
@@ -457,35 +482,34 @@ class GoalReport:
             projection (no KPI tree, a KGI that is not ARR or MRR).
         """
         if self.tree is None:
-            return _t(
-                "No KGI projection without a KPI tree.", "KPIツリーがないため、KGIの見通しはありません。", self.lang
-            )
+            return self._t("none.projection")
         p = self.projection()
         if not p["applicable"]:
-            return _t(f"No KGI projection: {p['reason']}.", f"KGIの見通しはありません（{p['reason']}）。", self.lang)
+            return self._t("projection.none", reason=p["reason"])
         f = lambda v: format_value(v, "currency", self.ctx.ds.currency, self.lang)
-        d, metric = self.tree.kgi.deadline, p["metric"].upper()
+        d, metric = self._month(self.tree.kgi.deadline), p["metric"].upper()
         if p["months_left"] <= 0:
-            return _t(
-                f"The KGI deadline {d} has passed: {metric} is **{f(p['current'])}** against a target of "
-                f"{f(p['target'])} (gap **{f(p['target'] - p['current'])}**).",
-                f"KGIの期限（{d}）を過ぎています。{metric}は **{f(p['current'])}**、目標 {f(p['target'])} との差は "
-                f"**{f(p['target'] - p['current'])}** です。",
-                self.lang,
+            return self._t(
+                "projection.passed",
+                deadline=d,
+                metric=metric,
+                current=f(p["current"]),
+                target=f(p["target"]),
+                gap=f(p["target"] - p["current"]),
             )
-        if self.lang == "ja":
-            return (
-                f"KGI（{metric} {f(p['target'])}、{d}まで）に届くには、残り{p['months_left']}か月で毎月 **{f(p['needed_net_new_mrr'])}** "
-                f"の純増MRRが必要です。直近3か月のペースは月 {f(p['run_rate_net_new_mrr'])}（新規・復帰 {f(p['run_rate_new'])}、拡張 "
-                f"{f(p['run_rate_expansion'])}、縮小・解約 −{f(p['run_rate_lost'])}）。このペースでは{d}の{metric}は "
-                f"**{f(p['projected'])}** で、目標との差は **{f(p['gap'])}** です。"
-            )
-        return (
-            f"To reach the KGI ({metric} {f(p['target'])} by {d}) the company needs **{f(p['needed_net_new_mrr'])}** "
-            f"of net new MRR a month for {p['months_left']} months. The last 3 months ran at {f(p['run_rate_net_new_mrr'])} a month "
-            f"(new and reactivation {f(p['run_rate_new'])}, expansion {f(p['run_rate_expansion'])}, contraction and churn "
-            f"−{f(p['run_rate_lost'])}). At that pace {metric} reaches **{f(p['projected'])}** by {d}: "
-            f"a gap of **{f(p['gap'])}**."
+        return self._t(
+            "projection.text",
+            metric=metric,
+            target=f(p["target"]),
+            deadline=d,
+            needed=f(p["needed_net_new_mrr"]),
+            months=p["months_left"],
+            rate=f(p["run_rate_net_new_mrr"]),
+            new=f(p["run_rate_new"]),
+            expansion=f(p["run_rate_expansion"]),
+            lost=f(p["run_rate_lost"]),
+            projected=f(p["projected"]),
+            gap=f(p["gap"]),
         )
 
     # ------------------------------------------------------------------ check (notebook 06)
@@ -503,31 +527,42 @@ class GoalReport:
         """
         if self.tree is None:
             return self._no_tree()
+        lang = self.lang
         counts = self.card["status"].value_counts()
         every = [*STATUSES, Status.NO_TARGET, Status.NO_DATA]
-        parts = [f"{counts.get(s, 0)} {_word(s, self.lang)}" for s in every if counts.get(s, 0)]
+        parts = [
+            self._t("headline.count", n=counts.get(s, 0), status=say("status", s, lang))
+            for s in every
+            if counts.get(s, 0)
+        ]
         start = self.tree.plan_start
+        before = ""
         if start is not None and self.ctx.month < start:  # reviewing a month before the plan: say so first
-            parts.insert(
-                0,
-                _t(
-                    f"the plan starts in {start}, so no KPI has a target yet",
-                    f"計画の開始は{start}のため、目標はまだありません",
-                    self.lang,
-                ),
-            )
+            before = self._t("headline.before_plan", start=self._month(start))
         changed = self.card[
             (self.card["previous_status"] != self.card["status"]) & (self.card["previous_status"] != NONE)
         ]
-        moves = "; ".join(
-            f"{r.kpi}: {_word(r.previous_status, self.lang)} → {_word(r.status, self.lang)}"
-            for r in changed.itertuples()
+        moves = _join(
+            (
+                self._t(
+                    "headline.move",
+                    kpi=r.kpi,
+                    old=say("status", r.previous_status, lang),
+                    new=say("status", r.status, lang),
+                )
+                for r in changed.itertuples()
+            ),
+            lang,
+            "items",
         )
-        if self.lang == "ja":
-            text = f"**{self.ctx.month} のKPI {len(self.card)}件：** " + "、".join(parts) + "。"
-            return text + (f" 前月からの変化：{moves}。" if moves else " 前月からステータスの変化はありません。")
-        text = f"**{len(self.card)} KPIs in {self.ctx.month}:** " + ", ".join(parts) + "."
-        return text + (f" Changed since last month: {moves}." if moves else " No status changed since last month.")
+        title = self._t(
+            "headline.title",
+            n=len(self.card),
+            month=self._month(self.ctx.month),
+            before=before,
+            parts=_join(parts, lang),
+        )
+        return title + (self._t("headline.changed", moves=moves) if moves else self._t("headline.unchanged"))
 
     def _trend_text(self, r) -> str:
         """The 3-month trend with what it is computed from: the change since 3 months before and the usual move."""
@@ -537,10 +572,12 @@ class GoalReport:
         before = r.actual - r.trend_change
         change = format_change(r.actual, before, r.unit, cur, lang)
         usual = format_change(before + r.trend_band, before, r.unit, cur, lang).lstrip("+")
-        return _t(
-            f"{_word(r.trend, lang)}: {change} since {r.trend_since} (usual monthly move {usual})",
-            f"{_word(r.trend, lang)}：{r.trend_since}比 {change}（通常の月次変動 {usual}）",
-            lang,
+        return self._t(
+            "trend_text",
+            trend=say("trend", r.trend, lang),
+            change=change,
+            since=self._month(r.trend_since),
+            usual=usual,
         )
 
     def scorecard_table(self) -> pd.DataFrame | Markdown:
@@ -558,25 +595,22 @@ class GoalReport:
             Without a KPI tree, one sentence saying there is no scorecard.
         """
         if self.tree is None:
-            return self._none(
-                "No scorecard or target paths without a KPI tree.",
-                "KPIツリーがないため、スコアカードと目標推移はありません。",
-            )
+            return self._none("scorecard")
         lang, rows = self.lang, []
         for r in self.card.itertuples(index=False):
             unit_change = format_change(r.actual, r.actual - r.change_1m, r.unit, self.ctx.ds.currency, lang)
             rows.append(
                 {
                     "KPI": r.kpi,
-                    _t("actual", "実績", lang): self._fmt(r.actual, r.metric),
-                    _t("target", "目標", lang): self._fmt(r.target, r.metric),
-                    _t("attainment", "達成率", lang): self._attainment(r.attainment),
-                    _t("status", "ステータス", lang): _word(r.status, lang),
-                    _t("last month", "前月", lang): _word(r.previous_status, lang),
-                    _t("vs last month", "前月比", lang): unit_change,
-                    _t("3-month trend", "3か月傾向", lang): self._trend_text(r),
-                    _t("owner", "担当", lang): r.owner,
-                    _t("note", "注記", lang): r.note,
+                    self._t("col.actual"): self._fmt(r.actual, r.metric),
+                    self._t("col.target"): self._fmt(r.target, r.metric),
+                    self._t("col.attainment"): self._attainment(r.attainment),
+                    self._t("col.status"): say("status", r.status, lang),
+                    self._t("col.last_month"): say("status", r.previous_status, lang),
+                    self._t("col.vs_last_month"): unit_change,
+                    self._t("col.trend"): self._trend_text(r),
+                    self._t("col.owner"): r.owner,
+                    self._t("col.note"): render_note(r.note, lang) if isinstance(r.note, str) and r.note else "",
                 }
             )
         return pd.DataFrame(rows).set_index("KPI").rename_axis(None)
@@ -584,49 +618,39 @@ class GoalReport:
     def _attainment(self, a: float) -> str:
         if np.isnan(a):
             return NONE
-        return _t("≥ target", "目標以上", self.lang) if np.isinf(a) else f"{a:.0%}"
+        return self._t("above_target") if np.isinf(a) else f"{a:.0%}"
 
     def _act_evidence(self, row, goal) -> str:
         """The evidence of each Act rule that fired for one KPI, numbers in its unit, joined with "; "."""
         lang, month = self.lang, self.ctx.month
-        atts = "、".join if lang == "ja" else ", ".join
-        atts = atts(self._attainment(a) for a in row.attainment_3m)
-        span = f"{month - 2}–{month}" if lang != "ja" else f"{month - 2}〜{month}"
-        final = self._fmt(goal.target, goal.metric)
+        atts = _join((self._attainment(a) for a in row.attainment_3m), lang)
+        span = self._t("span", start=self._month(month - 2), end=self._month(month))
+        final, deadline = self._fmt(goal.target, goal.metric), self._month(goal.deadline)
         parts = []
         for rule in row.rules:
             if rule == ActRule.NOT_RELATED:
                 rr = f"{row.correlation:+.2f}".replace("-", "−")
                 floor = self.tree.limits["min_correlation"]
-                parts.append(
-                    _t(
-                        f"did not improve with the KGI over the last 12 months: r = {rr} in its better direction "
-                        f"(n = {row.correlation_n}), below {floor:g}",
-                        f"直近12か月でKGIとともに改善していません：改善方向の相関 r = {rr}（n = {row.correlation_n}）、"
-                        f"基準 {floor:g} 未満",
-                        lang,
-                    )
-                )
+                parts.append(self._t("act.not_related", r=rr, n=row.correlation_n, floor=floor))
             elif rule == ActRule.OFF_TRACK_3M:
                 floor = self.tree.thresholds["at_risk"]
                 parts.append(
-                    _t(
-                        f"off track in {span}: attainment {atts} (below {floor:.0%}); target {final} by {goal.deadline}",
-                        f"{span}の3か月連続で未達：達成率 {atts}（{floor:.0%}未満）。目標 {final}（{goal.deadline}まで）",
-                        lang,
+                    self._t(
+                        "act.off_track_3m", span=span, attainment=atts, floor=floor, target=final, deadline=deadline
                     )
                 )
             elif rule == ActRule.WIDE_MARGIN_3M:
                 parts.append(
-                    _t(
-                        f"beat its target path by a wide margin in {span}: attainment {atts} "
-                        f"(≥ {row.wide_margin:.0%} each month); target {final} by {goal.deadline}",
-                        f"{span}の3か月連続で大幅達成：達成率 {atts}（毎月 {row.wide_margin:.0%} 以上）。"
-                        f"目標 {final}（{goal.deadline}まで）",
-                        lang,
+                    self._t(
+                        "act.wide_margin_3m",
+                        span=span,
+                        attainment=atts,
+                        margin=row.wide_margin,
+                        target=final,
+                        deadline=deadline,
                     )
                 )
-        return "; ".join(parts) if lang != "ja" else "。".join(parts)
+        return _join(parts, lang, "parts")
 
     def act_table(self) -> pd.DataFrame | Markdown:
         """What to change: one recommendation per KPI, merging the Act rules that fired, and the rules about the tree.
@@ -647,41 +671,31 @@ class GoalReport:
             track with no open action. Without a KPI tree, one sentence saying so.
         """
         if self.tree is None:
-            return self._none("No Act rules without a KPI tree.", "KPIツリーがないため、Actのルールはありません。")
+            return self._none("act")
         lang = self.lang
         has_log = self.ctx.ds.actions is not None and not self.ctx.ds.actions.empty
         rows = []
         for r in self.plan.itertuples(index=False):
             if r.goal == "(tree)":
-                name, status, why = (
-                    _t("(the whole tree)", "（KPIツリー全体）", lang),
-                    "",
-                    self._tree_evidence(r.rules[0]),
-                )
+                name, status, why = self._t("act.whole_tree"), "", self._tree_evidence(r.rules[0])
                 opened, flag = "", ""
             else:
                 goal = self.tree.kpi(r.goal)
-                name, status, why = goal.name(lang), _word(r.status, lang), self._act_evidence(r, goal)
-                opened = (
-                    ", ".join(r.open_actions) if r.open_actions else (_t("none", "なし", lang) if has_log else NONE)
-                )
-                flag = (
-                    _t("off track with no open action", "未達なのに実行中の施策がない", lang)
-                    if r.no_open_action
-                    else ""
-                )
+                name, status, why = goal.name(lang), say("status", r.status, lang), self._act_evidence(r, goal)
+                opened = _join(r.open_actions, lang) if r.open_actions else (self._t("act.none") if has_log else NONE)
+                flag = self._t("act.no_open_action") if r.no_open_action else ""
             if r.recommendation == Recommendation.KEEP and not why:
-                why = _t("no rule fired", "該当するルールなし", lang)
+                why = self._t("act.no_rule")
             elif r.recommendation == Recommendation.START and not r.rules:
-                why = _t("off track this month", "今月は未達", lang)
+                why = self._t("act.off_track_now")
             rows.append(
                 {
                     "KPI": name,
-                    _t("status", "ステータス", lang): status,
-                    _t("recommendation", "提案", lang): _word(r.recommendation, lang),
-                    _t("why", "根拠", lang): why,
-                    _t("open actions", "実行中の施策", lang): opened,
-                    _t("flag", "要対応", lang): flag,
+                    self._t("col.status"): status,
+                    self._t("col.recommendation"): say("recommendation", r.recommendation, lang),
+                    self._t("col.why"): why,
+                    self._t("col.open_actions"): opened,
+                    self._t("col.flag"): flag,
                 }
             )
         return pd.DataFrame(rows).set_index("KPI").rename_axis(None)
@@ -689,16 +703,8 @@ class GoalReport:
     def _tree_evidence(self, rule: str) -> str:
         n, limit = len(self.tree.kpis), int(self.tree.limits["max_kpis"])
         if rule == ActRule.TOO_MANY:
-            return _t(
-                f"{n} KPIs is more than the {limit} a team can follow",
-                f"KPIが{n}件あり、チームが追える上限の{limit}件を超えています",
-                self.lang,
-            )
-        return _t(
-            "no KPI shows results within weeks; add a leading indicator",
-            "数週間で結果が見えるKPIがありません。先行指標を加えてください",
-            self.lang,
-        )
+            return self._t("act.too_many", n=n, limit=limit)
+        return self._t("act.no_short_horizon")
 
     def actions_table(self) -> pd.DataFrame | Markdown:
         """Each action of the ``actions`` table with its KPI before and since it started, and a verdict.
@@ -716,10 +722,7 @@ class GoalReport:
         """
         eff = review.action_effects(self.ctx.ds.actions, self.kpis, self.ctx.month)
         if eff.empty:
-            return self._none(
-                "No actions: the data folder has no actions table (or it is empty).",
-                "施策はありません（actionsテーブルがないか、空です）。",
-            )
+            return self._none("actions")
         lang = self.lang
         fmt = lambda v, k: self._fmt(v, k) if k in set(self.kpis["kpi"]) else "–"
         return (
@@ -727,15 +730,13 @@ class GoalReport:
                 {
                     "ID": eff["action_id"],
                     "KPI": [label(k, lang) for k in eff["kpi"]],
-                    _t("action", "施策", lang): eff["action"],
-                    _t("owner", "担当", lang): eff["owner"],
-                    _t("status", "状態", lang): eff["status"],
-                    _t("started", "開始日", lang): eff["start_date"],
-                    _t("before (3 months)", "開始前（3か月平均）", lang): [
-                        fmt(v, k) for v, k in zip(eff["before"], eff["kpi"])
-                    ],
-                    _t("since start", "開始後の平均", lang): [fmt(v, k) for v, k in zip(eff["since"], eff["kpi"])],
-                    _t("verdict", "評価", lang): [_word(v, lang) for v in eff["verdict"]],
+                    self._t("col.action"): eff["action"],
+                    self._t("col.owner"): eff["owner"],
+                    self._t("col.action_status"): [say("action_status", v, lang) for v in eff["status"]],
+                    self._t("col.started"): [_date(d, lang) for d in eff["start_date"]],
+                    self._t("col.before"): [fmt(v, k) for v, k in zip(eff["before"], eff["kpi"])],
+                    self._t("col.since"): [fmt(v, k) for v, k in zip(eff["since"], eff["kpi"])],
+                    self._t("col.verdict"): [say("verdict", v, lang) for v in eff["verdict"]],
                 }
             )
             .set_index("ID")
@@ -769,16 +770,21 @@ class GoalReport:
         lang = self.lang
         out = pd.DataFrame(
             {
-                _t("customers at start (3 months)", "期首顧客数（3か月計）", lang): t["customers_start"].map(
-                    "{:,}".format
-                ),
-                _t("churned", "解約数", lang): t["churned"].map("{:,}".format),
+                self._t("col.customers_start"): t["customers_start"].map("{:,}".format),
+                self._t("col.churned"): t["churned"].map("{:,}".format),
                 label("logo_churn_rate", lang): t["logo_churn_rate"].map("{:.1%}".format),
                 label("nrr", lang): t["nrr"].map("{:.1%}".format),
             }
         )
-        out.index = t[by].to_numpy()
+        out.index = [self._segment(v, by) for v in t[by]]
         return out
+
+    def _segment(self, value: str, by: str) -> str:
+        """A segment value in the report's language: the playbook's own values are words, the company's stay as written."""
+        own = {"(none)": "none", "(unknown)": "unknown_account"}
+        if by == "onboarding":
+            own |= {"onboarded": "onboarded", "not onboarded": "not_onboarded", "unknown": "unknown"}
+        return self._t(f"segment.{own[value]}") if value in own else value
 
     def moves_table(self) -> pd.DataFrame:
         """The 10 accounts whose MRR changed most in the review month, either way.
@@ -798,11 +804,11 @@ class GoalReport:
         out = pd.DataFrame(
             {
                 "ID": m["account_id"],
-                _t("account", "顧客", self.lang): m.get("name", m["account_id"]),
-                _t("move", "種類", self.lang): [label(x, self.lang) for x in m["move"]],
-                _t("MRR before", "前月MRR", self.lang): m["mrr_start"].map(f),
-                _t("MRR now", "当月MRR", self.lang): m["mrr_end"].map(f),
-                _t("change", "増減", self.lang): [("+" if v > 0 else "−") + f(abs(v)) for v in m["change"]],
+                self._t("col.account"): m.get("name", m["account_id"]),
+                self._t("col.move"): [say("move", x, self.lang) for x in m["move"]],
+                self._t("col.mrr_before"): m["mrr_start"].map(f),
+                self._t("col.mrr_now"): m["mrr_end"].map(f),
+                self._t("col.change"): [("+" if v > 0 else "−") + f(abs(v)) for v in m["change"]],
             }
         )
         return out.set_index("ID").rename_axis(None)
@@ -838,17 +844,7 @@ class GoalReport:
             health score.
         """
         if self.health is None:
-            return pd.DataFrame(
-                {
-                    label("note", self.lang): [
-                        _t(
-                            "No health score without usage data.",
-                            "利用データがないためヘルススコアはありません。",
-                            self.lang,
-                        )
-                    ]
-                }
-            )
+            return pd.DataFrame({label("note", self.lang): [self._t("none.health")]})
         return self.health.distribution()
 
     def at_risk_count(self, n: int = 15) -> str:
@@ -871,24 +867,10 @@ class GoalReport:
             weak = self.health.model_warning() + "\n\n" if self.health.model_is_weak else ""
             new = self.health.onboarding_accounts()
             late = new[new["overdue_count"] > 0]
-            onboarding = (
-                _t(
-                    f" Not on this list: {len(late)} of the {len(new)} accounts in onboarding have overdue "
-                    "milestones (notebook 05, `onboarding.csv`).",
-                    f"このリストとは別に、オンボーディング中の{len(new)}社のうち{len(late)}社で期限を過ぎた"
-                    "マイルストーンがあります（ノートブック05、`onboarding.csv`）。",
-                    self.lang,
-                )
-                if len(late)
-                else ""
-            )
+            onboarding = self._t("at_risk.onboarding", late=len(late), n=len(new)) if len(late) else ""
             return weak + self.health.at_risk_count(n) + onboarding
         total = len(review.early_warnings(self.ctx.ds, self.ctx.month))
-        return _t(
-            f"**{min(n, total)} of {total}** accounts with warning signs, most signs first.",
-            f"兆候のある顧客 **{total}社中{min(n, total)}社** を兆候の多い順に表示。",
-            self.lang,
-        )
+        return self._t("at_risk.count", shown=min(n, total), total=total)
 
     def at_risk_table(self, n: int = 15) -> pd.DataFrame:
         """Red health or top-decile churn risk (as in notebook 05); rule-based warning signs when there is no health score.
@@ -911,25 +893,32 @@ class GoalReport:
             return self.health.at_risk(n)
         w = review.early_warnings(self.ctx.ds, self.ctx.month).head(n)
         if w.empty:
-            return pd.DataFrame(
-                {
-                    label("note", self.lang): [
-                        _t("No account shows a warning sign.", "兆候のある顧客はいません。", self.lang)
-                    ]
-                }
-            )
+            return pd.DataFrame({label("note", self.lang): [self._t("none.warnings")]})
         f = lambda v: format_value(v, "currency", self.ctx.ds.currency, self.lang)
         out = pd.DataFrame(
             {
                 "ID": w["account_id"],
-                _t("account", "顧客", self.lang): w.get("name", w["account_id"]),
+                self._t("col.account"): w.get("name", w["account_id"]),
                 "MRR": w["mrr"].map(f),
-                _t("owner (CSM)", "担当CSM", self.lang): w.get("owner", ""),
-                _t("signs", "兆候数", self.lang): w["signs"],
-                _t("why", "理由", self.lang): w["reasons"],
+                self._t("col.csm"): w.get("owner", ""),
+                self._t("col.signs"): w["signs"],
+                self._t("col.why"): [self._signs(r) for r in w.itertuples(index=False)],
             }
         )
         return out.set_index("ID").rename_axis(None)
+
+    def _signs(self, r) -> str:
+        """The warning signs of one row of :func:`~playbook.review.scorecard.early_warnings`, in words."""
+        parts = []
+        if not pd.isna(r.sessions):
+            parts.append(self._t("sign.sessions", now=int(r.sessions), before=int(r.sessions_before)))
+        if not pd.isna(r.nps_score):
+            parts.append(self._t("sign.nps_score", score=int(r.nps_score)))
+        if not pd.isna(r.tickets):
+            parts.append(self._t("sign.tickets", n=int(r.tickets)))
+        if not pd.isna(r.contraction):
+            parts.append(self._t("sign.contraction", amount=int(r.contraction)))
+        return _join(parts, self.lang, "items")
 
 
 def build_scorecard(ctx: ReviewContext) -> pd.DataFrame | None:
@@ -952,3 +941,77 @@ def build_scorecard(ctx: ReviewContext) -> pd.DataFrame | None:
         (see :meth:`GoalReport.build`).
     """
     return GoalReport.build(ctx).scorecard_rows()
+
+
+def scorecard_csv_columns(lang: str = "en") -> list[str]:
+    """The headers of ``scorecard.csv`` in ``lang``, in the order of :data:`SCORECARD_COLUMNS`.
+
+    Examples
+    --------
+    >>> scorecard_csv_columns()[:3], scorecard_csv_columns("ja")[10]
+    (['id', 'name', 'kfs'], 'ステータス')
+    """
+    return [text(f"review.csv.{c}", lang) for c in SCORECARD_COLUMNS]
+
+
+def _status_code(word: str) -> str:
+    """The status code of a status word in any language (``未達`` -> ``off track``); other text unchanged."""
+    for lang in ("en", "ja"):
+        for s in Status:
+            if word == text(f"review.status.{s.name.lower()}", lang):
+                return str(s)
+    return word
+
+
+def scorecard_summary_lines(card: pd.DataFrame, lang: str = "en") -> list[str]:
+    r"""The run's progress lines about the scorecard: the count of each status, then each KPI whose status changed.
+
+    Parameters
+    ----------
+    card : pandas.DataFrame
+        The scorecard as written to ``scorecard.csv`` (read back with ``keep_default_na=False``) in either
+        language, or :meth:`GoalReport.scorecard_rows`: its ``id``, ``status`` and ``previous_status``
+        columns (or their Japanese headers) are read.
+    lang : {"en", "ja"}, default "en"
+        The language of the lines.
+
+    Returns
+    -------
+    list of str
+        The first line counts the statuses, most frequent first (and says so when no status changed);
+        one indented line per KPI whose status changed since last month. Print them joined with newlines.
+
+    Examples
+    --------
+    >>> card = pd.DataFrame({"id": ["a", "b", "c"], "status": ["off track", "achieved", "off track"],
+    ...                      "previous_status": ["at risk", "achieved", "–"]})
+    >>> print("\n".join(scorecard_summary_lines(card)))
+    Scorecard: 2 off track, 1 achieved
+      a: at risk -> off track
+    >>> print("\n".join(scorecard_summary_lines(card, "ja")))
+    スコアカード：未達 2件、達成 1件
+      a：要注意 → 未達
+    """
+    names = {}
+    for lang_of_file in ("ja", "en"):
+        names |= dict(zip(scorecard_csv_columns(lang_of_file), SCORECARD_COLUMNS, strict=True))
+    card = card.rename(columns=lambda c: str(c).lstrip("\ufeff"))  # read without utf-8-sig, the BOM starts a header
+    card = card.rename(columns={c: names.get(c, c) for c in card.columns})
+    # a first header "ID" is written as "Id" for Excel (playbook.report.export.write_csv)
+    card = card.rename(columns={c: "id" for c in card.columns[:1] if str(c).lower() in ("id", "kpi id")})
+    status = card["status"].astype("str").map(_status_code)
+    previous = card["previous_status"].astype("str").map(_status_code)
+    changed = (previous != status) & (previous != NONE)
+    counts = _join(
+        (
+            text("review.summary.count", lang, n=n, status=say("status", s, lang))
+            for s, n in status.value_counts().items()
+        ),
+        lang,
+    )
+    moves = [
+        text("review.summary.move", lang, id=i, old=say("status", p, lang), new=say("status", s, lang))
+        for i, p, s in zip(card.loc[changed, "id"], previous[changed], status[changed], strict=True)
+    ]
+    title = text("review.summary.title", lang, counts=counts)
+    return [title + ("" if moves else text("review.summary.unchanged", lang)), *moves]

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["Status", "Trend", "Verdict", "ActRule", "Recommendation", "NONE", "STATUSES"]
+__all__ = [
+    "Status",
+    "Trend",
+    "Verdict",
+    "ActRule",
+    "Recommendation",
+    "TreeCheck",
+    "NoProjection",
+    "NONE",
+    "STATUSES",
+]
 
 #: Shown where there is no value (no previous month, too short a history).
 NONE = "–"
@@ -77,3 +87,18 @@ class Recommendation(StrEnum):
     KEEP = "keep the plan"
     TRIM = "trim the tree"
     ADD = "add a leading KPI"
+
+
+class TreeCheck(StrEnum):
+    """The checks of the KPI tree as a whole (:func:`playbook.review.goals.tree_checks`)."""
+
+    SHORT_HORIZON = "short-horizon KPI"
+    KPI_COUNT = "number of KPIs"
+    KFS_MEASURED = "every KFS measured"
+
+
+class NoProjection(StrEnum):
+    """Why there is no KGI projection (:func:`playbook.review.goals.kgi_projection`)."""
+
+    NOT_REVENUE = "not a revenue KGI"
+    NO_BRIDGE_ROW = "no MRR bridge row"

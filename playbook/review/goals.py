@@ -11,6 +11,7 @@ import pandas as pd
 from playbook.data.dataset import Dataset
 from playbook.data.errors import DataValidationError
 from playbook.kpis.catalog import compute_kpis, kpi
+from playbook.review.codes import NoProjection, TreeCheck
 from playbook.review.tree import (
     DEFAULT_LIMITS,
     DEFAULT_THRESHOLDS,
@@ -301,7 +302,7 @@ def best_sustained_change(values: pd.Series, *, window: int = 3, direction: str 
 
 
 def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.DataFrame:
-    """S, M, A, R, T for every KPI of the tree: ``pass`` / ``warn`` / ``fail`` with a reason for each.
+    """S, M, A, R, T for every KPI of the tree: ``pass`` / ``warn`` / ``fail`` with a code saying why for each.
 
     Parameters
     ----------
@@ -322,21 +323,28 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
         measured one), ``target``, ``correlation`` (with the KGI metric over the last 12 calendar months,
         signed so that a positive value means the KPI improves when the KGI does: a lower-is-better KPI that
         falls while a higher-is-better KGI rises counts as positive;
-        ``month`` included, in the months that have both values; NaN with fewer than 6), then ``S``,
-        ``S_reason``, ``M``, ``M_reason``, ``A``, ``A_reason``, ``R``, ``R_reason``, ``T``, ``T_reason``.
-        S warns when the direction contradicts the catalog; M fails without a needed table or a baseline;
-        A warns when the target is already reached, the pace cannot be judged, or the pace needed is more
-        than ``achievable_multiple`` times the best 3-month pace (or the history never improved over 3
-        months); R warns below ``min_correlation`` or with too little history; T fails when the deadline
-        is not after ``month``. The reasons are plain English with raw numbers; the numbers behind them,
-        for a report to write in the KPI's unit, follow: ``baseline_month`` (text; empty without a
-        baseline), ``months_left`` (to the deadline), ``needed`` (the change a month from the baseline to
-        the target by the deadline, signed: negative when the KPI must fall; NaN when it cannot be
-        judged), ``best_pace`` (the best change a month over any 3 months of history, signed the same
-        way: negative for a lower-is-better KPI that fell; NaN without enough history),
-        ``correlation_n`` (the months behind ``correlation``), ``M_code`` (``measured``,
-        ``missing table`` or ``no baseline``) and ``A_code`` (``achievable``, ``stretch``, ``never
-        improved``, ``no history``, ``too easy`` or ``cannot judge``).
+        ``month`` included, in the months that have both values; NaN with fewer than 6), then for each letter
+        its verdict and a code saying why (no prose: the report layer words them in the reader's language):
+
+        - ``S`` warns when the direction contradicts the catalog; ``S_code`` ``matches`` or ``contradicts``;
+        - ``M`` fails without a needed table or a baseline; ``M_code`` ``measured``, ``missing table`` or
+          ``no baseline``;
+        - ``A`` warns when the target is already reached, the pace cannot be judged, or the pace needed is
+          more than ``achievable_multiple`` times the best 3-month pace (or the history never improved over
+          3 months); ``A_code`` ``achievable``, ``stretch``, ``never improved``, ``no history``, ``too easy``
+          or ``cannot judge``;
+        - ``R`` warns below ``min_correlation`` or with too little history; ``R_code`` ``related``, ``weak``
+          (improves with the KGI, below the floor), ``against`` (moves against it) or ``too little history``;
+        - ``T`` fails when the deadline is not after ``month``; ``T_code`` ``ahead`` or ``passed``.
+
+        The values behind the codes follow: ``baseline_month`` (text; empty without a baseline),
+        ``months_left`` (to the deadline), ``needed`` (the change a month from the baseline to the target by
+        the deadline, signed: negative when the KPI must fall; NaN when it cannot be judged), ``best_pace``
+        (the best change a month over any 3 months of history, signed the same way: negative for a
+        lower-is-better KPI that fell; NaN without enough history), ``correlation_n`` (the months behind
+        ``correlation``), ``catalog_direction`` (the catalog's better direction), ``missing_tables`` (the
+        tables the KPI needs that the data lacks, a tuple) and ``M_note`` (the KPI's note in ``month`` when
+        it has no baseline, e.g. ``company-level: not split by segment``; else empty).
     """
     month = pd.Period(month, freq="M")
     kgi = _series(history, tree.kgi.id, month)
@@ -346,16 +354,8 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
         spec = kpi(g.metric)
         r = {"goal": g.id, "metric": g.metric, "target": g.target, "needed": np.nan, "best_pace": np.nan}
         # Specific
-        if g.direction != spec.direction:
-            r["S"], r["S_reason"] = (
-                "warn",
-                f"direction {g.direction} contradicts the catalog ({spec.direction} is better)",
-            )
-        else:
-            r["S"], r["S_reason"] = (
-                "pass",
-                f"{g.metric}, unit {spec.unit}, target {g.target:g}, {g.direction} is better",
-            )
+        r["catalog_direction"] = spec.direction
+        r["S"], r["S_code"] = ("warn", "contradicts") if g.direction != spec.direction else ("pass", "matches")
         # Measurable
         s = _series(history, g.id, month)
         missing = spec.missing(ds)
@@ -364,14 +364,16 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
             baseline = s.dropna().iloc[-1]  # e.g. NPS between survey rounds: the latest measured value
         r["baseline"] = baseline
         r["baseline_month"] = "" if np.isnan(baseline) else str(s.dropna().index[-1])
+        r["missing_tables"] = tuple(missing)
+        r["M_note"] = ""
         if missing:
-            r["M"], r["M_reason"], r["M_code"] = "fail", f"needs table {' and '.join(missing)}", "missing table"
+            r["M"], r["M_code"] = "fail", "missing table"
         elif np.isnan(baseline):
             note = history[(history["goal"] == g.id) & (history["month"] == month)]["note"]
-            r["M"], r["M_reason"] = "fail", f"no baseline value ({note.iloc[0] if len(note) else 'no data'})"
-            r["M_code"] = "no baseline"
+            r["M"], r["M_code"] = "fail", "no baseline"
+            r["M_note"] = str(note.iloc[0]) if len(note) and isinstance(note.iloc[0], str) else ""
         else:
-            r["M"], r["M_reason"], r["M_code"] = "pass", f"baseline {baseline:.4g} in {r['baseline_month']}", "measured"
+            r["M"], r["M_code"] = "pass", "measured"
         # Achievable
         left = (g.deadline - month).n
         r["months_left"] = left
@@ -379,46 +381,26 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
         best = best_sustained_change(s, direction=g.direction)
         r["best_pace"] = better * best
         if np.isnan(baseline) or left <= 0:
-            r["A"], r["A_reason"], r["A_code"] = "warn", "cannot judge (no baseline or deadline passed)", "cannot judge"
+            r["A"], r["A_code"] = "warn", "cannot judge"
         elif better * (baseline - g.target) >= 0:
-            r["A"], r["A_reason"], r["A_code"] = (
-                "warn",
-                f"too easy: already reached (baseline {baseline:.4g} vs target {g.target:g})",
-                "too easy",
-            )
+            r["A"], r["A_code"] = "warn", "too easy"
         else:
             need = better * (g.target - baseline) / left
             r["needed"] = better * need
             if np.isnan(best):
-                r["A"], r["A_reason"] = "warn", f"needs {need:.3g} a month; not enough history to compare"
-                r["A_code"] = "no history"
+                r["A"], r["A_code"] = "warn", "no history"
             elif best <= 0:
-                r["A"], r["A_reason"] = (
-                    "warn",
-                    f"stretch: needs {need:.3g} a month; the history never improved for 3 months",
-                )
-                r["A_code"] = "never improved"
+                r["A"], r["A_code"] = "warn", "never improved"
             elif need > multiple * best:
-                r["A"], r["A_reason"] = (
-                    "warn",
-                    (
-                        f"stretch: needs {need:.3g} a month, {need / best:.2f}x the best 3-month pace "
-                        f"({best:.3g} a month; limit {multiple:g}x)"
-                    ),
-                )
-                r["A_code"] = "stretch"
+                r["A"], r["A_code"] = "warn", "stretch"
             else:
-                r["A"], r["A_reason"] = "pass", f"needs {need:.3g} a month; best 3-month pace {best:.3g} a month"
-                r["A_code"] = "achievable"
+                r["A"], r["A_code"] = "pass", "achievable"
         # Related: the last 12 calendar months, so a KPI measured twice a year is not related over years
         recent = pd.concat([s.rename("k"), kgi.rename("g")], axis=1)
         both = recent[recent.index > month - 12].dropna()
         r["correlation_n"] = len(both)
         if len(both) < 6 or both["k"].std() == 0 or both["g"].std() == 0:
-            r["R"], r["R_reason"] = (
-                "warn",
-                f"under KFS {g.kfs}; too little history to relate it to the KGI (n={len(both)} in the last 12 months)",
-            )
+            r["R"], r["R_code"] = "warn", "too little history"
             r["correlation"] = np.nan
         else:
             corr = float(np.corrcoef(both["k"], both["g"])[0, 1])
@@ -426,20 +408,14 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
             # moves the opposite way, so the correlation counts with the sign the two directions give it
             aligned = corr * (1 if g.direction == kpi(tree.kgi.metric).direction else -1)
             r["correlation"] = aligned
-            ok = aligned >= min_corr
-            r["R"] = "pass" if ok else "warn"
-            how = "improved with the KGI metric" if aligned >= 0 else "moved against the KGI metric"
-            r["R_reason"] = f"under KFS {g.kfs}; {how}: r = {corr:+.2f} (n={len(both)})" + (
-                "" if ok else f", below {min_corr:g} in the KPI's better direction"
-            )
+            r["R"] = "pass" if aligned >= min_corr else "warn"
+            r["R_code"] = "against" if aligned < 0 else "related" if aligned >= min_corr else "weak"
         # Time-bound
-        if g.deadline <= month:
-            r["T"], r["T_reason"] = "fail", f"deadline {g.deadline} is not after the review month {month}"
-        else:
-            r["T"], r["T_reason"] = "pass", f"deadline {g.deadline}, reviewed {g.cadence}"
+        r["T"], r["T_code"] = ("fail", "passed") if g.deadline <= month else ("pass", "ahead")
         rows.append(r)
-    cols = ["goal", "metric", "baseline", "target", "correlation"] + [c for L in "SMART" for c in (L, f"{L}_reason")]
-    cols += ["baseline_month", "months_left", "needed", "best_pace", "correlation_n", "M_code", "A_code"]
+    cols = ["goal", "metric", "baseline", "target", "correlation"] + [c for L in "SMART" for c in (L, f"{L}_code")]
+    cols += ["baseline_month", "months_left", "needed", "best_pace", "correlation_n", "catalog_direction"]
+    cols += ["missing_tables", "M_note"]
     return pd.DataFrame(rows)[cols]
 
 
@@ -454,38 +430,32 @@ def tree_checks(tree: KPITree) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Three rows of ``check``, ``status`` (``pass`` or ``warn``) and ``reason``: ``short-horizon KPI``
-        (a KPI whose catalog horizon is short), ``number of KPIs`` (at most ``limits.max_kpis``) and
-        ``every KFS measured`` (every KFS has a KPI).
+        Three rows of ``check`` (a :class:`~playbook.review.codes.TreeCheck`), ``status`` (``pass`` or
+        ``warn``) and the values behind it, for the report to word: ``ids`` (a tuple: the short-horizon
+        KPIs for ``short-horizon KPI``, the KFS without a KPI for ``every KFS measured``, empty for
+        ``number of KPIs``), ``n`` (the number of KPIs) and ``limit`` (``limits.max_kpis``). The checks:
+        ``short-horizon KPI`` (a KPI whose catalog horizon is short), ``number of KPIs`` (at most
+        ``limits.max_kpis``) and ``every KFS measured`` (every KFS has a KPI).
+
+    Examples
+    --------
+    >>> from playbook.data.paths import SAMPLE_DIR
+    >>> tree_checks(load_kpi_tree(SAMPLE_DIR / "kpi_tree.yaml"))[["check", "status", "ids"]]
+                    check status                               ids
+    0   short-horizon KPI   pass  (onboarding_done, first_response)
+    1      number of KPIs   pass                                ()
+    2  every KFS measured   pass                                ()
     """
-    rows = []
-    short = [k.id for k in tree.kpis if kpi(k.metric).horizon == "short"]
-    rows.append(
-        (
-            "short-horizon KPI",
-            "pass" if short else "warn",
-            f"short-horizon KPIs: {', '.join(short)}"
-            if short
-            else "no KPI shows results within weeks; add a leading indicator",
-        )
-    )
     n, limit = len(tree.kpis), int(tree.limits["max_kpis"])
-    rows.append(
-        (
-            "number of KPIs",
-            "pass" if n <= limit else "warn",
-            f"{n} KPIs (limit {limit})" if n <= limit else f"{n} KPIs is more than the {limit} a team can follow; trim",
-        )
-    )
-    empty = [f.id for f in tree.kfs if not f.kpis]
-    rows.append(
-        (
-            "every KFS measured",
-            "pass" if not empty else "warn",
-            "every KFS has a KPI" if not empty else f"KFS without a KPI: {', '.join(empty)}",
-        )
-    )
-    return pd.DataFrame(rows, columns=["check", "status", "reason"])
+    short = tuple(k.id for k in tree.kpis if kpi(k.metric).horizon == "short")
+    empty = tuple(f.id for f in tree.kfs if not f.kpis)
+    rows = [
+        (TreeCheck.SHORT_HORIZON, "pass" if short else "warn", short),
+        (TreeCheck.KPI_COUNT, "pass" if n <= limit else "warn", ()),
+        (TreeCheck.KFS_MEASURED, "pass" if not empty else "warn", empty),
+    ]
+    out = pd.DataFrame(rows, columns=["check", "status", "ids"])
+    return out.assign(n=n, limit=limit)
 
 
 # --------------------------------------------------------------------------- KGI decomposition
@@ -513,8 +483,10 @@ def kgi_projection(tree: KPITree, bridge: pd.DataFrame, month, *, run_rate_month
     Returns
     -------
     dict
-        ``{"applicable": False, "reason": ...}`` when the KGI metric is not ``arr`` or ``mrr``, or when
-        ``bridge`` has no row for ``month`` (e.g. an empty bridge). Otherwise
+        ``{"applicable": False, "reason": ..., "metric": ..., "month": ...}`` when the KGI metric is not
+        ``arr`` or ``mrr`` (``reason`` :attr:`~playbook.review.codes.NoProjection.NOT_REVENUE`), or when
+        ``bridge`` has no row for ``month``, e.g. an empty bridge (``reason``
+        :attr:`~playbook.review.codes.NoProjection.NO_BRIDGE_ROW`). Otherwise
         ``applicable`` (True), ``metric``, ``months_left`` (to the deadline), ``current`` (the KGI metric
         now), ``target``, ``needed_net_new_mrr`` (a month, to reach the target by the deadline; NaN when
         the deadline has passed), ``run_rate_net_new_mrr``, ``run_rate_new`` (new plus reactivation),
@@ -525,10 +497,10 @@ def kgi_projection(tree: KPITree, bridge: pd.DataFrame, month, *, run_rate_month
     """
     month = pd.Period(month, freq="M")
     if tree.kgi.metric not in ("arr", "mrr"):
-        return {"applicable": False, "reason": f"the KGI metric {tree.kgi.metric} is not a revenue total"}
+        return {"applicable": False, "reason": NoProjection.NOT_REVENUE, "metric": tree.kgi.metric, "month": month}
     row = bridge[bridge["month"] == month] if len(bridge) else bridge
     if row.empty:
-        return {"applicable": False, "reason": f"the MRR bridge has no row for {month}"}
+        return {"applicable": False, "reason": NoProjection.NO_BRIDGE_ROW, "metric": tree.kgi.metric, "month": month}
     b = bridge[bridge["month"] <= month].tail(run_rate_months)
     now = float(row["mrr_end"].iloc[0])
     scale = 12 if tree.kgi.metric == "arr" else 1

@@ -16,7 +16,7 @@ from playbook.kpis.catalog import kpi
 from playbook.kpis.revenue import mrr_movements
 from playbook.kpis.snapshots import dataset_snapshots
 from playbook.kpis.usage import onboarded
-from playbook.review.codes import NONE, STATUSES, ActRule, Recommendation, Status, Trend, Verdict
+from playbook.review.codes import NONE, STATUSES, ActRule, Recommendation, Status, TreeCheck, Trend, Verdict
 from playbook.review.goals import KPITree
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "segment_drivers",
     "biggest_moves",
     "early_warnings",
+    "WARNING_SIGNS",
 ]
 
 
@@ -330,18 +331,25 @@ def act_recommendations(
     status_hist : pandas.DataFrame
         The statuses (:func:`status_history`): ``goal``, ``month``, ``status``, ``attainment``.
     smart : pandas.DataFrame
-        The SMART check (:func:`~playbook.review.goals.smart_check`): ``goal``, ``correlation``,
-        ``R_reason``.
+        The SMART check (:func:`~playbook.review.goals.smart_check`): ``goal``, ``correlation`` and,
+        when present, ``correlation_n``.
     tree_check : pandas.DataFrame
-        The tree checks (:func:`~playbook.review.goals.tree_checks`): ``check``, ``status``, ``reason``.
+        The tree checks (:func:`~playbook.review.goals.tree_checks`): ``check``, ``status``.
     month : str or pandas.Period
         The review month; the 3-month rules look at it and the two months before.
 
     Returns
     -------
     pandas.DataFrame
-        One row per rule that fired: ``rule``, ``goal`` (the KPI goal id, or ``(tree)`` for a rule about
-        the whole tree), ``recommendation``, ``evidence``. Empty, with these columns, when none fired.
+        One row per rule that fired: ``rule`` (an :class:`~playbook.review.codes.ActRule`), ``goal`` (the
+        KPI goal id, or ``(tree)`` for a rule about the whole tree), ``recommendation`` (a
+        :class:`~playbook.review.codes.Recommendation`) and ``evidence``, the numbers that fired it as a
+        dict (no prose: the report words them): ``from``, ``to`` (the first and last month, Periods) and
+        ``attainment`` (a tuple of the 3 months) for the 3-month rules, with ``floor`` (the ``at_risk``
+        threshold) for ``off track 3 months`` and ``margin`` (the wide-margin attainment) for ``wide margin 3
+        months``; ``correlation``, ``n`` and ``floor`` (``limits.min_correlation``) for ``not moving with
+        the KGI``; ``n`` (KPIs) and ``limit`` (``limits.max_kpis``) for the tree rules. Empty, with these
+        columns, when none fired.
     """
     month = pd.Period(month, freq="M")
     last3 = pd.period_range(month - 2, month, freq="M")
@@ -353,46 +361,33 @@ def act_recommendations(
             .set_index("month")
             .reindex(last3)
         )
-        atts = ", ".join("–" if np.isnan(a) else f"{a:.0%}" for a in s["attainment"])
+        months = {"from": last3[0], "to": month, "attainment": tuple(float(a) for a in s["attainment"])}
         if (s["status"] == Status.OFF_TRACK).all():
             out.append(
-                (
-                    ActRule.OFF_TRACK_3M,
-                    g.id,
-                    Recommendation.REVISE,
-                    f"off track in {last3[0]}–{month}; attainment {atts}",
-                )
+                (ActRule.OFF_TRACK_3M, g.id, Recommendation.REVISE, {**months, "floor": tree.thresholds["at_risk"]})
             )
         if (s["attainment"] >= margin).all():
-            out.append(
-                (
-                    ActRule.WIDE_MARGIN_3M,
-                    g.id,
-                    Recommendation.RAISE,
-                    f"attainment {atts} ≥ {margin:.0%} for 3 months (target {g.target:g})",
-                )
-            )
+            out.append((ActRule.WIDE_MARGIN_3M, g.id, Recommendation.RAISE, {**months, "margin": margin}))
         row = smart[smart["goal"] == g.id]
         if (
             len(row)
             and not np.isnan(row["correlation"].iloc[0])
             and row["correlation"].iloc[0] < tree.limits["min_correlation"]  # signed: moving against the KGI counts
         ):
-            out.append(
-                (
-                    ActRule.NOT_RELATED,
-                    g.id,
-                    Recommendation.REPLACE,
-                    row["R_reason"].iloc[0].split("; ", 1)[-1],
-                )
-            )
-    for check, rule, text in (
-        ("number of KPIs", ActRule.TOO_MANY, Recommendation.TRIM),
-        ("short-horizon KPI", ActRule.NO_SHORT_HORIZON, Recommendation.ADD),
+            n = int(row["correlation_n"].iloc[0]) if "correlation_n" in row.columns else 0
+            evidence = {
+                "correlation": float(row["correlation"].iloc[0]),
+                "n": n,
+                "floor": tree.limits["min_correlation"],
+            }
+            out.append((ActRule.NOT_RELATED, g.id, Recommendation.REPLACE, evidence))
+    for check, rule, rec in (
+        (TreeCheck.KPI_COUNT, ActRule.TOO_MANY, Recommendation.TRIM),
+        (TreeCheck.SHORT_HORIZON, ActRule.NO_SHORT_HORIZON, Recommendation.ADD),
     ):
         r = tree_check[tree_check["check"] == check]
         if len(r) and r["status"].iloc[0] != "pass":
-            out.append((rule, "(tree)", text, r["reason"].iloc[0]))
+            out.append((rule, "(tree)", rec, {"n": len(tree.kpis), "limit": int(tree.limits["max_kpis"])}))
     return pd.DataFrame(out, columns=["rule", "goal", "recommendation", "evidence"])
 
 
@@ -478,7 +473,7 @@ def act_plan(
         One row per KPI goal in the tree's order, then one per fired tree rule (``goal`` = ``(tree)``):
         ``goal``, ``status`` (this month; empty for the tree), ``recommendation`` (a
         :class:`~playbook.review.codes.Recommendation`), ``rules`` (the fired rules, a tuple in the
-        order above), ``evidence`` (their evidence, a tuple), ``attainment_3m`` (the attainment of the
+        order above), ``evidence`` (their evidence dicts, a tuple), ``attainment_3m`` (the attainment of the
         review month and the 2 months before, a tuple), ``wide_margin`` (the attainment that counts as
         a wide margin), ``correlation`` and ``correlation_n`` (with the KGI, from ``smart``),
         ``open_actions`` (the ids, a tuple) and ``no_open_action`` (bool).
@@ -744,6 +739,10 @@ def biggest_moves(ds: Dataset, month, *, n: int = 10) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+#: The numbers behind the warning signs of :func:`early_warnings`, one column each.
+WARNING_SIGNS = ("sessions", "sessions_before", "nps_score", "tickets", "contraction")
+
+
 def early_warnings(ds: Dataset, month, *, drop: float = 0.5) -> pd.DataFrame:
     """Accounts paying at the end of ``month`` with transparent warning signs, ranked by MRR.
 
@@ -767,14 +766,18 @@ def early_warnings(ds: Dataset, month, *, drop: float = 0.5) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per account with at least one sign: ``account_id``, ``mrr`` (at the end of ``month``),
-        ``signs`` (how many), ``reasons`` (the signs as text, separated by ``; ``), and ``name``, ``plan``,
-        ``owner`` where the accounts table has them; most signs first, then highest MRR.
+        ``signs`` (how many), then each sign's numbers, NaN where it does not fire (the report words them):
+        ``sessions`` and ``sessions_before`` (this month's sessions and the mean of the 3 months before,
+        rounded), ``nps_score`` (the lowest detractor score), ``tickets`` (escalated or slow tickets) and
+        ``contraction`` (the MRR lost this month, rounded), and ``name``, ``plan``, ``owner`` where the
+        accounts table has them; most signs first, then highest MRR.
     """
     month = pd.Period(month, freq="M")
     snaps = dataset_snapshots(ds, month)
     now = snaps[snaps["month"] == month].set_index("account_id")["mrr"]
     before = snaps[snaps["month"] == month - 1].set_index("account_id")["mrr"]
-    reasons = pd.DataFrame(index=now.index)
+    nan = pd.Series(np.nan, index=now.index, dtype="float64")
+    sign = {}  # per sign: the number it shows, NaN where the sign does not fire
     if ds.usage is not None:
         am = ds.usage.account_month
         recent = am[am["month"].between(month - 3, month)]
@@ -783,20 +786,14 @@ def early_warnings(ds: Dataset, month, *, drop: float = 0.5) -> pd.DataFrame:
             now.index, fill_value=0
         )
         base = counts.iloc[:, :3].mean(axis=1)
-        text = (
-            "sessions "
-            + counts.iloc[:, 3].astype("str")
-            + " vs "
-            + base.round().astype("int64").astype("str")
-            + "/month before"
-        )
-        reasons["usage"] = text.where((base >= 5) & (counts.iloc[:, 3] < drop * base), "")
+        fired = (base >= 5) & (counts.iloc[:, 3] < drop * base)
+        sign["sessions"] = counts.iloc[:, 3].astype("float64").where(fired)
+        sign["sessions_before"] = base.round().where(fired)
     if ds.surveys is not None:
         s = ds.surveys
         m = s["date"].dt.to_period("M")
         det = s[(s["survey"] == "nps") & (s["score"] <= 6) & (m > month - 6) & (m <= month)]
-        worst = det.groupby("account_id")["score"].min().reindex(now.index)
-        reasons["nps"] = ("NPS detractor (" + worst.astype("Int64").astype("str") + ")").where(worst.notna(), "")
+        sign["nps_score"] = det.groupby("account_id")["score"].min().reindex(now.index).astype("float64")
     if ds.tickets is not None:
         t = ds.tickets
         m = t["opened_at"].dt.to_period("M")
@@ -807,18 +804,13 @@ def early_warnings(ds: Dataset, month, *, drop: float = 0.5) -> pd.DataFrame:
             else False
         )
         esc = recent["escalated"].fillna(False).astype(bool) if "escalated" in t.columns else False
-        bad = recent[slow | esc].groupby("account_id").size().reindex(now.index)
-        reasons["support"] = (bad.astype("Int64").astype("str") + " escalated/slow ticket(s)").where(bad.notna(), "")
+        sign["tickets"] = recent[slow | esc].groupby("account_id").size().reindex(now.index).astype("float64")
     shrink = now - before.reindex(now.index).fillna(0)
-    reasons["contraction"] = ("MRR −" + (-shrink).round().astype("int64").map("{:,}".format)).where(shrink < 0, "")
-    reasons = reasons.astype("str")
-    signs = (reasons != "").sum(axis=1)
-    text = pd.Series("", index=now.index, dtype="str")
-    for col in reasons.columns:  # a handful of sign columns, each vectorised over accounts
-        text = text.where(reasons[col] == "", text.where(text == "", text + "; ") + reasons[col])
-    out = pd.DataFrame(
-        {"account_id": now.index, "mrr": now.to_numpy(), "signs": signs.to_numpy(), "reasons": text.to_numpy()}
-    )
+    sign["contraction"] = (-shrink).round().where(shrink < 0)
+    values = pd.DataFrame({c: sign.get(c, nan) for c in WARNING_SIGNS})
+    signs = values[[c for c in WARNING_SIGNS if c != "sessions_before"]].notna().sum(axis=1)
+    out = pd.DataFrame({"account_id": now.index, "mrr": now.to_numpy(), "signs": signs.to_numpy()})
+    out = pd.concat([out, values.reset_index(drop=True)], axis=1)
     out = out[out["signs"] > 0]
     names = ds.accounts.set_index("account_id")
     cols = [c for c in ("name", "plan", "owner") if c in names.columns]

@@ -81,6 +81,10 @@ class KGIGoal:
     target: float
     deadline: pd.Period
 
+    def display_name(self, lang: str = "en") -> str:
+        """The name the tree gives for ``lang``: ``name_ja`` in Japanese, ``name`` otherwise (company data, as written)."""
+        return {"ja": self.name_ja}.get(lang, self.name)
+
 
 @dataclass(frozen=True)
 class KFSGoal:
@@ -90,6 +94,10 @@ class KFSGoal:
     name: str
     name_ja: str
     kpis: tuple[str, ...]
+
+    def display_name(self, lang: str = "en") -> str:
+        """The name the tree gives for ``lang``: ``name_ja`` in Japanese, ``name`` otherwise (company data, as written)."""
+        return {"ja": self.name_ja}.get(lang, self.name)
 
 
 @dataclass(frozen=True)

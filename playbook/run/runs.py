@@ -30,7 +30,7 @@ from playbook.data.dataset import file_sha256, load_dataset, review_month
 from playbook.data.paths import NOTEBOOKS_DIR, display_path, resolve_path
 from playbook.report.export import read_written_csv, write_xlsx
 from playbook.report.formatting import format_month
-from playbook.review.codes import NONE
+from playbook.report.goal_views import scorecard_summary_lines
 from playbook.review.goals import load_kpi_tree, segment_dataset
 from playbook.run.params import check_parameters
 from playbook.texts import LANGS, text
@@ -314,7 +314,7 @@ def run_review(
             manifest["outputs"].append("tables.xlsx")
         card_path = staging / "scorecard.csv"
         if card_path.is_file():
-            echo(_scorecard_summary(pd.read_csv(card_path, keep_default_na=False)))
+            echo("\n".join(scorecard_summary_lines(pd.read_csv(card_path, keep_default_na=False), lang)))
         manifest["status"] = "ok"
         manifest["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         manifest["outputs"].append("manifest.json")
@@ -323,14 +323,6 @@ def run_review(
     htmls = ", ".join(p for p in manifest["outputs"] if p.endswith(".html"))
     echo(text("run.done", lang, target=display_path(target), files=htmls))
     return target
-
-
-def _scorecard_summary(card: pd.DataFrame) -> str:
-    """The scorecard's statuses and the status changes since last month, for the run's progress lines."""
-    changed = card[(card["previous_status"] != card["status"]) & (card["previous_status"] != NONE)]
-    counts = ", ".join(f"{n} {s}" for s, n in card["status"].value_counts().items())
-    moves = "".join(f"\n  {r.id}: {r.previous_status} -> {r.status}" for r in changed.itertuples())
-    return f"Scorecard: {counts}" + (moves or " (no status changed since last month)")
 
 
 def _refuse_existing(target: Path, force: bool) -> None:
