@@ -205,7 +205,7 @@ def test_a_bad_parameter_stops_the_notebook_in_its_set_up_cell(tmp_path):
 
 def test_relative_paths_in_the_parameters_resolve_from_the_project_root():
     nb = nbformat.read(DATA_CHECK, as_version=4)
-    assert 'data_dir: str = "data/sample"' in nb.cells[1].source
+    assert 'data_dir: str = "data/sample"' in next(c for c in nb.cells if c.cell_type == "code").source
     assert (PROJECT_ROOT / "data" / "sample").is_dir()
 
 
