@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MONTH  ?= 2026-10
 
-.PHONY: review test lint notebooks sample bench setup clean-venv
+.PHONY: review test lint notebooks primer sample bench setup clean-venv
 SCALES ?= 1 10
 
 ## review: set up, then run the monthly review of the sample company into outputs/$(MONTH)/
@@ -26,6 +26,10 @@ lint: $(STAMP)
 ## notebooks: re-execute the committed notebooks in place (review the diff afterwards)
 notebooks: $(STAMP)
 	$(BIN)/python -m playbook notebooks
+
+## primer: write the KPI primer as HTML pages without code (English and Japanese) into outputs/primer/
+primer: $(STAMP)
+	$(BIN)/python -m playbook.run.primer --out outputs/primer
 
 ## bench: time the playbook against DuckDB references at each scale (not part of make test)
 bench: $(STAMP)

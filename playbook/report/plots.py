@@ -821,6 +821,14 @@ def plot_kgi_projection(
 # --------------------------------------------------------------------------- cohorts, RFM and health
 
 
+def _cohort_name(cohort, lang: str) -> str:
+    """A cohort's row label: its month as the language writes it (2026年4月), anything else as it is."""
+    try:
+        return format_month(pd.Period(str(cohort), freq="M"), lang)
+    except ValueError:
+        return str(cohort)
+
+
 def plot_cohort_heatmap(
     matrix: pd.DataFrame | None,
     *,
@@ -882,7 +890,7 @@ def plot_cohort_heatmap(
         vmax=1 if percent else None,
     )
     ax.set_yticks(np.arange(len(m)) + 0.5)
-    ax.set_yticklabels([f"{c} (n={int(n)})" for c, n in zip(m.index, sizes)], fontsize=7)
+    ax.set_yticklabels([f"{_cohort_name(c, lang)} (n={int(n)})" for c, n in zip(m.index, sizes)], fontsize=7)
     ax.set_xlabel(text("charts.months_since_start", lang))
     ax.set_ylabel("")
     ax.set_title(title)
