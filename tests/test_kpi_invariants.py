@@ -166,7 +166,10 @@ def test_every_catalog_entry_is_complete_and_unique():
     ids = [k.id for k in CATALOG]
     assert len(ids) == len(set(ids))
     for k in CATALOG:
-        assert k.name_en and k.name_ja and k.definition and k.formula
+        for lang in ("en", "ja"):
+            assert k.name(lang) and k.definition(lang) and k.formula(lang), (k.id, lang)
+        assert k.name("ja") != k.name("en") or k.id == "ltv_to_cac", k.id
+        assert k.definition("ja") != k.definition("en") and k.formula("ja") != k.formula("en"), k.id
         assert k.direction in ("higher", "lower") and k.horizon in ("short", "long")
     assert kpi("feature_adoption.tasks").id == "feature_adoption"
     with pytest.raises(KeyError, match="unknown KPI id 'nps_score'"):

@@ -155,7 +155,8 @@ def test_every_public_function_documents_its_parameters_and_returns():
 def test_every_kpi_record_is_complete_and_names_a_known_family_and_contract_tables():
     assert len(set(KPI_IDS)) == len(CATALOG) == 56
     for k in CATALOG:
-        assert k.name_en and k.name_ja and k.definition and k.formula, k.id
+        for lang in ("en", "ja"):
+            assert k.name(lang) and k.definition(lang) and k.formula(lang), (k.id, lang)
         assert callable(k.compute), k.id
         assert family(k.family).in_catalog, k.id
         for need in k.needs:

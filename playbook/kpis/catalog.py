@@ -1,19 +1,24 @@
 """The KPI catalog: one record per KPI, and ``compute_kpis`` over a dataset.
 
-Each record holds everything about one KPI: its id, English and Japanese names,
-a one-line definition, its formula, unit, direction (is higher better?),
-horizon (short = a leading indicator that moves within weeks; long = a lagging
-one), family (:mod:`playbook.kpis.families`), the tables and columns it needs,
-and the function that computes it from the shared inputs of one
-``compute_kpis`` call. The catalog is the single source for the README
-glossary, chart and table labels in both languages, and the metric ids a KPI
-tree may use.
+Each record holds everything about one KPI: its id, unit, direction (is higher
+better?), horizon (short = a leading indicator that moves within weeks; long = a
+lagging one), family (:mod:`playbook.kpis.families`), the tables and columns it
+needs, and the function that computes it from the shared inputs of one
+``compute_kpis`` call. Its words — name, one-line definition and formula, in
+English and Japanese — live in the text catalogs ``playbook/texts/<lang>/kpis.yaml``
+(keys ``kpis.<id>.name``, ``kpis.<id>.definition``, ``kpis.<id>.formula``), with
+the words for the unit, direction and horizon codes (``kpis.units.<unit>``,
+``kpis.directions.<direction>``, ``kpis.horizons.<horizon>``). The catalog is
+the single source for the README glossary, chart and table labels in both
+languages, and the metric ids a KPI tree may use.
 
 On a segment of accounts (a dataset from ``Dataset.for_accounts``, e.g. one
 CSM's accounts), a KPI that reads a company-level table (``scope="company"``
 in :mod:`playbook.data.schema`: costs, trials, funnel) is NaN with the note
 "company-level: not split by segment (uses costs)": dividing the company's
-costs or trials by one segment's customers would mix the two.
+costs or trials by one segment's customers would mix the two. Notes are English
+codes; the report layer renders them in the reader's language
+(:func:`playbook.report.labels.render_note`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from playbook.kpis import funnel, purchases, retention, revenue, support, usage,
 from playbook.kpis.families import SUBS, describe_needs, family, missing_tables
 from playbook.kpis.ratios import KPI_COLUMNS, value_table
 from playbook.kpis.snapshots import dataset_snapshots
+from playbook.texts import has_text, text
 
 __all__ = [
     "KPI",
@@ -50,6 +56,9 @@ __all__ = [
 NOT_AVAILABLE = "not available"
 #: How the note of a KPI that cannot be split by a segment begins ("company-level: not split by segment (uses costs)").
 COMPANY_LEVEL = "company-level: not split by segment"
+
+#: Groups of words in kpis.yaml besides the KPIs: no KPI may have one of these ids.
+_WORD_GROUPS = ("units", "directions", "horizons", "with_part")
 
 Unit = Literal[
     "currency", "count", "ratio", "multiple", "points", "months", "days", "hours", "minutes", "score", "users"
@@ -154,11 +163,9 @@ class KPI:
     Parameters
     ----------
     id : str
-        The id used in tables and in a KPI tree's ``metric``.
-    name_en, name_ja : str
-        The KPI's name in English and Japanese.
-    definition, formula : str
-        One line each, as the glossary shows them.
+        The id used in tables and in a KPI tree's ``metric``. Its name, definition and formula are the texts
+        ``kpis.<id>.name``, ``kpis.<id>.definition`` and ``kpis.<id>.formula`` (:meth:`name`, :meth:`definition`,
+        :meth:`formula`); a missing text fails at import.
     unit : str
         How values read: ``currency``, ``ratio`` (a fraction shown as %), ``points``, ...
     direction : {"higher", "lower"}
@@ -181,10 +188,6 @@ class KPI:
     """
 
     id: str
-    name_en: str
-    name_ja: str
-    definition: str
-    formula: str
     unit: Unit
     direction: Literal["higher", "lower"]
     horizon: Literal["short", "long"]
@@ -195,22 +198,73 @@ class KPI:
     also_reads: tuple[str, ...] = ()
 
     def __post_init__(self):
-        family(self.family)  # an unknown family fails at import, not in a report
+        # an unknown family, or a KPI without its words, fails at import, not in a report
+        family(self.family)
+        if self.id in _WORD_GROUPS:
+            raise ValueError(f"the KPI id {self.id!r} is the name of a group of words in kpis.yaml")
+        for part in ("name", "definition", "formula"):
+            if not has_text(f"kpis.{self.id}.{part}"):
+                raise KeyError(f"no text kpis.{self.id}.{part} in playbook/texts/en/kpis.yaml")
 
     def name(self, lang: str = "en") -> str:
-        """The KPI's name in ``lang``.
+        """The KPI's name in ``lang`` (the text ``kpis.<id>.name``).
 
         Parameters
         ----------
-        lang : str, default "en"
-            ``"ja"`` for the Japanese name; any other value gives the English one.
+        lang : {"en", "ja"}, default "en"
+            The language; anything else gives English.
 
         Returns
         -------
         str
             The KPI's name.
+
+        Examples
+        --------
+        >>> kpi("logo_churn_rate").name(), kpi("logo_churn_rate").name("ja")
+        ('Logo churn rate', '顧客チャーンレート（解約率）')
         """
-        return self.name_ja if lang == "ja" else self.name_en
+        return text(f"kpis.{self.id}.name", lang)
+
+    def definition(self, lang: str = "en") -> str:
+        """The KPI's one-line definition in ``lang``, as the glossary shows it (the text ``kpis.<id>.definition``).
+
+        Parameters
+        ----------
+        lang : {"en", "ja"}, default "en"
+            The language; anything else gives English.
+
+        Returns
+        -------
+        str
+            The definition.
+
+        Examples
+        --------
+        >>> kpi("logo_churn_rate").definition("ja")
+        '前月末に有料だった顧客のうち、当月に解約した顧客の割合です'
+        """
+        return text(f"kpis.{self.id}.definition", lang)
+
+    def formula(self, lang: str = "en") -> str:
+        """The KPI's formula in ``lang``, as the glossary shows it (the text ``kpis.<id>.formula``).
+
+        Parameters
+        ----------
+        lang : {"en", "ja"}, default "en"
+            The language; anything else gives English.
+
+        Returns
+        -------
+        str
+            The formula.
+
+        Examples
+        --------
+        >>> kpi("arr").formula(), kpi("logo_churn_rate").formula("ja")
+        ('12 x MRR', '当月の解約顧客数 ÷ 前月末の有料顧客数')
+        """
+        return text(f"kpis.{self.id}.formula", lang)
 
     def missing(self, ds: Dataset) -> list[str]:
         """Tables this KPI needs that the dataset lacks ("a or b" for alternatives).
@@ -308,10 +362,6 @@ CATALOG: list[KPI] = [
     # revenue
     KPI(
         "mrr",
-        name_en="MRR",
-        name_ja="MRR（月次経常収益）",
-        definition="Monthly recurring revenue at month end",
-        formula="sum of accounts' month-end MRR",
         unit="currency",
         direction="higher",
         horizon="long",
@@ -320,10 +370,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "arr",
-        name_en="ARR",
-        name_ja="ARR（年次経常収益）",
-        definition="Annual recurring revenue",
-        formula="12 x MRR",
         unit="currency",
         direction="higher",
         horizon="long",
@@ -332,10 +378,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "paying_customers",
-        name_en="Paying customers",
-        name_ja="有料顧客数",
-        definition="Accounts with MRR > 0 at month end",
-        formula="|A(m)|",
         unit="count",
         direction="higher",
         horizon="long",
@@ -344,10 +386,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "arpa",
-        name_en="ARPA",
-        name_ja="顧客単価（ARPA）",
-        definition="Average MRR per paying account",
-        formula="MRR / paying customers",
         unit="currency",
         direction="higher",
         horizon="long",
@@ -356,10 +394,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "new_mrr",
-        name_en="New MRR",
-        name_ja="新規MRR",
-        definition="MRR of accounts paying for the first time",
-        formula="sum of m1 where m0 = 0 < m1, never paid before",
         unit="currency",
         direction="higher",
         horizon="short",
@@ -368,10 +402,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "reactivation_mrr",
-        name_en="Reactivation MRR",
-        name_ja="復帰MRR",
-        definition="MRR of accounts that paid before and came back",
-        formula="sum of m1 where m0 = 0 < m1, paid before",
         unit="currency",
         direction="higher",
         horizon="long",
@@ -380,10 +410,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "expansion_mrr",
-        name_en="Expansion MRR",
-        name_ja="拡張MRR",
-        definition="MRR added by accounts that pay more",
-        formula="sum of m1 - m0 where 0 < m0 < m1",
         unit="currency",
         direction="higher",
         horizon="long",
@@ -392,10 +418,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "contraction_mrr",
-        name_en="Contraction MRR",
-        name_ja="縮小MRR",
-        definition="MRR lost by accounts that pay less",
-        formula="sum of m0 - m1 where 0 < m1 < m0",
         unit="currency",
         direction="lower",
         horizon="long",
@@ -404,10 +426,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "churned_mrr",
-        name_en="Churned MRR",
-        name_ja="解約MRR",
-        definition="MRR lost by accounts that stopped paying",
-        formula="sum of m0 where m0 > 0 = m1",
         unit="currency",
         direction="lower",
         horizon="long",
@@ -416,10 +434,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "revenue_churn_rate",
-        name_en="Revenue churn rate",
-        name_ja="レベニューチャーン率",
-        definition="Gross MRR churn",
-        formula="(churned + contraction) / MRR(m-1)",
         unit="ratio",
         direction="lower",
         horizon="long",
@@ -428,10 +442,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "nrr",
-        name_en="Net revenue retention",
-        name_ja="売上継続率（NRR）",
-        definition="MRR kept and grown from last month's customers",
-        formula="(MRR(m-1) + expansion - contraction - churned) / MRR(m-1)",
         unit="ratio",
         direction="higher",
         horizon="long",
@@ -440,10 +450,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "grr",
-        name_en="Gross revenue retention",
-        name_ja="GRR（総収益維持率）",
-        definition="MRR kept from last month's customers, expansion excluded",
-        formula="(MRR(m-1) - contraction - churned) / MRR(m-1)",
         unit="ratio",
         direction="higher",
         horizon="long",
@@ -452,10 +458,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "nrr_12m",
-        name_en="12-month NRR",
-        name_ja="年間NRR",
-        definition="MRR now of the accounts paying 12 months ago / their MRR then",
-        formula="sum over A(m-12) of MRR_a(m) / sum of MRR_a(m-12)",
         unit="ratio",
         direction="higher",
         horizon="long",
@@ -464,10 +466,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "upsell_rate",
-        name_en="Upsell rate",
-        name_ja="アップセル率",
-        definition="Share of last month's customers that expanded",
-        formula="accounts in A(m-1) with expansion / |A(m-1)|",
         unit="ratio",
         direction="higher",
         horizon="long",
@@ -476,10 +474,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "cross_sell_rate",
-        name_en="Cross-sell rate",
-        name_ja="クロスセル率",
-        definition="Share of last month's customers that added a product",
-        formula="accounts in A(m-1) adding a product / |A(m-1)|",
         unit="ratio",
         direction="higher",
         horizon="long",
@@ -488,10 +482,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "expansion_mrr_rate",
-        name_en="Expansion MRR rate",
-        name_ja="拡張MRR率",
-        definition="Expansion MRR relative to last month's MRR",
-        formula="expansion / MRR(m-1)",
         unit="ratio",
         direction="higher",
         horizon="long",
@@ -501,10 +491,6 @@ CATALOG: list[KPI] = [
     # retention
     KPI(
         "logo_churn_rate",
-        name_en="Logo churn rate",
-        name_ja="解約率（カスタマーチャーン）",
-        definition="Share of last month's customers not paying at month end",
-        formula="|A(m-1) \\ A(m)| / |A(m-1)|",
         unit="ratio",
         direction="lower",
         horizon="long",
@@ -513,10 +499,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "retention_rate",
-        name_en="Retention rate",
-        name_ja="継続率",
-        definition="Share of last month's customers still paying",
-        formula="1 - logo churn rate",
         unit="ratio",
         direction="higher",
         horizon="long",
@@ -525,10 +507,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "new_customers",
-        name_en="New customers",
-        name_ja="新規顧客数",
-        definition="Accounts paying for the first time",
-        formula="count of new movements",
         unit="count",
         direction="higher",
         horizon="short",
@@ -537,10 +515,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "churned_customers",
-        name_en="Churned customers",
-        name_ja="解約顧客数",
-        definition="Accounts that stopped paying",
-        formula="count of churned movements",
         unit="count",
         direction="lower",
         horizon="long",
@@ -549,10 +523,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "reactivated_customers",
-        name_en="Reactivated customers",
-        name_ja="復帰顧客数",
-        definition="Accounts paying again after a gap",
-        formula="count of reactivation movements",
         unit="count",
         direction="higher",
         horizon="long",
@@ -561,10 +531,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "annualised_churn_rate",
-        name_en="Annualised churn rate",
-        name_ja="年換算解約率",
-        definition="Monthly logo churn compounded over a year",
-        formula="1 - (1 - monthly churn)^12",
         unit="ratio",
         direction="lower",
         horizon="long",
@@ -573,10 +539,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "expected_lifetime_months",
-        name_en="Expected lifetime",
-        name_ja="平均顧客存続期間",
-        definition="Expected months a customer stays",
-        formula="1 / mean monthly logo churn of the trailing 6 months",
         unit="months",
         direction="higher",
         horizon="long",
@@ -585,10 +547,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "tenure_months",
-        name_en="Tenure",
-        name_ja="継続月数",
-        definition="Mean months since paying customers' current paid period began",
-        formula="mean over A(m) of months since the streak started",
         unit="months",
         direction="higher",
         horizon="long",
@@ -598,10 +556,6 @@ CATALOG: list[KPI] = [
     # value
     KPI(
         "gross_margin",
-        name_en="Gross margin",
-        name_ja="粗利率",
-        definition="Share of MRR left after the cost of revenue",
-        formula="(MRR - cost of revenue) / MRR",
         unit="ratio",
         direction="higher",
         horizon="long",
@@ -611,10 +565,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "ltv",
-        name_en="LTV",
-        name_ja="LTV（顧客生涯価値）",
-        definition="Margin a customer brings over its lifetime",
-        formula="ARPA x gross margin / mean logo churn of the 6 months before m",
         unit="currency",
         direction="higher",
         horizon="long",
@@ -624,10 +574,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "ltv_purchase",
-        name_en="LTV (purchases)",
-        name_ja="LTV（購買ベース）",
-        definition="Purchase-based lifetime value",
-        formula="order value x orders per customer per month x expected lifetime",
         unit="currency",
         direction="higher",
         horizon="long",
@@ -641,10 +587,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "cac",
-        name_en="CAC",
-        name_ja="CAC（顧客獲得コスト）",
-        definition="Cost to acquire one new customer",
-        formula="sales and marketing cost / new customers",
         unit="currency",
         direction="lower",
         horizon="long",
@@ -654,10 +596,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "ltv_to_cac",
-        name_en="LTV/CAC",
-        name_ja="LTV/CAC",
-        definition="Lifetime value per unit of acquisition cost",
-        formula="LTV / CAC",
         unit="multiple",
         direction="higher",
         horizon="long",
@@ -668,10 +606,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "cac_payback_months",
-        name_en="CAC payback",
-        name_ja="CAC回収期間",
-        definition="Months of margin to earn back the CAC",
-        formula="CAC / (ARPA x gross margin)",
         unit="months",
         direction="lower",
         horizon="long",
@@ -682,10 +616,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "crc",
-        name_en="Customer retention cost",
-        name_ja="顧客維持コスト（CRC）",
-        definition="Customer success cost per customer",
-        formula="customer success cost / mean paying customers of m-1 and m",
         unit="currency",
         direction="lower",
         horizon="long",
@@ -696,10 +626,6 @@ CATALOG: list[KPI] = [
     # purchases
     KPI(
         "avg_order_value",
-        name_en="Average order value",
-        name_ja="平均客単価",
-        definition="Revenue per order in the month",
-        formula="revenue / orders",
         unit="currency",
         direction="higher",
         horizon="short",
@@ -709,10 +635,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "revenue_per_customer",
-        name_en="Revenue per customer",
-        name_ja="顧客あたり売上",
-        definition="Revenue per purchasing customer in the month",
-        formula="revenue / purchasing customers",
         unit="currency",
         direction="higher",
         horizon="short",
@@ -722,10 +644,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "repeat_purchase_rate",
-        name_en="Repeat purchase rate",
-        name_ja="リピート購入率",
-        definition="Share of the last 12 months' buyers with 2+ orders",
-        formula="customers with >= 2 orders / customers with >= 1",
         unit="ratio",
         direction="higher",
         horizon="long",
@@ -736,10 +654,6 @@ CATALOG: list[KPI] = [
     # voice
     KPI(
         "nps",
-        name_en="NPS",
-        name_ja="NPS（顧客推奨度）",
-        definition="Promoters minus detractors among NPS responses",
-        formula="100 x (promoters 9-10 - detractors 0-6) / responses",
         unit="points",
         direction="higher",
         horizon="long",
@@ -749,10 +663,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "csat",
-        name_en="CSAT",
-        name_ja="顧客満足度（CSAT）",
-        definition="Share of satisfied CSAT responses",
-        formula="responses 4-5 / responses (1-5 scale)",
         unit="ratio",
         direction="higher",
         horizon="short",
@@ -762,10 +672,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "ces",
-        name_en="CES",
-        name_ja="顧客努力指標（CES）",
-        definition="Share of responses saying it was easy",
-        formula="responses 5-7 / responses (1-7 scale)",
         unit="ratio",
         direction="higher",
         horizon="short",
@@ -775,10 +681,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "ces_mean",
-        name_en="CES (mean)",
-        name_ja="CES（平均）",
-        definition="Mean CES score",
-        formula="sum of scores / responses (1-7 scale)",
         unit="score",
         direction="higher",
         horizon="short",
@@ -788,10 +690,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "support_rating",
-        name_en="Support rating",
-        name_ja="サポート評価",
-        definition="CSAT of support interactions",
-        formula="CSAT over responses with touchpoint support",
         unit="ratio",
         direction="higher",
         horizon="short",
@@ -802,10 +700,6 @@ CATALOG: list[KPI] = [
     # support
     KPI(
         "fcr",
-        name_en="First contact resolution",
-        name_ja="一次解決率（FCR）",
-        definition="Tickets solved in one contact, not reopened",
-        formula="resolved with 1 contact and not reopened / resolved",
         unit="ratio",
         direction="higher",
         horizon="short",
@@ -816,10 +710,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "escalation_rate",
-        name_en="Escalation rate",
-        name_ja="エスカレーション率",
-        definition="Share of tickets escalated",
-        formula="escalated / opened",
         unit="ratio",
         direction="lower",
         horizon="short",
@@ -830,10 +720,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "first_response_hours",
-        name_en="First response time",
-        name_ja="初回応答時間",
-        definition="Median hours to the first reply",
-        formula="median(first_response_at - opened_at)",
         unit="hours",
         direction="lower",
         horizon="short",
@@ -844,10 +730,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "resolution_hours",
-        name_en="Resolution time",
-        name_ja="解決時間",
-        definition="Median hours from opening to resolution of the tickets resolved in the month",
-        formula="median(resolved_at - opened_at) over tickets resolved in m",
         unit="hours",
         direction="lower",
         horizon="short",
@@ -859,10 +741,6 @@ CATALOG: list[KPI] = [
     # usage
     KPI(
         "mau",
-        name_en="MAU",
-        name_ja="月間アクティブユーザー数（MAU）",
-        definition="Distinct users active in the month",
-        formula="distinct users with >= 1 session",
         unit="users",
         direction="higher",
         horizon="short",
@@ -872,10 +750,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "dau",
-        name_en="DAU",
-        name_ja="日次アクティブユーザー数（DAU）",
-        definition="Mean distinct users active per day",
-        formula="mean over days of distinct users",
         unit="users",
         direction="higher",
         horizon="short",
@@ -885,10 +759,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "stickiness",
-        name_en="Stickiness (DAU/MAU)",
-        name_ja="DAU/MAU比率",
-        definition="How often monthly users come back",
-        formula="mean DAU / MAU",
         unit="ratio",
         direction="higher",
         horizon="short",
@@ -898,10 +768,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "active_accounts",
-        name_en="Active accounts",
-        name_ja="アクティブ顧客数",
-        definition="Accounts with an active user",
-        formula="accounts with >= 1 active user",
         unit="count",
         direction="higher",
         horizon="short",
@@ -911,10 +777,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "avg_session_minutes",
-        name_en="Average session time",
-        name_ja="平均セッション時間",
-        definition="Mean minutes per session",
-        formula="session seconds / sessions / 60",
         unit="minutes",
         direction="higher",
         horizon="short",
@@ -925,10 +787,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "feature_adoption",
-        name_en="Feature adoption",
-        name_ja="機能利用率",
-        definition="Share of active users who used a feature (per feature)",
-        formula="users of the feature / active users",
         unit="ratio",
         direction="higher",
         horizon="short",
@@ -939,10 +797,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "seat_utilisation",
-        name_en="Seat utilisation",
-        name_ja="ライセンス利用率",
-        definition="Active users per licensed user",
-        formula="active users / licensed users",
         unit="ratio",
         direction="higher",
         horizon="short",
@@ -954,10 +808,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "paid_seat_utilisation",
-        name_en="Paid seat utilisation",
-        name_ja="契約シート利用率",
-        definition="Share of the seats paying accounts hold that had an active user in the month",
-        formula="sum over accounts of min(active users, seats) / sum of seats at month end",
         unit="ratio",
         direction="higher",
         horizon="short",
@@ -969,10 +819,6 @@ CATALOG: list[KPI] = [
     # onboarding
     KPI(
         "onboarding_completion_rate",
-        name_en="Onboarding completion",
-        name_ja="オンボーディング完了率",
-        definition="Share of a signup cohort finishing onboarding in 30 days",
-        formula="accounts completing every milestone in 30 days / cohort",
         unit="ratio",
         direction="higher",
         horizon="short",
@@ -982,10 +828,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "milestones_on_time",
-        name_en="Milestones on time",
-        name_ja="マイルストーン期限内達成率",
-        definition="Share of the onboarding milestones due in the month completed by their due date",
-        formula="milestones due in m (signup + due_days) completed by then / milestones due in m",
         unit="ratio",
         direction="higher",
         horizon="short",
@@ -996,10 +838,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "time_to_first_value",
-        name_en="Time to first value",
-        name_ja="ファーストバリュー到達日数",
-        definition="Median days from signup to first value (the first_value_milestone, else onboarding done)",
-        formula="median(first-value date - signup_date) over accounts reaching first value in m",
         unit="days",
         direction="lower",
         horizon="short",
@@ -1010,10 +848,6 @@ CATALOG: list[KPI] = [
     # funnel
     KPI(
         "trial_conversion_rate",
-        name_en="Trial conversion",
-        name_ja="無料→有料転換率",
-        definition="Share of a month's trials converting within 30 days",
-        formula="converted trials / trials started",
         unit="ratio",
         direction="higher",
         horizon="short",
@@ -1024,10 +858,6 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "conversion_rate",
-        name_en="Funnel conversion",
-        name_ja="コンバージョン率",
-        definition="Conversion between funnel stages (per step, and overall)",
-        formula="stage k / stage k-1; last / first",
         unit="ratio",
         direction="higher",
         horizon="short",
@@ -1167,37 +997,45 @@ def compute_kpis(ds: Dataset, *, months=None, kpis: list[str] | None = None, gro
 # --------------------------------------------------------------------------- glossary
 
 
-_WORDS_JA = {"higher": "高いほど良い", "lower": "低いほど良い", "short": "短期（先行指標）", "long": "長期（遅行指標）"}
-
-
 def glossary(lang: str = "en") -> pd.DataFrame:
     """The catalog as a table: id, names, definition, formula, unit, direction, horizon, needs.
 
-    With ``lang="ja"`` the direction and horizon are in Japanese (definitions stay in English).
+    Every word is in ``lang``: in English the unit, direction and horizon are the catalog's codes (``ratio``,
+    ``higher``, ``long``); in Japanese they are words (比率（%）, 高いほど良い, 長期（遅行指標）), and the definitions and
+    formulas are Japanese too.
 
     Parameters
     ----------
-    lang : str, default "en"
-        ``"ja"`` for Japanese names, direction and horizon; any other value gives English.
+    lang : {"en", "ja"}, default "en"
+        The language; anything else gives English.
 
     Returns
     -------
     pandas.DataFrame
         One row per catalog KPI, in catalog order: ``id``, ``name`` (in ``lang``), ``name_ja``, ``definition``,
         ``formula``, ``unit``, ``direction``, ``horizon`` and ``needs`` (the tables it needs, as text).
+
+    Examples
+    --------
+    >>> g = glossary("ja").set_index("id")
+    >>> g.loc["logo_churn_rate", ["name", "unit", "direction", "horizon"]].tolist()
+    ['顧客チャーンレート（解約率）', '比率（%）', '低いほど良い', '長期（遅行指標）']
+    >>> g.loc["logo_churn_rate", "formula"]
+    '当月の解約顧客数 ÷ 前月末の有料顧客数'
+    >>> glossary().set_index("id").loc["ltv", ["name", "unit", "direction", "horizon", "needs"]].tolist()
+    ['LTV', 'currency', 'higher', 'long', 'subscriptions or mrr_monthly']
     """
-    word = (lambda w: _WORDS_JA[w]) if lang == "ja" else (lambda w: w)
     rows = [
         {
             "id": k.id,
             "name": k.name(lang),
-            "name_ja": k.name_ja,
-            "definition": k.definition,
-            "formula": k.formula,
-            "unit": k.unit,
-            "direction": word(k.direction),
-            "horizon": word(k.horizon),
-            "needs": describe_needs(k.needs),
+            "name_ja": k.name("ja"),
+            "definition": k.definition(lang),
+            "formula": k.formula(lang),
+            "unit": text(f"kpis.units.{k.unit}", lang),
+            "direction": text(f"kpis.directions.{k.direction}", lang),
+            "horizon": text(f"kpis.horizons.{k.horizon}", lang),
+            "needs": describe_needs(k.needs, lang),
         }
         for k in CATALOG
     ]
@@ -1212,14 +1050,20 @@ def glossary_markdown() -> str:
     str
         A Markdown table with one row per catalog KPI (id, English and Japanese names, definition, formula, unit, better
         direction, horizon), ending with a newline.
+
+    Examples
+    --------
+    >>> print(glossary_markdown().splitlines()[2])
+    | `mrr` | MRR | MRR（月次経常収益） | Monthly recurring revenue at month end | sum of accounts' month-end MRR | currency | higher | long |
     """
     lines = [
         "| id | KPI | 日本語 | definition | formula | unit | better | horizon |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for k in CATALOG:
-        formula = k.formula.replace("|", "\\|")
+        formula = k.formula().replace("|", "\\|")
         lines.append(
-            f"| `{k.id}` | {k.name_en} | {k.name_ja} | {k.definition} | {formula} | {k.unit} | {k.direction} | {k.horizon} |"
+            f"| `{k.id}` | {k.name()} | {k.name('ja')} | {k.definition()} | {formula} | {k.unit} | {k.direction} | "
+            f"{k.horizon} |"
         )
     return "\n".join(lines) + "\n"

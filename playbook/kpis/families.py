@@ -2,12 +2,16 @@
 
 A KPI of the catalog names its family; the month's KPI table groups by the
 family's short name, and the data check lists every family (and the analyses
-built on them) with the tables it needs and whether the data has them.
+built on them) with the tables it needs and whether the data has them. A
+family's words — its short name and its scope — are the texts
+``families.<id>.name`` and ``families.<id>.scope`` of ``playbook/texts/<lang>/families.yaml``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from playbook.texts import has_text, text
 
 __all__ = ["Family", "FAMILIES", "family", "missing_tables", "describe_needs"]
 
@@ -21,11 +25,9 @@ class Family:
     Parameters
     ----------
     id : str
-        The id a catalog entry names in ``family``.
-    name_en, name_ja : str
-        Short name, the heading of the family in KPI tables.
-    scope_en, scope_ja : str
-        What the family covers, as listed in the data check.
+        The id a catalog entry names in ``family``. Its short name (the heading of the family in KPI tables) and its
+        scope (what it covers, as listed in the data check) are the texts ``families.<id>.name`` and
+        ``families.<id>.scope``; a missing text fails at import.
     needs : tuple
         Tables the family needs; a tuple inside means "any one of".
     in_catalog : bool
@@ -35,146 +37,69 @@ class Family:
     """
 
     id: str
-    name_en: str
-    name_ja: str
-    scope_en: str
-    scope_ja: str
     needs: tuple
     in_catalog: bool = True
 
+    def __post_init__(self):
+        for part in ("name", "scope"):
+            if not has_text(f"families.{self.id}.{part}"):
+                raise KeyError(f"no text families.{self.id}.{part} in playbook/texts/en/families.yaml")
+
     def name(self, lang: str = "en") -> str:
-        """The short name in ``lang``.
+        """The short name in ``lang`` (the text ``families.<id>.name``).
 
         Parameters
         ----------
-        lang : str, default "en"
-            ``"ja"`` for Japanese; any other value gives English.
+        lang : {"en", "ja"}, default "en"
+            The language; anything else gives English.
 
         Returns
         -------
         str
             The family's short name.
+
+        Examples
+        --------
+        >>> family("value").name(), family("value").name("ja")
+        ('Value', '顧客価値')
         """
-        return self.name_ja if lang == "ja" else self.name_en
+        return text(f"families.{self.id}.name", lang)
 
     def scope(self, lang: str = "en") -> str:
-        """What the family covers, in ``lang``.
+        """What the family covers, in ``lang`` (the text ``families.<id>.scope``).
 
         Parameters
         ----------
-        lang : str, default "en"
-            ``"ja"`` for Japanese; any other value gives English.
+        lang : {"en", "ja"}, default "en"
+            The language; anything else gives English.
 
         Returns
         -------
         str
             The family's scope line.
+
+        Examples
+        --------
+        >>> family("support").scope("ja")
+        'サポート：一次解決率・エスカレーション率・初回応答時間・解決時間'
         """
-        return self.scope_ja if lang == "ja" else self.scope_en
+        return text(f"families.{self.id}.scope", lang)
 
 
 FAMILIES: list[Family] = [
-    Family(
-        "revenue",
-        "Revenue",
-        "売上",
-        "Revenue: MRR, ARR, ARPA, MRR movements, NRR, GRR",
-        "売上：MRR・ARR・ARPA・MRR増減・NRR・GRR",
-        (SUBS,),
-    ),
-    Family(
-        "retention",
-        "Customers",
-        "顧客",
-        "Customers: logo churn, retention, lifetime, cohorts",
-        "顧客：解約率・継続率・存続期間・コホート",
-        (SUBS,),
-    ),
-    Family(
-        "value",
-        "Value",
-        "顧客価値",
-        "Value: LTV, CAC, LTV/CAC, payback, CRC",
-        "顧客価値：LTV・CAC・LTV/CAC・回収期間・CRC",
-        (SUBS, "costs"),
-    ),
-    Family(
-        "purchases",
-        "Purchases",
-        "購買",
-        "Purchases: order value, repeat purchase, RFM",
-        "購買：客単価・リピート購入率・RFM",
-        ("transactions",),
-    ),
-    Family(
-        "usage",
-        "Usage",
-        "利用状況",
-        "Usage: MAU, DAU, stickiness, session time, feature adoption, paid seat utilisation",
-        "利用状況：MAU・DAU・DAU/MAU・セッション時間・機能利用率・契約シート利用率",
-        ("usage",),
-    ),
-    Family(
-        "seats",
-        "Seats",
-        "ライセンス",
-        "Seat utilisation (active / licensed users)",
-        "ライセンス利用率",
-        ("usage", "users"),
-        in_catalog=False,
-    ),
-    Family(
-        "onboarding",
-        "Onboarding",
-        "オンボーディング",
-        "Onboarding: completion, milestones on time, time to first value",
-        "オンボーディング：完了率・マイルストーン期限内達成率・ファーストバリュー到達日数",
-        ("onboarding",),
-    ),
-    Family(
-        "voice",
-        "Voice of the customer",
-        "顧客の声",
-        "Voice of the customer: NPS, CSAT, CES, themes",
-        "顧客の声：NPS・CSAT・CES・テーマ",
-        ("surveys",),
-    ),
-    Family(
-        "support",
-        "Support",
-        "サポート",
-        "Support: FCR, escalation, first response and resolution time",
-        "サポート：一次解決率・エスカレーション率・初回応答時間・解決時間",
-        ("tickets",),
-    ),
-    Family(
-        "trials",
-        "Trials",
-        "トライアル",
-        "Free-to-paid trial conversion",
-        "無料→有料転換率",
-        ("trials",),
-        in_catalog=False,
-    ),
-    Family("funnel", "Funnel", "ファネル", "Journey funnel conversion", "ファネル転換率", ("funnel",)),
-    Family(
-        "health",
-        "Health",
-        "ヘルススコア",
-        "Health score and churn risk",
-        "ヘルススコアと解約リスク",
-        (SUBS, "usage"),
-        in_catalog=False,
-    ),
-    Family(
-        "pdca",
-        "PDCA",
-        "PDCA",
-        "PDCA actions: KPI before and after",
-        "PDCAアクション：実施前後のKPI",
-        ("actions",),
-        in_catalog=False,
-    ),
+    Family("revenue", (SUBS,)),
+    Family("retention", (SUBS,)),
+    Family("value", (SUBS, "costs")),
+    Family("purchases", ("transactions",)),
+    Family("usage", ("usage",)),
+    Family("seats", ("usage", "users"), in_catalog=False),
+    Family("onboarding", ("onboarding",)),
+    Family("voice", ("surveys",)),
+    Family("support", ("tickets",)),
+    Family("trials", ("trials",), in_catalog=False),
+    Family("funnel", ("funnel",)),
+    Family("health", (SUBS, "usage"), in_catalog=False),
+    Family("pdca", ("actions",), in_catalog=False),
 ]
 
 _BY_ID = {f.id: f for f in FAMILIES}
@@ -208,7 +133,7 @@ def family(family_id: str) -> Family:
     return _BY_ID[family_id]
 
 
-def missing_tables(needs: tuple, present) -> list[str]:
+def missing_tables(needs: tuple, present, lang: str = "en") -> list[str]:
     """The needs that ``present`` tables do not meet ("a or b" for alternatives).
 
     Parameters
@@ -217,6 +142,8 @@ def missing_tables(needs: tuple, present) -> list[str]:
         Table names; a tuple inside means "any one of".
     present : iterable of str
         The tables a dataset has.
+    lang : {"en", "ja"}, default "en"
+        The language of the word joining alternatives (``families.or``); the table names stay as they are.
 
     Returns
     -------
@@ -227,34 +154,39 @@ def missing_tables(needs: tuple, present) -> list[str]:
     --------
     >>> missing_tables((SUBS, "costs"), {"accounts", "mrr_monthly"})
     ['costs']
-    >>> missing_tables((SUBS,), {"accounts"})
-    ['subscriptions or mrr_monthly']
+    >>> missing_tables((SUBS,), {"accounts"}), missing_tables((SUBS,), {"accounts"}, "ja")
+    (['subscriptions or mrr_monthly'], ['subscriptions または mrr_monthly'])
     """
-    present = set(present)
+    present, alternatives = set(present), text("families.or", lang)
     out = []
     for need in needs:
         options = need if isinstance(need, tuple) else (need,)
         if not present.intersection(options):
-            out.append(" or ".join(options))
+            out.append(alternatives.join(options))
     return out
 
 
-def describe_needs(needs: tuple) -> str:
+def describe_needs(needs: tuple, lang: str = "en") -> str:
     """Needs as a reader sees them.
 
     Parameters
     ----------
     needs : tuple
         Table names; a tuple inside means "any one of".
+    lang : {"en", "ja"}, default "en"
+        The language of the joining words (``families.list`` and ``families.or``); the table names stay as they are.
 
     Returns
     -------
     str
-        The needs joined by ", ", with the alternatives of a need joined by " or ".
+        The needs joined by ", ", with the alternatives of a need joined by " or " (in Japanese 「、」 and 「 または 」).
 
     Examples
     --------
     >>> describe_needs((SUBS, "costs"))
     'subscriptions or mrr_monthly, costs'
+    >>> describe_needs((SUBS, "costs"), "ja")
+    'subscriptions または mrr_monthly、costs'
     """
-    return ", ".join(" or ".join(n) if isinstance(n, tuple) else n for n in needs)
+    alternatives, joiner = text("families.or", lang), text("families.list", lang)
+    return joiner.join(alternatives.join(n) if isinstance(n, tuple) else n for n in needs)

@@ -1,21 +1,27 @@
-"""Labels for tables and charts in English and Japanese.
+"""Labels for tables and charts in English and Japanese, and the KPI notes in the reader's language.
 
 The words live in ``texts/<lang>/labels.yaml`` (column names, bands, statuses) and the KPI
-names in the KPI texts; :func:`label` looks a code up in either.
+names in the KPI texts (``kpis.yaml``); :func:`label` looks a code up in either. The notes of
+the KPI table are English codes written by the kpis layer; :func:`render_note` turns one into
+the reader's language with the forms of ``notes.yaml``.
 """
 
 from __future__ import annotations
 
+import re
+import string
+from functools import cache
+
 import pandas as pd
 
-from playbook.texts import has_text, text
+from playbook.report.formatting import format_month
+from playbook.texts import LANGS, has_text, text, text_keys
 
-__all__ = ["label", "translate_columns", "pick"]
-
+__all__ = ["label", "translate_columns", "render_note"]
 
 
 def label(key: str, lang: str = "en") -> str:
-    """The label for ``key`` in ``lang`` ("en" or "ja"): a word of this module or a KPI name from the catalog.
+    """The label for ``key`` in ``lang`` ("en" or "ja"): a word of ``labels.yaml`` or a KPI name from the catalog.
 
     ``feature_adoption.tasks`` becomes "Feature adoption: tasks". Unknown keys come back unchanged.
 
@@ -25,7 +31,7 @@ def label(key: str, lang: str = "en") -> str:
         A key of ``texts/<lang>/labels.yaml`` (such as a column name), a KPI id of the catalog, or a KPI id with a part
         after a dot (``conversion_rate.trials``).
     lang : {"en", "ja"}, default "en"
-        The language; anything but ``"ja"`` gives English.
+        The language; anything else gives English.
 
     Returns
     -------
@@ -36,8 +42,8 @@ def label(key: str, lang: str = "en") -> str:
     --------
     >>> label("rows", "ja")
     '行数'
-    >>> label("nrr", "ja"), label("conversion_rate.trials")
-    ('売上継続率（NRR）', 'Funnel conversion: trials')
+    >>> label("nrr", "ja"), label("conversion_rate.trials"), label("feature_adoption.tasks", "ja")
+    ('売上継続率（NRR）', 'Funnel conversion: trials', '機能利用率：tasks')
     >>> label("no_such_key", "ja")
     'no_such_key'
     """
@@ -48,7 +54,7 @@ def label(key: str, lang: str = "en") -> str:
     base, _, part = key.partition(".")
     if base in KPI_IDS:
         name = kpi(base).name(lang)
-        return f"{name}：{part}" if part and lang == "ja" else f"{name}: {part}" if part else name
+        return text("kpis.with_part", lang, name=name, part=part) if part else name
     return key
 
 
@@ -60,7 +66,7 @@ def translate_columns(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     df : pandas.DataFrame
         Any table; each column name is looked up with :func:`label`.
     lang : {"en", "ja"}, default "en"
-        The language; anything but ``"ja"`` gives English.
+        The language; anything else gives English.
 
     Returns
     -------
@@ -70,26 +76,126 @@ def translate_columns(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return df.rename(columns={c: label(c, lang) for c in df.columns})
 
 
-def pick(en: str, ja: str, lang: str) -> str:
-    """The text for ``lang``: ``ja`` in Japanese, ``en`` otherwise.
+# --------------------------------------------------------------------------- KPI notes
+
+#: The language the kpis layer writes its notes in: a note in it is already rendered.
+NOTES_LANG = "en"
+_NUMBER = r"-?[\d,]*\.?\d+"
+#: What each field of a note form matches; any other field matches the shortest text that fits.
+_FIELD_PATTERNS = {
+    "month": r"\d{4}-\d{2}",
+    "note": r".+",
+    **{name: _NUMBER for name in ("n", "min", "value", "aov", "frequency", "lifetime")},
+}
+
+
+@cache
+def _note_forms() -> tuple[tuple[str, re.Pattern], ...]:
+    """Each ``notes.form.*`` key with the regex of its English text, the most specific forms first.
+
+    A form with fewer fields comes before one with more, and among those a longer fixed text comes first, so that
+    "no orders in the month" is itself and not "no {stage} in the month".
+    """
+    forms = []
+    for key in (k for k in text_keys(NOTES_LANG) if k.startswith("notes.form.")):
+        pattern, n_fields, n_literal = "", 0, 0
+        for literal, name, _, _ in string.Formatter().parse(text(key, NOTES_LANG)):
+            pattern += re.escape(literal)
+            n_literal += len(literal)
+            if name is not None:
+                pattern += f"(?P<{name}>{_FIELD_PATTERNS.get(name, '.+?')})"
+                n_fields += 1
+        forms.append((n_fields, -n_literal, key, re.compile(pattern)))
+    return tuple((key, rx) for *_, key, rx in sorted(forms))
+
+
+@cache
+def _note_parts() -> dict[str, str]:
+    """The English name of each ``notes.part.*`` key: ``{"gross margin": "notes.part.gross_margin", ...}``."""
+    return {text(k, NOTES_LANG): k for k in text_keys(NOTES_LANG) if k.startswith("notes.part.")}
+
+
+def _split_top(note: str, sep: str) -> list[str]:
+    """``note`` split at each ``sep`` outside parentheses."""
+    pieces, depth, start, i = [], 0, 0, 0
+    while i < len(note):
+        ch = note[i]
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and note.startswith(sep, i):
+            pieces.append(note[start:i])
+            start = i = i + len(sep)
+            continue
+        i += 1
+    return [*pieces, note[start:]]
+
+
+def _note_field(name: str, value: str, lang: str) -> str:
+    """One captured value of a note form, as ``lang`` shows it."""
+    if name == "month":
+        return format_month(value, lang)
+    if name == "note":
+        return render_note(value, lang)
+    if name == "tables":  # "usage and users", "subscriptions or mrr_monthly"
+        alternatives = (
+            t.split(text("families.or", NOTES_LANG)) for t in value.split(text("notes.word.and", NOTES_LANG))
+        )
+        return text("notes.word.and", lang).join(text("families.or", lang).join(a) for a in alternatives)
+    if name in ("part", "parts"):
+        parts = value.split(text("notes.word.list", NOTES_LANG))
+        return text("notes.word.list", lang).join(
+            text(_note_parts()[p], lang) if p in _note_parts() else p for p in parts
+        )
+    if name in ("stage", "touchpoint"):  # values of the data: their label when there is one
+        return label(value, lang)
+    return value
+
+
+def render_note(note: str, lang: str = "en") -> str:
+    """A note of the KPI table (``compute_kpis``' ``note`` column) in ``lang``.
+
+    The kpis layer writes its notes in English, and they are codes: each form of ``texts/en/notes.yaml``
+    (``notes.form.*``) is matched against the note, its ``{fields}`` capturing the values, which fill the same
+    form in ``lang``. Months (``2026-08``) are shown with :func:`~playbook.report.formatting.format_month`, a
+    note inside a note is rendered too, table and column names stay as they are. Notes joined with ``"; "`` are
+    rendered one by one. A note that matches no form comes back unchanged, and so does every note in English.
 
     Parameters
     ----------
-    en : str
-        The English text.
-    ja : str
-        The Japanese text.
-    lang : str
-        The language: ``"ja"`` picks ``ja``, anything else ``en``.
+    note : str
+        A note, such as ``"cohort 2026-08"`` or ``"not available (table usage missing)"``; an empty note (or a
+        missing value) comes back as it is.
+    lang : {"en", "ja"}, default "en"
+        The language.
 
     Returns
     -------
     str
-        ``ja`` or ``en``.
+        The note in ``lang``.
 
     Examples
     --------
-    >>> pick("churned", "解約", "ja")
-    '解約'
+    >>> render_note("cohort 2026-08", "ja")
+    '2026年8月コホート'
+    >>> render_note("no accounts in the cohort (cohort 2026-08)", "ja")
+    'このコホートに顧客がいません（2026年8月コホート）'
+    >>> render_note("not available (table usage and users missing)", "ja")
+    '算出不可（テーブル usage・users がありません）'
+    >>> render_note("company-level: not split by segment (uses costs)", "ja")
+    '全社単位の指標のためセグメント別には出せません（costs を使用）'
+    >>> render_note("CAC not available (no new customers in the month); gross margin not available", "ja")
+    'CACを算出できません（当月の新規顧客がいません）；粗利率を算出できません'
+    >>> render_note("small sample (n=8 < 30)", "ja"), render_note("fewer than 6 months with a churn rate", "ja")
+    ('回答数が少ないため参考値です（8件、30件未満）', '解約率を計算できた月が6か月未満です')
+    >>> render_note("cohort 2026-08", "en"), render_note("something new", "ja")
+    ('cohort 2026-08', 'something new')
     """
-    return ja if lang == "ja" else en
+    if not isinstance(note, str) or not note or (lang if lang in LANGS else NOTES_LANG) == NOTES_LANG:
+        return note
+    pieces = _split_top(note, text("notes.word.separator", NOTES_LANG))
+    if len(pieces) > 1:
+        return text("notes.word.separator", lang).join(render_note(p, lang) for p in pieces)
+    for key, rx in _note_forms():
+        m = rx.fullmatch(note)
+        if m:
+            return text(key, lang, **{name: _note_field(name, v, lang) for name, v in m.groupdict().items()})
+    return note
