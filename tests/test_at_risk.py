@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -95,3 +97,88 @@ def test_next_renewal_is_the_next_anniversary_of_an_active_annual_contract():
     assert r.index.tolist() == ["leap", "two"]
     assert r.loc["leap", "next_renewal"] == pd.Timestamp("2027-02-28")
     assert r.loc["two", ["next_renewal", "renewing_mrr"]].tolist() == [pd.Timestamp("2026-12-01"), 40.0]
+
+
+# --------------------------------------------------------------------------- the Japanese report
+
+ENGLISH_RUN = re.compile(r"[A-Za-z]+\s+[A-Za-z]+\s+[A-Za-z]+")  # three English words in a row
+RAW_MONTH = re.compile(r"\b\d{4}-\d{2}\b")  # 2026-10: a ja text writes 2026年10月
+
+
+def _english(*texts: str) -> list[str]:
+    return [t for t in texts if ENGLISH_RUN.search(t) or RAW_MONTH.search(t)]
+
+
+def _words(table: pd.DataFrame) -> list[str]:
+    cells = [str(v) for v in table.to_numpy().ravel() if isinstance(v, str)]
+    return [str(c) for c in table.columns] + [str(i) for i in table.index] + cells
+
+
+@pytest.fixture(scope="module")
+def view_ja(sample_ds):
+    ctx = ReviewContext(ds=sample_ds, month=pd.Period("2026-10", "M"), lang="ja", data_dir=SAMPLE_DIR, kpi_tree=None)
+    return HealthView(ctx)
+
+
+def test_the_japanese_health_page_holds_no_english_sentence_and_no_raw_month(view_ja):
+    sentences = [view_ja.backtest_text(), view_ja.model_text(), view_ja.at_risk_count(), view_ja.onboarding_count()]
+    assert all(sentences) and _english(*sentences) == []
+    assert "検証しました" in sentences[0] and "要注意顧客 **" in sentences[2] and "`at_risk.csv`" in sentences[2]
+    tables = [
+        view_ja.distribution(),
+        view_ja.backtest_by_horizon(),
+        view_ja.calibration_table(),
+        view_ja.coefficient_table(),
+        view_ja.at_risk(),
+        view_ja.onboarding(),
+    ]
+    for table in tables:
+        assert _english(*_words(table)) == []
+    assert view_ja.backtest_by_horizon().columns.tolist() == ["赤", "黄", "緑"]
+    at_risk = view_ja.at_risk()
+    # the components that pulled an account down and its renewal, in Japanese; ids as they are
+    assert at_risk.columns.tolist() == ["顧客名", "担当CSM", "MRR", "理由", "低下要因", "次回更新日"]
+    assert (
+        at_risk["低下要因"].str.contains("利用頻度").any() and not at_risk["低下要因"].str.contains("frequency").any()
+    )
+    assert at_risk["次回更新日"].str.fullmatch(r"\d{4}/\d{2}/\d{2}|–").all()
+    assert view_ja.onboarding()["期限超過"].str.contains("メンバー招待").any()
+
+
+def test_a_weak_model_s_fit_problems_are_worded_in_japanese(view_ja):
+    from playbook.analyses.risk import FitIssue, FitMessage
+
+    messages = [
+        FitMessage(FitIssue.FEW_EVENTS, {"events": 12, "non_events": 900, "features": 11, "per_feature": 1.1}),
+        FitMessage(FitIssue.DROPPED, {"features": ["frequency_score", "voice_missing"]}),
+        FitMessage(FitIssue.SEPARATION, {"features": ["annual"], "rows": 40, "observations": 900}),
+        FitMessage(FitIssue.NOT_CONVERGED, {"method": "mle", "iterations": 100}),
+        FitMessage(FitIssue.REGULARISED, {"prior_sd": 2.5}),
+    ]
+    words = [view_ja._fit_message(m) for m in messages]
+    assert all(words) and _english(*words) == []
+    assert "利用頻度スコア、6か月間NPS回答なし" in words[1] and "100回反復" in words[3]
+
+
+def test_the_japanese_csv_lists_have_japanese_headers_and_values_and_the_same_numbers(view, view_ja, tmp_path):
+    en, ja = tmp_path / "en", tmp_path / "ja"
+    en.mkdir(), ja.mkdir()
+    save_customer_tables(view.ctx, view, str(en))
+    written = save_customer_tables(view_ja.ctx, view_ja, str(ja))
+    assert written == ["at_risk.csv", "onboarding.csv", "rfm_segments.csv"]
+    latin = re.compile(r"[a-z]")  # a header may keep acronyms (MRR, CSM, ID, R/F/M), not English words
+    for name in written:
+        a = pd.read_csv(en / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        b = pd.read_csv(ja / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        assert a.shape == b.shape, name
+        assert not [c for c in b.columns if latin.search(c)], name
+        assert b.iloc[:, 0].tolist() == a.iloc[:, 0].tolist()  # the ids, unchanged
+        assert b["MRR" if "MRR" in b else "購入金額"].tolist() == a["MRR" if "MRR" in a else "spend"].tolist()
+        text_cols = [c for c in b.columns if b[c].str.contains(r"[^\x00-\x7f]").any() and c not in ("顧客名",)]
+        assert _english(*[v for c in text_cols for v in b[c]]) == [], name
+    at_risk = pd.read_csv(ja / "at_risk.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert at_risk.columns.tolist()[:3] == ["顧客ID", "顧客名", "担当CSM"]
+    assert at_risk["理由"].str.startswith(("ヘルススコア赤", "解約リスク上位10%")).all()
+    assert not at_risk["低下要因"].str.contains("[a-z]").any()
+    rfm = pd.read_csv(ja / "rfm_segments.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert {"優良顧客", "離反顧客"} <= set(rfm["セグメント"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -143,13 +145,13 @@ def _paying_at(ds, month):
 @pytest.mark.parametrize("month", ["2026-10", "2025-06"])
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_no_action_contradicts_where_the_customer_s_subscription_stands(sample_ds, month, lang):
-    from playbook.report.customer_views import rfm_accounts, rfm_view
+    from playbook.report.customer_views import action_text, rfm_accounts, rfm_view
 
     rows = rfm_accounts(_ctx(sample_ds, month, lang))
     paying = _paying_at(sample_ds, month)
     ever = set(sample_ds.subscriptions["account_id"])
     ids, action = rows.iloc[:, 0], rows.iloc[:, -1]
-    text = lambda pairs: {pair[1 if lang == "ja" else 0] for pair in pairs}
+    text = lambda codes: {action_text(code, lang) for code in codes}
     told_left = set(ids[action.isin(text(LEFT_ACTIONS))])
     treated_active = set(ids[action.isin(text(ACTIVE_ACTIONS))])
     assert len(rows) > 50 and told_left  # the sample has customers who did leave...
@@ -199,8 +201,8 @@ def test_a_custom_left_segment_and_a_bad_flag():
 
     segs = [{"name": "Gone", "r": [1, 2], "left": True}, {"name": "Here", "r": [3, 5]}]
     assert [s["left"] for s in load_segments(segs)] == [True, False]
-    assert segment_action("Gone", "active", segments=segs)[0].startswith("Still subscribed")
-    assert segment_action("Gone", "none", segments=segs) == ("", "")
+    assert segment_action("Gone", "active", segments=segs) == "still_subscribed"
+    assert segment_action("Gone", "none", segments=segs) == ""
     with pytest.raises(DataValidationError, match="left must be true or false, got 'yes'"):
         load_segments([{"name": "Gone", "left": "yes"}])
 
@@ -214,3 +216,63 @@ def test_segment_summary_follows_a_custom_segment_table():
 def test_the_migration_matrix_is_square_so_its_diagonal_is_stayed(sample_ds):
     m = segment_migration(sample_ds.transactions, "2026-07-31", "2026-10-31", lookback_days=365)
     assert m.index.tolist() == m.columns.tolist()
+
+
+# --------------------------------------------------------------------------- the Japanese report
+
+ENGLISH_RUN = re.compile(r"[A-Za-z]+\s+[A-Za-z]+\s+[A-Za-z]+")  # three English words in a row
+RAW_MONTH = re.compile(r"\b\d{4}-\d{2}\b")  # 2026-10: a ja text writes 2026年10月
+
+
+def _words(table: pd.DataFrame) -> list[str]:
+    """Every header, row name and text cell of a table, one string each."""
+    cells = [str(v) for v in table.to_numpy().ravel() if isinstance(v, str)]
+    return [str(c) for c in table.columns] + [str(i) for i in table.index] + cells
+
+
+def test_the_japanese_rfm_tables_hold_no_english(sample_ds):
+    from playbook.report.customer_views import migration_view, rfm_accounts, rfm_view
+
+    ctx = _ctx(sample_ds, "2026-10", "ja")
+    view, rows, moves = rfm_view(ctx), rfm_accounts(ctx), migration_view(ctx)
+    for table in (view, rows, moves):
+        words = _words(table)
+        assert not [w for w in words if ENGLISH_RUN.search(w) or RAW_MONTH.search(w)]
+    # segment names as Japanese CS teams write them, the paying part of a "left" segment marked as such
+    assert {"優良顧客", "新規顧客", "離反顧客", "離反顧客（契約継続中）"} <= set(view.index)
+    assert view.loc["離反顧客", "推奨施策"] == "離反理由をヒアリングし、メルマガで接点を保つ"
+    assert set(moves.index) == set(moves.columns) and "休眠顧客" in moves.index
+    # the CSV's headers and values: Japanese, the ids and the R/F/M scores as they are
+    assert rows.columns.tolist() == [
+        "顧客ID", "顧客名", "担当CSM", "セグメント", "契約状況", "最終購入からの日数", "購入回数", "購入金額",
+        "R", "F", "M", "推奨施策",
+    ]  # fmt: skip
+    assert set(rows["契約状況"]) <= {"契約中", "契約終了", "契約なし"}
+    assert rows["顧客ID"].str.fullmatch(r"A\d{6}").all()
+    en = rfm_accounts(_ctx(sample_ds, "2026-10", "en"))
+    assert rows["R"].tolist() == en["R"].tolist() and rows["顧客ID"].tolist() == en["account_id"].tolist()
+
+
+def test_a_month_without_purchases_says_so_with_a_japanese_date(sample_ds):
+    from dataclasses import replace
+
+    from playbook.report.customer_views import migration_view, rfm_view
+
+    tx = sample_ds.transactions
+    short = replace(sample_ds, transactions=tx[tx["date"] >= "2026-09-01"])  # two months of purchases
+    note = rfm_view(_ctx(short, "2026-08", "ja")).iloc[0, 0]
+    assert note == "2026年8月31日までの365日間に単発購入がないため、この月のRFMセグメントは表示できません。"
+    assert migration_view(_ctx(short, "2026-10", "ja")).attrs["note"].startswith("2026年7月31日までの")
+    assert "up to 2026-07-31," in migration_view(_ctx(short, "2026-10", "en")).attrs["note"]
+
+
+def test_every_segment_and_action_has_words_in_both_languages():
+    from playbook.analyses.rfm import ENDED_ACTION, PAYING_ACTIONS, PAYING_DEFAULT_ACTION, SEGMENT_CODES
+    from playbook.report.customer_views import action_text, segment_name
+
+    codes = [*SEGMENT_ACTIONS.values(), *PAYING_ACTIONS.values(), PAYING_DEFAULT_ACTION, ENDED_ACTION]
+    for lang in ("en", "ja"):
+        assert len({segment_name(name, lang) for name in SEGMENT_CODES}) == len(SEGMENT_CODES)
+        assert len({action_text(code, lang) for code in codes}) == len(codes)
+    assert action_text("lost", "en") == "Ask why they left; keep in the newsletter"
+    assert segment_name("My VIPs", "ja") == "My VIPs"  # a custom segment keeps the name its table gives it

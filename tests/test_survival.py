@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import matplotlib
 
@@ -339,7 +340,29 @@ def test_the_test_table_speaks_japanese():
     assert list(t.index[-2:]) == ["ログランク検定", "注記"]
     assert "24か月生存率（95%信頼区間）" in t.columns
     assert "偶然の範囲内" in t.loc["ログランク検定"].iloc[0]
+    assert "プラン別の生存曲線" in t.loc["ログランク検定"].iloc[0]  # the column's name, not "plan"
     assert cr.survival_test_table(ctx, "tier").shape == (1, 1)
+    by_size = cr.survival_test_table(ctx, "company_size")
+    assert "1000+には24か月目まで観測できた顧客がまだいません" in by_size.loc["注記"].iloc[0]
+    assert "企業規模別" in by_size.loc["ログランク検定"].iloc[0]
+    assert "10000社以上" in cr.retention_by_segment(ctx, "plan", min_at_risk=10_000).attrs["note"]
+    english = re.compile(r"[A-Za-z]+\s+[A-Za-z]+\s+[A-Za-z]+")
+    views = cr.cohort_views(ctx)
+    kpis = pb.compute_kpis(ctx.ds, months=ctx.history)
+    for table in (t, by_size, cr.revenue_retention_table(views, lang="ja"), cr.ltv_variants(ctx, kpis, views)):
+        words = [
+            *map(str, table.columns),
+            *map(str, table.index),
+            *[v for v in table.to_numpy().ravel() if isinstance(v, str)],
+        ]
+        assert not [w for w in words if english.search(w) or re.search(r"\b\d{4}-\d{2}\b", w)]
+    # the heatmaps' rows: cohorts named as Japanese writes a month or a quarter; the average row keeps its code
+    assert views["active_share"].index[[0, -2, -1]].tolist() == ["2023年11月", "2026年10月", "weighted average"]
+    assert cr.purchase_cohorts(ctx).index[0] == "2023年第4四半期"
+    channels = cr.ltv_cac_by_channel(ctx, kpis)
+    assert {"月次解約率", "CAC回収期間"} <= set(channels.columns) and "検索広告" in channels.index
+    en = cr.ltv_cac_by_channel(open_review(month="2026-10", data_dir="data/sample", lang="en"), kpis)
+    assert channels.loc["検索広告", "月次解約率"] == en.loc["paid_search", "monthly churn"] != "nan%"
 
 
 def test_the_survival_heatmaps_average_row_is_the_pooled_kaplan_meier_and_never_rises(sample_ds):

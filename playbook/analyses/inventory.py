@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from playbook.data.dataset import Dataset, month_of
@@ -10,7 +12,14 @@ from playbook.kpis.families import FAMILIES, describe_needs, missing_tables
 from playbook.kpis.revenue import month_end_mrr, month_end_mrr_from_monthly, mrr_by_month
 from playbook.kpis.usage import usage_volume
 
-__all__ = ["table_inventory", "kpi_family_availability", "monthly_row_counts", "monthly_overview", "data_check_summary"]
+__all__ = [
+    "table_inventory",
+    "kpi_family_availability",
+    "monthly_row_counts",
+    "monthly_overview",
+    "DataCheckSummary",
+    "data_check_summary",
+]
 
 
 def table_inventory(ds: Dataset) -> pd.DataFrame:
@@ -88,24 +97,33 @@ def kpi_family_availability(ds: Dataset, lang: str = "en") -> pd.DataFrame:
     ds : Dataset
         A validated dataset (:func:`playbook.load_dataset`).
     lang : {"en", "ja"}, default "en"
-        The language of the text ("ja" for Japanese; anything else gives English).
+        The language of the family's scope and of the words joining table names (the KPI families' own texts,
+        :mod:`playbook.kpis.families`); the table names stay as they are.
 
     Returns
     -------
     pandas.DataFrame
         One row per KPI family: ``family``, ``needs`` (the tables it needs, as
-        text), ``available`` (bool) and ``missing`` (the tables lacking,
-        comma-separated; empty when available).
+        text), ``available`` (bool) and ``missing`` (the tables lacking, listed;
+        empty when available).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> ds = SimpleNamespace(tables={"accounts": None, "subscriptions": None})
+    >>> value = kpi_family_availability(ds, "ja").loc[2]
+    >>> value["needs"], bool(value["available"]), value["missing"]
+    ('subscriptions または mrr_monthly、costs', False, 'costs')
     """
     rows = []
     for fam in FAMILIES:
-        missing = missing_tables(fam.needs, ds.tables)
+        missing = missing_tables(fam.needs, ds.tables, lang)
         rows.append(
             {
                 "family": fam.scope(lang),
-                "needs": describe_needs(fam.needs),
+                "needs": describe_needs(fam.needs, lang),
                 "available": not missing,
-                "missing": ", ".join(missing),
+                "missing": describe_needs(tuple(missing), lang),
             }
         )
     return pd.DataFrame(rows)
@@ -175,8 +193,38 @@ def monthly_overview(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
     return out
 
 
-def data_check_summary(ds: Dataset, warnings: pd.DataFrame, lang: str = "en") -> str:
-    """A few sentences (Markdown) that say whether the data is ready for the review.
+@dataclass(frozen=True)
+class DataCheckSummary:
+    """What the data check found, as numbers and codes: the report layer writes the verdict in words.
+
+    Parameters
+    ----------
+    tables_read : int
+        The tables of the contract the dataset has.
+    tables_total : int
+        The tables of the contract.
+    as_of : pandas.Timestamp
+        The date the data runs to.
+    last_complete_month : pandas.Period
+        The latest month whose data is complete.
+    warnings : int
+        The rows of the warnings table (none of them stops the review).
+    unavailable_families : tuple of str
+        The ids of the KPI families the tables do not allow (:data:`playbook.kpis.families.FAMILIES`), in order.
+    """
+
+    tables_read: int
+    tables_total: int
+    as_of: pd.Timestamp
+    last_complete_month: pd.Period
+    warnings: int
+    unavailable_families: tuple[str, ...]
+
+
+def data_check_summary(ds: Dataset, warnings: pd.DataFrame) -> DataCheckSummary:
+    """Whether the data is ready for the review, as numbers and codes.
+
+    The verdict in words is :func:`playbook.report.display.describe_data_check`.
 
     Parameters
     ----------
@@ -185,38 +233,18 @@ def data_check_summary(ds: Dataset, warnings: pd.DataFrame, lang: str = "en") ->
     warnings : pandas.DataFrame
         The warnings table (:func:`playbook.data.dataset.data_warnings`); only
         its rows are counted.
-    lang : {"en", "ja"}, default "en"
-        The language of the text ("ja" for Japanese; anything else gives English).
 
     Returns
     -------
-    str
-        The verdict, the tables read, the as-of date, the latest complete month,
-        the number of warnings and the KPI families not available.
+    DataCheckSummary
+        The tables read (of the contract's), the as-of date, the latest complete
+        month, the number of warnings and the ids of the KPI families not available.
     """
-    n_tables = len(ds.tables)
-    fam = kpi_family_availability(ds, lang)
-    blocked = fam[~fam["available"]]
-    if lang == "ja":
-        text = (
-            f"**判定：データは有効です。** {len(TABLES)} テーブル中 {n_tables} テーブルを読み込み、"
-            f"{ds.as_of:%Y-%m-%d} 時点のデータで、最新の完了月は {ds.last_complete_month} です。"
-            f"確認すべき警告は {len(warnings)} 件です（レビューは止まりません）。"
-        )
-        text += (
-            f" 計算できないKPIファミリー：{'、'.join(blocked['family'])}。"
-            if len(blocked)
-            else " すべてのKPIファミリーを計算できます。"
-        )
-        return text
-    text = (
-        f"**Verdict: the data is valid.** {n_tables} of {len(TABLES)} tables were read; the data is as of "
-        f"{ds.as_of:%Y-%m-%d} and the latest complete month is {ds.last_complete_month}. "
-        f"{len(warnings)} warning(s) to look at (none stops the review)."
+    return DataCheckSummary(
+        tables_read=len(ds.tables),
+        tables_total=len(TABLES),
+        as_of=pd.Timestamp(ds.as_of),
+        last_complete_month=pd.Period(ds.last_complete_month, freq="M"),
+        warnings=len(warnings),
+        unavailable_families=tuple(fam.id for fam in FAMILIES if missing_tables(fam.needs, ds.tables)),
     )
-    text += (
-        f" KPI families not available: {'; '.join(blocked['family'])}."
-        if len(blocked)
-        else " Every KPI family can be computed."
-    )
-    return text

@@ -21,6 +21,7 @@ from playbook.data.errors import DataValidationError, Problem
 __all__ = [
     "has_orders",
     "DEFAULT_SEGMENTS_YAML",
+    "SEGMENT_CODES",
     "SEGMENT_ACTIONS",
     "PAYING_ACTIONS",
     "ENDED_ACTION",
@@ -55,56 +56,35 @@ DEFAULT_SEGMENTS_YAML = """\
 #: How a customer's subscription splits a segment: still paying in a segment marked ``left``, or ended in one that is not.
 TRACKS = ("", "still_subscribed", "ended")
 
-#: A playbook action per segment (English, Japanese).
-SEGMENT_ACTIONS = {
-    "Champions": ("Ask for referrals and case studies; offer early access", "紹介・事例化を依頼し、新機能の先行案内を"),
-    "Loyal": ("Upsell and cross-sell; invite to the user community", "アップセル・クロスセル、ユーザー会へ招待"),
-    "Potential loyalist": (
-        "Onboard to a second use case; training offer",
-        "2つ目の活用シーンを提案、トレーニングを案内",
-    ),
-    "New": (
-        "Follow up the first purchase: check it delivered, suggest the next step",
-        "初回購入のフォロー：成果を確認し、次のステップを提案",
-    ),
-    "Promising": (
-        "Turn the purchase into a habit: share quick wins and a related offer",
-        "購入を継続につなげる：早期の成果を共有し、関連サービスを案内",
-    ),
-    "Need attention": ("CSM check-in to find blockers", "CSMが声をかけ、障害を確認"),
-    "About to sleep": ("Re-engagement campaign with relevant content", "関連コンテンツで再活性化キャンペーン"),
-    "At risk": ("CSM call: health check and a recovery plan", "CSMが電話でヘルスチェックと回復プラン"),
-    "Can't lose": ("Executive sponsor call; win them back now", "役員同士の面談で早急に関係を回復"),
-    "Hibernating": ("Low-touch reactivation offer", "ロータッチでの再開提案"),
-    "Lost": ("Ask why they left; keep in the newsletter", "離反理由を聞き、ニュースレターで接点維持"),
-    "Others": ("Review the segment table", "セグメント表を見直す"),
+#: The code of each built-in segment: the report layer names the segment and its playbook action by it.
+SEGMENT_CODES = {
+    "Champions": "champions",
+    "Loyal": "loyal",
+    "Potential loyalist": "potential_loyalist",
+    "New": "new",
+    "Promising": "promising",
+    "Need attention": "need_attention",
+    "About to sleep": "about_to_sleep",
+    "At risk": "at_risk",
+    "Can't lose": "cant_lose",
+    "Hibernating": "hibernating",
+    "Lost": "lost",
+    "Others": "others",
 }
 
-#: The action for a customer still paying at the review date in a segment marked ``left`` (English, Japanese).
+#: The playbook action (a code the report layer words) per segment.
+SEGMENT_ACTIONS = dict(SEGMENT_CODES)
+
+#: The action for a customer still paying at the review date in a segment marked ``left``.
 PAYING_ACTIONS = {
-    "Can't lose": (
-        "Still subscribed, but a big buyer stopped buying: CSM call on what they need next",
-        "契約は継続中だが、購入の多かった顧客の購入が止まっている：CSMが次に必要なものをヒアリング",
-    ),
-    "Hibernating": (
-        "Still subscribed, no recent purchase: suggest the add-on or training that fits their use",
-        "契約は継続中で最近の購入なし：利用状況に合う追加サービスやトレーニングを提案",
-    ),
-    "Lost": (
-        "Still subscribed, no purchase for a long time: ask what they need next",
-        "契約は継続中だが長く購入がない：次に必要なものを確認",
-    ),
+    "Can't lose": "still_subscribed_cant_lose",  # a big buyer stopped buying: ask what they need next
+    "Hibernating": "still_subscribed_hibernating",  # no recent purchase: suggest the add-on or training that fits
+    "Lost": "still_subscribed_lost",  # no purchase for a long time: ask what they need next
 }
 #: The action of a paying customer in a custom segment marked ``left`` that has no entry above.
-PAYING_DEFAULT_ACTION = (
-    "Still subscribed: check in before treating them as lost",
-    "契約は継続中：離反扱いにする前に状況を確認",
-)
+PAYING_DEFAULT_ACTION = "still_subscribed"
 #: The action of a customer whose subscription ended, in a segment whose own action presumes an active customer.
-ENDED_ACTION = (
-    "Subscription ended: win-back call; ask why and what would bring them back",
-    "契約が終了：解約理由を聞き、再契約の条件を探る",
-)
+ENDED_ACTION = "subscription_ended"
 
 
 def _score_range(key: str, value, segment: dict) -> list[str]:
@@ -271,13 +251,15 @@ def purchases(transactions: pd.DataFrame, *, kind_col: str = "kind") -> pd.DataF
     return transactions[transactions[kind_col] == "one_off"]
 
 
-def segment_action(segment: str, subscription: str = "none", *, segments: str | list | None = None) -> tuple[str, str]:
-    """The playbook action (English, Japanese) for a customer of ``segment``, given where its subscription stands.
+def segment_action(segment: str, subscription: str = "none", *, segments: str | list | None = None) -> str:
+    """The playbook action for a customer of ``segment``, given where its subscription stands, as a code.
 
     The action never contradicts the subscription: a customer still paying at the
     review date in a segment marked ``left`` gets the segment's
     :data:`PAYING_ACTIONS` entry, and a customer whose subscription ended, in a
     segment whose action presumes an active customer, gets :data:`ENDED_ACTION`.
+    The report layer words the code (``customers.rfm.action.<code>`` in the text
+    catalogs).
 
     Parameters
     ----------
@@ -291,25 +273,26 @@ def segment_action(segment: str, subscription: str = "none", *, segments: str | 
 
     Returns
     -------
-    tuple of str
-        The action in English and in Japanese; empty strings for a custom
-        segment without a built-in action.
+    str
+        The action's code: the segment's code (:data:`SEGMENT_ACTIONS`), a
+        ``still_subscribed`` code or ``subscription_ended``; an empty string for
+        a custom segment without a built-in action.
 
     Examples
     --------
-    >>> segment_action("Lost")[0]
-    'Ask why they left; keep in the newsletter'
-    >>> segment_action("Lost", "active")[0]
-    'Still subscribed, no purchase for a long time: ask what they need next'
-    >>> segment_action("Champions", "ended")[0]
-    'Subscription ended: win-back call; ask why and what would bring them back'
+    >>> segment_action("Lost")
+    'lost'
+    >>> segment_action("Lost", "active")
+    'still_subscribed_lost'
+    >>> segment_action("Champions", "ended")
+    'subscription_ended'
     """
     track = _track(segment in {seg["name"] for seg in load_segments(segments) if seg["left"]}, subscription)
     if track == "still_subscribed":
         return PAYING_ACTIONS.get(segment, PAYING_DEFAULT_ACTION)
     if track == "ended":
         return ENDED_ACTION
-    return SEGMENT_ACTIONS.get(segment, ("", ""))
+    return SEGMENT_ACTIONS.get(segment, "")
 
 
 def _track(left: bool, subscription: str) -> str:

@@ -9,8 +9,11 @@ import pandas as pd
 
 from playbook.data.dataset import Dataset
 from playbook.data.paths import display_path
+from playbook.report.display import format_date
+from playbook.report.formatting import format_month
 from playbook.report.labels import label
 from playbook.report.text import safe_markdown
+from playbook.texts import text
 
 __all__ = ["ReviewContext"]
 
@@ -58,12 +61,16 @@ class ReviewContext:
     def _repr_markdown_(self) -> str:
         ds = self.ds
         name = ds.settings.get("name") or display_path(self.data_dir)
-        if self.lang == "ja":
-            return safe_markdown(
-                f"**対象月 {self.month}** ・ データ: {name}（`{display_path(self.data_dir)}`、{len(ds.tables)} テーブル、"
-                f"{ds.as_of:%Y-%m-%d} 時点） ・ 通貨 {ds.currency} ・ タイムゾーン {ds.timezone}"
-            )
         return safe_markdown(
-            f"**Review month {self.month}** · data: {name} (`{display_path(self.data_dir)}`, {len(ds.tables)} tables, "
-            f"as of {ds.as_of:%Y-%m-%d}) · currency {ds.currency} · timezone {ds.timezone}"
+            text(
+                "data_check.review",
+                self.lang,
+                month=format_month(self.month, self.lang),
+                name=name,
+                path=display_path(self.data_dir),
+                tables=len(ds.tables),
+                as_of=format_date(ds.as_of, self.lang),
+                currency=ds.currency,
+                timezone=ds.timezone,
+            )
         )

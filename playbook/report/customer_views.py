@@ -13,16 +13,24 @@ from playbook.analyses import health as hs
 from playbook.analyses import risk as rk
 from playbook.analyses.cohorts import AVERAGE, cohort_matrix
 from playbook.analyses.renewals import next_renewal
-from playbook.analyses.rfm import has_orders, purchases, rfm_table, segment_action, segment_migration, segment_summary
+from playbook.analyses.rfm import (
+    SEGMENT_CODES,
+    has_orders,
+    purchases,
+    rfm_table,
+    segment_action,
+    segment_migration,
+    segment_summary,
+)
 from playbook.analyses.survival import account_durations, logrank, survival_at, survival_by_segment
 from playbook.data.paths import resolve_path
 from playbook.data.schema import natural_order
 from playbook.kpis.snapshots import dataset_snapshots
 from playbook.report.context import ReviewContext
 from playbook.report.export import write_csv
-from playbook.report.formatting import format_value
-from playbook.report.labels import label
-from playbook.report.labels import pick as _t
+from playbook.report.formatting import format_month, format_value
+from playbook.report.labels import label, render_note
+from playbook.texts import has_text, text
 
 __all__ = [
     "cohort_views",
@@ -39,28 +47,101 @@ __all__ = [
     "onboarding_progress",
     "save_customer_tables",
     "note",
+    "segment_name",
+    "action_text",
 ]
 
 
-def note(en: str, ja: str, lang: str) -> pd.DataFrame:
+def note(key: str, lang: str, **values) -> pd.DataFrame:
     """A one-cell table carrying a message (shown where a table would be).
 
     Parameters
     ----------
-    en : str
-        The message in English.
-    ja : str
-        The message in Japanese.
+    key : str
+        The message's key in ``texts/<lang>/customers.yaml``, without the
+        ``customers.`` prefix.
     lang : {"en", "ja"}
-        Which of the two to show.
+        The language.
+    **values
+        The message's fields.
 
     Returns
     -------
     pandas.DataFrame
         One row and one column, headed "Note" (or its Japanese label), holding
         the message.
+
+    Examples
+    --------
+    >>> note("survival.no_paid", "ja")
+              注記
+    0  有料顧客がまだいません。
     """
-    return pd.DataFrame({label("note", lang): [_t(en, ja, lang)]})
+    return pd.DataFrame({label("note", lang): [_x(key, lang, **values)]})
+
+
+def _x(key: str, lang: str, /, **values) -> str:
+    """The text of ``customers.<key>`` in ``lang``."""
+    return text(f"customers.{key}", lang, **values)
+
+
+def _code(group: str, code: str, lang: str) -> str:
+    """The words for ``code`` of ``customers.<group>`` in ``lang``; a code without a text (user data) as it is."""
+    key = f"customers.{group}.{code}"
+    return text(key, lang) if has_text(key) else str(code)
+
+
+def _codes(group: str, codes: str, lang: str) -> str:
+    """A comma-separated list of codes (health components, milestones) in words, separated as ``lang`` writes lists.
+
+    Examples
+    --------
+    >>> _codes("health.component", "frequency, voice", "ja")
+    '利用頻度、顧客推奨度（NPS）'
+    >>> _codes("health.component", "", "ja")
+    ''
+    """
+    if not isinstance(codes, str) or not codes:
+        return codes
+    return _x("list_sep", lang).join(_code(group, c, lang) for c in codes.split(", "))
+
+
+def _by(column: str, lang: str) -> str:
+    """The name of an accounts column a table is split by."""
+    key = f"customers.by.{column}"
+    return text(key, lang) if has_text(key) else label(column, lang)
+
+
+def _date(day, lang: str, *, key: str = "date") -> str:
+    """A date as a table (``date``) or a sentence (``date_text``) writes it; "" for a missing date.
+
+    Examples
+    --------
+    >>> _date(pd.Timestamp("2026-11-05"), "en"), _date(pd.Timestamp("2026-11-05"), "ja")
+    ('2026-11-05', '2026/11/05')
+    >>> _date(pd.Timestamp("2026-11-05"), "ja", key="date_text")
+    '2026年11月5日'
+    """
+    if day is None or pd.isna(day):
+        return ""
+    return _x(key, lang, y=day.year, m=day.month, d=day.day)
+
+
+def segment_name(segment: str, lang: str) -> str:
+    """An RFM segment's name in ``lang``: a built-in segment's words, a custom segment's own name.
+
+    Examples
+    --------
+    >>> segment_name("Can't lose", "en"), segment_name("Lost", "ja"), segment_name("My VIPs", "ja")
+    ("Can't lose", '離反顧客', 'My VIPs')
+    """
+    code = SEGMENT_CODES.get(segment)
+    return _x(f"rfm.segment.{code}", lang) if code else segment
+
+
+def action_text(code: str, lang: str) -> str:
+    """The words of a playbook action code of :func:`playbook.analyses.rfm.segment_action` ("" for none)."""
+    return _x(f"rfm.action.{code}", lang) if code else ""
 
 
 def cohort_views(ctx: ReviewContext) -> dict[str, pd.DataFrame]:
@@ -78,16 +159,38 @@ def cohort_views(ctx: ReviewContext) -> dict[str, pd.DataFrame]:
         Keys ``"active_share"``, ``"survival"``, ``"revenue"``,
         ``"revenue_capped"`` and ``"ltv"``, each a monthly cohort matrix of
         :func:`playbook.analyses.cohorts.cohort_matrix` on month-end MRR up to
-        the review month: one row per cohort month plus a last "weighted average"
-        row, a ``size`` column (members) and one column per month since start
+        the review month: one row per cohort month (named as ``ctx.lang`` writes
+        a month: 2026-08, 2026年8月) plus a last "weighted average" row, a
+        ``size`` column (members) and one column per month since start
         (0, 1, 2, ...). Cells are shares (``ltv``: cumulative MRR per member);
         months not yet observed are NaN.
     """
     snaps = dataset_snapshots(ctx.ds, ctx.month)
     return {
-        view: cohort_matrix(snaps, as_of=ctx.month, value_col="mrr", view=view)
+        view: _cohort_names(cohort_matrix(snaps, as_of=ctx.month, value_col="mrr", view=view), ctx.lang)
         for view in ("active_share", "survival", "revenue", "revenue_capped", "ltv")
     }
+
+
+def _cohort_names(matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A cohort matrix with its cohorts named as ``lang`` writes a month or a quarter; the average row keeps its code.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"size": [3.0, 2.0, 5.0]}, index=["2026-08", "2023Q4", AVERAGE])
+    >>> _cohort_names(m, "ja").index.tolist(), _cohort_names(m, "en").index.tolist()
+    (['2026年8月', '2023年第4四半期', 'weighted average'], ['2026-08', '2023Q4', 'weighted average'])
+    """
+
+    def name(cohort: str) -> str:
+        if cohort == AVERAGE:
+            return cohort
+        if "Q" in cohort:
+            year, q = cohort.split("Q")
+            return _x("quarter", lang, year=int(year), q=int(q))
+        return format_month(cohort, lang)
+
+    return matrix.rename(index=name)
 
 
 def purchase_cohorts(ctx: ReviewContext) -> pd.DataFrame | None:
@@ -107,8 +210,8 @@ def purchase_cohorts(ctx: ReviewContext) -> pd.DataFrame | None:
     pandas.DataFrame or None
         A quarterly ``active_share`` cohort matrix of
         :func:`playbook.analyses.cohorts.cohort_matrix`: one row per cohort quarter
-        (e.g. "2023Q4") plus a "weighted average" row, a ``size`` column and one
-        column per quarter since the first purchase, holding the share of the
+        (e.g. "2023Q4", in Japanese "2023年第4四半期") plus a "weighted average"
+        row, a ``size`` column and one column per quarter since the first purchase, holding the share of the
         cohort that bought in that quarter. None without a transactions table.
     """
     t = ctx.ds.transactions
@@ -116,9 +219,10 @@ def purchase_cohorts(ctx: ReviewContext) -> pd.DataFrame | None:
         return None
     if "kind" in t.columns and (t["kind"] == "one_off").any():
         t = t[t["kind"] == "one_off"]
-    return cohort_matrix(
+    matrix = cohort_matrix(
         t, as_of=ctx.month.end_time, date_col="date", value_col="amount", view="active_share", freq="Q"
     )
+    return _cohort_names(matrix, ctx.lang)
 
 
 def retention_by_segment(
@@ -163,11 +267,7 @@ def retention_by_segment(
     out = curves[curves["at_risk"] >= min_at_risk].reset_index(drop=True)
     out.attrs["level"] = 1 - alpha
     if out.empty:
-        out.attrs["note"] = _t(
-            f"No {by} has {min_at_risk} or more paying accounts to draw a curve from.",
-            f"{by}別に曲線を描けるだけの有料顧客（{min_at_risk}社以上）がいません。",
-            ctx.lang,
-        )
+        out.attrs["note"] = _x("survival.no_curve", ctx.lang, by=_by(by, ctx.lang), n=min_at_risk)
     return out
 
 
@@ -210,97 +310,53 @@ def survival_test_table(
         observed that long, accounts without a segment). A one-cell note when
         accounts has no column ``by`` or no account has paid.
     """
-    lang, name = ctx.lang, label(by, ctx.lang)
+    lang, name = ctx.lang, _by(by, ctx.lang)
     if by not in ctx.ds.accounts.columns:
-        return note(f"accounts has no column {by!r}", f"accounts に列 {by!r} がありません", lang)
+        return note("needs_column", lang, by=by)
     d = account_durations(ctx.ds, ctx.month, by=by)
     if d.empty:
-        return note("No account has paid yet.", "有料顧客がまだいません。", lang)
+        return note("survival.no_paid", lang)
     known = d[d["segment"].notna()]
     test = logrank(known["duration"], known["event"], known["segment"])
     curves = survival_by_segment(known, alpha=alpha)
     level = f"{1 - alpha:.0%}"
     t = test.table.set_index("group")
     cols = {
-        _t("accounts", "顧客数", lang): t["accounts"].map("{:,}".format),
-        _t("stopped paying", "解約（実績）", lang): t["observed"].map("{:,}".format),
-        _t("stops expected if no difference", "差がない場合の解約期待値", lang): t["expected"].map("{:,.1f}".format),
-        _t("observed / expected", "実績 ÷ 期待値", lang): t["observed_to_expected"].map(
-            lambda v: "–" if pd.isna(v) else f"{v:.2f}"
-        ),
+        _x("survival.col_accounts", lang): t["accounts"].map("{:,}".format),
+        _x("survival.col_stopped", lang): t["observed"].map("{:,}".format),
+        _x("survival.col_expected", lang): t["expected"].map("{:,.1f}".format),
+        _x("survival.col_ratio", lang): t["observed_to_expected"].map(lambda v: "–" if pd.isna(v) else f"{v:.2f}"),
     }
     notes = []
+    sep = _x("list_sep", lang)
     for m in months:
         at = survival_at(curves, m).set_index("segment").reindex(t.index)
-        cols[_t(f"survival at {m} months ({level} CI)", f"{m}か月生存率（{level}信頼区間）", lang)] = [
+        cols[_x("survival.col_survival", lang, m=m, level=level)] = [
             "–" if pd.isna(s) or not n else f"{s:.1%} ({lo:.1%}–{hi:.1%})" if pd.notna(lo) else f"{s:.1%}"
             for s, lo, hi, n in zip(at["survival"], at["ci_low"], at["ci_high"], at["at_risk"].fillna(0))
         ]
-        cols[_t(f"accounts observed to month {m}", f"{m}か月目まで観測できた顧客数", lang)] = (
-            at["at_risk"].fillna(0).map("{:,.0f}".format)
-        )
+        cols[_x("survival.col_observed", lang, m=m)] = at["at_risk"].fillna(0).map("{:,.0f}".format)
         none = [str(s) for s, n in at["at_risk"].fillna(0).items() if n == 0]
         thin = [str(s) for s, n in at["at_risk"].fillna(0).items() if 0 < n < few]
         if none:
-            who = _t(f"of {', '.join(none)} ", f"{', '.join(none)}には", lang) if len(none) < len(at) else ""
-            notes.append(
-                _t(
-                    f"No account {who}has been observed for {m} months yet (history too short).",
-                    f"{who}{m}か月目まで観測できた顧客がまだいません（履歴が短いため）。",
-                    lang,
-                )
-            )
+            who = _x("survival.of_whom", lang, who=sep.join(none)) if len(none) < len(at) else ""
+            notes.append(_x("survival.none_observed", lang, who=who, m=m))
         if thin:
-            notes.append(
-                _t(
-                    f"Fewer than {few} accounts of {', '.join(thin)} were observed for {m} months: read that value with its interval.",
-                    f"{', '.join(thin)}は{m}か月目まで観測できた顧客が{few}社未満です。区間の幅とあわせて読んでください。",
-                    lang,
-                )
-            )
+            notes.append(_x("survival.thin", lang, few=few, who=sep.join(thin), m=m))
     missing = int(d["segment"].isna().sum())
     if missing:
-        notes.append(
-            _t(
-                f"{missing:,} accounts without a {name} are left out.",
-                f"{name}が未設定の{missing:,}社は除外しています。",
-                lang,
-            )
-        )
+        notes.append(_x("survival.missing", lang, n=missing, name=name))
     out = pd.DataFrame(cols, index=t.index.rename(None))
     if np.isnan(test.chi2):
-        verdict = _t(
-            "Log-rank test: not computed (it needs at least two segments and at least one stop).",
-            "ログランク検定：計算できません（2つ以上のセグメントと1件以上の解約が必要です）。",
-            lang,
-        )
+        verdict = _x("survival.not_computed", lang)
     else:
-        stat = _t(
-            f"χ² = {test.chi2:.2f} on {test.dof} degrees of freedom, p = {test.p_value:.3f}",
-            f"χ² = {test.chi2:.2f}（自由度 {test.dof}）、p = {test.p_value:.3f}",
-            lang,
-        )
-        if test.p_value < alpha:
-            verdict = _t(
-                f"Log-rank test: {stat}. The curves by {name} differ by more than chance would explain; "
-                "an observed / expected ratio above 1 marks a segment whose accounts stop paying sooner.",
-                f"ログランク検定：{stat}。{name}別の生存曲線の差は偶然では説明しにくい水準です。"
-                "実績 ÷ 期待値が1を上回るセグメントほど早く解約しています。",
-                lang,
-            )
-        else:
-            verdict = _t(
-                f"Log-rank test: {stat}. The curves by {name} differ by no more than chance would make them: "
-                "the data do not show one segment retaining better than another.",
-                f"ログランク検定：{stat}。{name}別の生存曲線の差は偶然の範囲内です。"
-                "このデータからは、特定のセグメントの継続率が高いとはいえません。",
-                lang,
-            )
-    extra = {_t("log-rank test", "ログランク検定", lang): verdict}
+        stat = _x("survival.stat", lang, chi2=test.chi2, dof=test.dof, p=test.p_value)
+        verdict = _x("survival.differ" if test.p_value < alpha else "survival.alike", lang, stat=stat, name=name)
+    extra = {_x("survival.row_test", lang): verdict}
     if notes:
-        extra[_t("note", "注記", lang)] = " ".join(notes)
-    for name, text in extra.items():
-        out.loc[name] = [text] + [""] * (len(out.columns) - 1)
+        extra[_x("survival.row_note", lang)] = _x("sentence_sep", lang).join(notes)
+    for row, words in extra.items():
+        out.loc[row] = [words] + [""] * (len(out.columns) - 1)
     return out
 
 
@@ -331,41 +387,24 @@ def ltv_variants(ctx: ReviewContext, kpis: pd.DataFrame, views: dict) -> pd.Data
     now = kpis[kpis["month"] == ctx.month].set_index("kpi")
     ltv = views["ltv"].loc[AVERAGE]
     rows = [
+        (_x("ltv.formula", lang), now.loc["ltv", "value"], render_note(now.loc["ltv", "note"], lang)),
         (
-            _t("LTV (ARPA x margin / churn)", "LTV（ARPA × 粗利率 ÷ 解約率）", lang),
-            now.loc["ltv", "value"],
-            now.loc["ltv", "note"],
-        ),
-        (
-            _t("LTV (purchases)", "LTV（購買ベース）", lang),
+            _x("ltv.purchases", lang),
             now.loc["ltv_purchase", "value"],
-            now.loc["ltv_purchase", "note"] + _annual_invoice_caveat(ctx),
+            render_note(now.loc["ltv_purchase", "note"], lang) + _annual_invoice_caveat(ctx),
         ),
+        (_x("ltv.realised", lang, k=12), ltv.get(12, np.nan), _x("ltv.observed", lang, k=12)),
+        (_x("ltv.realised", lang, k=24), ltv.get(24, np.nan), _x("ltv.observed", lang, k=24)),
         (
-            _t("realised LTV after 12 months", "12か月時点の実績LTV", lang),
-            ltv.get(12, np.nan),
-            _t("cohorts observed 12 months", "12か月経過したコホート", lang),
-        ),
-        (
-            _t("realised LTV after 24 months", "24か月時点の実績LTV", lang),
-            ltv.get(24, np.nan),
-            _t("cohorts observed 24 months", "24か月経過したコホート", lang),
-        ),
-        (
-            _t("expected lifetime", "平均顧客存続期間", lang),
+            _x("ltv.lifetime", lang),
             now.loc["expected_lifetime_months", "value"],
-            _t(
-                "1 / mean logo churn of the 6 months up to the review month (the formula LTV uses the 6 months "
-                "before it)",
-                "1 ÷ 対象月までの6か月の平均解約率（式によるLTVは対象月の前の6か月を使用）",
-                lang,
-            ),
+            _x("ltv.lifetime_note", lang),
         ),
     ]
     out = pd.DataFrame(
         {
             "": [r[0] for r in rows],
-            _t("value", "値", lang): [
+            _x("ltv.value", lang): [
                 format_value(r[1], "months" if i == 4 else "currency", cur, lang) for i, r in enumerate(rows)
             ],
             label("note", lang): [r[2] for r in rows],
@@ -382,13 +421,7 @@ def _annual_invoice_caveat(ctx: ReviewContext) -> str:
     invoices = "kind" not in tx.columns or (tx["kind"] == "subscription").any()
     if not (invoices and (subs["billing_period"] == "annual").any()):
         return ""
-    return _t(
-        " — counts subscription invoices: an annual plan's yearly invoice is a month's spend of the customers "
-        "billed that month, so this view overstates LTV where plans are billed yearly",
-        "（サブスクリプションの請求も含むため、年額プランの年1回の請求がその月の購入額として数えられ、"
-        "年払いがある場合は過大になります）",
-        ctx.lang,
-    )
+    return _x("ltv.annual_caveat", ctx.lang)
 
 
 def ltv_cac_by_channel(ctx: ReviewContext, kpis: pd.DataFrame, *, months_back: int = 12) -> pd.DataFrame:
@@ -435,11 +468,7 @@ def ltv_cac_by_channel(ctx: ReviewContext, kpis: pd.DataFrame, *, months_back: i
     acc = ctx.ds.accounts
     lang, cur = ctx.lang, ctx.ds.currency
     if "acquisition_channel" not in acc.columns or "acquisition_cost" not in acc.columns:
-        return note(
-            "needs accounts.acquisition_channel and acquisition_cost",
-            "accounts の acquisition_channel と acquisition_cost が必要です",
-            lang,
-        )
+        return note("ltv.needs_channel", lang)
     from playbook.kpis.revenue import mrr_movements
 
     window = pd.period_range(ctx.month - (months_back - 1), ctx.month, freq="M")
@@ -463,21 +492,17 @@ def ltv_cac_by_channel(ctx: ReviewContext, kpis: pd.DataFrame, *, months_back: i
         {
             "CAC": t["cac"].map(f),
             "ARPA": t["arpa"].map(f),
-            _t("monthly churn", "月次解約率", lang): t["churn"].map("{:.1%}".format),
+            _x("ltv.monthly_churn", lang): t["churn"].map("{:.1%}".format),
             "LTV": t["ltv"].map(f),
             "LTV/CAC": t["ltv_to_cac"].map(lambda v: format_value(v, "multiple", cur, lang)),
-            _t("payback", "回収期間", lang): t["payback"].map(lambda v: format_value(v, "months", cur, lang)),
+            _x("ltv.payback", lang): t["payback"].map(lambda v: format_value(v, "months", cur, lang)),
         },
         index=t.index.rename(None),
-    )
+    ).rename(index=lambda c: _code("channel", c, lang))
 
 
-def _no_orders(as_of: pd.Timestamp, lookback_days: int) -> tuple[str, str]:
-    return (
-        f"No one-off purchases in the {lookback_days} days up to {as_of:%Y-%m-%d}, so RFM segments cannot be shown "
-        "for this month.",
-        f"{as_of:%Y-%m-%d} までの{lookback_days}日間に単発購入がないため、この月のRFMセグメントは表示できません。",
-    )
+def _no_orders(as_of: pd.Timestamp, lookback_days: int, lang: str) -> str:
+    return _x("rfm.no_orders", lang, days=lookback_days, date=_date(as_of, lang, key="date_text"))
 
 
 def _subscribers(ctx: ReviewContext) -> tuple[pd.Index, pd.Index]:
@@ -491,11 +516,11 @@ def _subscribers(ctx: ReviewContext) -> tuple[pd.Index, pd.Index]:
 def _rfm(ctx: ReviewContext, lookback_days: int) -> pd.DataFrame:
     """The RFM table of the review month's one-off purchases, with ``subscription``; a note instead when there is none."""
     if ctx.ds.transactions is None:
-        return note("RFM needs the transactions table.", "RFMには transactions テーブルが必要です。", ctx.lang)
+        return note("rfm.no_transactions", ctx.lang)
     as_of = ctx.month.end_time.normalize()
     tx = purchases(ctx.ds.transactions)
     if not has_orders(tx, as_of=as_of, lookback_days=lookback_days):
-        return note(*_no_orders(as_of, lookback_days), ctx.lang)
+        return pd.DataFrame({label("note", ctx.lang): [_no_orders(as_of, lookback_days, ctx.lang)]})
     paying, ended = _subscribers(ctx) if ctx.ds.subscriptions is not None else (None, None)
     return rfm_table(tx, as_of=as_of, lookback_days=lookback_days, paying=paying, ended=ended)
 
@@ -521,13 +546,14 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per RFM segment found (index = segment name, "· still
-        subscribed" added to the paying part of a segment that presumes
-        departure, "· subscription ended" to the part whose subscription ended
-        of a segment that presumes an active customer), in the segment table's order, with customers, those paying
+        One row per RFM segment found (index = segment name in ``ctx.lang``,
+        see :func:`segment_name`; "· still subscribed" added to the paying part
+        of a segment that presumes departure, "· subscription ended" to the
+        part whose subscription ended of a segment that presumes an active
+        customer), in the segment table's order, with customers, those paying
         a subscription now, share of customers, revenue share, mean days since
         the last purchase, mean purchases, mean spend and the playbook action
-        (headers and action in ``ctx.lang``). A one-cell note (see :func:`note`)
+        (headers, names and action in ``ctx.lang``). A one-cell note (see :func:`note`)
         without a transactions table or without a purchase in the window.
     """
     lang = ctx.lang
@@ -536,29 +562,23 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
         return r
     s = segment_summary(r)
     f = lambda v: format_value(v, "currency", ctx.ds.currency, lang)
-    suffix = {
-        "": "",
-        "still_subscribed": _t(" · still subscribed", "（契約継続中）", lang),
-        "ended": _t(" · subscription ended", "（契約終了）", lang),
-    }
+    suffix = {"": "", "still_subscribed": _x("rfm.still_subscribed", lang), "ended": _x("rfm.ended", lang)}
+    subscription = {"still_subscribed": "active", "ended": "ended"}
     return pd.DataFrame(
         {
-            _t("customers", "顧客数", lang): s["customers"].to_numpy(),
-            _t("subscribed now", "うち契約中", lang): s["paying"].to_numpy(),
-            _t("share", "構成比", lang): s["customer_share"].map("{:.0%}".format).to_numpy(),
-            _t("revenue share", "売上構成比", lang): s["revenue_share"].map("{:.0%}".format).to_numpy(),
-            _t("days since last purchase", "最終購入からの日数", lang): s["mean_recency_days"]
-            .round()
-            .astype(int)
-            .to_numpy(),
-            _t("purchases", "購入回数", lang): s["mean_frequency"].round(1).to_numpy(),
-            _t("spend", "購入金額", lang): s["mean_monetary"].map(f).to_numpy(),
-            _t("playbook action", "推奨アクション", lang): [
-                _t(*segment_action(seg, {"still_subscribed": "active", "ended": "ended"}.get(t, "none")), lang)
+            _x("rfm.col_customers", lang): s["customers"].to_numpy(),
+            _x("rfm.col_subscribed", lang): s["paying"].to_numpy(),
+            _x("rfm.col_share", lang): s["customer_share"].map("{:.0%}".format).to_numpy(),
+            _x("rfm.col_revenue_share", lang): s["revenue_share"].map("{:.0%}".format).to_numpy(),
+            _x("rfm.col_recency", lang): s["mean_recency_days"].round().astype(int).to_numpy(),
+            _x("rfm.col_purchases", lang): s["mean_frequency"].round(1).to_numpy(),
+            _x("rfm.col_spend", lang): s["mean_monetary"].map(f).to_numpy(),
+            _x("rfm.col_action", lang): [
+                action_text(segment_action(seg, subscription.get(t, "none")), lang)
                 for seg, t in zip(s["segment"], s["track"])
             ],
         },
-        index=[seg + suffix[t] for seg, t in zip(s["segment"], s["track"])],
+        index=[segment_name(seg, lang) + suffix[t] for seg, t in zip(s["segment"], s["track"])],
     )
 
 
@@ -586,8 +606,9 @@ def rfm_accounts(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFram
         One row per customer with a one-off purchase in the window, by segment
         order then spend: account id, name, CSM (when accounts has ``owner``),
         segment, whether it pays a subscription now, days since the last
-        purchase, purchases, spend, the R/F/M scores and the action (headers and
-        action in ``ctx.lang``). None when there is nothing to score.
+        purchase, purchases, spend, the R/F/M scores and the action (headers,
+        segment, subscription and action in ``ctx.lang``; ids and numbers as
+        they are). None when there is nothing to score.
     """
     lang = ctx.lang
     r = _rfm(ctx, lookback_days)
@@ -600,25 +621,23 @@ def rfm_accounts(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFram
     )
     who = _name_and_csm(ctx, pd.Index(r["account_id"]))
     out = {
-        _t("account_id", "顧客ID", lang): r["account_id"].to_numpy(),
-        _t("account", "顧客", lang): who["name"].to_numpy(),
+        _x("at_risk.col_account_id", lang): r["account_id"].to_numpy(),
+        _x("at_risk.col_account", lang): who["name"].to_numpy(),
     }
     if "owner" in ctx.ds.accounts.columns:
-        out[_t("CSM", "担当CSM", lang)] = who["owner"].to_numpy()
+        out[_x("at_risk.col_csm", lang)] = who["owner"].to_numpy()
+    subscribed = {"active": _x("rfm.yes", lang), "ended": _x("rfm.subscription_ended", lang)}
     out |= {
-        _t("segment", "セグメント", lang): r["segment"].to_numpy(),
-        _t("subscribed now", "契約中", lang): [
-            {"active": _t("yes", "はい", lang), "ended": _t("ended", "終了", lang)}.get(v, _t("no", "いいえ", lang))
-            for v in r["subscription"]
-        ],
-        _t("days since last purchase", "最終購入からの日数", lang): r["recency_days"].to_numpy(),
-        _t("purchases", "購入回数", lang): r["frequency"].to_numpy(),
-        _t("spend", "購入金額", lang): r["monetary"].to_numpy(),
+        _x("rfm.col_segment", lang): [segment_name(seg, lang) for seg in r["segment"]],
+        _x("rfm.col_subscription", lang): [subscribed.get(v, _x("rfm.no", lang)) for v in r["subscription"]],
+        _x("rfm.col_recency", lang): r["recency_days"].to_numpy(),
+        _x("rfm.col_purchases", lang): r["frequency"].to_numpy(),
+        _x("rfm.col_spend", lang): r["monetary"].to_numpy(),
         "R": r["r_score"].to_numpy(),
         "F": r["f_score"].to_numpy(),
         "M": r["m_score"].to_numpy(),
-        _t("playbook action", "推奨アクション", lang): [
-            _t(*segment_action(seg, s), lang) for seg, s in zip(r["segment"], r["subscription"])
+        _x("rfm.col_action", lang): [
+            action_text(segment_action(seg, sub), lang) for seg, sub in zip(r["segment"], r["subscription"])
         ],
     }
     return pd.DataFrame(out)
@@ -644,8 +663,8 @@ def migration_view(ctx: ReviewContext, *, months_back: int = 3, lookback_days: i
     -------
     pandas.DataFrame or None
         Customer counts with rows = segment before and columns = segment now (both
-        in the segment table's order; only segments that occur). None without a
-        transactions table.
+        in the segment table's order; only segments that occur), the segments
+        named in ``ctx.lang``. None without a transactions table.
 
     Raises
     ------
@@ -659,37 +678,19 @@ def migration_view(ctx: ReviewContext, *, months_back: int = 3, lookback_days: i
     for as_of in (before, now):
         if not has_orders(tx, as_of=as_of, lookback_days=lookback_days):
             empty = pd.DataFrame()
-            empty.attrs["note"] = _t(*_no_orders(as_of, lookback_days), ctx.lang)
+            empty.attrs["note"] = _no_orders(as_of, lookback_days, ctx.lang)
             return empty
-    return segment_migration(tx, before, now, lookback_days=lookback_days)
+    m = segment_migration(tx, before, now, lookback_days=lookback_days)
+    name = lambda seg: segment_name(seg, ctx.lang)
+    return m.rename(index=name, columns=name)
 
 
-#: The churn-risk model's inputs as a reader names them (en, ja).
-_FEATURE_NAMES = {
-    "intercept": ("intercept (baseline)", "切片（基準）"),
-    "frequency_score": ("usage frequency score", "利用頻度スコア"),
-    "breadth_score": ("seat utilisation score", "利用率スコア"),
-    "depth_score": ("feature depth score", "機能利用スコア"),
-    "growth_score": ("usage growth score", "利用増減スコア"),
-    "voice_score": ("NPS score", "NPSスコア"),
-    "support_score": ("support score", "サポートスコア"),
-    "annual": ("annual billing", "年払い"),
-    "log2_mrr": ("MRR", "MRR"),
-    "contracted_3m": ("MRR fell in the last 3 months", "直近3か月のMRR減少"),
-    "tenure_months": ("paid tenure", "継続期間"),
-    "voice_missing": ("no NPS answer in 6 months", "6か月NPS回答なし"),
-}
-
-#: What one unit of each coefficient is, following :data:`playbook.analyses.risk.SCALE` (en, ja).
-_FEATURE_UNITS = {
-    "intercept": ("log-odds at all inputs 0", "全入力0のときの対数オッズ"),
-    **{f"{c}_score": ("100 points (0 → 100)", "100点（0→100）") for c in hs.COMPONENTS},
-    "annual": ("share of MRR billed annually, 0 → 100%", "年払いMRRの割合 0→100%"),
-    "log2_mrr": ("doubling of MRR", "MRRが2倍"),
-    "contracted_3m": ("no → yes", "なし→あり"),
-    "tenure_months": ("12 months", "12か月"),
-    "voice_missing": ("no → yes", "なし→あり"),
-}
+def _feature_unit(feature: str, lang: str) -> str:
+    """What one unit of a model input's coefficient is, following :data:`playbook.analyses.risk.SCALE`."""
+    if feature in {f"{c}_score" for c in hs.COMPONENTS}:
+        return _x("model.unit.score", lang)
+    key = f"customers.model.unit.{feature}"
+    return text(key, lang) if has_text(key) else ""
 
 
 class HealthView:
@@ -759,15 +760,11 @@ class HealthView:
         """
         n = self.now
         if n["health"].isna().all():
-            return note(
-                "No health score: too few components have data (coverage below the minimum).",
-                "ヘルススコアなし：データのある要素が少なすぎます（カバー率が最小値未満）。",
-                self.ctx.lang,
-            )
+            return note("health.no_score", self.ctx.lang)
         bands = ["red", "yellow", "green", "onboarding"]
         t = pd.crosstab(n["segment"], n["band"]).reindex(columns=bands, fill_value=0)
         t = t.loc[natural_order(t.index)]
-        t.loc[_t("all", "全体", self.ctx.lang)] = t.sum()
+        t.loc[_x("health.all", self.ctx.lang)] = t.sum()
         t.columns = [label(b, self.ctx.lang) for b in bands]
         return t.rename_axis(index=None, columns=None)
 
@@ -778,7 +775,8 @@ class HealthView:
         -------
         pandas.DataFrame
             Three rows ("within 1 month", "within 2 months", "within 3 months")
-            and the columns ``red``, ``yellow`` and ``green``: the churn rate of
+            and the columns ``red``, ``yellow`` and ``green`` (row and column
+            names in ``ctx.lang``: 1か月以内, 赤 ...): the churn rate of
             the band's account-months with its Wilson 95% interval, as text
             ("–" for a band without account-months).
         """
@@ -787,11 +785,11 @@ class HealthView:
             labels = hs.churn_labels(self.ctx.ds, self.scores["month"].unique(), horizon=h)
             labels = labels[labels["month"] + h <= self.ctx.month]
             table, _ = hs.backtest(self.scores, labels)
-            rows[_t(f"within {h} month{'s' if h > 1 else ''}", f"{h}か月以内", lang)] = [
+            rows[_x("health.within_1", lang) if h == 1 else _x("health.within_n", lang, h=h)] = [
                 "–" if r.account_months == 0 else f"{r.churn_rate:.1%} ({r.ci_low:.1%}–{r.ci_high:.1%})"
                 for r in table.itertuples()
             ]
-        return pd.DataFrame(rows, index=["red", "yellow", "green"]).T
+        return pd.DataFrame(rows, index=[label(b, lang) for b in ("red", "yellow", "green")]).T
 
     def backtest_text(self) -> str:
         """How well the health score predicted churn in the next 3 months, in words (Markdown).
@@ -805,21 +803,18 @@ class HealthView:
         """
         s, lang = self.backtest_stats, self.ctx.lang
         if not s["observations"] or np.isnan(s["auc"]):
-            return _t(
-                "Not enough scored history to backtest the health score.",
-                "ヘルススコアを検証できる履歴が不足しています。",
-                lang,
-            )
+            return _x("health.no_backtest", lang)
         rates = self.backtest_table.set_index("band")["churn_rate"]
-        if lang == "ja":
-            return (
-                f"{s['observations']:,} 件（顧客×月）で検証：今後3か月の解約率は red {rates['red']:.1%}、yellow {rates['yellow']:.1%}、"
-                f"green {rates['green']:.1%}。スコアの低さで解約を予測するAUCは **{s['auc']:.2f}**、下位10%のリフトは **{s['top_decile_lift']:.1f}倍** です。"
-            )
-        return (
-            f"Over {s['observations']:,} account-months, churn in the next 3 months was {rates['red']:.1%} in red, "
-            f"{rates['yellow']:.1%} in yellow and {rates['green']:.1%} in green. Ranking by low health predicts churn with an "
-            f"AUC of **{s['auc']:.2f}**; the lowest-scored 10% churn **{s['top_decile_lift']:.1f}x** as often as average."
+        pct = lambda v: "–" if pd.isna(v) else f"{v:.1%}"  # a band without account-months has no rate
+        return _x(
+            "health.backtest",
+            lang,
+            n=s["observations"],
+            red=pct(rates["red"]),
+            yellow=pct(rates["yellow"]),
+            green=pct(rates["green"]),
+            auc=s["auc"],
+            lift=s["top_decile_lift"],
         )
 
     @property
@@ -850,42 +845,16 @@ class HealthView:
         """
         lang, s, parts = self.ctx.lang, self.model_stats, []
         if self.model_is_weak and np.isnan(s["auc"]):
-            parts.append(
-                _t(
-                    "**The churn-risk model cannot be checked — do not rank accounts by its risk.** There is not yet "
-                    "enough history with known outcomes to test it on earlier months, so its accuracy is unknown.",
-                    "**解約リスクモデルの精度を検証できないため、リスク値で顧客を優先順位付けしないでください。** "
-                    "結果が確定した履歴がまだ少なく、過去の月で検証できないため、精度が不明です。",
-                    lang,
-                )
-            )
+            parts.append(_x("model.cannot_check", lang))
         elif self.model_is_weak:
-            parts.append(
-                _t(
-                    f"**The churn-risk model is weak — do not rank accounts by its risk.** Out of sample it ranks churners "
-                    f"above retained accounts with an AUC of **{s['auc']:.2f}** (0.5 is a coin toss; below "
-                    f"{rk.WEAK_AUC:.2f} it is too weak to prioritise with). Use the health bands and what pulled each "
-                    "account down, not the risk percentages.",
-                    f"**解約リスクモデルの精度が低いため、リスク値で顧客を優先順位付けしないでください。** 検証期間のAUCは "
-                    f"**{s['auc']:.2f}** です（0.5は当て推量と同じ。{rk.WEAK_AUC:.2f}未満は優先順位付けに使えない水準）。"
-                    "リスク％ではなく、ヘルスバンドと低下要因で判断してください。",
-                    lang,
-                )
-            )
+            parts.append(_x("model.weak", lang, auc=s["auc"], weak=rk.WEAK_AUC))
         if self.model is not None:
-            parts += [text for m in self.model.messages if (text := self._fit_message(m))]
+            parts += [words for m in self.model.messages if (words := self._fit_message(m))]
         evaluated = self.predictions[self.predictions["month"] != self.ctx.month]
         months = evaluated.drop_duplicates("month")
         ridge = int((months["fit_method"] == "ridge").sum()) if len(months) else 0
         if ridge:
-            parts.append(
-                _t(
-                    f"In {ridge} of {len(months)} evaluated months the monthly fit needed the ridge fallback "
-                    "(separation or no convergence).",
-                    f"検証した {len(months)} か月のうち {ridge} か月は、分離または非収束のためリッジ罰則で推定しました。",
-                    lang,
-                )
-            )
+            parts.append(_x("model.ridge_months", lang, ridge=ridge, months=len(months)))
         return "\n\n".join(parts)
 
     def _fit_message(self, m: rk.FitMessage) -> str:
@@ -893,63 +862,41 @@ class HealthView:
         lang, d = self.ctx.lang, m.detail
         if m.code == rk.FitIssue.FEW_EVENTS:
             few = min(d["events"], d["non_events"])
-            what = (
-                _t("churn events", "件の解約", lang)
-                if d["events"] <= d["non_events"]
-                else _t("retained account-months", "件の継続", lang)
-            )
-            return _t(
-                f"The coefficients rest on only {few:,} {what} for {d['features']} inputs ({d['per_feature']:.1f} per "
-                f"input; stable estimates need {rk.MIN_EVENTS_PER_FEATURE} or more): read them as rough.",
-                f"係数はわずか {few:,}{what}・説明変数 {d['features']} 個から推定されています（1変数あたり "
-                f"{d['per_feature']:.1f} 件。安定した推定には{rk.MIN_EVENTS_PER_FEATURE}件以上必要）。目安として読んでください。",
+            what = _x("model.churn_events" if d["events"] <= d["non_events"] else "model.retained_months", lang)
+            return _x(
+                "model.few_events",
                 lang,
+                few=few,
+                what=what,
+                features=d["features"],
+                per=d["per_feature"],
+                min=rk.MIN_EVENTS_PER_FEATURE,
             )
         if m.code == rk.FitIssue.DROPPED:
-            names = ", ".join(self._feature_name(f) for f in d["features"])
-            return _t(
-                f"Left out of the model (no variation in the data, or a repeat of other inputs): {names}.",
-                f"データに変化がない（または他の変数と重複する）ため除外した変数：{names}。",
-                lang,
-            )
+            return _x("model.dropped", lang, names=self._feature_names(d["features"]))
         if m.code == rk.FitIssue.SEPARATION:
-            names = ", ".join(self._feature_name(f) for f in d["features"])
-            verb = "predicts" if len(d["features"]) == 1 else "together predict"
-            return _t(
-                f"**Separation:** {names} {verb} {d['rows']:,} of {d['observations']:,} outcomes perfectly, so the "
-                "best-fitting coefficients are infinite. The model was fitted with a ridge penalty instead (a normal "
-                f'prior with sd {rk.PRIOR_SD} on each coefficient): the size of those coefficients means "large", not '
-                "an exact effect.",
-                f"**分離：**{names} で {d['observations']:,} 件中 {d['rows']:,} 件の結果が完全に予測されるため、"
-                f"最尤推定の係数が無限大になります。代わりにリッジ罰則（各係数に標準偏差{rk.PRIOR_SD}の正規事前分布）で"
-                "推定しました。該当する係数の大きさは「大きい」という意味で、正確な効果量ではありません。",
+            return _x(
+                "model.separation_one" if len(d["features"]) == 1 else "model.separation_many",
                 lang,
+                names=self._feature_names(d["features"]),
+                rows=d["rows"],
+                observations=d["observations"],
+                sd=rk.PRIOR_SD,
             )
         if m.code == rk.FitIssue.NOT_CONVERGED:
-            how = d.get("text") or _t(f"{d['iterations']} iterations", f"{d['iterations']}回反復", lang)
-            return _t(
-                f"The coefficient fit did not converge ({how}); its numbers are approximate.",
-                f"係数の推定が収束しませんでした（{how}）。数値は概算です。",
-                lang,
-            )
+            how = d.get("text") or _x("model.iterations", lang, n=d["iterations"])
+            return _x("model.not_converged", lang, how=how)
         if m.code == rk.FitIssue.REGULARISED:
             if self.model is not None and self.model.has(rk.FitIssue.SEPARATION):
                 return ""
-            return _t(
-                f"Refitted with a ridge penalty (a normal prior with sd {d['prior_sd']} on each coefficient); the "
-                "intervals are approximate.",
-                f"リッジ罰則（各係数に標準偏差{d['prior_sd']}の正規事前分布）で再推定しました。区間は近似です。",
-                lang,
-            )
-        return _t(
-            f"The estimation library reported: {d['category']}: {d['text']}",
-            f"推定ライブラリの警告：{d['category']}: {d['text']}",
-            lang,
-        )
+            return _x("model.regularised", lang, sd=d["prior_sd"])
+        return _x("model.library_warning", lang, category=d["category"], detail=d["text"])
 
     def _feature_name(self, feature: str) -> str:
-        en, ja = _FEATURE_NAMES.get(feature, (feature, feature))
-        return _t(en, ja, self.ctx.lang)
+        return _code("model.feature", feature, self.ctx.lang)
+
+    def _feature_names(self, features) -> str:
+        return _x("list_sep", self.ctx.lang).join(self._feature_name(f) for f in features)
 
     def model_text(self) -> str:
         """How well the churn-risk model predicted churn out of sample, in words (Markdown).
@@ -963,20 +910,14 @@ class HealthView:
         """
         s, lang = self.model_stats, self.ctx.lang
         if not s["observations"] or np.isnan(s["auc"]):
-            return _t(
-                "Not enough history to evaluate the churn-risk model.",
-                "解約リスクモデルを評価できる履歴が不足しています。",
-                lang,
-            )
-        if lang == "ja":
-            return (
-                f"各月、その月より前に結果が確定したデータだけで学習したモデルを、{s['observations']:,} 件（顧客×月）で評価："
-                f"AUC **{s['auc']:.2f}**、上位10%リフト **{s['top_decile_lift']:.1f}倍**（平均解約率 {s['churn_rate']:.1%}）。"
-            )
-        return (
-            f"Trained for each month only on outcomes already known by then, and scored on that month, over {s['observations']:,} "
-            f"account-months: AUC **{s['auc']:.2f}**, top-decile lift **{s['top_decile_lift']:.1f}x** (base churn rate "
-            f"{s['churn_rate']:.1%})."
+            return _x("model.no_history", lang)
+        return _x(
+            "model.text",
+            lang,
+            n=s["observations"],
+            auc=s["auc"],
+            lift=s["top_decile_lift"],
+            rate=s["churn_rate"],
         )
 
     def calibration_table(self) -> pd.DataFrame:
@@ -991,19 +932,19 @@ class HealthView:
         """
         p = self.predictions[self.predictions["month"] != self.ctx.month]
         if p.dropna(subset=["churned"]).empty:
-            return note("No evaluated predictions.", "評価済みの予測がありません。", self.ctx.lang)
+            return note("model.no_predictions", self.ctx.lang)
         c = rk.calibration(p)
         lang = self.ctx.lang
         return (
             pd.DataFrame(
                 {
-                    _t("risk group (low to high)", "リスク群（低→高）", lang): c["bin"],
-                    _t("account-months", "件数（顧客×月）", lang): c["account_months"],
-                    _t("predicted", "予測", lang): c["predicted"].map("{:.1%}".format),
-                    _t("observed", "実績", lang): c["observed"].map("{:.1%}".format),
+                    _x("model.col_group", lang): c["bin"],
+                    _x("model.col_account_months", lang): c["account_months"],
+                    _x("model.col_predicted", lang): c["predicted"].map("{:.1%}".format),
+                    _x("model.col_observed", lang): c["observed"].map("{:.1%}".format),
                 }
             )
-            .set_index(_t("risk group (low to high)", "リスク群（低→高）", lang))
+            .set_index(_x("model.col_group", lang))
             .rename_axis(None)
         )
 
@@ -1026,33 +967,33 @@ class HealthView:
         """
         lang = self.ctx.lang
         if self.coefficients is None:
-            return note("Model not fitted.", "モデル未学習。", lang)
+            return note("model.not_fitted", lang)
         c = self.coefficients.set_index("feature")
         num = lambda v: "–" if pd.isna(v) else f"{v:.2f}"
         reading = np.select(
             [c["ci_low"] > 0, c["ci_high"] < 0, c["se"].notna()],
             [
-                _t("more risk", "リスク増", lang),
-                _t("less risk", "リスク減", lang),
-                _t("unclear (could be noise)", "不明確（誤差の範囲）", lang),
+                _x("model.more_risk", lang),
+                _x("model.less_risk", lang),
+                _x("model.unclear", lang),
             ],
             "–",
         )
         reading[0] = "–"  # the intercept: the baseline, not an effect
         return pd.DataFrame(
             {
-                _t("per", "単位", lang): [_t(*_FEATURE_UNITS.get(f, ("", "")), lang) for f in c.index],
-                _t("coefficient", "係数", lang): [num(v) for v in c["coefficient"]],
-                _t("95% interval", "95%区間", lang): [
-                    "–" if pd.isna(lo) else _t(f"{lo:.2f} to {hi:.2f}", f"{lo:.2f}〜{hi:.2f}", lang)
+                _x("model.col_per", lang): [_feature_unit(f, lang) for f in c.index],
+                _x("model.col_coefficient", lang): [num(v) for v in c["coefficient"]],
+                _x("model.col_interval", lang): [
+                    "–" if pd.isna(lo) else _x("model.interval", lang, lo=lo, hi=hi)
                     for lo, hi in zip(c["ci_low"], c["ci_high"])
                 ],
-                _t("std. error", "標準誤差", lang): [num(v) for v in c["se"]],
-                _t("p-value", "p値", lang): [
+                _x("model.col_se", lang): [num(v) for v in c["se"]],
+                _x("model.col_p", lang): [
                     "–" if pd.isna(v) else "<0.001" if v < 0.001 else f"{v:.3f}" for v in c["p_value"]
                 ],
-                _t("churn odds ×", "解約オッズ倍率", lang): [num(v) for v in c["odds_ratio"]],
-                _t("reading", "判定", lang): reading,
+                _x("model.col_odds", lang): [num(v) for v in c["odds_ratio"]],
+                _x("model.col_reading", lang): reading,
             },
             index=[self._feature_name(f) for f in c.index],
         )
@@ -1107,24 +1048,22 @@ class HealthView:
         for r in rows.itertuples():
             why = []
             if r.red:
-                why.append(_t(f"red health ({r.health:.0f})", f"ヘルス赤（{r.health:.0f}）", lang))
+                why.append(_x("at_risk.red", lang, health=r.health))
             if r.top_risk:
-                why.append(_t(f"top 10% churn risk ({r.risk:.0%})", f"解約リスク上位10%（{r.risk:.0%}）", lang))
-            out.append(_t("; ", "、", lang).join(why))
+                why.append(_x("at_risk.top_risk", lang, risk=r.risk))
+            out.append(_x("at_risk.reason_sep", lang).join(why))
         return out
 
     def _at_risk_rows(self, rows: pd.DataFrame) -> pd.DataFrame:
         lang, cur = self.ctx.lang, self.ctx.ds.currency
         return pd.DataFrame(
             {
-                _t("account", "顧客", lang): rows["name"],
-                _t("CSM", "担当CSM", lang): rows["owner"],
+                _x("at_risk.col_account", lang): rows["name"],
+                _x("at_risk.col_csm", lang): rows["owner"],
                 "MRR": rows["mrr"].map(lambda v: format_value(v, "currency", cur, lang)),
-                _t("why", "理由", lang): self._reasons(rows),
-                _t("pulled down by", "低下要因", lang): rows["weakest"],
-                _t("next renewal", "次回更新日", lang): rows["next_renewal"].map(
-                    lambda d: "–" if pd.isna(d) else f"{d:%Y-%m-%d}"
-                ),
+                _x("at_risk.col_why", lang): self._reasons(rows),
+                _x("at_risk.col_weakest", lang): rows["weakest"].map(lambda v: _codes("health.component", v, lang)),
+                _x("at_risk.col_renewal", lang): rows["next_renewal"].map(lambda d: _date(d, lang) or "–"),
             },
             index=rows.index.rename(None),
         )
@@ -1149,7 +1088,7 @@ class HealthView:
         """
         rows = self.at_risk_accounts()
         if rows.empty:
-            return note("No account is at risk this month.", "今月、リスクのある顧客はいません。", self.ctx.lang)
+            return note("at_risk.none", self.ctx.lang)
         return self._at_risk_rows(rows.head(n))
 
     def at_risk_count(self, n: int = 20) -> str:
@@ -1171,13 +1110,7 @@ class HealthView:
         money = lambda v: format_value(v, "currency", self.ctx.ds.currency, lang)
         shown = min(n, len(rows))
         total, top = money(rows["mrr"].sum()), money(rows["mrr"].head(n).sum())
-        return _t(
-            f"**{shown} of {len(rows)}** accounts at risk, highest MRR first: MRR {top} for the {shown} shown, "
-            f"{total} for all {len(rows)}; a run writes the full list to `at_risk.csv`.",
-            f"リスクのある顧客 **{len(rows)}社中{shown}社** をMRRの大きい順に表示（MRR：表示した{shown}社で{top}、"
-            f"{len(rows)}社全体で{total}）。全件は実行結果フォルダの `at_risk.csv` にあります。",
-            lang,
-        )
+        return _x("at_risk.count", lang, shown=shown, total=len(rows), top=top, all_mrr=total)
 
     def onboarding(self, n: int = 15) -> pd.DataFrame:
         """Paying accounts still in onboarding, with their milestones: the new accounts' own track, most overdue first.
@@ -1201,19 +1134,21 @@ class HealthView:
         lang = self.ctx.lang
         rows = self.onboarding_accounts().head(n)
         if rows.empty:
-            return note("No account is in onboarding this month.", "今月、オンボーディング中の顧客はいません。", lang)
+            return note("onboarding.none", lang)
         cur = self.ctx.ds.currency
         return pd.DataFrame(
             {
-                _t("account", "顧客", lang): rows["name"],
-                _t("CSM", "担当CSM", lang): rows["owner"],
-                _t("signed up", "契約開始日", lang): rows["signup_date"].map("{:%Y-%m-%d}".format),
-                _t("days", "経過日数", lang): rows["days_since_signup"].astype(int),
+                _x("at_risk.col_account", lang): rows["name"],
+                _x("at_risk.col_csm", lang): rows["owner"],
+                _x("onboarding.col_signed_up", lang): rows["signup_date"].map(lambda d: _date(d, lang)),
+                _x("onboarding.col_days", lang): rows["days_since_signup"].astype(int),
                 "MRR": rows["mrr"].map(lambda v: format_value(v, "currency", cur, lang)),
-                _t("milestones done", "完了マイルストーン", lang): [
+                _x("onboarding.col_done", lang): [
                     "–" if pd.isna(t) else f"{d:.0f} / {t:.0f}" for d, t in zip(rows["done"], rows["milestones"])
                 ],
-                _t("overdue", "期限超過", lang): rows["overdue"].replace("", "–"),
+                _x("onboarding.col_overdue", lang): rows["overdue"].map(
+                    lambda v: _codes("onboarding.milestone", v, lang) or "–"
+                ),
             },
             index=rows.index.rename(None),
         )
@@ -1234,15 +1169,7 @@ class HealthView:
         rows, lang = self.onboarding_accounts(), self.ctx.lang
         days = hs.load_config(self.config)["onboarding_days"]
         late = int((rows["overdue_count"] > 0).sum())
-        return _t(
-            f"**{len(rows)}** paying accounts signed up in the last {days} days: they are followed on onboarding "
-            f"progress, not on a health band. **{late}** have overdue milestones. The table shows {min(n, len(rows))}, "
-            "most overdue first; a run writes them all to `onboarding.csv`.",
-            f"直近{days}日以内に契約した有料顧客は **{len(rows)}社**。ヘルスバンドではなくオンボーディングの進捗で追います。"
-            f"期限を過ぎたマイルストーンがある顧客は **{late}社**。表は期限超過の多い順に{min(n, len(rows))}社を表示し、"
-            "全件は実行結果フォルダの `onboarding.csv` にあります。",
-            lang,
-        )
+        return _x("onboarding.count", lang, n=len(rows), days=days, late=late, shown=min(n, len(rows)))
 
     def onboarding_accounts(self) -> pd.DataFrame:
         """The data of :meth:`onboarding`: one row per paying account in onboarding this month.
@@ -1327,7 +1254,8 @@ def onboarding_progress(onboarding: pd.DataFrame | None, signup: pd.Series, as_o
 def save_customer_tables(ctx: ReviewContext, health: HealthView | None, folder: str | None) -> list[str]:
     """Write the run's customer lists as CSV into ``folder``: ``at_risk.csv``, ``onboarding.csv``, ``rfm_segments.csv``.
 
-    Headers and words in ``ctx.lang``; numbers as numbers; every cell from a
+    Headers and words (reasons, health components, milestones, segments,
+    actions, dates) in ``ctx.lang``; ids and numbers as they are; every cell from a
     user file neutralised (:func:`playbook.report.export.write_csv`). A list
     with nothing to write is not written.
 
@@ -1353,18 +1281,15 @@ def save_customer_tables(ctx: ReviewContext, health: HealthView | None, folder: 
         rows = health.at_risk_accounts()
         table = pd.DataFrame(
             {
-                _t("account_id", "顧客ID", lang): rows.index,
-                _t("account", "顧客", lang): rows["name"].to_numpy(),
-                _t("CSM", "担当CSM", lang): rows["owner"].to_numpy(),
+                _x("at_risk.col_account_id", lang): rows.index,
+                _x("at_risk.col_account", lang): rows["name"].to_numpy(),
+                _x("at_risk.col_csm", lang): rows["owner"].to_numpy(),
                 "MRR": rows["mrr"].to_numpy(),
-                _t("health", "ヘルススコア", lang): rows["health"].to_numpy(),
-                _t("churn risk (3 months)", "解約リスク（3か月）", lang): rows["risk"].round(3).to_numpy(),
-                _t("why", "理由", lang): health._reasons(rows),
-                _t("pulled down by", "低下要因", lang): rows["weakest"].to_numpy(),
-                _t("next renewal", "次回更新日", lang): rows["next_renewal"]
-                .dt.strftime("%Y-%m-%d")
-                .fillna("")
-                .to_numpy(),
+                _x("at_risk.col_health", lang): rows["health"].to_numpy(),
+                _x("at_risk.col_risk", lang): rows["risk"].round(3).to_numpy(),
+                _x("at_risk.col_why", lang): health._reasons(rows),
+                _x("at_risk.col_weakest", lang): [_codes("health.component", v, lang) for v in rows["weakest"]],
+                _x("at_risk.col_renewal", lang): [_date(d, lang) for d in rows["next_renewal"]],
             }
         )
         write_csv(table, target / "at_risk.csv")
@@ -1373,15 +1298,17 @@ def save_customer_tables(ctx: ReviewContext, health: HealthView | None, folder: 
         if not new.empty:
             table = pd.DataFrame(
                 {
-                    _t("account_id", "顧客ID", lang): new.index,
-                    _t("account", "顧客", lang): new["name"].to_numpy(),
-                    _t("CSM", "担当CSM", lang): new["owner"].to_numpy(),
-                    _t("signed up", "契約開始日", lang): new["signup_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                    _t("days", "経過日数", lang): new["days_since_signup"].astype(int).to_numpy(),
+                    _x("at_risk.col_account_id", lang): new.index,
+                    _x("at_risk.col_account", lang): new["name"].to_numpy(),
+                    _x("at_risk.col_csm", lang): new["owner"].to_numpy(),
+                    _x("onboarding.col_signed_up", lang): [_date(d, lang) for d in new["signup_date"]],
+                    _x("onboarding.col_days", lang): new["days_since_signup"].astype(int).to_numpy(),
                     "MRR": new["mrr"].to_numpy(),
-                    _t("milestones done", "完了マイルストーン数", lang): new["done"].to_numpy(),
-                    _t("milestones", "マイルストーン数", lang): new["milestones"].to_numpy(),
-                    _t("overdue", "期限超過", lang): new["overdue"].to_numpy(),
+                    _x("onboarding.col_done_count", lang): new["done"].to_numpy(),
+                    _x("onboarding.col_milestones", lang): new["milestones"].to_numpy(),
+                    _x("onboarding.col_overdue", lang): [
+                        _codes("onboarding.milestone", v, lang) for v in new["overdue"]
+                    ],
                 }
             )
             write_csv(table, target / "onboarding.csv")
@@ -1414,8 +1341,8 @@ def revenue_retention_table(views: dict, *, lang: str = "en", max_k: int = 12) -
         (empty where not observed).
     """
     rows = {
-        _t("revenue retention", "売上維持率", lang): views["revenue"].loc[AVERAGE],
-        _t("capped (no expansion)", "上限あり（拡張を除く）", lang): views["revenue_capped"].loc[AVERAGE],
+        _x("revenue.retention", lang): views["revenue"].loc[AVERAGE],
+        _x("revenue.capped", lang): views["revenue_capped"].loc[AVERAGE],
     }
     t = pd.concat(rows, axis=1, sort=False).T.drop(columns="size")
     t = t[[c for c in t.columns if int(c) <= max_k]]

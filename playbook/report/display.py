@@ -1,4 +1,4 @@
-"""Tables for reading: rounded, formatted as text, headers in the notebook's language.
+"""Tables for reading: rounded, formatted as text, headers in the notebook's language; the data check's verdict.
 
 Formatting to text here (not a pandas Styler) keeps notebook outputs free of
 random element ids, so the committed outputs are a stable nbval baseline.
@@ -6,13 +6,21 @@ random element ids, so the committed outputs are a stable nbval baseline.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import pandas as pd
 
+from playbook.analyses.inventory import data_check_summary
+from playbook.data.dataset import Dataset
+from playbook.kpis.families import family
+from playbook.report.formatting import format_month
 from playbook.report.labels import label, translate_columns
+from playbook.texts import text
 
-__all__ = ["for_display"]
+__all__ = ["for_display", "format_date", "describe_data_check"]
+
+_MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 def _fmt(values: pd.Series, pattern: str) -> pd.Series:
@@ -27,6 +35,7 @@ def for_display(
     integer: Iterable[str] = (),
     flags: Iterable[str] = (),
     decimals: dict[str, int] | None = None,
+    months: Iterable[str] = (),
     index: str | None = None,
 ) -> pd.DataFrame:
     """A display copy of ``df``: percentages, thousands separators, yes/no flags, translated headers.
@@ -47,6 +56,9 @@ def for_display(
         Columns of truth values to show as yes / no.
     decimals : dict of str to int, optional
         Columns to show with thousands separators and this many decimals.
+    months : iterable of str
+        Columns whose months (periods, or text ``YYYY-MM``) to show as ``lang`` writes a month
+        (:func:`~playbook.report.formatting.format_month`: ``2026年10月``); other values, such as dates, unchanged.
     index : str, optional
         A column, by its untranslated name, to show as the row labels.
 
@@ -54,8 +66,8 @@ def for_display(
     -------
     pandas.DataFrame
         A copy with the ``percent``, ``integer`` and ``decimals`` columns as text (missing values blank),
-        the ``flags`` columns as yes / no in ``lang``, the other columns unchanged, and the headers
-        translated.
+        the ``flags`` columns as yes / no in ``lang``, the months of ``months`` in ``lang``, the other columns
+        unchanged, and the headers translated.
 
     Examples
     --------
@@ -64,6 +76,10 @@ def for_display(
           行数 顧客カバー率   必須
     0  1,200  50.0%   はい
     1                いいえ
+    >>> for_display(pd.DataFrame({"first_date": ["2023-11", "2023-11-01"]}), "ja", months=["first_date"])
+            開始日
+    0     2023年11月
+    1  2023-11-01
     """
     out = df.copy()
     for col in percent:
@@ -74,8 +90,73 @@ def for_display(
         out[col] = _fmt(out[col], f"{{:,.{n}f}}")
     for col in flags:
         out[col] = out[col].map(lambda v: label("yes", lang) if bool(v) else label("no", lang))
+    for col in months:
+        out[col] = out[col].map(
+            lambda v: format_month(v, lang) if isinstance(v, pd.Period) or _MONTH.fullmatch(str(v)) else v
+        )
     out = translate_columns(out, lang)
     if index is not None:
         out = out.set_index(label(index, lang))
         out.index.name = None
     return out
+
+
+def format_date(date, lang: str = "en") -> str:
+    """A date as a sentence writes it: ``2026-10-31`` in English, ``2026年10月31日`` in Japanese.
+
+    Parameters
+    ----------
+    date : pandas.Timestamp, datetime.date or str
+        The date.
+    lang : {"en", "ja"}, default "en"
+        The language.
+
+    Returns
+    -------
+    str
+        The date in ``lang`` (the text ``data_check.date``).
+
+    Examples
+    --------
+    >>> format_date("2026-10-31"), format_date("2026-10-31", "ja")
+    ('2026-10-31', '2026年10月31日')
+    """
+    d = pd.Timestamp(date)
+    return text("data_check.date", lang, y=d.year, m=d.month, d=d.day)
+
+
+def describe_data_check(ds: Dataset, warnings: pd.DataFrame, lang: str = "en") -> str:
+    """A few sentences (Markdown) that say whether the data is ready for the review.
+
+    The numbers and codes are :func:`playbook.analyses.inventory.data_check_summary`'s; this writes them in
+    ``lang`` (the texts ``data_check.*``).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset (:func:`playbook.load_dataset`).
+    warnings : pandas.DataFrame
+        The warnings table (:func:`playbook.data.dataset.data_warnings`); only its rows are counted.
+    lang : {"en", "ja"}, default "en"
+        The language of the text; anything else gives English.
+
+    Returns
+    -------
+    str
+        The verdict, the tables read, the as-of date, the latest complete month, the number of warnings and
+        the KPI families not available (by their scope, :meth:`playbook.kpis.families.Family.scope`).
+    """
+    s = data_check_summary(ds, warnings)
+    out = text(
+        "data_check.summary",
+        lang,
+        read=s.tables_read,
+        total=s.tables_total,
+        as_of=format_date(s.as_of, lang),
+        month=format_month(s.last_complete_month, lang),
+        warnings=s.warnings,
+    )
+    if s.unavailable_families:
+        names = text("data_check.blocked_join", lang).join(family(f).scope(lang) for f in s.unavailable_families)
+        return out + text("data_check.blocked", lang, families=names)
+    return out + text("data_check.all_available", lang)

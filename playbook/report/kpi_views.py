@@ -16,15 +16,16 @@ from playbook.data.dataset import Dataset
 from playbook.kpis.catalog import COMPANY_LEVEL, NOT_AVAILABLE, kpi
 from playbook.kpis.families import family
 from playbook.kpis.voice import ces, ces_mean, csat, nps_group, nps_monthly, tag_themes
-from playbook.report.formatting import format_change, format_value, money_formatter
-from playbook.report.labels import label
-from playbook.report.labels import pick as _t
+from playbook.report.formatting import format_change, format_month, format_value, money_formatter
+from playbook.report.labels import label, render_note
 from playbook.report.text import Markdown
+from playbook.texts import has_text, text
 
 __all__ = [
     "kpi_month_table",
     "unavailable_kpis",
     "describe_kpi",
+    "describe_kpis",
     "describe_bridge",
     "month_bridge",
     "feature_adoption_table",
@@ -40,6 +41,22 @@ __all__ = [
 def _value_at(kpis: pd.DataFrame, kpi_id: str, month: pd.Period) -> float:
     row = kpis[(kpis["kpi"] == kpi_id) & (kpis["month"] == month)]
     return float(row["value"].iloc[0]) if len(row) else float("nan")
+
+
+def _kpi_name(kpi_id: str, lang: str) -> str:
+    """The KPI's name; a KPI with a part (``conversion_rate.trials``) names the part in ``lang`` when it is known.
+
+    Examples
+    --------
+    >>> _kpi_name("conversion_rate.overall", "ja"), _kpi_name("feature_adoption.tasks", "ja")
+    ('ファネル転換率：全体', '機能利用率：tasks')
+    >>> _kpi_name("conversion_rate.overall", "en")
+    'Funnel conversion: overall'
+    """
+    base, _, part = kpi_id.partition(".")
+    if part and has_text(f"kpi_views.part.{part}"):
+        return text("kpis.with_part", lang, name=label(base, lang), part=text(f"kpi_views.part.{part}", lang))
+    return label(kpi_id, lang)
 
 
 def kpi_month_table(
@@ -69,7 +86,16 @@ def kpi_month_table(
     pandas.DataFrame
         One row per KPI, indexed by (family name, KPI name), in the order of
         ``kpis``. Text columns with translated headers: value, change vs last month,
-        change vs 12 months ago ("–" when unknown), numerator, denominator, n and note.
+        change vs 12 months ago ("–" when unknown), numerator, denominator, n and note
+        (in ``lang``, :func:`playbook.report.labels.render_note`).
+
+    Examples
+    --------
+    >>> k = pd.DataFrame({"month": pd.PeriodIndex(["2026-10"], freq="M"), "kpi": ["onboarding_completion_rate"],
+    ...                   "value": [0.625], "numerator": [15.0], "denominator": [24.0], "n": [24],
+    ...                   "note": ["cohort 2026-08"]})
+    >>> kpi_month_table(k, "2026-10", lang="ja").iloc[0][["値", "注記"]].tolist()
+    ['62.5%', '2026年8月コホート']
     """
     month = pd.Period(month, freq="M")
     now = kpis[kpis["month"] == month]
@@ -82,7 +108,7 @@ def kpi_month_table(
         rows.append(
             {
                 "family": family(spec.family).name(lang),
-                "kpi": label(r.kpi, lang),
+                "kpi": _kpi_name(r.kpi, lang),
                 "value": format_value(r.value, spec.unit, currency, lang),
                 "change_1m": format_change(r.value, _value_at(kpis, r.kpi, month - 1), spec.unit, currency, lang),
                 "change_12m": format_change(r.value, _value_at(kpis, r.kpi, month - 12), spec.unit, currency, lang),
@@ -97,7 +123,7 @@ def kpi_month_table(
                 if abs(r.denominator) < 10
                 else f"{r.denominator:,.0f}",
                 "n": "" if pd.isna(r.n) else f"{int(r.n):,}",
-                "note": r.note,
+                "note": render_note(r.note, lang),
             }
         )
     out = pd.DataFrame(
@@ -125,7 +151,7 @@ def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataF
     pandas.DataFrame or Markdown
         One row per KPI whose note in ``month`` starts with "not available" or, on a segment,
         "company-level: not split by segment": the KPI's name and the note (e.g. "not available (table
-        usage missing)"; the company-level note in Japanese with ``lang="ja"``). When every KPI could be
+        usage missing)"), in ``lang`` (:func:`playbook.report.labels.render_note`). When every KPI could be
         computed, one sentence saying so instead of an empty table.
 
     Examples
@@ -133,25 +159,18 @@ def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataF
     >>> k = pd.DataFrame({"month": pd.PeriodIndex(["2026-10"] * 2, freq="M"), "kpi": ["cac", "nrr"],
     ...                   "note": ["company-level: not split by segment (uses costs)", ""]})
     >>> unavailable_kpis(k, "2026-10", lang="ja").iloc[0].tolist()
-    ['CAC（顧客獲得コスト）', '全社単位の指標のためセグメント別には出せません（costs を使用）']
+    ['顧客獲得コスト（CAC）', '全社単位の指標のためセグメント別には出せません（costs を使用）']
     """
     month = pd.Period(month, freq="M")
     rows = kpis[(kpis["month"] == month) & kpis["note"].str.startswith((NOT_AVAILABLE, COMPANY_LEVEL))]
-    notes = rows["note"].to_list()
-    if lang == "ja":  # "company-level: not split by segment (uses costs and trials)"
-        notes = [
-            "全社単位の指標のためセグメント別には出せません（"
-            + n[len(COMPANY_LEVEL) :].strip(" ()").removeprefix("uses ").replace(" and ", "・")
-            + " を使用）"
-            if n.startswith(COMPANY_LEVEL)
-            else n
-            for n in notes
-        ]
-    if not notes:
-        return Markdown(
-            _t("Every KPI of the catalog could be computed.", "カタログのすべてのKPIを計算できました。", lang)
-        )
-    return pd.DataFrame({label("kpi", lang): [label(k, lang) for k in rows["kpi"]], label("note", lang): notes})
+    if rows.empty:
+        return Markdown(text("kpi_views.all_computed", lang))
+    return pd.DataFrame(
+        {
+            label("kpi", lang): [_kpi_name(k, lang) for k in rows["kpi"]],
+            label("note", lang): [render_note(n, lang) for n in rows["note"]],
+        }
+    )
 
 
 def describe_kpi(kpis: pd.DataFrame, kpi_id: str, month, *, lang: str = "en", currency: str = "JPY") -> str:
@@ -191,6 +210,8 @@ def describe_kpi(kpis: pd.DataFrame, kpi_id: str, month, *, lang: str = "en", cu
     ...                   "value": [0.03, 0.02, 0.025], "note": ""})
     >>> describe_kpi(k, "logo_churn_rate", "2026-03")
     'Logo churn rate was 2.5% in 2026-03 (+0.5 pts vs last month; 12-month average 2.5%). Lower is better.'
+    >>> describe_kpi(k, "logo_churn_rate", "2026-03", lang="ja")
+    '2026年3月の顧客チャーンレート（解約率）は2.5%でした（前月比+0.5ポイント、直近12か月平均2.5%）。低いほど良い指標です。'
     """
     month = pd.Period(month, freq="M")
     spec = kpi(kpi_id)
@@ -199,27 +220,58 @@ def describe_kpi(kpis: pd.DataFrame, kpi_id: str, month, *, lang: str = "en", cu
     name = label(kpi_id, lang)
     if pd.isna(now):
         note = kpis[(kpis["kpi"] == kpi_id) & (kpis["month"] == month)]["note"]
-        reason = note.iloc[0] if len(note) and note.iloc[0] else "no value"
-        return (
-            f"{name}：{month} は値がありません（{reason}）。"
-            if lang == "ja"
-            else f"{name} has no value for {month} ({reason})."
+        reason = (
+            render_note(note.iloc[0], lang)
+            if len(note) and note.iloc[0]
+            else text("kpi_views.describe.no_reason", lang)
         )
+        return text("kpi_views.describe.no_value", lang, name=name, month=format_month(month, lang), reason=reason)
     window = series[(series.index > month - 12) & (series.index <= month)].dropna()
-    avg = window.mean()
     change = format_change(now, series.get(month - 1, np.nan), spec.unit, currency, lang)
-    better = {
-        "higher": ("Higher is better.", "高いほど良い指標です。"),
-        "lower": ("Lower is better.", "低いほど良い指標です。"),
-    }[spec.direction]
-    if lang == "ja":
-        return (
-            f"{month} の{name}は {format_value(now, spec.unit, currency, lang)}（前月比 {change}、"
-            f"直近12か月平均 {format_value(avg, spec.unit, currency, lang)}）。{better[1]}"
-        )
-    return (
-        f"{name} was {format_value(now, spec.unit, currency, lang)} in {month} ({change} vs last month; "
-        f"12-month average {format_value(avg, spec.unit, currency, lang)}). {better[0]}"
+    return text(
+        "kpi_views.describe.value_no_previous" if change == "–" else "kpi_views.describe.value",
+        lang,
+        name=name,
+        value=format_value(now, spec.unit, currency, lang),
+        month=format_month(month, lang),
+        change=change,
+        average=format_value(window.mean(), spec.unit, currency, lang),
+        better=text(f"kpi_views.describe.{spec.direction}", lang),
+    )
+
+
+def describe_kpis(kpis: pd.DataFrame, kpi_ids, month, *, lang: str = "en", currency: str = "JPY") -> str:
+    """The sentences of :func:`describe_kpi` for several KPIs, as one paragraph in ``lang``.
+
+    English puts a space between the sentences, Japanese none (the text ``kpi_views.describe.joiner``).
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        A long KPI table, as for :func:`describe_kpi`.
+    kpi_ids : sequence of str
+        The catalog ids of the KPIs, in the order of the sentences.
+    month : pandas.Period or str
+        The month described.
+    lang : {"en", "ja"}, default "en"
+        Language of the sentences.
+    currency : str, default "JPY"
+        Currency of money KPIs.
+
+    Returns
+    -------
+    str
+        The sentences, one per KPI.
+
+    Examples
+    --------
+    >>> k = pd.DataFrame({"month": pd.PeriodIndex(["2026-03"] * 2, freq="M"), "kpi": ["mrr", "arpa"],
+    ...                   "value": [1.0e7, 5.0e4], "note": ""})
+    >>> describe_kpis(k, ["mrr", "arpa"], "2026-03", lang="ja")
+    '2026年3月のMRR（月次経常収益）は1,000万円でした（前月比なし、直近12か月平均1,000万円）。高いほど良い指標です。2026年3月の顧客単価（ARPA）は5.0万円でした（前月比なし、直近12か月平均5.0万円）。高いほど良い指標です。'
+    """
+    return text("kpi_views.describe.joiner", lang).join(
+        describe_kpi(kpis, k, month, lang=lang, currency=currency) for k in kpi_ids
     )
 
 
@@ -250,19 +302,22 @@ def describe_bridge(bridge_row: pd.Series | pd.DataFrame, *, lang: str = "en", c
     added = r["new"] + r["reactivation"] + r["expansion"]
     lost = r["contraction"] + r["churned"]
     net = r["mrr_end"] - r["mrr_start"]
-    sign = "+" if net >= 0 else "−"
-    if lang == "ja":
-        return (
-            f"{r['month']} のMRRは {f(r['mrr_start'], 0)} から {f(r['mrr_end'], 0)} へ {sign}{f(abs(net), 0)}。"
-            f"新規 {f(r['new'], 0)}・復帰 {f(r['reactivation'], 0)}・拡張 {f(r['expansion'], 0)} で {f(added, 0)} 増え、"
-            f"縮小 {f(r['contraction'], 0)}・解約 {f(r['churned'], 0)} で {f(lost, 0)} 減りました"
-            f"（解約 {int(r['churned_customers'])} 社、新規 {int(r['new_customers'])} 社）。"
-        )
-    return (
-        f"In {r['month']} MRR went from {f(r['mrr_start'], 0)} to {f(r['mrr_end'], 0)} ({sign}{f(abs(net), 0)}): "
-        f"new {f(r['new'], 0)}, reactivation {f(r['reactivation'], 0)} and expansion {f(r['expansion'], 0)} added "
-        f"{f(added, 0)}; contraction {f(r['contraction'], 0)} and churn {f(r['churned'], 0)} removed {f(lost, 0)} "
-        f"({int(r['churned_customers'])} accounts churned, {int(r['new_customers'])} new)."
+    return text(
+        "kpi_views.bridge",
+        lang,
+        month=format_month(r["month"], lang),
+        start=f(r["mrr_start"], 0),
+        end=f(r["mrr_end"], 0),
+        net=("+" if net >= 0 else "−") + f(abs(net), 0),
+        new=f(r["new"], 0),
+        reactivation=f(r["reactivation"], 0),
+        expansion=f(r["expansion"], 0),
+        added=f(added, 0),
+        contraction=f(r["contraction"], 0),
+        churned=f(r["churned"], 0),
+        lost=f(lost, 0),
+        churned_customers=int(r["churned_customers"]),
+        new_customers=int(r["new_customers"]),
     )
 
 
@@ -281,14 +336,13 @@ def bridge_table(bridge: pd.DataFrame, *, lang: str = "en", currency: str = "JPY
     Returns
     -------
     pandas.DataFrame
-        Indexed by month (as text), with money text columns: start MRR, new,
+        Indexed by month (as text in ``lang``: ``2026-10``, ``2026年10月``), with money text columns: start MRR, new,
         reactivation, expansion, contraction, churned and end MRR (headers translated).
     """
     f = money_formatter(currency, lang)
     cols = ["mrr_start", "new", "reactivation", "expansion", "contraction", "churned", "mrr_end"]
     out = bridge.set_index("month")[cols].map(lambda v: f(v, 0))
-    out.index = out.index.astype(str)
-    out.index.name = None
+    out.index = [format_month(m, lang) for m in out.index]
     names = {"mrr_start": label("start", lang), "mrr_end": label("end", lang)}
     return out.rename(columns={c: names.get(c, label(c, lang)) for c in cols})
 
@@ -426,7 +480,7 @@ def _voice_cells(kpi_id: str, value: float, lo: float, hi: float, lang: str) -> 
     if pd.isna(value):
         return "–", ""
     if kpi_id == "nps":
-        interval = "" if pd.isna(lo) else f"{lo:+.1f} {'〜' if lang == 'ja' else 'to'} {hi:+.1f}"
+        interval = "" if pd.isna(lo) else text("kpi_views.voice.range", lang, low=f"{lo:+.1f}", high=f"{hi:+.1f}")
         return f"{value:+.1f}", interval
     if kpi_id == "ces_mean":
         return f"{value:.2f}", "" if pd.isna(lo) else f"{lo:.2f}–{hi:.2f}"
@@ -465,11 +519,11 @@ class VoiceTable:
         Returns
         -------
         pandas.DataFrame
-            Indexed by month (text), with two-level text columns (KPI name; n, value, 95 % interval; the mean CES
+            Indexed by month (text in the table's language), with two-level text columns (KPI name; n, value, 95 % interval; the mean CES
             shares the n of CES). A KPI without answers in a month shows "–" and an empty interval.
         """
         lang = self.lang
-        interval = _t("95% interval", "95%信頼区間", lang)
+        interval = text("kpi_views.voice.interval", lang)
         months = sorted(self.data["month"].unique())
         cols: dict[tuple[str, str], list[str]] = {}
         for kpi_id in VOICE_KPIS:
@@ -487,7 +541,7 @@ class VoiceTable:
                 ]
             cols[(name, label("value", lang))] = [c[0] for c in cells]
             cols[(name, interval)] = [c[1] for c in cells]
-        out = pd.DataFrame(cols, index=pd.Index([str(m) for m in months]))
+        out = pd.DataFrame(cols, index=pd.Index([format_month(m, lang) for m in months]))
         out.columns = pd.MultiIndex.from_tuples(out.columns)
         return out
 
@@ -529,26 +583,23 @@ def voice_table(ctx_or_ds, month, *, months_back: int = 12, lang: str = "en") ->
     months = pd.period_range(month - months_back + 1, month, freq="M")
     cols = ["month", "kpi", "n", "value", "ci_low", "ci_high"]
     if ds.surveys is None:
-        note = _t(
-            "No surveys table: no NPS, CSAT or CES.",
-            "アンケート（surveys）テーブルがないため、NPS・CSAT・CES はありません。",
-            lang,
-        )
-        return VoiceTable(pd.DataFrame(columns=cols), months, note, lang)
+        return VoiceTable(pd.DataFrame(columns=cols), months, text("kpi_views.voice.no_surveys", lang), lang)
     parts = [f(ds.surveys, months).assign(kpi=k) for k, f in VOICE_KPIS.items()]
     data = pd.concat(parts, ignore_index=True)[cols]
     data = data[data["n"] > 0].reset_index(drop=True)
     answered = {k: data.loc[data["kpi"] == k, "month"].nunique() for k in ("nps", "csat", "ces")}
-    if lang == "ja":
-        counts = "、".join(f"{label(k, lang)} {c}か月" for k, c in answered.items())
-        note = f"直近{months_back}か月（〜{month}）で回答があった月：{counts}。回答のない月は表から除いています。"
-    else:
-        (k0, c0), *rest = answered.items()
-        others = " and ".join(f"{label(k, lang)} in {c}" for k, c in rest)
-        note = (
-            f"{label(k0, lang)} had answers in {c0} of the last {months_back} months (to {month}), {others}; "
-            "months without answers are left out."
-        )
+    (k0, c0), *rest = answered.items()
+    note = text(
+        "kpi_views.voice.note",
+        lang,
+        first=label(k0, lang),
+        first_count=c0,
+        months_back=months_back,
+        month=format_month(month, lang),
+        others=text("kpi_views.voice.others_join", lang).join(
+            text("kpi_views.voice.other", lang, name=label(k, lang), count=c) for k, c in rest
+        ),
+    )
     return VoiceTable(data, months, note, lang)
 
 
