@@ -101,4 +101,4 @@ def test_rfm_views_say_in_one_sentence_what_they_cannot_show(short_transactions)
     )
     early = open_review(month="2026-08", data_dir=str(short_transactions), kpi_tree=None, lang="ja")
     table = cr.rfm_view(early)
-    assert table.iloc[0, 0] == "2026-08-31 までの365日間に単発購入がないため、この月のRFMセグメントは表示できません。"
+    assert table.iloc[0, 0] == "2026年8月31日までの365日間に単発購入がないため、この月のRFMセグメントは表示できません。"

@@ -20,7 +20,7 @@ from playbook.kpis.catalog import CATALOG, KPI_IDS
 from playbook.kpis.families import FAMILIES, family
 
 BIN = Path(sys.executable).parent
-LAYERS = ["data", "kpis", "analyses", "review", "report", "run"]
+LAYERS = ["texts", "data", "kpis", "analyses", "review", "report", "run"]
 
 
 def _run(args, **kw) -> subprocess.CompletedProcess:

@@ -140,7 +140,7 @@ def test_data_check_warns_about_rows_after_another_month(tmp_path):
 @pytest.mark.notebook
 def test_kpi_notebook_in_japanese_uses_catalog_names(tmp_path):
     text = _all_text(_execute(NOTEBOOKS_DIR / "03_kpi_metrics.ipynb", tmp_path, lang="ja"))
-    assert "売上継続率（NRR）" in text and "解約率（カスタマーチャーン）" in text and "MRRは" in text
+    assert "売上継続率（NRR）" in text and "顧客チャーンレート（解約率）" in text and "MRRは" in text
 
 
 @pytest.mark.notebook
@@ -179,7 +179,7 @@ kfs:
         encoding="utf-8",
     )
     text = _all_text(_execute(NOTEBOOKS_DIR / f"{name}.ipynb", tmp_path, kpi_tree=str(tree), lang="ja"))
-    assert "解約率（カスタマーチャーン）" in text and "顧客満足度（CSAT） (plan=Enterprise)" in text
+    assert "顧客チャーンレート（解約率）" in text and "顧客満足度（CSAT） (plan=Enterprise)" in text
 
 
 @pytest.mark.notebook

@@ -130,6 +130,18 @@ def _date(day, lang: str, *, key: str = "date") -> str:
 def segment_name(segment: str, lang: str) -> str:
     """An RFM segment's name in ``lang``: a built-in segment's words, a custom segment's own name.
 
+    Parameters
+    ----------
+    segment : str
+        The segment as :func:`playbook.analyses.rfm.rfm_table` names it ("Champions", ...).
+    lang : {"en", "ja"}
+        The language.
+
+    Returns
+    -------
+    str
+        The name to show.
+
     Examples
     --------
     >>> segment_name("Can't lose", "en"), segment_name("Lost", "ja"), segment_name("My VIPs", "ja")
@@ -140,7 +152,25 @@ def segment_name(segment: str, lang: str) -> str:
 
 
 def action_text(code: str, lang: str) -> str:
-    """The words of a playbook action code of :func:`playbook.analyses.rfm.segment_action` ("" for none)."""
+    """The words of a playbook action code of :func:`playbook.analyses.rfm.segment_action` ("" for none).
+
+    Parameters
+    ----------
+    code : str
+        An action code ("lost", "still_subscribed_lost", ...), or "" for a segment without an action.
+    lang : {"en", "ja"}
+        The language.
+
+    Returns
+    -------
+    str
+        The action to show; "" for no action.
+
+    Examples
+    --------
+    >>> action_text("", "ja")
+    ''
+    """
     return _x(f"rfm.action.{code}", lang) if code else ""
 
 

@@ -93,7 +93,7 @@ def unit_formatter(unit: str, currency: str = "JPY", lang: str = "en") -> FuncFo
     if unit == "ratio":
         return PercentFormatter(xmax=1.0, decimals=None)  # decimals follow the axis range
     if unit == "multiple":
-        return FuncFormatter(lambda x, _: f"{x:.1f}x")
+        return FuncFormatter(lambda x, _: f"{x:.1f}{text('units.multiple', lang)}")
     if unit == "currency":
         return money_formatter(currency, lang)
     return None
@@ -133,7 +133,7 @@ def format_value(value: float, unit: str, currency: str = "JPY", lang: str = "en
     if unit == "ratio":
         return f"{value:.1%}"
     if unit == "multiple":
-        return f"{value:.1f}x"
+        return f"{value:.1f}{text('units.multiple', lang)}"
     if unit == "currency":
         return money_formatter(currency, lang)(value, 0)
     if unit == "points":
@@ -183,6 +183,20 @@ def format_month(month, lang: str = "en") -> str:
 
 def month_tick(month, lang: str = "en", *, with_year: bool = False) -> str:
     r"""A month on a chart's axis: ``Oct`` / ``10月``, with the year below when ``with_year``.
+
+    Parameters
+    ----------
+    month : pandas.Period or str
+        The month.
+    lang : {"en", "ja"}, default "en"
+        The language.
+    with_year : bool, default False
+        Add the year on a second line.
+
+    Returns
+    -------
+    str
+        The tick label.
 
     Examples
     --------
@@ -243,7 +257,8 @@ def format_change(now: float, before: float, unit: str, currency: str = "JPY", l
     if unit in ("count", "users"):
         return "±0" if diff == 0 else _signed(diff, 0)
     if unit == "multiple":
-        return "±0.0x" if round(diff, 1) == 0 else f"{_signed(diff, 1)}x"
+        x = text("units.multiple", lang)
+        return f"±0.0{x}" if round(diff, 1) == 0 else f"{_signed(diff, 1)}{x}"
     if unit in ("hours", "minutes", "days", "months"):  # a duration changes in its own unit, as the targets read
         return format_delta(diff, unit, lang=lang, signed=True)
     if before == 0:

@@ -946,6 +946,16 @@ def build_scorecard(ctx: ReviewContext) -> pd.DataFrame | None:
 def scorecard_csv_columns(lang: str = "en") -> list[str]:
     """The headers of ``scorecard.csv`` in ``lang``, in the order of :data:`SCORECARD_COLUMNS`.
 
+    Parameters
+    ----------
+    lang : {"en", "ja"}, default "en"
+        The language of the headers.
+
+    Returns
+    -------
+    list of str
+        One header per column.
+
     Examples
     --------
     >>> scorecard_csv_columns()[:3], scorecard_csv_columns("ja")[10]

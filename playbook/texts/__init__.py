@@ -85,6 +85,16 @@ def text(key: str, lang: str = "en", /, *args, **values) -> str:
 def has_text(key: str) -> bool:
     """Whether ``key`` has a text (in English; the parity test keeps Japanese the same).
 
+    Parameters
+    ----------
+    key : str
+        ``file.key``.
+
+    Returns
+    -------
+    bool
+        True when the catalogs hold the key.
+
     Examples
     --------
     >>> has_text("labels.red"), has_text("labels.no_such_key")
@@ -96,6 +106,16 @@ def has_text(key: str) -> bool:
 def text_keys(lang: str) -> set[str]:
     """Every key of ``lang``'s catalog.
 
+    Parameters
+    ----------
+    lang : {"en", "ja"}
+        The language.
+
+    Returns
+    -------
+    set of str
+        The keys.
+
     Examples
     --------
     >>> text_keys("en") == text_keys("ja")
@@ -106,6 +126,18 @@ def text_keys(lang: str) -> set[str]:
 
 def fields(key: str, lang: str) -> set[str]:
     """The ``str.format`` field names of a text (positional fields as ``""`` or their index).
+
+    Parameters
+    ----------
+    key : str
+        ``file.key``.
+    lang : {"en", "ja"}
+        The language.
+
+    Returns
+    -------
+    set of str
+        The field names.
 
     Examples
     --------
