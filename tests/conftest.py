@@ -65,3 +65,11 @@ def sample_ds():
     from playbook import load_dataset
 
     return load_dataset(SAMPLE)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Show the comment themes' precision and recall per theme (set by tests/test_themes.py) after the run."""
+    table = getattr(config, "_playbook_theme_scores", None)
+    if table:
+        terminalreporter.write_sep("-", "comment themes: precision and recall per theme")
+        terminalreporter.write_line(table)

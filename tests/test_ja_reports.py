@@ -78,6 +78,7 @@ def data_words(data_dir: Path) -> set[str]:
         if f.suffix in (".yaml", ".yml"):  # values and keys, not the comments
             words |= set(_WORD.findall(" ".join(_strings(yaml.safe_load(f.read_text(encoding="utf-8"))))))
         elif f.name.endswith((".csv", ".csv.gz")):
+            words.add(f.name.split(".")[0])  # the table's name, as the data contract spells it
             df = pd.read_csv(f, dtype=str, nrows=200_000)
             for col in df.columns:
                 words |= set(_WORD.findall(" ".join(df[col].dropna().unique()[:5000])))

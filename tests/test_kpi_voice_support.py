@@ -302,8 +302,12 @@ def test_voice_table_lists_answered_months_with_n_value_and_interval():
     assert len(nps_rows) == 1 and nps_rows["n"].item() == 10
     assert "NPS had answers in 1 of the last 4 months" in v._repr_html_()
     ja = voice_table(SimpleNamespace(surveys=s), "2026-04", months_back=4, lang="ja")
-    assert ja.note.startswith("直近4か月（〜2026-04）で回答があった月：NPS（顧客推奨度） 1か月")
-    assert ja.note.endswith("回答のない月は表から除いています。")
+    assert ja.note == (
+        "直近4か月（2026年4月まで）で回答があった月数は、顧客推奨度（NPS）が1か月、顧客満足度（CSAT）が2か月、"
+        "顧客努力指標（CES）が0か月です。回答のない月は表から除いています。"
+    )
+    assert ja.table.index.tolist() == ["2026年1月", "2026年3月"]
+    assert ja.table.loc["2026年1月", ("顧客推奨度（NPS）", "95%信頼区間")] == "-12.6〜+74.1"
 
 
 def test_voice_table_on_the_sample_counts_the_nps_months(sample_ds):

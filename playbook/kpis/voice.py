@@ -3,20 +3,86 @@
 Scores: NPS 0-10 (promoters 9-10, passives 7-8, detractors 0-6), CSAT 1-5
 (satisfied = 4-5), CES 1-7 (easy = 5-7). Fewer than 30 responses in a month are
 flagged as a small sample. A response without a score is not counted anywhere.
-Themes come from an editable keyword list in English and Japanese — no black-box model.
+Themes come from editable keyword lists in English and Japanese — no black-box model.
 
 Every score KPI comes with a 95 % interval (``ci_low``, ``ci_high``): NPS from the
 multinomial variance of the promoter/passive/detractor split (adjusted Wald,
 Rocks 2016, by default), the shares (CSAT, CES, support rating) from the Wilson
 score interval, the mean CES from a t interval.
+
+Comment themes
+--------------
+:func:`tag_themes` tags each comment with the themes it is about: ``price``, ``performance`` (speed, errors,
+outages), ``support`` (the support team and its answers), ``usability``, ``missing_feature`` (a feature that is
+missing, unsupported or asked for — not praise of a feature) and ``cancellation`` (intent to cancel, not renew or
+switch, or a look at competitors). The first four are topics, good or bad (「サポートが丁寧」 is support too).
+
+Japanese comments are split into words by janome (a pure-Python morphological analyser with the IPA dictionary) and
+matched on dictionary forms (基本形): 高い matches 高すぎる, 高かった and 高くて. Each comment is cut into clauses at
+punctuation and at が, けど, のに, ので ...; the rules apply within a clause:
+
+* negation follows the word, possibly over particles, auxiliaries and words such as 考える or つもり: 「更新しない」
+  is cancellation, 「解約は考えていません」 is not; 「問題ない」 negates nothing on any list, so it is no complaint;
+* 対応 and サポート after 〜に/〜を or at the end of a compound (CSV出力に対応, 多言語対応) mean "supports X": then
+  they are not the support team, and negated they are a missing feature (「CSV出力に対応していないのが不便」);
+* a request (〜してほしい, 〜があれば, 〜したい), something that cannot be done (〜できない) or is absent (〜がない) is
+  a missing feature when no other theme's word is in the clause: 「もっと安くしてほしい」 is price only, and
+  「新機能がとても良い」 (no request, no negation) is no theme;
+* a weak word (高い, 遅い, やめる) counts unless what it describes is on the theme's ``ja_not_after`` list
+  (「精度が高い」 is not about the price, 「返信が遅い」 is support, not performance).
+
+English comments are lower-cased and matched on word beginnings ("slow" matches slower, slowly), with a negation up
+to three words before a word ("not renewing", "no plans to cancel", "doesn't support SSO").
+
+The keyword file :data:`THEMES_FILE` (``playbook/kpis/themes.yaml``) holds every list; pass your own mapping or YAML
+file to :func:`tag_themes` / :func:`theme_counts`. Its format:
+
+.. code-block:: yaml
+
+    japanese:                 # shared Japanese cues (dictionary forms)
+      negation: [ない, ぬ, ん, ず]
+      negation_prefixes: [未, 非]
+      between: [する, いる, 考える, つもり, ...]   # may stand between a word and its negation
+      clause_breaks: [が, けど, のに, ので, ...]
+      requests: [ほしい, たい, ある ば, と 嬉しい, ...]
+      cannot: [できる, 取れる, ...]               # negated: "cannot be done"
+    english: {negation: [...], requests: [...], cannot: [...]}
+    themes:
+      price:
+        ja: [価格, 料金, 値上げ, ...]    # mark the theme; "使う にくい" = words in a row; "*" = any verb
+        ja_weak: [高い, 安い]            # count unless their subject is in ja_not_after
+        ja_not_after: [精度, 満足度, ...]
+        en: [price, expensive, value for money, ...]
+      support:
+        ja_capability: [対応, サポート]  # "supports X" use, see above
+        en_capability: [support]
+      missing_feature:
+        ja_when_negated: [機能, 連携]    # count only when negated (機能がない)
+        requests: true                   # requests with no other theme in the clause
+        en_when_negated: [support, export, ...]
+      cancellation:
+        ja_when_negated: [更新, 継続]
+        ja_negation_extra: [難しい, 迷う]   # doubt counts as negation for these (継続は難しい)
+        negation_cancels: true           # a negated word is no intent (解約は考えていない)
+        en_negation_extra: [whether, unsure]
+
+A plain ``{theme: [keywords]}`` mapping works too: every keyword is a Japanese entry, and the ASCII ones English
+entries as well. Missing ``japanese``/``english`` sections come from :data:`THEMES_FILE`. Measured on the labelled
+comments in ``tests/data/comments_labelled.csv`` (see ``tests/test_themes.py``); a keyword list misses wordings it
+does not hold, so add your customers' own phrasing to the file.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from os import PathLike
+from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from playbook.kpis.ratios import SMALL_SAMPLE, month_of, ratio_table, wilson_interval
 
@@ -30,31 +96,308 @@ __all__ = [
     "ces_mean",
     "support_rating",
     "THEMES",
+    "THEMES_FILE",
+    "load_themes",
     "tag_themes",
     "theme_counts",
 ]
 
-#: theme -> keywords (case-insensitive substrings), English and Japanese. Edit or pass your own.
-THEMES: dict[str, list[str]] = {
-    "price": ["price", "pricing", "expensive", "cost", "value for", "価格", "料金", "値段", "コスト", "高いと"],
-    "performance": ["slow", "fast", "performance", "load", "lag", "reliable", "動作", "表示", "重い", "速くて"],
-    "support": ["support", "reply", "replies", "helpful", "サポート", "問い合わせ", "返信", "回答", "対応"],
-    "usability": [
-        "easy",
-        "intuitive",
-        "confusing",
-        "hard to find",
-        "set up",
-        "使いやすい",
-        "分かりにくい",
-        "わかりにくい",
-        "直感",
-        "操作",
-        "複雑",
-        "使える",
-    ],
-    "missing_feature": ["missing", "feature", "need an", "api", "would like", "機能", "欲しい", "ほしい", "連携"],
-}
+#: The keyword file of the default themes (edit it, or pass your own to :func:`tag_themes`).
+THEMES_FILE = Path(__file__).with_name("themes.yaml")
+
+_EN_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_EN_BREAK = re.compile(r"[.,;:!?()\n]+|\bbut\b|\bhowever\b")
+_JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+_JA_PARTICLE, _JA_AUX, _JA_ADVERB, _JA_NOUN, _JA_PREFIX = "助詞", "助動詞", "副詞", "名詞", "接頭詞"
+
+
+def load_themes(themes=None) -> dict:
+    """The theme rules in full form, from :data:`THEMES_FILE`, a YAML file or a mapping.
+
+    Parameters
+    ----------
+    themes : dict, str or path-like, optional
+        A mapping in the format of ``themes.yaml`` (with a ``themes`` key), a mapping theme -> rules (a mapping as
+        under ``themes`` in ``themes.yaml``, or simply a list of keywords), or the path of a YAML file holding either.
+        Default: :data:`THEMES_FILE`.
+
+    Returns
+    -------
+    dict
+        ``{"japanese": {...}, "english": {...}, "themes": {theme: {...}}}``; sections missing from ``themes`` come
+        from :data:`THEMES_FILE`. A list of keywords becomes ``{"ja": [...], "en": [...]}``: every keyword is a
+        Japanese entry, and the ASCII ones (lower-cased) English entries too.
+
+    Examples
+    --------
+    >>> sorted(load_themes()["themes"])
+    ['cancellation', 'missing_feature', 'performance', 'price', 'support', 'usability']
+    >>> load_themes({"billing": ["請求", "Invoice"]})["themes"]
+    {'billing': {'ja': ['請求', 'Invoice'], 'en': ['invoice']}}
+    """
+    if themes is None or isinstance(themes, (str, PathLike)):
+        path = THEMES_FILE if themes is None else Path(themes)
+        themes = yaml.safe_load(path.read_text(encoding="utf-8"))
+    default = _default_rules() if "themes" not in themes or "japanese" not in themes or "english" not in themes else {}
+    rules = {
+        "japanese": themes.get("japanese", default.get("japanese")),
+        "english": themes.get("english", default.get("english")),
+    }
+    raw = themes.get("themes", themes)
+    rules["themes"] = {
+        name: (
+            {"ja": list(spec), "en": [k.lower() for k in spec if k.isascii()]}
+            if isinstance(spec, (list, tuple))
+            else dict(spec)
+        )
+        for name, spec in raw.items()
+    }
+    return rules
+
+
+@functools.cache
+def _default_rules() -> dict:
+    return yaml.safe_load(THEMES_FILE.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _tokenizer():
+    """The Japanese morphological analyser (janome, IPA dictionary), created once."""
+    from janome.tokenizer import Tokenizer
+
+    return Tokenizer()
+
+
+class _Tok(NamedTuple):
+    base: str  # dictionary form, lower-cased
+    pos: str  # part of speech (品詞)
+    pos2: str  # its sub-class (品詞細分類1)
+    compound: str  # the surface of the compound noun this token ends, else ""
+
+
+class _Clause(list):
+    """The tokens of a clause, with the positions of each dictionary form and the clause's compound nouns."""
+
+    def __init__(self, tokens):
+        super().__init__(tokens)
+        self.index: dict[str, list[int]] = {}
+        for i, t in enumerate(tokens):
+            self.index.setdefault(t.base, []).append(i)
+        self.nouns = "|".join(t.compound for t in tokens if t.compound)
+
+
+def _ja_clauses(text: str, breaks) -> list[_Clause]:
+    clauses, cur, noun_run = [], [], ""
+    for t in _tokenizer().tokenize(text):
+        pos, pos2 = t.part_of_speech.split(",")[:2]
+        if pos == "記号" and pos2 in ("句点", "読点", "括弧開", "括弧閉") or t.surface in "。、！？!?\n":
+            clauses.append(cur)
+            cur, noun_run = [], ""
+            continue
+        noun_run = noun_run + t.surface if pos in (_JA_NOUN, _JA_PREFIX) else ""
+        base = (t.base_form if t.base_form != "*" else t.surface).lower()
+        cur.append(_Tok(base, pos, pos2, noun_run if pos == _JA_NOUN else ""))
+        if pos == _JA_PARTICLE and pos2 == "接続助詞" and base in breaks:
+            clauses.append(cur)
+            cur, noun_run = [], ""
+    clauses.append(cur)
+    return [_Clause(c) for c in clauses if c]
+
+
+def _ja_find(clause: _Clause, term: str):
+    """(start, end) token spans where ``term`` (dictionary forms separated by spaces) occurs in the clause.
+
+    ``*`` stands for any verb. A single word of two characters or more also matches inside a compound noun.
+    """
+    words = _split(term)
+    n = len(words)
+    starts = range(len(clause) - n + 1) if words[0] == "*" else clause.index.get(words[0], ())
+    exact = set()
+    for i in starts:
+        if i + n <= len(clause) and all(
+            clause[i + k].base == w or (w == "*" and clause[i + k].pos == "動詞") for k, w in enumerate(words)
+        ):
+            exact.add(i)
+            yield i, i + n
+    if n == 1 and len(words[0]) >= 2 and words[0] in clause.nouns:
+        for i, t in enumerate(clause):
+            if i not in exact and t.compound and words[0] in t.compound:
+                start = i
+                while start > 0 and clause[start - 1].compound:
+                    start -= 1
+                yield start, i + 1
+
+
+def _ja_negated(clause, end, ja, extra=()) -> bool:
+    """Is the word ending at token ``end`` negated later in its clause (対応していない, 解約は考えていません)?"""
+    for t in clause[end : end + 8]:
+        if t.base in ja["negation"] and t.pos in (_JA_AUX, "形容詞") or t.base in extra:
+            return True
+        if not (
+            t.pos in (_JA_PARTICLE, _JA_AUX, _JA_ADVERB) or t.pos2 in ("非自立", "接尾") or t.base in ja["between"]
+        ):
+            return False
+    return False
+
+
+def _ja_prefixed(clause, start, ja) -> bool:
+    return start > 0 and clause[start - 1].pos == _JA_PREFIX and clause[start - 1].base in ja["negation_prefixes"]
+
+
+def _ja_subject(clause, start) -> str:
+    """The compound noun a predicate at ``start`` describes (画面 in 画面が重い), or "" when none precedes it."""
+    for t in reversed(clause[:start]):
+        if t.pos in (_JA_PARTICLE, _JA_ADVERB, "連体詞") or t.pos == _JA_AUX:
+            continue
+        return t.compound
+    return ""
+
+
+def _ja_capability(clause, start, end, support_terms) -> bool:
+    """Is 対応/サポート used as "supports X" (Xに対応, Xをサポート, 多言語対応), not as the support team's work?"""
+    compound = clause[end - 1].compound
+    if end - start > 1 or len(compound) > len(clause[end - 1].base):  # X対応: unless X is 問い合わせ or the like
+        head = compound[: -len(clause[end - 1].base)]
+        return bool(head) and not any(w in head for w in support_terms)
+    particles = set()
+    for t in reversed(clause[:start]):
+        if t.pos == _JA_PARTICLE:
+            if t.pos2 != "格助詞" and t.base != "も":
+                return False
+            particles.add(t.base)
+            continue
+        return bool(particles & {"に", "を"}) and t.pos == _JA_NOUN and t.pos2 not in ("形容動詞語幹", "副詞可能")
+    return False
+
+
+def _ja_theme(clause: _Clause, spec: dict, ja: dict) -> tuple[bool, bool, bool]:
+    """One theme in one clause: (is it there, does the clause name one of its words, is a capability missing)."""
+    capability = {w.lower() for w in spec.get("ja_capability", ())}
+    negated_terms, hit, missing = [], False, False
+    for term in spec.get("ja", ()):
+        for start, end in _ja_find(clause, term):
+            if term.lower() in capability and (
+                _ja_capability(clause, start, end, spec["ja"]) or _ja_prefixed(clause, start, ja)
+            ):
+                # Excelに対応している: not the support team; 未対応, 対応していない: a missing feature
+                missing |= _ja_prefixed(clause, start, ja) or _ja_negated(clause, end, ja)
+                continue
+            negated_terms.append(_ja_negated(clause, end, ja))
+    for term in spec.get("ja_weak", ()):
+        for start, _end in _ja_find(clause, term):
+            subject = _ja_subject(clause, start)
+            if not any(subject.endswith(w) for w in spec.get("ja_not_after", ())):
+                negated_terms.append(False)
+    extra = set(spec.get("ja_negation_extra", ()))
+    for term in spec.get("ja_when_negated", ()):
+        for start, end in _ja_find(clause, term):
+            if not clause[end - 1].compound.endswith(term) and clause[end - 1].base != term:
+                continue  # 同期機能がない: the missing thing is a 機能, not the 同期
+            hit |= _ja_prefixed(clause, start, ja) or _ja_negated(clause, end, ja, extra)
+    if negated_terms and not (spec.get("negation_cancels") and any(negated_terms)):
+        hit = True
+    return hit, bool(negated_terms), missing
+
+
+def _ja_themes(text: str, rules: dict) -> set[str]:
+    ja, found = rules["japanese"], set()
+    asks = {name for name, spec in rules["themes"].items() if spec.get("requests")}
+    for clause in _ja_clauses(text, set(ja["clause_breaks"])):
+        hits, mentioned = set(), set()
+        for name, spec in rules["themes"].items():
+            hit, named, missing = _ja_theme(clause, spec, ja)
+            hits |= {name} if hit else set()
+            mentioned |= {name} if named else set()
+            found |= asks if missing else set()
+        if asks and _ja_request(clause, ja):
+            # a request about nothing another theme names: もっと安くしてほしい is about the price
+            hits |= {name for name in asks if not (hits | mentioned) - {name}}
+        found |= hits
+    return found
+
+
+def _ja_request(clause, ja) -> bool:
+    """A request (〜してほしい, 〜があれば), something that cannot be done (〜できない) or is absent (〜がない)."""
+    for term in ja["requests"]:
+        for _start, end in _ja_find(clause, term):
+            past = end < len(clause) and clause[end].base == "た"  # 欲しかった機能が実装された: not a request
+            if not past and not _ja_negated(clause, end, ja):
+                return True
+    for term in ja["cannot"]:
+        if any(_ja_negated(clause, end, ja) for _start, end in _ja_find(clause, term)):
+            return True
+    return any(
+        t.base == "ない"
+        and t.pos == "形容詞"
+        and i >= 2
+        and clause[i - 1].base in ("が", "も")
+        and clause[i - 2].pos == _JA_NOUN
+        for i, t in enumerate(clause)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _split(term: str) -> tuple[str, ...]:
+    return tuple(term.lower().split())
+
+
+def _en_find(words: list[str], term: str):
+    parts = _split(term)
+    first, n = parts[0], len(parts)
+    for i in range(len(words) - n + 1):
+        if words[i].startswith(first) and all(words[i + k].startswith(p) for k, p in enumerate(parts[1:], 1)):
+            yield i, i + n
+
+
+def _en_negated(words, start, negation) -> bool:
+    return any(w in negation or w.endswith(("n't", "n’t")) for w in words[max(0, start - 3) : start])
+
+
+def _en_themes(text: str, rules: dict) -> set[str]:
+    en, found = rules["english"], set()
+    negation = set(en["negation"])
+    for part in _EN_BREAK.split(text.lower()):
+        words = _EN_WORD.findall(part)
+        if not words:
+            continue
+        hits, mentioned, missing_cue = set(), set(), False
+        for name, spec in rules["themes"].items():
+            capability = set(spec.get("en_capability", ()))
+            negated_terms = []
+            for term in spec.get("en", ()):
+                for start, end in _en_find(words, term):
+                    if term in capability and (
+                        _en_negated(words, start, {"not", "cannot"})
+                        or (end < len(words) and words[end] == "for")
+                        or (start > 0 and words[start - 1] in ("add", "adds", "added", "better"))
+                    ):
+                        missing_cue = True
+                        continue
+                    negated_terms.append(_en_negated(words, start, negation))
+            doubt = negation | set(spec.get("en_negation_extra", ()))
+            for term in spec.get("en_when_negated", ()):
+                if any(_en_negated(words, s, doubt) for s, _e in _en_find(words, term)):
+                    hits.add(name)
+            if negated_terms:
+                mentioned.add(name)
+                if not (spec.get("negation_cancels") and any(negated_terms)):
+                    hits.add(name)
+        requesting = missing_cue or any(
+            next(_en_find(words, term), None) is not None for term in [*en["requests"], *en["cannot"]]
+        )
+        for name, spec in rules["themes"].items():
+            if spec.get("requests") and requesting and not (hits | mentioned) - {name}:
+                hits.add(name)
+        found |= hits
+    return found
+
+
+def _themes_of(text: str, rules: dict) -> set[str]:
+    return _ja_themes(text, rules) if _JA_CHAR.search(text) else _en_themes(text, rules)
+
+
+#: The default themes: theme -> its rules, as under ``themes`` in :data:`THEMES_FILE`.
+THEMES: dict[str, dict] = load_themes()["themes"]
 
 
 def nps_group(scores: pd.Series) -> pd.Series:
@@ -432,48 +775,59 @@ def ces_mean(
     return _with_interval(out, *_mean_interval(total.to_numpy(), squares.to_numpy(), n.to_numpy()))
 
 
-def tag_themes(comments: pd.Series, themes: dict[str, list[str]] | None = None) -> pd.DataFrame:
-    """One boolean column per theme: does the comment mention any of its keywords (case-insensitive)?
+def tag_themes(comments: pd.Series, themes: dict | str | PathLike | None = None) -> pd.DataFrame:
+    """One boolean column per theme: is the comment about it? A comment can carry several themes.
 
-    English keywords match at the start of a word ("use" does not match "because");
-    Japanese keywords match anywhere. A comment can carry several themes.
+    Japanese comments are split into words by a morphological analyser (janome) and matched on dictionary forms, so
+    「高すぎる」「高かった」「高くて」 all match 高い; English comments on lower-cased word beginnings. Negation, requests
+    and praise are told apart as described in the module docstring; the keyword lists are in :data:`THEMES_FILE`.
+    Each distinct comment is analysed once.
 
     Parameters
     ----------
     comments : pandas.Series
         The comment texts; missing ones are dropped.
-    themes : dict of str to list of str, optional
-        Theme name -> keywords. Default: :data:`THEMES`.
+    themes : dict, str or path-like, optional
+        The themes' rules: a mapping or the path of a YAML file, in the format of :data:`THEMES_FILE` (see
+        :func:`load_themes`; a plain ``{theme: [keywords]}`` works too). Default: :data:`THEMES_FILE`.
 
     Returns
     -------
     pandas.DataFrame
-        One row per non-missing comment, with its index, and one boolean column per theme.
+        One row per non-missing comment, with its index, and one boolean column per theme, in the order of the rules.
 
     Examples
     --------
-    >>> tag_themes(pd.Series(["Too expensive", "サポートの返信が遅い", "動作が遅い", None]))[["price", "support", "performance"]]
-       price  support  performance
-    0   True    False        False
-    1  False     True        False
-    2  False    False         True
+    >>> c = pd.Series(["月額が高すぎる", "サポートの返信が遅い", "CSV出力に対応していないのが不便",
+    ...                "新機能がとても良い", "解約は考えていません", "Thinking of switching to a cheaper tool", None])
+    >>> tag_themes(c).astype(int)
+       price  performance  support  usability  missing_feature  cancellation
+    0      1            0        0          0                0             0
+    1      0            0        1          0                0             0
+    2      0            0        0          0                1             0
+    3      0            0        0          0                0             0
+    4      0            0        0          0                0             0
+    5      1            0        0          0                0             1
     """
-    themes = THEMES if themes is None else themes
-    text = pd.Series(comments).dropna().astype("str").str.lower()
+    rules = _default_rules_full() if themes is None else load_themes(themes)
+    text = pd.Series(comments).dropna().astype("str")
+    unique = pd.unique(text)
+    found = [_themes_of(t, rules) for t in unique]
+    names = list(rules["themes"])
+    table = pd.DataFrame([[n in f for n in names] for f in found], index=unique, columns=names, dtype=bool)
+    return pd.DataFrame(table.loc[text.to_numpy()].to_numpy(), index=text.index, columns=names, dtype=bool)
 
-    def pattern(words):
-        return "|".join((r"\b" + re.escape(k.lower())) if k.isascii() else re.escape(k.lower()) for k in words)
 
-    return pd.DataFrame(
-        {theme: text.str.contains(pattern(words), regex=True) for theme, words in themes.items()}, index=text.index
-    )
+@functools.cache
+def _default_rules_full() -> dict:
+    return load_themes()
 
 
 def theme_counts(
     surveys: pd.DataFrame,
     *,
     months=None,
-    themes: dict[str, list[str]] | None = None,
+    themes: dict | str | PathLike | None = None,
     date_col: str = "date",
     survey_col: str = "survey",
     score_col: str = "score",
@@ -490,8 +844,9 @@ def theme_counts(
         survey ``"nps"`` with a comment are used.
     months : sequence of str or pandas.Period, or pandas.PeriodIndex, optional
         Only the responses dated in these months. Default: all responses.
-    themes : dict of str to list of str, optional
-        Theme name -> keywords, as for :func:`tag_themes`. Default: :data:`THEMES`.
+    themes : dict, str or path-like, optional
+        The themes' rules, or the path of a YAML file of them, as for :func:`tag_themes`. Default:
+        :data:`THEMES_FILE`.
     date_col, survey_col, score_col, comment_col : str
         The columns holding the response date, the survey type, the score and the comment.
 
