@@ -631,15 +631,16 @@ def plot_kpi_tree(
     n = max(len(kpis), 1)
     xs = {k: (i + 0.5) / n for i, k in enumerate(kpis)}
     box = dict(boxstyle="round,pad=0.4", linewidth=0.8)
-    kgi_name = tree.kgi.name_ja if lang == "ja" else tree.kgi.name
+    kgi_name = tree.kgi.display_name(lang)
     ax.text(0.5, 0.92, f"KGI\n{kgi_name}", ha="center", va="center", fontsize=9, bbox={**box, "facecolor": "#dde6f3"})
     for f in tree.kfs:
         if not f.kpis:
             continue
         fx = float(np.mean([xs[k] for k in f.kpis]))
         ax.plot([0.5, fx], [0.86, 0.62], color="0.6", linewidth=0.8, zorder=0)
-        name = f.name_ja if lang == "ja" else f.name
-        wrapped = textwrap.fill(name, width=14 if lang == "ja" else 26)  # at spaces in English, by width in Japanese
+        name = f.display_name(lang)
+        # at spaces in English; by width where there are none (Japanese), where a character is twice as wide
+        wrapped = textwrap.fill(name, width=26 if " " in name else 14)
         ax.text(
             fx, 0.56, f"KFS\n{wrapped}", ha="center", va="center", fontsize=7.5, bbox={**box, "facecolor": "#eeeeee"}
         )
