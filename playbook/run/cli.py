@@ -90,6 +90,7 @@ def _validate(args) -> int:
     from playbook.data.schema import optional_tables
     from playbook.report.formatting import format_month
     from playbook.report.labels import translate_columns
+    from playbook.report.messages import render_warning
 
     lang = args.lang
     folder = _user_path(args.data, SAMPLE_DIR)
@@ -109,7 +110,7 @@ def _validate(args) -> int:
         for w in warnings.itertuples():
             rows = "" if pd.isna(w.rows) else text("cli.rows", lang, rows=w.rows)
             column = text("cli.column", lang, column=w.column) if w.column else ""
-            print(f"  - {w.file}{column}: {w.warning}{rows}")
+            print(f"  - {w.file}{column}{text('data.frame.colon', lang)}{render_warning(w.warning, lang)}{rows}")
     else:
         print("\n" + text("cli.no_warnings", lang))
     return 0
@@ -179,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
             refresh_notebooks()
             return 0
     except DataValidationError as exc:
-        print(text("cli.error", lang, message=exc), file=sys.stderr)
+        from playbook.report.messages import render_error
+
+        print(text("cli.error", lang, message=render_error(exc, lang)), file=sys.stderr)
         return 1
     except FileExistsError as exc:
         print(text("cli.error", lang, message=exc), file=sys.stderr)
