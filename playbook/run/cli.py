@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--lang", default="en", help="language of the reports, tables and messages: en or ja (default en)")
     r.add_argument("--out", default=None, help="folder for the results (default: outputs/ of the project)")
     r.add_argument("--force", action="store_true", help="replace the results of an earlier run of the same month")
+    r.add_argument(
+        "--by",
+        default=None,
+        metavar="COLUMN",
+        help="also review each book of accounts by this accounts column (owner: one review per CSM)",
+    )
 
     sub.add_parser(
         "glossary",
@@ -166,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                 lang=args.lang,
                 out_dir=_user_path(args.out, PROJECT_ROOT / "outputs"),
                 force=args.force,
+                by=args.by,
                 echo=lambda m: print(m, flush=True),
             )
             return 0

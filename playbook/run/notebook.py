@@ -7,12 +7,15 @@ import pandas as pd
 from playbook.data.dataset import load_dataset, review_month
 from playbook.report.context import ReviewContext
 from playbook.report.plots import use_theme
-from playbook.run.params import check_parameters
+from playbook.review.goals import segment_dataset
+from playbook.run.params import check_parameters, parse_segment
 
 __all__ = ["open_review"]
 
 
-def open_review(*, month: str, data_dir: str, kpi_tree: str | None = None, lang: str = "en") -> ReviewContext:
+def open_review(
+    *, month: str, data_dir: str, kpi_tree: str | None = None, lang: str = "en", segment: str = ""
+) -> ReviewContext:
     """Check the notebook parameters, load and validate the data, and set the chart theme.
 
     Also sets pandas to show cell text in full and up to 500 rows.
@@ -28,6 +31,10 @@ def open_review(*, month: str, data_dir: str, kpi_tree: str | None = None, lang:
         Only its existence is checked here.
     lang : {"en", "ja"}, default "en"
         The language of labels, texts and charts.
+    segment : str, default ""
+        ``COLUMN=VALUE`` to review one book of accounts (``owner=Sato``: one CSM's accounts), as
+        ``run --by`` does; company-level KPIs (costs, trials, funnel) are then marked company-level.
+        ``""`` reviews every account.
 
     Returns
     -------
@@ -44,6 +51,7 @@ def open_review(*, month: str, data_dir: str, kpi_tree: str | None = None, lang:
     params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
     ds = load_dataset(params.data_dir)
     period = review_month(ds, params.month)
+    ds = segment_dataset(ds, parse_segment(segment))
     use_theme(params.lang)
     pd.set_option("display.max_colwidth", None)  # show warnings and names in full
     pd.set_option("display.max_rows", 500)  # and every KPI of the month

@@ -15,7 +15,7 @@ import pandas as pd
 from playbook.data.errors import DataValidationError, Problem
 from playbook.data.paths import display_path, resolve_path
 
-__all__ = ["LANGS", "ReviewParameters", "check_parameters"]
+__all__ = ["parse_segment", "LANGS", "ReviewParameters", "check_parameters"]
 
 LANGS = ("en", "ja")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -94,3 +94,40 @@ def check_parameters(
     if problems:
         raise DataValidationError(problems)
     return ReviewParameters(period, data_path, tree_path, lang)
+
+
+def parse_segment(segment: str | None) -> dict | None:
+    """A ``segment`` parameter (``COLUMN=VALUE``) as the mapping :func:`~playbook.review.goals.segment_dataset` takes.
+
+    Parameters
+    ----------
+    segment : str or None
+        ``"owner=Sato"``; ``""`` or None for every account.
+
+    Returns
+    -------
+    dict or None
+        ``{"owner": "Sato"}``, or None.
+
+    Raises
+    ------
+    DataValidationError
+        The text has no ``=`` or no column before it.
+
+    Examples
+    --------
+    >>> parse_segment("owner=Sato"), parse_segment("")
+    ({'owner': 'Sato'}, None)
+    >>> parse_segment("Sato")
+    Traceback (most recent call last):
+    ...
+    playbook.data.errors.DataValidationError: parameters, column 'segment': 'Sato' is not COLUMN=VALUE (e.g. owner=Sato)
+    """
+    if not segment or not str(segment).strip():
+        return None
+    column, sep, value = str(segment).partition("=")
+    if not sep or not column.strip():
+        raise DataValidationError(
+            Problem("parameters", "segment", f"'{segment}' is not COLUMN=VALUE (e.g. owner=Sato)")
+        )
+    return {column.strip(): value}

@@ -27,11 +27,13 @@ from pathlib import Path
 import pandas as pd
 
 from playbook.data.dataset import file_sha256, load_dataset, review_month
+from playbook.data.errors import DataValidationError, Problem
 from playbook.data.paths import NOTEBOOKS_DIR, display_path, resolve_path
 from playbook.report.export import read_written_csv, write_xlsx
 from playbook.report.formatting import format_month
 from playbook.report.goal_views import scorecard_summary_lines
 from playbook.review.goals import load_kpi_tree, segment_dataset
+from playbook.run.index import write_month_index, write_run_index
 from playbook.run.params import check_parameters
 from playbook.texts import LANGS, text
 
@@ -42,6 +44,8 @@ __all__ = [
     "NotebookFailed",
     "review_notebooks",
     "run_review",
+    "book_values",
+    "export_html",
     "refresh_notebooks",
     "clean_notebook",
 ]
@@ -131,21 +135,89 @@ def export_html(executed: Path, html: Path, title: str, lang: str = "en") -> Non
     html.write_text(body, encoding="utf-8")
 
 
+def _declared(nb: Path) -> dict:
+    """The parameters a notebook declares in its ``parameters`` cell."""
+    import papermill as pm
+
+    return pm.inspect_notebook(str(nb))
+
+
+def book_values(ds, by: str) -> list[tuple[str, str]]:
+    """The books of a ``--by`` run: each value of the accounts column ``by`` and a safe folder name for it.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated data.
+    by : str
+        A column of the accounts table (``owner`` for the CSM).
+
+    Returns
+    -------
+    list of (str, str)
+        ``(value, folder name)`` in value order; accounts without a value are in no book. The folder name
+        is the value with anything but letters, digits, ``-`` and ``_`` replaced (a name from a file never
+        becomes a path), numbered so that two values never share a folder.
+
+    Raises
+    ------
+    DataValidationError
+        ``by`` is not a column of the accounts table.
+
+    Examples
+    --------
+    >>> from playbook import load_dataset
+    >>> from playbook.data.paths import SAMPLE_DIR
+    >>> book_values(load_dataset(SAMPLE_DIR), "owner")[:2]
+    [('Ito', '01-Ito'), ('Sato', '02-Sato')]
+    """
+    if by not in ds.accounts.columns:
+        raise DataValidationError(
+            Problem(
+                "parameters",
+                "by",
+                f"'{by}' is not a column of the accounts table (expected one of {list(ds.accounts.columns)})",
+            )
+        )
+    values = sorted({str(v) for v in ds.accounts[by].dropna() if str(v).strip()})
+    return [(v, f"{i:02d}-" + re.sub(r"[^\w-]", "_", v)[:40]) for i, v in enumerate(values, 1)]
+
+
 def _notebook_parameters(nb: Path, params: dict, folder: Path, with_tree: bool) -> dict:
     """The run's parameters, plus where to write tables for the notebooks that declare it.
 
     ``tables_dir`` (the run folder) for a notebook that writes CSV tables (05: the at-risk, onboarding and RFM
     lists); ``scorecard_csv`` for the notebook that writes the scorecard, when there is a KPI tree.
     """
-    import papermill as pm
-
-    declared = pm.inspect_notebook(str(nb))
+    declared = _declared(nb)
     extra = {}
     if "tables_dir" in declared:
         extra["tables_dir"] = display_path(folder)
     if with_tree and "scorecard_csv" in declared:
         extra["scorecard_csv"] = display_path(folder / "scorecard.csv")
     return {**params, **extra}
+
+
+def _new_manifest(period, nb_params: dict, data_dir: Path, ds, tree: Path | None, by: str | None) -> dict:
+    """The manifest a run starts with: parameters, the input files' SHA-256, package versions, status "running"."""
+    inputs = {p.name: file_sha256(p) for p in sorted(ds.files.values())}
+    for extra in (data_dir / "dataset.yaml", tree):
+        if extra is not None and Path(extra).is_file():
+            inputs[Path(extra).name] = file_sha256(Path(extra))
+    manifest = {
+        "month": str(period),
+        "parameters": nb_params,
+        "data": {"folder": display_path(data_dir), "as_of": f"{ds.as_of:%Y-%m-%d}", "sha256": inputs},
+        "packages": _versions(),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": "running",
+        "notebooks": [],
+        "outputs": [],
+    }
+    if by:
+        manifest["by"] = by
+        manifest["books"] = []
+    return manifest
 
 
 def run_review(
@@ -157,6 +229,7 @@ def run_review(
     out_dir: str | Path = "outputs",
     force: bool = False,
     notebooks: list[Path] | None = None,
+    by: str | None = None,
     echo: Callable[[str], None] = print,
 ) -> Path:
     """Run the monthly review and return the month folder it wrote.
@@ -177,6 +250,11 @@ def run_review(
         Replace the results of an earlier run of the same month.
     notebooks : list of Path, optional
         The notebooks to run, in this order; by default :func:`review_notebooks`.
+    by : str, optional
+        A column of the accounts table (``owner``: the CSM): after the company review, the review notebooks
+        that take a ``segment`` run again for each of its values, on that book of accounts only, into
+        ``<month>/by-<column>/<NN-value>/`` (without the KPI tree: its targets are the company's; company-level
+        KPIs such as costs and trials are marked company-level, never divided by a book's counts).
     echo : callable, default print
         Receives each progress line: the start, one line per notebook, the scorecard summary, the end.
 
@@ -221,26 +299,15 @@ def run_review(
     _refuse_existing(target, force)
     _check_inputs(ds, tree)  # every input a notebook reads, before the first notebook starts
     notebooks = review_notebooks() if notebooks is None else list(notebooks)
+    books = book_values(ds, by) if by else []
+    book_notebooks = [nb for nb in notebooks if "segment" in _declared(nb)] if by else []
     nb_params = {
         "month": str(period),
         "data_dir": display_path(params.data_dir),
         "kpi_tree": display_path(tree) if tree else "",
         "lang": params.lang,
     }
-    inputs = {p.name: file_sha256(p) for p in sorted(ds.files.values())}
-    for extra in (params.data_dir / "dataset.yaml", tree):
-        if extra is not None and Path(extra).is_file():
-            inputs[Path(extra).name] = file_sha256(Path(extra))
-    manifest = {
-        "month": str(period),
-        "parameters": nb_params,
-        "data": {"folder": display_path(params.data_dir), "as_of": f"{ds.as_of:%Y-%m-%d}", "sha256": inputs},
-        "packages": _versions(),
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "status": "running",
-        "notebooks": [],
-        "outputs": [],
-    }
+    manifest = _new_manifest(period, nb_params, params.data_dir, ds, tree, by)
     out_root.mkdir(parents=True, exist_ok=True)
     with _month_lock(out_root, period):
         _refuse_existing(target, force)  # another run may have published it while this one loaded the data
@@ -261,20 +328,26 @@ def run_review(
                 month=format_month(period, lang),
                 data=display_path(params.data_dir),
                 target=display_path(target),
-                count=len(notebooks),
+                count=len(notebooks) + len(books) * len(book_notebooks),
                 lang=params.lang,
             )
         )
-        for i, nb in enumerate(notebooks, 1):
-            out_nb = staging / nb.name
-            entry = {"notebook": nb.name, "status": "running", "seconds": None}
+        steps = len(notebooks) + len(books) * len(book_notebooks)
+        done = 0
+
+        def execute(nb: Path, folder: Path, parameters: dict) -> None:
+            nonlocal done
+            done += 1
+            out_nb = folder / nb.name
+            name = out_nb.relative_to(staging).as_posix()
+            entry = {"notebook": name, "status": "running", "seconds": None}
             manifest["notebooks"].append(entry)
             start = time.perf_counter()
             try:
                 pm.execute_notebook(
                     str(nb),
                     str(out_nb),
-                    parameters=_notebook_parameters(nb, nb_params, staging, tree is not None),
+                    parameters=parameters,
                     kernel_name="python3",
                     progress_bar=False,
                     log_output=False,
@@ -289,22 +362,36 @@ def run_review(
                     cell=exc.exec_count,
                 )
                 manifest["status"] = "failed"
-                manifest["outputs"].append(nb.name)
+                manifest["outputs"].append(name)
                 save_manifest()
                 failed = out_root / f"{period}.failed-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
                 staging.rename(failed)
                 first_line = next((line for line in str(exc.source).splitlines() if line.strip()), "")
-                echo(text("run.notebook_failed", lang, i=i, count=len(notebooks), name=nb.name))
+                echo(text("run.notebook_failed", lang, i=done, count=steps, name=name))
                 raise NotebookFailed(
-                    f"{nb.name} failed in cell [{exc.exec_count}] ({first_line.strip()[:60]}): "
+                    f"{name} failed in cell [{exc.exec_count}] ({first_line.strip()[:60]}): "
                     f"{exc.ename}: {exc.evalue}\nNothing was published for {period}; the partial run is kept in "
                     f"{display_path(failed)}/ (its manifest says which notebook failed)."
                 ) from None
             html = out_nb.with_suffix(".html")
-            export_html(out_nb, html, text("run.title", lang, name=nb.stem, month=format_month(period, lang)), lang)
+            title = text("run.title", lang, name=nb.stem, month=format_month(period, lang))
+            if "segment" in parameters:
+                title = text("run.book_title", lang, title=title, value=parameters["segment"].partition("=")[2])
+            export_html(out_nb, html, title, lang)
             entry.update(status="ok", seconds=round(time.perf_counter() - start, 1), html=html.name)
-            manifest["outputs"] += [nb.name, html.name]
-            echo(text("run.notebook_ok", lang, i=i, count=len(notebooks), name=nb.name, seconds=entry["seconds"]))
+            manifest["outputs"] += [name, html.relative_to(staging).as_posix()]
+            echo(text("run.notebook_ok", lang, i=done, count=steps, name=name, seconds=entry["seconds"]))
+
+        for nb in notebooks:
+            execute(nb, staging, _notebook_parameters(nb, nb_params, staging, tree is not None))
+        for value, folder_name in books:  # one book per CSM (or other accounts column): no KPI tree of its own
+            folder = staging / f"by-{by}" / folder_name
+            folder.mkdir(parents=True)
+            book_params = {**nb_params, "kpi_tree": "", "segment": f"{by}={value}"}
+            for nb in book_notebooks:
+                execute(nb, folder, _notebook_parameters(nb, book_params, folder, False))
+            manifest["books"].append({"value": value, "folder": folder.relative_to(staging).as_posix()})
+            manifest["outputs"] += [p.relative_to(staging).as_posix() for p in sorted(folder.glob("*.csv"))]
         # the tables the notebooks wrote (05: at_risk, onboarding, rfm_segments; 06: scorecard), not computed again,
         # and the same tables as one workbook for Excel
         csvs = sorted(staging.glob("*.csv"), key=lambda p: (p.name != "scorecard.csv", p.name))
@@ -314,13 +401,17 @@ def run_review(
             manifest["outputs"].append("tables.xlsx")
         card_path = staging / "scorecard.csv"
         if card_path.is_file():
-            echo("\n".join(scorecard_summary_lines(pd.read_csv(card_path, keep_default_na=False), lang)))
+            summary = scorecard_summary_lines(pd.read_csv(card_path, keep_default_na=False), lang)
+            manifest["headline"] = summary[0]
+            echo("\n".join(summary))
         manifest["status"] = "ok"
         manifest["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        manifest["outputs"].append("manifest.json")
+        manifest["outputs"] += ["index.html", "manifest.json"]
+        write_month_index(staging, manifest, lang)
         save_manifest()
         _publish(staging, target)
-    htmls = ", ".join(p for p in manifest["outputs"] if p.endswith(".html"))
+    write_run_index(out_root, lang)
+    htmls = ", ".join(p for p in manifest["outputs"] if p.endswith(".html") and "/" not in p)
     echo(text("run.done", lang, target=display_path(target), files=htmls))
     return target
 
