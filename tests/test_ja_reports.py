@@ -163,6 +163,7 @@ def test_ja_run_csvs_start_with_the_bom_and_round_trip_into_the_workbook(ja_run)
     from openpyxl import load_workbook
 
     from playbook.report.export import read_written_csv
+    from playbook.texts import text
 
     folder, _, _ = ja_run
     book = load_workbook(folder / "tables.xlsx")
@@ -171,7 +172,7 @@ def test_ja_run_csvs_start_with_the_bom_and_round_trip_into_the_workbook(ja_run)
     for path in csvs:
         assert path.read_bytes()[:3] == b"\xef\xbb\xbf", path.name
         table = read_written_csv(path)
-        sheet = book[path.stem[:31]]
+        sheet = book[text(f"run.sheet.{path.stem}", "ja")]
         rows = list(sheet.iter_rows(values_only=True))
         assert len(rows) == len(table) + 1, path.name
         for j, col in enumerate(table.columns):

@@ -7,6 +7,7 @@ same way in JupyterLab, papermill and the HTML report.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import matplotlib
@@ -22,7 +23,7 @@ from playbook.data.schema import TABLES
 from playbook.report.formatting import format_month, format_value, money_formatter, unit_formatter
 from playbook.report.labels import label
 from playbook.review.codes import Status
-from playbook.texts import text
+from playbook.texts import has_text, text
 
 __all__ = [
     "use_theme",
@@ -194,7 +195,7 @@ def plot_row_coverage(
         ax.add_patch(matplotlib.patches.Rectangle((c, r), 1, 1, fill=False, edgecolor="crimson", linewidth=1.2))
     step = max(1, len(counts.columns) // 12)
     ax.set_xticks(np.arange(0, len(counts.columns), step) + 0.5)
-    ax.set_xticklabels(counts.columns[::step], rotation=0)
+    ax.set_xticklabels([_cohort_name(c, lang) for c in counts.columns[::step]], rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title(label("chart_coverage", lang))
@@ -422,7 +423,7 @@ def plot_mrr_bridge(
     ax = ax or plt.gca()
     row = bridge_row.iloc[0] if isinstance(bridge_row, pd.DataFrame) else bridge_row
     steps = [("new", 1), ("reactivation", 1), ("expansion", 1), ("contraction", -1), ("churned", -1)]
-    names = [label("start", lang)] + [label(k, lang) for k, _ in steps] + [label("end", lang)]
+    names = [text(f"charts.bridge_step.{k}", lang) for k in ["start", *(k for k, _ in steps), "end"]]
     bottoms, heights, colors = [0.0], [row["mrr_start"]], ["0.6"]
     level = row["mrr_start"]
     for key, sign in steps:
@@ -467,6 +468,12 @@ def plot_mrr_bridge(
     return ax
 
 
+def _stage_name(stage: str, lang: str) -> str:
+    """A funnel stage's name: the words of a known stage, a user's own stage as it is."""
+    key = f"charts.stage.{stage}"
+    return text(key, lang) if has_text(key) else stage
+
+
 def plot_funnel(
     counts: pd.DataFrame | None,
     *,
@@ -500,10 +507,12 @@ def plot_funnel(
     ax = ax or plt.gca()
     if counts is None or counts.empty:
         return _not_available(ax, lang, label("chart_funnel", lang))
-    stages = counts[stage_col].astype(str).tolist()[::-1]
+    stages = [_stage_name(s, lang) for s in counts[stage_col].astype(str).tolist()[::-1]]
     values = counts[count_col].to_numpy(dtype="float64")[::-1]
     ax.barh(stages, values, color=sns.color_palette("Blues_r", len(values)))
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))  # 100, 1,000 (no math text)
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _: ""))
     ordered = counts[count_col].to_numpy(dtype="float64")
     for i, v in enumerate(values):
         k = len(values) - 1 - i
@@ -653,7 +662,7 @@ def plot_kpi_tree(
                 lang,
                 name=r["kpi"],
                 actual=format_value(r["actual"], unit, currency, lang),
-                target_word=label("target", lang),
+                target_word=text("charts.target_now", lang),
                 target=format_value(r["target"], unit, currency, lang),
             )
             ax.text(
@@ -662,7 +671,7 @@ def plot_kpi_tree(
                 box_text,
                 ha="center",
                 va="center",
-                fontsize=7,
+                fontsize=8,
                 bbox={**box, "facecolor": STATUS_COLORS.get(r["status"], "#bbbbbb"), "alpha": 0.85},
             )
     handles = [
@@ -892,7 +901,8 @@ def plot_cohort_heatmap(
     )
     ax.set_yticks(np.arange(len(m)) + 0.5)
     ax.set_yticklabels([f"{_cohort_name(c, lang)} (n={int(n)})" for c, n in zip(m.index, sizes)], fontsize=7)
-    ax.set_xlabel(text("charts.months_since_start", lang))
+    quarterly = any(re.search(r"Q\d|四半期", str(c)) for c in m.index)  # purchase cohorts are quarters
+    ax.set_xlabel(text("charts.purchase_quarters" if quarterly else "charts.months_since_start", lang))
     ax.set_ylabel("")
     ax.set_title(title)
     return ax
@@ -999,9 +1009,13 @@ def plot_band_churn(table: pd.DataFrame | None, *, ax: Axes | None = None, lang:
     rate = table["churn_rate"].to_numpy(dtype="float64")
     err = np.clip(np.vstack([rate - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - rate]), 0, None)
     colors = [STATUS_COLORS[Status.OFF_TRACK], STATUS_COLORS[Status.AT_RISK], STATUS_COLORS[Status.ACHIEVED]]
-    ax.bar(table["band"], rate, yerr=err, color=colors[: len(rate)], capsize=4)
-    for i, (r, n) in enumerate(zip(rate, table["account_months"])):
-        ax.annotate(f"{r:.1%}\n(n={n:,})", (i, r), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)
+    ax.bar([label(str(b), lang) for b in table["band"]], rate, yerr=err, color=colors[: len(rate)], capsize=4)
+    for i, (r, n, top) in enumerate(zip(rate, table["account_months"], table["ci_high"].to_numpy(dtype="float64"))):
+        # above the error bar, so the bar never runs through the label
+        ax.annotate(
+            f"{r:.1%}\n(n={n:,})", (i, max(r, top)), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8
+        )
+    ax.set_ylim(top=max(float(np.nanmax(table["ci_high"])), float(np.nanmax(rate))) * 1.3)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     ax.set_title(title)
     return ax

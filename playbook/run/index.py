@@ -14,7 +14,7 @@ from playbook.report.formatting import format_month
 from playbook.report.labels import label
 from playbook.texts import text
 
-__all__ = ["write_month_index", "write_run_index"]
+__all__ = ["write_month_index", "write_run_index", "notebook_title"]
 
 _STYLE = (
     "body{font-family:'Noto Sans CJK JP','Hiragino Sans','Yu Gothic',sans-serif;max-width:60rem;margin:2rem auto;"
@@ -36,21 +36,47 @@ def _link(href: str, label: str) -> str:
     return f'<a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>'
 
 
+def notebook_title(nb: dict, lang: str) -> str | None:
+    """A notebook's title in ``lang``: the first heading of its first narrative cell in that language.
+
+    Parameters
+    ----------
+    nb : dict
+        The notebook (as read from JSON, or an ``nbformat`` node).
+    lang : {"en", "ja"}
+        The language: a cell tagged ``lang-<lang>``, or an untagged one.
+
+    Returns
+    -------
+    str or None
+        The heading without its ``#``, or None when the notebook has none.
+
+    Examples
+    --------
+    >>> cells = [{"cell_type": "markdown", "metadata": {"tags": ["lang-en"]}, "source": "# 06 · Review"},
+    ...          {"cell_type": "markdown", "metadata": {"tags": ["lang-ja"]}, "source": "# 06 · 月次レビュー"}]
+    >>> notebook_title({"cells": cells}, "ja")
+    '06 · 月次レビュー'
+    """
+    for cell in nb.get("cells", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") != "markdown":
+            continue
+        if f"lang-{lang}" in tags or not any(t.startswith("lang-") for t in tags):
+            source = "".join(cell.get("source", ""))
+            first = source.lstrip().splitlines()[0] if source.strip() else ""
+            if first.startswith("#"):
+                return first.lstrip("#").strip()
+    return None
+
+
 def _title(folder: Path, page: str, lang: str) -> str:
-    """A report's title: the first heading of its notebook in ``lang`` (its ``lang-<lang>`` twin), else its name."""
+    """A report's title: its notebook's heading in ``lang``, else its file name."""
     try:
         nb = json.loads((folder / page).with_suffix(".ipynb").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return Path(page).stem
-    for cell in nb.get("cells", []):
-        tags = cell.get("metadata", {}).get("tags", [])
-        if cell.get("cell_type") == "markdown" and (
-            f"lang-{lang}" in tags or not any(t.startswith("lang-") for t in tags)
-        ):
-            first = "".join(cell.get("source", "")).lstrip().splitlines()[0] if cell.get("source") else ""
-            if first.startswith("#"):
-                return first.lstrip("#").strip()
-    return Path(page).stem
+    return notebook_title(nb, lang) or Path(page).stem
 
 
 def _list(items: list[str]) -> str:

@@ -33,9 +33,9 @@ from playbook.report.export import read_written_csv, write_xlsx
 from playbook.report.formatting import format_month
 from playbook.report.goal_views import scorecard_summary_lines
 from playbook.review.goals import load_kpi_tree, segment_dataset
-from playbook.run.index import write_month_index, write_run_index
+from playbook.run.index import notebook_title, write_month_index, write_run_index
 from playbook.run.params import check_parameters
-from playbook.texts import LANGS, text
+from playbook.texts import LANGS, has_text, text
 
 __all__ = [
     "NOTEBOOKS_DIR",
@@ -102,6 +102,13 @@ def _versions() -> dict[str, str]:
     return out
 
 
+#: Table cells break Japanese at punctuation and spaces only (never "ポイン/ト" or "46.9万/円"); wide tables scroll.
+_REPORT_CSS = (
+    "<style>.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { word-break: keep-all; }"
+    " .jp-RenderedHTMLCommon table { max-width: none; }</style>\n"
+)
+
+
 def export_html(executed: Path, html: Path, title: str, lang: str = "en") -> None:
     """Write the executed notebook as an HTML report without code, in one language.
 
@@ -132,7 +139,7 @@ def export_html(executed: Path, html: Path, title: str, lang: str = "en") -> Non
     )
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=others, enabled=True), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    html.write_text(body, encoding="utf-8")
+    html.write_text(body.replace("</head>", _REPORT_CSS + "</head>", 1), encoding="utf-8")
 
 
 def _declared(nb: Path) -> dict:
@@ -280,6 +287,7 @@ def run_review(
         A notebook failed; the message names the notebook and cell. Nothing is published: the partial
         run is kept as ``<out_dir>/<YYYY-MM>.failed-<UTC time>/`` with a manifest naming the notebook.
     """
+    import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -374,7 +382,8 @@ def run_review(
                     f"{display_path(failed)}/ (its manifest says which notebook failed)."
                 ) from None
             html = out_nb.with_suffix(".html")
-            title = text("run.title", lang, name=nb.stem, month=format_month(period, lang))
+            heading = notebook_title(nbformat.read(out_nb, as_version=4), lang) or nb.stem
+            title = text("run.title", lang, name=heading, month=format_month(period, lang))
             if "segment" in parameters:
                 title = text("run.book_title", lang, title=title, value=parameters["segment"].partition("=")[2])
             export_html(out_nb, html, title, lang)
@@ -397,7 +406,8 @@ def run_review(
         csvs = sorted(staging.glob("*.csv"), key=lambda p: (p.name != "scorecard.csv", p.name))
         manifest["outputs"] += [p.name for p in csvs]
         if csvs:
-            write_xlsx({p.stem: read_written_csv(p) for p in csvs}, staging / "tables.xlsx")
+            sheet = lambda stem: text(f"run.sheet.{stem}", lang) if has_text(f"run.sheet.{stem}") else stem
+            write_xlsx({sheet(p.stem): read_written_csv(p) for p in csvs}, staging / "tables.xlsx")
             manifest["outputs"].append("tables.xlsx")
         card_path = staging / "scorecard.csv"
         if card_path.is_file():
