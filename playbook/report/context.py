@@ -36,6 +36,9 @@ class ReviewContext:
         The data folder (shown relative to the project root).
     kpi_tree : Path or None
         The KPI tree file, if any.
+    company : Dataset or None
+        The whole company's data when ``ds`` is one book of accounts (``segment``); None otherwise. Models
+        that learn from every account (the churn-risk model, health bands) use it, then show the book.
     """
 
     ds: Dataset
@@ -43,6 +46,7 @@ class ReviewContext:
     lang: str
     data_dir: Path
     kpi_tree: Path | None
+    company: Dataset | None = None
 
     def label(self, key: str) -> str:
         """The label of ``key`` in the context's language (see :func:`playbook.report.labels.label`)."""

@@ -747,11 +747,13 @@ class HealthView:
         self.ctx = ctx
         months = ctx.history[-24:]
         self.config = config
-        self.scores = hs.health_scores(ctx.ds, months, config=config)
-        labels = hs.churn_labels(ctx.ds, months)
+        # a book of accounts (one CSM's) is scored and ranked by the model of the whole company, then shown alone
+        data = ctx.company if ctx.company is not None else ctx.ds
+        self.scores = hs.health_scores(data, months, config=config)
+        labels = hs.churn_labels(data, months)
         self.labels = labels[labels["month"] + 3 <= ctx.month]  # only outcomes known at the review month
         self.backtest_table, self.backtest_stats = hs.backtest(self.scores, self.labels)
-        X = rk.risk_features(self.scores, ctx.ds)
+        X = rk.risk_features(self.scores, data)
         labelled = self.labels["month"].unique()
         tests = sorted({m for m in labelled if m >= ctx.month - (test_months + 2)} | {ctx.month})
         self.predictions = rk.walk_forward(X, self.labels, test_months=tests)
@@ -761,6 +763,10 @@ class HealthView:
         #: the model on every outcome known at the review month (its coefficients are shown), or None
         self.model = rk.fit_logistic(train, train["churned"]) if train["churned"].nunique() == 2 else None
         self.coefficients = rk.coefficients(self.model) if self.model is not None else None
+        if ctx.company is not None:
+            book = ctx.ds.accounts["account_id"]
+            self.scores = self.scores[self.scores["account_id"].isin(book)].reset_index(drop=True)
+            self.predictions = self.predictions[self.predictions["account_id"].isin(book)].reset_index(drop=True)
 
     @property
     def now(self) -> pd.DataFrame:

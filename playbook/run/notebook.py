@@ -51,8 +51,15 @@ def open_review(
     params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
     ds = load_dataset(params.data_dir)
     period = review_month(ds, params.month)
-    ds = segment_dataset(ds, parse_segment(segment))
+    book = segment_dataset(ds, parse_segment(segment))
     use_theme(params.lang)
     pd.set_option("display.max_colwidth", None)  # show warnings and names in full
     pd.set_option("display.max_rows", 500)  # and every KPI of the month
-    return ReviewContext(ds=ds, month=period, lang=params.lang, data_dir=params.data_dir, kpi_tree=params.kpi_tree)
+    return ReviewContext(
+        ds=book,
+        month=period,
+        lang=params.lang,
+        data_dir=params.data_dir,
+        kpi_tree=params.kpi_tree,
+        company=ds if book is not ds else None,
+    )
