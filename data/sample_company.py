@@ -549,9 +549,46 @@ def generate(seed: int = 7, scale: float = 1.0, *, lazy_usage: bool = False) -> 
         stickiness=stickiness,
         initial_plan=PLANS[plan_at_signup],
     )
+    tables["subscriptions"] = _with_contract_terms(tables["subscriptions"], seed)
     if not lazy_usage:
         tables["usage"] = tables["usage"].frame()
     return tables
+
+
+#: Notice period (days before the contract end by which a cancellation must be given) per plan of an annual contract.
+NOTICE_DAYS = {"Starter": 30, "Standard": 60, "Enterprise": 90}
+#: Share of annual contracts that do not renew by themselves (the customer signs each renewal).
+MANUAL_RENEWAL_SHARE = 0.2
+
+
+def _with_contract_terms(subs: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The subscriptions with their contract terms as new last columns; every other column and value unchanged.
+
+    Made after the simulation, from the rows alone, so the random stream of everything else is untouched. An
+    annual row's contract runs in 12-month terms from its start date (a plan or seat change starts a new contract);
+    ``contract_end_date`` is the last day of the term in force on the row's last day (its end date, else the data
+    end). ``auto_renew`` is drawn per account by a generator of its own; ``notice_days`` follows the plan. Monthly
+    rows have no contract terms (empty cells).
+    """
+    out = subs.copy()
+    annual = (out["billing_period"] == "annual").to_numpy()
+    start = out["start_date"].to_numpy().astype("datetime64[D]")
+    last = out["end_date"].fillna(DATA_END).to_numpy().astype("datetime64[D]")
+    last = np.maximum(last, start)  # a row booked after the data end: its first term
+    # the first k >= 1 whose term end (the day before the k-th anniversary) is on or after the row's last day
+    k = np.maximum(1, ((last - start).astype(int) // 365))
+    k = np.where(annual, k, 1)
+    for _ in range(2):  # the 365-day guess is at most one year short
+        end = _add_months(start, 12 * k) - np.timedelta64(1, "D")
+        k = np.where(end < last, k + 1, k)
+    end = _add_months(start, 12 * k) - np.timedelta64(1, "D")
+    out["contract_end_date"] = pd.Series(end.astype("datetime64[ns]"), index=out.index).where(annual)
+    accounts = np.sort(out["account_id"].unique())
+    manual = dict(zip(accounts, np.random.default_rng([seed, 14]).random(len(accounts)) < MANUAL_RENEWAL_SHARE))
+    auto = np.where(out["account_id"].map(manual).to_numpy(dtype=bool), "false", "true")
+    out["auto_renew"] = pd.Series(auto, index=out.index, dtype=object).where(annual, None)
+    out["notice_days"] = pd.array(out["plan"].map(NOTICE_DAYS).where(annual), dtype="Int64")
+    return out
 
 
 def _tables(
@@ -1185,6 +1222,7 @@ name: Sakura Works K.K. (sample company)
 currency: JPY
 timezone: Asia/Tokyo
 as_of: 2026-10-31  # the export date: months up to 2026-10 are complete
+fiscal_year_start: 4  # the fiscal year (年度) starts in April: 2026年度 = 2026-04 .. 2027-03
 """
 
 

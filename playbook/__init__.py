@@ -13,10 +13,12 @@
   :func:`logrank`;
 - goals and review: :func:`load_kpi_tree`, :func:`goal_history`, :func:`target_paths`,
   :func:`smart_check`, :func:`tree_checks`,
-  :func:`kgi_projection`, :func:`scorecard`, :func:`act_recommendations`,
+  :func:`kgi_projection`, :func:`mrr_forecast`, :func:`kgi_forecast` (MRR/ARR with a downside, base and
+  upside scenario), :func:`scorecard`, :func:`act_recommendations`,
   :func:`action_effects`, :func:`segment_drivers`, :func:`early_warnings`;
 - report: :func:`open_review` (a notebook's set-up cell), :func:`for_display`,
-  :func:`format_value`, :func:`label`, the ``plot_*`` functions, :class:`GoalReport`;
+  :func:`format_value`, :func:`label`, the ``plot_*`` functions, :class:`GoalReport`,
+  :func:`forecast_table`, :func:`forecast_rates_table`, :func:`forecast_text`;
 - runs: :func:`run_review` (what ``python -m playbook run`` does).
 
 The package is layered (``data`` -> ``kpis`` -> ``analyses`` -> ``review`` -> ``report``
@@ -37,6 +39,7 @@ from playbook.kpis.snapshots import dataset_snapshots
 from playbook.report.context import ReviewContext
 from playbook.report.display import for_display
 from playbook.report.export import write_csv
+from playbook.report.forecast_views import forecast_rates_table, forecast_table, forecast_text, plot_mrr_forecast
 from playbook.report.formatting import format_change, format_value
 from playbook.report.goal_views import GoalReport
 from playbook.report.labels import label
@@ -58,6 +61,7 @@ from playbook.report.plots import (
     plot_voice_kpis,
 )
 from playbook.report.text import Markdown, safe_markdown
+from playbook.review.forecast import kgi_forecast, mrr_forecast
 from playbook.review.goals import (
     goal_history,
     kgi_projection,
@@ -121,6 +125,8 @@ __all__ = [
     "smart_check",
     "tree_checks",
     "kgi_projection",
+    "mrr_forecast",
+    "kgi_forecast",
     "scorecard",
     "status_history",
     "act_recommendations",
@@ -148,6 +154,10 @@ __all__ = [
     "plot_kpi_tree",
     "plot_goal_trends",
     "plot_kgi_projection",
+    "plot_mrr_forecast",
+    "forecast_table",
+    "forecast_rates_table",
+    "forecast_text",
     "plot_cohort_heatmap",
     "plot_retention_curves",
     "plot_band_churn",

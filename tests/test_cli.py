@@ -33,7 +33,7 @@ def test_help_lists_the_commands():
 @pytest.mark.notebook
 def test_run_writes_notebooks_html_and_manifest_then_refuses_then_force_replaces(tmp_path, capsys):
     # success
-    assert main(["run", "--month", "2026-10", "--out", str(tmp_path)]) == 0
+    assert main(["run", "--month", "2026-10", "--out", str(tmp_path), "--accounts", "1"]) == 0
     month = tmp_path / "2026-10"
     names = {p.name for p in month.iterdir()}
     for nb in review_notebooks():
@@ -53,12 +53,16 @@ def test_run_writes_notebooks_html_and_manifest_then_refuses_then_force_replaces
     assert manifest["packages"]["pandas"].startswith("3.")
     assert all(n["status"] == "ok" and n["seconds"] > 0 for n in manifest["notebooks"])
     assert "scorecard.csv" in manifest["outputs"]
+    # the first account of the at-risk list has its page, linked from the month's index
+    first = pd.read_csv(month / "at_risk.csv", dtype=str).iloc[0, 0]
+    assert f"accounts/{first}.html" in manifest["outputs"] and manifest["accounts"]["pages"] == 1
+    assert f'href="accounts/{first}.html"' in (month / "index.html").read_text(encoding="utf-8")
     # every table also in one workbook for Excel: same rows, same numbers, text stays text
     from openpyxl import load_workbook
 
     assert {"at_risk.csv", "onboarding.csv", "rfm_segments.csv", "tables.xlsx"} <= set(manifest["outputs"])
     book = load_workbook(month / "tables.xlsx")
-    assert book.sheetnames == ["scorecard", "at_risk", "onboarding", "rfm_segments"]
+    assert book.sheetnames == ["scorecard", "at_risk", "onboarding", "renewals", "rfm_segments"]
     for name in book.sheetnames:
         csv = pd.read_csv(month / f"{name}.csv", encoding="utf-8-sig", keep_default_na=False)
         rows = list(book[name].values)
@@ -96,7 +100,9 @@ def test_run_writes_notebooks_html_and_manifest_then_refuses_then_force_replaces
     assert _digest(month) == before
 
     # --force replaces
-    assert main(["run", "--month", "2026-10", "--out", str(tmp_path), "--force", "--lang", "ja"]) == 0
+    assert (
+        main(["run", "--month", "2026-10", "--out", str(tmp_path), "--force", "--lang", "ja", "--accounts", "0"]) == 0
+    )
     manifest = json.loads((month / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["lang"] == "ja"
 

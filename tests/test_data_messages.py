@@ -20,7 +20,8 @@ from playbook.data.dataset import read_table_file, review_month
 from playbook.report import messages
 from playbook.report.messages import render_error, render_problem, render_rule, render_warning, warnings_table
 from playbook.run.cli import main
-from playbook.run.params import check_parameters
+from playbook.run.params import check_parameters, parse_segment
+from playbook.run.runs import book_values
 from playbook.texts import text, text_keys
 from tests.conftest import ACCOUNTS, SUBSCRIPTIONS, write_folder
 
@@ -59,7 +60,7 @@ SETTINGS = [
     "- a\n- b\n",
     "colour: red\n",
     "currency: [JPY, USD]\ntimezone: [UTC]\n",
-    "timezone: JST\ncurrency: yen1\nearliest_date: soon\n",
+    "timezone: JST\ncurrency: yen1\nearliest_date: soon\nfiscal_year_start: 13\n",
 ]
 #: Forms no input reaches today (every column minimum is 0, no column has a maximum, every kind is known).
 UNREACHED = {
@@ -121,6 +122,8 @@ def triggered(tmp_path_factory) -> dict[str, list]:
     problems += _problems(
         lambda: check_parameters(month="2026-13", data_dir=tmp / "x", kpi_tree=tmp / "t.yaml", lang="fr")
     )
+    problems += _problems(lambda: parse_segment("Sato"))  # a book of accounts is COLUMN=VALUE
+    problems += _problems(lambda: book_values(ds, "csm"))  # run --by names an accounts column
     # settings files and their entries
     big = tmp / "big.yaml"
     big.write_text("x: " + "a" * 1_100_000, encoding="utf-8")
@@ -234,7 +237,7 @@ def test_months_read_as_japanese_months_and_values_stay():
     shown = render_rule(
         "2026-11 is not complete in this data (data as of 2026-10-31); the latest complete month is 2026-10", "ja"
     )
-    assert "2026年11月" in shown and "2026年10月" in shown and "2026-10-31" in shown
+    assert "2026年11月" in shown and "2026年10月" in shown and "2026年10月31日" in shown
     assert render_rule("duplicate key (account_id, month, product)", "ja") == (
         "キー (account_id, month, product) が重複しています"
     )

@@ -63,13 +63,13 @@ def sample_bridge(sample_ds):
 def test_a_kpi_is_described_in_japanese_with_the_month_as_2026年10月(sample_kpis, kpi_id):
     s = kr.describe_kpi(sample_kpis, kpi_id, MONTH, lang="ja")
     _japanese(s)
-    assert s.startswith("2026年10月の") and s.endswith("ほど良い指標です。")
+    assert s.startswith("2026年10月の") and s.endswith("ほど良い）。") and "指標です" not in s
 
 
 def test_a_kpi_without_last_month_says_so_in_japanese_and_keeps_the_english_dash(sample_kpis):
     # the sample's NPS survey ran in April and October only: no value in September
     assert kr.describe_kpi(sample_kpis, "nps", MONTH, lang="ja") == (
-        "2026年10月の顧客推奨度（NPS）は+12.4でした（前月比なし、直近12か月平均+10.4）。高いほど良い指標です。"
+        "2026年10月の顧客推奨度（NPS）は+12.4でした（前月比なし、直近12か月平均+10.4、高いほど良い）。"
     )
     assert kr.describe_kpi(sample_kpis, "nps", MONTH) == (
         "NPS was +12.4 in 2026-10 (– vs last month; 12-month average +10.4). Higher is better."
@@ -167,7 +167,7 @@ def test_the_data_check_is_codes_and_the_report_writes_them_in_either_language(s
     ja = describe_data_check(sample_ds, warnings, "ja")
     _japanese(ja)
     assert "2026年10月31日時点" in ja and "最新の月は2026年10月です" in ja
-    assert ja.endswith("すべてのKPIファミリーを計算できます。")
+    assert ja.startswith("**判定：データに問題はありません。**") and ja.endswith("すべての分類のKPIを計算できます。")
     assert describe_data_check(sample_ds, warnings) == (
         f"**Verdict: the data is valid.** 13 of 13 tables were read; the data is as of 2026-10-31 and the latest "
         f"complete month is 2026-10. {len(warnings)} warning(s) to look at (none stops the review). "
@@ -186,7 +186,7 @@ def test_the_data_check_names_the_families_the_tables_do_not_allow():
     assert s.unavailable_families[:3] == ("value", "purchases", "seats")  # costs, transactions, users missing
     ja = describe_data_check(ds, pd.DataFrame({"rows": [1]}), "ja")
     _japanese(ja)
-    assert "計算できないKPIファミリー：顧客価値：LTV・CAC" in ja
+    assert "計算できないKPIの分類：顧客価値：LTV・CAC" in ja
     en = describe_data_check(ds, pd.DataFrame({"rows": [1]}))
     assert " KPI families not available: Value: LTV, CAC, LTV/CAC, payback, CRC; Purchases: " in en
     fam = kpi_family_availability(ds, "ja").set_index("needs")

@@ -54,7 +54,11 @@ def test_notebook_follows_the_conventions(path):
         assert isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Constant), ast.dump(node)
         names.add(node.target.id)
     # the PDCA review also takes where a run wants its scorecard written
-    writes = {"05_": {"tables_dir"}, "06_": {"scorecard_csv"}}  # set by a run: where the notebook writes its CSVs
+    writes = {
+        "05_": {"tables_dir"},
+        "06_": {"scorecard_csv", "tables_dir"},
+        "07_": {"account_id"},
+    }  # set by a run: where the notebook writes its CSVs
     # a review notebook may also take the book of accounts a run --by gives it
     assert names - {"segment"} == PARAMETERS | writes.get(path.name[:3], set())
     assert all("#" in line for line in params.source.splitlines())
@@ -115,7 +119,7 @@ REVIEW = [p for p in NOTEBOOKS if p.name[:2] in {"01", "02", "03", "04", "05", "
 @pytest.mark.parametrize("path", REVIEW, ids=lambda p: p.stem)
 def test_review_notebook_runs_in_japanese_for_another_month(tmp_path, path):
     nb = _execute(path, tmp_path, lang="ja", month="2025-06")
-    assert "対象月 2025-06" in _all_text(nb)
+    assert "対象月：2025年6月" in _all_text(nb)
 
 
 @pytest.mark.notebook

@@ -397,7 +397,7 @@ def test_the_japanese_review_holds_no_english_sentence_and_no_raw_month(ja_repor
 
 
 def test_the_japanese_review_reads_as_a_japanese_monthly_review(ja_report):
-    assert ja_report.headline().startswith("**2026年10月のKPI 7件：**達成 2件、順調 2件、要注意 1件、未達 2件。")
+    assert ja_report.headline().startswith("**2026年10月のKPI 7件**：達成 2件、順調 2件、要注意 1件、未達 2件。")
     assert "オンボーディング完了率（要注意 → 未達）" in ja_report.headline()
     card = ja_report.scorecard_table()
     assert set(card["ステータス"]) == {"達成", "順調", "要注意", "未達"}

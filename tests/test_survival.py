@@ -360,9 +360,9 @@ def test_the_test_table_speaks_japanese():
     assert views["active_share"].index[[0, -2, -1]].tolist() == ["2023年11月", "2026年10月", "weighted average"]
     assert cr.purchase_cohorts(ctx).index[0] == "2023年第4四半期"
     channels = cr.ltv_cac_by_channel(ctx, kpis)
-    assert {"月次解約率", "CAC回収期間"} <= set(channels.columns) and "検索広告" in channels.index
+    assert {"月次チャーンレート", "CAC回収期間"} <= set(channels.columns) and "検索広告" in channels.index
     en = cr.ltv_cac_by_channel(open_review(month="2026-10", data_dir="data/sample", lang="en"), kpis)
-    assert channels.loc["検索広告", "月次解約率"] == en.loc["paid_search", "monthly churn"] != "nan%"
+    assert channels.loc["検索広告", "月次チャーンレート"] == en.loc["paid_search", "monthly churn"] != "nan%"
 
 
 def test_the_survival_heatmaps_average_row_is_the_pooled_kaplan_meier_and_never_rises(sample_ds):

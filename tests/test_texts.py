@@ -30,7 +30,9 @@ def test_same_fields_in_both_languages(key):
 def test_japanese_texts_hold_no_english_sentence():
     # a ja text may keep acronyms, ids and units in Latin letters, but never three English words in a row
     english_run = re.compile(r"\b[a-z]+\s+[a-z]+\s+[a-z]+\b")
-    offenders = {k: text(k, "ja") for k in text_keys("ja") if english_run.search(re.sub(r"\{[^}]*\}", "", text(k, "ja")))}
+    offenders = {
+        k: text(k, "ja") for k in text_keys("ja") if english_run.search(re.sub(r"\{[^}]*\}", "", text(k, "ja")))
+    }
     assert offenders == {}
 
 

@@ -2,7 +2,9 @@
 
 A customer's cohort is the period of its first activity (first month-end with
 MRR > 0 for subscription snapshots, first purchase for transactions); k = 0 is
-the cohort period. Cells after ``as_of`` are NaN (blank), never 0.
+the cohort period. Cells after ``as_of`` are NaN (blank), never 0. Periods are months,
+calendar quarters or fiscal quarters (``freq="FQ"``: quarters of the fiscal year starting in
+``fiscal_year_start``, labelled ``FY2026Q1`` by the year they start in, see :mod:`playbook.kpis.fiscal`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+from playbook.kpis.fiscal import DEFAULT_START, fiscal_code, fiscal_quarter_freq
 
 __all__ = ["cohort_matrix", "VIEWS"]
 
@@ -26,8 +30,9 @@ def cohort_matrix(
     date_col: str = "month",
     value_col: str | None = None,
     view: Literal["counts", "active_share", "survival", "revenue", "revenue_capped", "ltv"] = "active_share",
-    freq: Literal["M", "Q"] = "M",
+    freq: Literal["M", "Q", "FQ"] = "M",
     average: bool = True,
+    fiscal_year_start: int = DEFAULT_START,
 ) -> pd.DataFrame:
     """Cohort x periods-since-start matrix, with cohort sizes and a weighted-average row.
 
@@ -65,16 +70,19 @@ def cohort_matrix(
         every row counts as activity.
     view : {"counts", "active_share", "survival", "revenue", "revenue_capped", "ltv"}, default "active_share"
         What the cells hold (see above).
-    freq : {"M", "Q"}, default "M"
-        Periods of months or of quarters.
+    freq : {"M", "Q", "FQ"}, default "M"
+        Periods of months, of calendar quarters or of fiscal quarters (Q1 = the three months from
+        ``fiscal_year_start``).
     average : bool, default True
         Add the weighted-average row.
+    fiscal_year_start : int, default 1
+        The fiscal year's first month, for ``freq="FQ"`` (4: FY2026 Q1 is April-June 2026).
 
     Returns
     -------
     pandas.DataFrame
-        One row per cohort, labelled by its period as text (``2026-01`` or
-        ``2026Q1``), then the ``weighted average`` row: a ``size`` column
+        One row per cohort, labelled by its period as text (``2026-01``,
+        ``2026Q1``, or the fiscal quarter's code ``FY2026Q1``), then the ``weighted average`` row: a ``size`` column
         (members at k = 0) and one column per k, from 0 to the periods between
         the first cohort and ``as_of``. In the ``counts`` view the last row
         holds totals over the cohorts, not averages; its ``size`` is the sum of
@@ -99,12 +107,24 @@ def cohort_matrix(
     [2.0, 1.0, 0.5, 0.5]
     >>> cohort_matrix(snaps, as_of="2026-03", view="survival").loc["weighted average"].tolist()  # Kaplan-Meier
     [3.0, 1.0, 0.3333333333333333, 0.3333333333333333]
+
+    Fiscal quarters of a year starting in April: March 2026 closes FY2025, April opens FY2026.
+
+    >>> q = pd.DataFrame({"account_id": ["a", "a", "b"], "month": pd.PeriodIndex(["2026-03", "2026-04", "2026-04"], freq="M")})
+    >>> cohort_matrix(q, as_of="2026-06", view="counts", freq="FQ", fiscal_year_start=4)
+                      size    0    1
+    FY2025Q4           1.0  1.0  1.0
+    FY2026Q1           1.0  1.0  NaN
+    weighted average   2.0  2.0  1.0
     """
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
     if view in ("revenue", "revenue_capped", "ltv") and value_col is None:
         raise ValueError(f"view {view!r} needs value_col (e.g. 'mrr' or 'amount')")
     a = activity
+    fiscal = freq == "FQ"
+    if fiscal:
+        freq = fiscal_quarter_freq(fiscal_year_start)  # pandas names these quarters by their end year: relabelled below
     period = a[date_col]
     period = period.dt.asfreq(freq) if isinstance(period.dtype, pd.PeriodDtype) else period.dt.to_period(freq)
     df = pd.DataFrame(
@@ -117,7 +137,7 @@ def cohort_matrix(
     df = df.groupby(["customer", "ordinal"], as_index=False)["value"].sum()
     if value_col:
         df = df[df["value"] > 0]
-    end = pd.Period(as_of, freq=freq)
+    end = _period(as_of, freq)
     df = df[df["ordinal"] <= end.ordinal]
     first = df.groupby("customer")["ordinal"].transform("min")
     df["cohort"] = first
@@ -163,7 +183,7 @@ def cohort_matrix(
     observed = (cohorts[:, None] + ks[None, :]) <= end.ordinal
     num = np.where(observed, num, np.nan)
     values = num if view == "counts" else num / den[:, None]
-    index = [str(pd.Period(ordinal=int(c), freq=freq)) for c in cohorts]
+    index = [_label(pd.Period(ordinal=int(c), freq=freq), fiscal, fiscal_year_start) for c in cohorts]
     out = pd.DataFrame(values, index=index, columns=list(ks))
     out.insert(0, "size", size)
     if average and len(cohorts):
@@ -174,6 +194,16 @@ def cohort_matrix(
             avg = _product_limit(num, observed)
         out.loc[AVERAGE] = np.concatenate([[size.sum()], avg])
     return out
+
+
+def _period(value, freq: str) -> pd.Period:
+    """``value`` (a date, a month or a period) as a period of ``freq``."""
+    return value.asfreq(freq) if isinstance(value, pd.Period) else pd.Period(pd.Timestamp(value), freq=freq)
+
+
+def _label(period: pd.Period, fiscal: bool, start: int) -> str:
+    """A cohort's label: the period as text, or a fiscal quarter's code named by the year it starts in."""
+    return fiscal_code(period.asfreq("M", "start"), start, quarter=True) if fiscal else str(period)
 
 
 def _product_limit(survivors: np.ndarray, observed: np.ndarray) -> np.ndarray:

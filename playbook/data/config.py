@@ -21,7 +21,15 @@ import yaml
 from playbook.data.errors import DataValidationError
 from playbook.data.errors import Problem as _Problem
 
-__all__ = ["MAX_YAML_BYTES", "Field", "read_fields", "read_yaml", "parse_month", "parse_number"]
+__all__ = [
+    "MAX_YAML_BYTES",
+    "Field",
+    "read_fields",
+    "read_yaml",
+    "parse_month",
+    "parse_number",
+    "parse_fiscal_year_start",
+]
 
 EntryProblem = partial(_Problem, label="entry")  # problems of a settings file name its entries
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -85,6 +93,38 @@ def parse_number(value, key: str) -> tuple[float | None, list[str]]:
     if not math.isfinite(value):
         return None, [f"{key} {value!r} is not a finite number"]
     return float(value), []
+
+
+def parse_fiscal_year_start(value, key: str = "fiscal_year_start") -> tuple[int | None, list[str]]:
+    """The first month of the fiscal year (1-12, ``fiscal_year_start`` in ``dataset.yaml``), or None and the rule.
+
+    ``4`` is a fiscal year starting in April (2026年度 = April 2026 to March 2027); ``1`` the calendar year.
+    Settings arrive as text, so ``"4"`` is read as 4; a month name, 0, 13 or ``4.5`` is refused.
+
+    Parameters
+    ----------
+    value : object
+        The value as read (a whole number, or its digits as text).
+    key : str, default "fiscal_year_start"
+        Its key, for the message.
+
+    Returns
+    -------
+    month : int or None
+    rules : list of str
+        Empty, or the broken rule.
+
+    Examples
+    --------
+    >>> parse_fiscal_year_start("4"), parse_fiscal_year_start(1)
+    ((4, []), (1, []))
+    >>> parse_fiscal_year_start("April")
+    (None, ["fiscal_year_start 'April' is not a month number 1-12 (e.g. 4 for a fiscal year starting in April)"])
+    """
+    text = str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if re.fullmatch(r"\d{1,2}", text) and 1 <= int(text) <= 12:
+        return int(text), []
+    return None, [f"{key} {value!r} is not a month number 1-12 (e.g. 4 for a fiscal year starting in April)"]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from playbook.data.config import read_yaml
+from playbook.data.config import parse_fiscal_year_start, read_yaml
 from playbook.data.errors import DataValidationError, Problem
 from playbook.data.schema import DEFAULT_SETTINGS, ORDERED_PAIRS, SURVEY_SCALES, TABLES, Column, Table, required_tables
 from playbook.data.usage_log import UsageSummary, folder_sha256, frame_summary, summarise_parquet, validate_parquet
@@ -434,6 +434,9 @@ def _check_settings(settings: dict[str, str]) -> None:
     if pd.isna(pd.to_datetime(settings["earliest_date"], errors="coerce", format="%Y-%m-%d")):
         rule = f"earliest_date {settings['earliest_date']!r} is not a date (expected YYYY-MM-DD)"
         problems.append(Problem(SETTINGS_FILE, "earliest_date", rule, label="setting"))
+    start, rules = parse_fiscal_year_start(settings["fiscal_year_start"])
+    problems += [Problem(SETTINGS_FILE, "fiscal_year_start", rule, label="setting") for rule in rules]
+    settings["fiscal_year_start"] = str(start or settings["fiscal_year_start"])
     if problems:
         raise DataValidationError(problems)
 

@@ -105,6 +105,10 @@ TABLES: dict[str, Table] = {
                 _c("plan", "str"),
                 _c("billing_period", "str", allowed=("monthly", "annual")),
                 _c("seats", "int", min=0),
+                # contract terms (renewals): when absent, an annual row's term ends the day before each anniversary
+                _c("contract_end_date", "date"),
+                _c("auto_renew", "bool"),
+                _c("notice_days", "int", min=0, max=365),
             ),
             key=("subscription_id",),
             required=True,
@@ -296,7 +300,7 @@ SURVEY_SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ce
 
 #: Pairs (earlier, later) that must be ordered within a row.
 ORDERED_PAIRS: dict[str, list[tuple[str, str]]] = {
-    "subscriptions": [("start_date", "end_date")],
+    "subscriptions": [("start_date", "end_date"), ("start_date", "contract_end_date")],
     "users": [("created_date", "deactivated_date")],
     "tickets": [("opened_at", "first_response_at"), ("opened_at", "resolved_at")],
     "trials": [("start_date", "converted_date")],
@@ -311,6 +315,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "name": "",
     "earliest_date": "1990-01-01",
     "first_value_milestone": "",
+    "fiscal_year_start": "1",
 }
 
 

@@ -34,7 +34,7 @@ import pandas as pd
 from playbook.data.dataset import Dataset
 from playbook.data.errors import DataValidationError, Problem
 from playbook.data.schema import TABLES
-from playbook.kpis import funnel, purchases, retention, revenue, support, usage, value, voice
+from playbook.kpis import funnel, purchases, renewals, retention, revenue, support, usage, value, voice
 from playbook.kpis.families import SUBS, describe_needs, family, missing_tables
 from playbook.kpis.ratios import KPI_COLUMNS, value_table
 from playbook.kpis.snapshots import dataset_snapshots
@@ -151,6 +151,13 @@ def _time_to_first_value(x: _Inputs) -> pd.DataFrame:
     out = usage.time_to_first_value(x.ds.onboarding, x.ds.accounts, x.months, milestone=milestone)
     out["note"] = pd.array([note or f"first value = {milestone}" for note in out["note"]], dtype="str")
     return out
+
+
+def _renewal(x: _Inputs, rate) -> pd.DataFrame:
+    """A renewal rate (:mod:`playbook.kpis.renewals`): month m for the contracts that ended in m-1."""
+    if not renewals.has_contract_terms(x.ds.subscriptions):
+        return _unavailable(x.months, f"{NOT_AVAILABLE} (column billing_period missing in subscriptions)")
+    return rate(renewals.renewal_outcomes(x.ds.subscriptions, x.snapshots, x.months - 1), x.months)
 
 
 # --------------------------------------------------------------------------- the records
@@ -488,6 +495,14 @@ CATALOG: list[KPI] = [
         family="revenue",
         compute=lambda x: revenue.expansion_mrr_rate(x.bridge),
     ),
+    KPI(
+        "quick_ratio",
+        unit="multiple",
+        direction="higher",
+        horizon="long",
+        family="revenue",
+        compute=lambda x: revenue.quick_ratio(x.bridge),
+    ),
     # retention
     KPI(
         "logo_churn_rate",
@@ -504,6 +519,24 @@ CATALOG: list[KPI] = [
         horizon="long",
         family="retention",
         compute=lambda x: retention.retention_rate(x.bridge),
+    ),
+    KPI(
+        "logo_renewal_rate",
+        unit="ratio",
+        direction="higher",
+        horizon="long",
+        family="retention",
+        needs=("subscriptions",),
+        compute=lambda x: _renewal(x, renewals.logo_renewal_rate),
+    ),
+    KPI(
+        "arr_renewal_rate",
+        unit="ratio",
+        direction="higher",
+        horizon="long",
+        family="retention",
+        needs=("subscriptions",),
+        compute=lambda x: _renewal(x, renewals.arr_renewal_rate),
     ),
     KPI(
         "new_customers",

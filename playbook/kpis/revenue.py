@@ -29,6 +29,7 @@ __all__ = [
     "upsell_rate",
     "cross_sell_rate",
     "expansion_mrr_rate",
+    "quick_ratio",
     "MOVEMENTS",
 ]
 
@@ -533,6 +534,45 @@ def expansion_mrr_rate(bridge: pd.DataFrame) -> pd.DataFrame:
         bridge["mrr_start"],
         bridge["customers_start"],
         zero_reason="no MRR at start of month",
+    )
+
+
+def quick_ratio(bridge: pd.DataFrame) -> pd.DataFrame:
+    """SaaS quick ratio: MRR gained / MRR lost in the month, (new + expansion + reactivation) / (contraction + churned).
+
+    The convention: reactivated MRR counts as gained, like new MRR (some write the ratio without it); above 1 the
+    MRR grows, 4 is the usual mark of efficient growth. A month without contraction or churn has no ratio (NaN, with
+    the reason in ``note``), not an infinite one.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        The MRR bridge of :func:`mrr_bridge`; uses ``month``, ``new``, ``reactivation``, ``expansion``,
+        ``contraction``, ``churned`` and ``customers_start``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``value``, ``numerator``, ``denominator``, ``n``, ``note``. ``numerator`` is
+        new + expansion + reactivation MRR, ``denominator`` contraction + churned MRR and ``n`` the customers at the
+        start of the month; ``value`` is NaN, with the reason in ``note``, when nothing was lost.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"month": pd.PeriodIndex(["2026-09", "2026-10"], freq="M"), "new": [300.0, 100.0],
+    ...     "reactivation": [50.0, 0.0], "expansion": [150.0, 20.0], "contraction": [40.0, 0.0],
+    ...     "churned": [60.0, 0.0], "customers_start": [10.0, 12.0]})
+    >>> quick_ratio(b)[["value", "numerator", "denominator", "note"]]  # (300 + 150 + 50) / (40 + 60) = 5
+       value  numerator  denominator                                       note
+    0    5.0      500.0        100.0
+    1    NaN      120.0          0.0  no contraction or churned MRR in the month
+    """
+    return ratio_table(
+        bridge["month"],
+        bridge["new"] + bridge["expansion"] + bridge["reactivation"],
+        bridge["contraction"] + bridge["churned"],
+        bridge["customers_start"],
+        zero_reason="no contraction or churned MRR in the month",
     )
 
 

@@ -25,6 +25,7 @@ from playbook.analyses.rfm import (
 from playbook.analyses.survival import account_durations, logrank, survival_at, survival_by_segment
 from playbook.data.paths import resolve_path
 from playbook.data.schema import natural_order
+from playbook.kpis import fiscal
 from playbook.kpis.snapshots import dataset_snapshots
 from playbook.report.context import ReviewContext
 from playbook.report.export import write_csv
@@ -174,7 +175,17 @@ def action_text(code: str, lang: str) -> str:
     return _x(f"rfm.action.{code}", lang) if code else ""
 
 
-def cohort_views(ctx: ReviewContext) -> dict[str, pd.DataFrame]:
+#: The cohort periods of :func:`cohort_views` and :func:`purchase_cohorts`, as :func:`cohort_matrix` frequencies.
+COHORT_PERIODS = {"month": "M", "quarter": "Q", "fiscal_quarter": "FQ"}
+
+
+def _cohort_freq(period: str) -> str:
+    if period not in COHORT_PERIODS:
+        raise ValueError(f"period must be one of {list(COHORT_PERIODS)}, got {period!r}")
+    return COHORT_PERIODS[period]
+
+
+def cohort_views(ctx: ReviewContext, period: str = "month") -> dict[str, pd.DataFrame]:
     """Subscription cohorts (first paid month-end): active share, survival, revenue retention (and capped), realised LTV.
 
     Parameters
@@ -182,6 +193,10 @@ def cohort_views(ctx: ReviewContext) -> dict[str, pd.DataFrame]:
     ctx : ReviewContext
         The review: the data (``ctx.ds``), the review month (``ctx.month``) and the
         language (``ctx.lang``).
+    period : {"month", "quarter", "fiscal_quarter"}, default "month"
+        The cohorts' and the columns' period: months, calendar quarters, or quarters of the data's
+        fiscal year (``fiscal_year_start`` in ``dataset.yaml``; named 2026年度Q1 / FY2026 Q1 by the year
+        the fiscal year starts in). A quarter's cell counts a member active at any of its month ends.
 
     Returns
     -------
@@ -193,28 +208,37 @@ def cohort_views(ctx: ReviewContext) -> dict[str, pd.DataFrame]:
         a month: 2026-08, 2026年8月) plus a last "weighted average" row, a
         ``size`` column (members) and one column per month since start
         (0, 1, 2, ...). Cells are shares (``ltv``: cumulative MRR per member);
-        months not yet observed are NaN.
+        months not yet observed are NaN. With quarters, one row per cohort quarter and one column per
+        quarter since start; the review month's quarter is counted up to the review month.
     """
+    freq, start = _cohort_freq(period), fiscal.fiscal_year_start(ctx.ds)
     snaps = dataset_snapshots(ctx.ds, ctx.month)
     return {
-        view: _cohort_names(cohort_matrix(snaps, as_of=ctx.month, value_col="mrr", view=view), ctx.lang)
+        view: _cohort_names(
+            cohort_matrix(snaps, as_of=ctx.month, value_col="mrr", view=view, freq=freq, fiscal_year_start=start),
+            ctx.lang,
+        )
         for view in ("active_share", "survival", "revenue", "revenue_capped", "ltv")
     }
 
 
 def _cohort_names(matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """A cohort matrix with its cohorts named as ``lang`` writes a month or a quarter; the average row keeps its code.
+    """A cohort matrix with its cohorts named as ``lang`` writes a month, a quarter or a fiscal quarter; the average row keeps its code.
 
     Examples
     --------
-    >>> m = pd.DataFrame({"size": [3.0, 2.0, 5.0]}, index=["2026-08", "2023Q4", AVERAGE])
-    >>> _cohort_names(m, "ja").index.tolist(), _cohort_names(m, "en").index.tolist()
-    (['2026年8月', '2023年第4四半期', 'weighted average'], ['2026-08', '2023Q4', 'weighted average'])
+    >>> m = pd.DataFrame({"size": [3.0, 2.0, 1.0, 5.0]}, index=["2026-08", "2023Q4", "FY2026Q1", AVERAGE])
+    >>> _cohort_names(m, "ja").index.tolist()
+    ['2026年8月', '2023年第4四半期', '2026年度Q1', 'weighted average']
+    >>> _cohort_names(m, "en").index.tolist()
+    ['2026-08', '2023Q4', 'FY2026 Q1', 'weighted average']
     """
 
     def name(cohort: str) -> str:
         if cohort == AVERAGE:
             return cohort
+        if cohort.startswith("FY"):
+            return fiscal.label_of_code(cohort, lang)
         if "Q" in cohort:
             year, q = cohort.split("Q")
             return _x("quarter", lang, year=int(year), q=int(q))
@@ -223,7 +247,7 @@ def _cohort_names(matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
     return matrix.rename(index=name)
 
 
-def purchase_cohorts(ctx: ReviewContext) -> pd.DataFrame | None:
+def purchase_cohorts(ctx: ReviewContext, period: str = "quarter") -> pd.DataFrame | None:
     """Quarterly cohorts of customers by first one-off purchase (all purchases when there is no ``kind``): active share.
 
     When ``transactions`` has a ``kind`` column with ``one_off`` rows only those
@@ -234,13 +258,16 @@ def purchase_cohorts(ctx: ReviewContext) -> pd.DataFrame | None:
     ctx : ReviewContext
         The review: the data (``ctx.ds``), the review month (``ctx.month``) and the
         language (``ctx.lang``).
+    period : {"quarter", "fiscal_quarter", "month"}, default "quarter"
+        Calendar quarters, quarters of the data's fiscal year (2026年度Q1 / FY2026 Q1, see
+        :func:`cohort_views`) or months.
 
     Returns
     -------
     pandas.DataFrame or None
         A quarterly ``active_share`` cohort matrix of
         :func:`playbook.analyses.cohorts.cohort_matrix`: one row per cohort quarter
-        (e.g. "2023Q4", in Japanese "2023年第4四半期") plus a "weighted average"
+        (e.g. "2023Q4", in Japanese "2023年第4四半期"; a fiscal quarter "FY2026 Q1", "2026年度Q1") plus a "weighted average"
         row, a ``size`` column and one column per quarter since the first purchase, holding the share of the
         cohort that bought in that quarter. None without a transactions table.
     """
@@ -250,7 +277,13 @@ def purchase_cohorts(ctx: ReviewContext) -> pd.DataFrame | None:
     if "kind" in t.columns and (t["kind"] == "one_off").any():
         t = t[t["kind"] == "one_off"]
     matrix = cohort_matrix(
-        t, as_of=ctx.month.end_time, date_col="date", value_col="amount", view="active_share", freq="Q"
+        t,
+        as_of=ctx.month.end_time,
+        date_col="date",
+        value_col="amount",
+        view="active_share",
+        freq=_cohort_freq(period),
+        fiscal_year_start=fiscal.fiscal_year_start(ctx.ds),
     )
     return _cohort_names(matrix, ctx.lang)
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from playbook.data.paths import resolve_path
+from playbook.kpis import fiscal
 from playbook.kpis.catalog import compute_kpis
 from playbook.report.context import ReviewContext
 from playbook.report.export import write_csv
@@ -64,7 +65,15 @@ SCORECARD_COLUMNS = (
     "deadline",
     "final_target",
     "note",
+    # the fiscal year (texts/<lang>/fiscal.yaml, ``csv``): see :meth:`GoalReport.fiscal_rows`
+    "fiscal_year",
+    "fy_to_date",
+    "fy_basis",
+    "prior_fy_to_date",
+    "prior_fy_total",
 )
+#: The fiscal-year columns of ``scorecard.csv`` (their headers: ``texts/<lang>/fiscal.yaml``, ``csv``).
+FISCAL_COLUMNS = ("fiscal_year", "fy_to_date", "fy_basis", "prior_fy_to_date", "prior_fy_total")
 
 _ENUMS = {"status": Status, "trend": Trend, "verdict": Verdict, "recommendation": Recommendation}
 
@@ -177,7 +186,8 @@ class GoalReport:
             When the KPI tree file is missing or invalid, or the review month is
             not a complete month of the data.
         """
-        tree = goals.load_kpi_tree(ctx.kpi_tree) if ctx.kpi_tree else None
+        start = fiscal.fiscal_year_start(ctx.ds)
+        tree = goals.load_kpi_tree(ctx.kpi_tree, fiscal_year_start=start) if ctx.kpi_tree else None
         rep = cls(ctx=ctx, tree=tree)
         months = ctx.history
         rep.kpis = compute_kpis(ctx.ds, months=months)
@@ -213,14 +223,20 @@ class GoalReport:
             ``id``, ``name``, ``kfs``, ``metric``, ``unit``, ``direction``, ``actual``, ``target``, ``gap``,
             ``attainment``, ``status``, ``previous_status``, ``change_1m``, ``trend``, ``trend_change``,
             ``trend_since``, ``trend_band`` (see :func:`playbook.review.scorecard.three_month_trend`),
-            ``owner``, ``deadline``, ``final_target``, ``note`` (:func:`scorecard_csv_columns` in ``lang``).
+            ``owner``, ``deadline``, ``final_target``, ``note``, then the fiscal year's columns of
+            :meth:`fiscal_rows` (``fiscal_year`` as a label, ``fy_basis`` as a word in Japanese)
+            (:func:`scorecard_csv_columns` in ``lang``).
         """
         if self.tree is None:
             return None
         lang = lang or self.lang
         card = self.card.copy()
         card.insert(2, "name", card.pop("kpi"))
+        card = card.join(self.fiscal_rows(), on="id")
         card = card[list(SCORECARD_COLUMNS)]
+        card["fy_basis"] = [text(f"fiscal.how.{v}", lang) for v in card["fy_basis"]]
+        if lang != "en":
+            card["fiscal_year"] = [fiscal.label_of_code(v, lang) for v in card["fiscal_year"]]
         for col, group in (("status", "status"), ("previous_status", "status"), ("trend", "trend")):
             card[col] = [say(group, v, lang) for v in card[col]]
         card["direction"] = [say("better", v, lang) for v in card["direction"]]
@@ -230,6 +246,65 @@ class GoalReport:
             for col in ("trend_since", "deadline"):
                 card[col] = [format_month(v, lang) if v else v for v in card[col]]
         return card.rename(columns=dict(zip(SCORECARD_COLUMNS, scorecard_csv_columns(lang), strict=True)))
+
+    @property
+    def fiscal_year_start(self) -> int:
+        """The fiscal year's first month of the data (``fiscal_year_start`` in ``dataset.yaml``; 1 by default).
+
+        Returns
+        -------
+        int
+            1 to 12.
+        """
+        return fiscal.fiscal_year_start(self.ctx.ds)
+
+    def fiscal_rows(self) -> pd.DataFrame | None:
+        """Each KPI goal's value for the fiscal year to date, with the previous fiscal year's (None without a tree).
+
+        How the months make one value depends on the KPI (:func:`playbook.kpis.fiscal.aggregation`): flows
+        (new MRR, new customers, ...) are summed; levels (MRR, ARR, paying customers, ...) give their change
+        since the fiscal year began; rates, ratios and averages give the mean of the monthly values.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            Indexed by goal id: ``fiscal_year`` (the code of the review month's fiscal year, ``FY2026``),
+            ``fy_to_date`` (from the fiscal year's first month to the review month), ``fy_basis`` (``sum``,
+            ``change`` or ``mean``), ``prior_fy_to_date`` (the same months of the previous fiscal year) and
+            ``prior_fy_total`` (the whole previous fiscal year; NaN when the data does not cover it all).
+        """
+        if self.tree is None:
+            return None
+        start, month = self.fiscal_year_start, self.ctx.month
+        prior_end = fiscal.fiscal_year_end(fiscal.fiscal_year(month, start) - 1, start)
+        rows = []
+        for g in self.tree.kpis:
+            values = self.history[self.history["goal"] == g.id].set_index("month")["value"]
+            how = fiscal.aggregation(g.metric)
+            totals = fiscal.fiscal_totals(values[values.index <= prior_end], start, how)
+            prior = totals.loc[f"FY{fiscal.fiscal_year(prior_end, start)}"] if len(totals) else None
+            rows.append(
+                {
+                    "id": g.id,
+                    "fiscal_year": fiscal.fiscal_code(month, start),
+                    "fy_to_date": fiscal.fy_to_date(values, month, start, how),
+                    "fy_basis": how,
+                    "prior_fy_to_date": fiscal.fy_to_date(values, month - 12, start, how),
+                    "prior_fy_total": prior["value"] if prior is not None and prior["complete"] else np.nan,
+                }
+            )
+        return pd.DataFrame(rows).set_index("id")
+
+    def _fy_to_date_text(self, r, metric: str, unit: str) -> str:
+        """One row of :meth:`fiscal_rows` as the scorecard shows it: the value and how it was made."""
+        if pd.isna(r["fy_to_date"]):
+            return NONE
+        if r["fy_basis"] == "change":
+            value = format_delta(r["fy_to_date"], unit, self.ctx.ds.currency, self.lang)
+            year = fiscal.fiscal_year(self.ctx.month, self.fiscal_year_start)
+            before = fiscal.fiscal_months(year, self.fiscal_year_start)[0] - 1  # the previous fiscal year's last month
+            return text("fiscal.basis.change", self.lang, value=value, month=self._month(before))
+        return text(f"fiscal.basis.{r['fy_basis']}", self.lang, value=self._fmt(r["fy_to_date"], metric))
 
     def save_scorecard(self, path: str | Path | None) -> None:
         """Write :meth:`scorecard_rows` (in the report's language) as UTF-8 CSV with a BOM to ``path``; nothing without a path or a tree.
@@ -591,12 +666,18 @@ class GoalReport:
             3-month trend with what it is computed from (the change since the
             month 3 months before and the KPI's usual monthly move, see
             :func:`playbook.review.scorecard.three_month_trend`; ``–`` without both
-            values), owner and note (headers in the report's language).
+            values), the value for the fiscal year to date (header ``FY2026 to date`` / ``2026年度（期首から）``;
+            the total of a flow, the change of a level since the fiscal year began, the monthly average of a
+            rate: :meth:`fiscal_rows`), owner and note (headers in the report's language).
             Without a KPI tree, one sentence saying there is no scorecard.
         """
         if self.tree is None:
             return self._none("scorecard")
         lang, rows = self.lang, []
+        fy = self.fiscal_rows()
+        fy_header = text(
+            "fiscal.col.fy_to_date", lang, fy=fiscal.fiscal_label(self.ctx.month, self.fiscal_year_start, lang=lang)
+        )
         for r in self.card.itertuples(index=False):
             unit_change = format_change(r.actual, r.actual - r.change_1m, r.unit, self.ctx.ds.currency, lang)
             rows.append(
@@ -609,6 +690,7 @@ class GoalReport:
                     self._t("col.last_month"): say("status", r.previous_status, lang),
                     self._t("col.vs_last_month"): unit_change,
                     self._t("col.trend"): self._trend_text(r),
+                    fy_header: self._fy_to_date_text(fy.loc[r.id], r.metric, r.unit),
                     self._t("col.owner"): r.owner,
                     self._t("col.note"): render_note(r.note, lang) if isinstance(r.note, str) and r.note else "",
                 }
@@ -744,6 +826,30 @@ class GoalReport:
         )
 
     # ------------------------------------------------------------------ why and who
+    def csm_table(self, by: str = "owner") -> pd.DataFrame:
+        """The CSM comparison: :meth:`segment_table` by ``by`` (the accounts' CSM) with each book's accounts at risk.
+
+        Churn and NRR are pooled over 3 months so a small book is not noise; the at-risk count is this
+        month's list of notebook 05 (red band or top-10% risk) for the CSM's accounts.
+
+        Parameters
+        ----------
+        by : str, default "owner"
+            The accounts column naming the CSM.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per CSM (index) with the columns of :meth:`segment_table` and the accounts at risk.
+        """
+        table = self.segment_table(by)
+        if self.health is None:
+            return table
+        at_risk = self.health.at_risk_accounts()
+        counts = at_risk[by].value_counts() if by in at_risk.columns else pd.Series(dtype="int64")
+        table[self._t("col.at_risk")] = [f"{int(counts.get(v, 0)):,}" for v in table.index]
+        return table
+
     def segment_table(self, by: str) -> pd.DataFrame:
         """Logo churn and NRR per segment, pooled over the 3 months ending with the review month.
 
@@ -961,7 +1067,7 @@ def scorecard_csv_columns(lang: str = "en") -> list[str]:
     >>> scorecard_csv_columns()[:3], scorecard_csv_columns("ja")[10]
     (['id', 'name', 'kfs'], 'ステータス')
     """
-    return [text(f"review.csv.{c}", lang) for c in SCORECARD_COLUMNS]
+    return [text(f"{'fiscal' if c in FISCAL_COLUMNS else 'review'}.csv.{c}", lang) for c in SCORECARD_COLUMNS]
 
 
 def _status_code(word: str) -> str:

@@ -211,7 +211,7 @@ def describe_kpi(kpis: pd.DataFrame, kpi_id: str, month, *, lang: str = "en", cu
     >>> describe_kpi(k, "logo_churn_rate", "2026-03")
     'Logo churn rate was 2.5% in 2026-03 (+0.5 pts vs last month; 12-month average 2.5%). Lower is better.'
     >>> describe_kpi(k, "logo_churn_rate", "2026-03", lang="ja")
-    '2026年3月の顧客チャーンレート（解約率）は2.5%でした（前月比+0.5ポイント、直近12か月平均2.5%）。低いほど良い指標です。'
+    '2026年3月の顧客チャーンレート（解約率）は2.5%でした（前月比+0.5ポイント、直近12か月平均2.5%、低いほど良い）。'
     """
     month = pd.Period(month, freq="M")
     spec = kpi(kpi_id)
@@ -268,7 +268,7 @@ def describe_kpis(kpis: pd.DataFrame, kpi_ids, month, *, lang: str = "en", curre
     >>> k = pd.DataFrame({"month": pd.PeriodIndex(["2026-03"] * 2, freq="M"), "kpi": ["mrr", "arpa"],
     ...                   "value": [1.0e7, 5.0e4], "note": ""})
     >>> describe_kpis(k, ["mrr", "arpa"], "2026-03", lang="ja")
-    '2026年3月のMRR（月次経常収益）は1,000万円でした（前月比なし、直近12か月平均1,000万円）。高いほど良い指標です。2026年3月の顧客単価（ARPA）は5.0万円でした（前月比なし、直近12か月平均5.0万円）。高いほど良い指標です。'
+    '2026年3月のMRR（月次経常収益）は1,000万円でした（前月比なし、直近12か月平均1,000万円、高いほど良い）。2026年3月の1社あたり平均売上（ARPA）は5.0万円でした（前月比なし、直近12か月平均5.0万円、高いほど良い）。'
     """
     return text("kpi_views.describe.joiner", lang).join(
         describe_kpi(kpis, k, month, lang=lang, currency=currency) for k in kpi_ids

@@ -5,7 +5,8 @@ The data layer words every broken rule (a :class:`~playbook.data.errors.Problem`
 of ``texts/en/data.yaml`` is one message form, and its English text is also its parser. :func:`render_rule`
 matches a message against the forms, the ``{fields}`` capturing the values, and fills the same fields into
 the form of the reader's language, as :func:`~playbook.report.labels.render_note` does for the KPI notes.
-Months are shown with :func:`~playbook.report.formatting.format_month`; file, table and column names and the
+Months are shown with :func:`~playbook.report.formatting.format_month` and dates with
+:func:`~playbook.report.display.format_date`; file, table and column names and the
 values of the data stay as they are. A message that matches no form comes back unchanged.
 """
 
@@ -18,7 +19,7 @@ from functools import cache
 import pandas as pd
 
 from playbook.data.errors import DataValidationError, Problem
-from playbook.report.display import for_display
+from playbook.report.display import for_display, format_date
 from playbook.report.formatting import format_month
 from playbook.texts import LANGS, text, text_keys
 
@@ -87,6 +88,8 @@ def _field(name: str, value: str, lang: str) -> str:
     """One captured value of a form, as ``lang`` shows it."""
     if name in _MONTH_FIELDS:
         return format_month(value, lang)
+    if name == "date":
+        return format_date(value, lang)
     if name == "months":
         more = text("data.frame.more", MESSAGES_LANG)
         cut = value.endswith(more)
@@ -168,6 +171,8 @@ def render_warning(warning: str, lang: str = "en") -> str:
     '空の行を取り除きました'
     >>> render_warning("dated after the review month 2026-10 (ignored in this review): 2026-11-02", "ja")
     '対象月（2026年10月）より後の日付です（今回のレビューでは使いません）：2026-11-02'
+    >>> render_warning("dated after the data's as-of date 2026-10-31 (the latest activity; never reviewed): 2026-11-02", "ja")
+    'データの基準日（2026年10月31日、最新の活動日）より後の日付です。どの月のレビューにも入りません：2026-11-02'
     """
     return render_rule(warning, lang)
 

@@ -27,6 +27,10 @@ mapping ``{start: 0.62, start_month: 2026-04}`` (a straight line to the target a
 the deadline). Without a path, the target ramps from the KPI's value in the month
 before ``plan_start`` (or is flat when there is no ``plan_start``).
 
+A ``deadline`` is a month (``2027-03``) or a fiscal year (``FY2026`` or ``2026年度``), which
+means its last month: with ``fiscal_year_start: 4`` in ``dataset.yaml`` (pass it as
+``fiscal_year_start``) ``FY2026`` is 2027-03; with the default 1 (the calendar year), 2026-12.
+
 Each entry's fields are declared once (:data:`KGI_FIELDS`, :data:`KPI_FIELDS`) with
 their kind; :func:`read_fields` checks an entry against its declaration.
 """
@@ -44,6 +48,7 @@ from playbook.data.config import Field, parse_month, parse_number, read_fields, 
 from playbook.data.errors import DataValidationError
 from playbook.data.errors import Problem as _Problem
 from playbook.kpis.catalog import KPI_IDS, kpi
+from playbook.kpis.fiscal import DEFAULT_START, fiscal_year_end, parse_fiscal_year
 
 __all__ = [
     "KGIGoal",
@@ -160,6 +165,27 @@ def _path_rules(key: str, value, entry: dict) -> list[str]:
     return rules
 
 
+def _deadline_rules(key: str, value, entry: dict) -> list[str]:
+    """A deadline: a month (``YYYY-MM``) or a fiscal year (``FY2026``, ``2026年度``)."""
+    if parse_fiscal_year(value) is not None:
+        return []
+    return [f"{rule} or a fiscal year (FY2026, 2026年度)" for rule in parse_month(value, key)[1]]
+
+
+def _deadline(value, fiscal_year_start: int) -> pd.Period | None:
+    """The month a valid deadline means: a fiscal year's last month, or the month itself.
+
+    Examples
+    --------
+    >>> str(_deadline("FY2026", 4)), str(_deadline("2026年度", 4)), str(_deadline("FY2026", 1)), str(_deadline("2026-09", 4))
+    ('2027-03', '2027-03', '2026-12', '2026-09')
+    """
+    if value is None:
+        return None
+    year = parse_fiscal_year(value)
+    return fiscal_year_end(year, fiscal_year_start) if year is not None else parse_month(value, "deadline")[0]
+
+
 #: The KGI's fields (its metric, target and deadline are checked even when absent).
 KGI_FIELDS: tuple[Field, ...] = (
     Field("id"),
@@ -167,7 +193,7 @@ KGI_FIELDS: tuple[Field, ...] = (
     Field("name_ja"),
     Field("metric", "choice", checked_when_absent=True, choices=tuple(KPI_IDS), message=METRIC_MESSAGE),
     Field("target", "number", checked_when_absent=True),
-    Field("deadline", "month", checked_when_absent=True),
+    Field("deadline", "custom", checked_when_absent=True, check=_deadline_rules),
 )
 
 #: A KPI's fields, in the order their problems are reported.
@@ -176,7 +202,7 @@ KPI_FIELDS: tuple[Field, ...] = (
     Field("metric", "choice", required=True, choices=tuple(KPI_IDS), message=METRIC_MESSAGE),
     Field("target", "number", required=True),
     Field("owner", required=True),
-    Field("deadline", "month", required=True),
+    Field("deadline", "custom", required=True, check=_deadline_rules),
     Field("cadence", "choice", required=True, choices=CADENCES),
     Field("direction", "choice", choices=DIRECTIONS, message="{key} {value!r} is not 'higher' or 'lower'"),
     Field("path", "custom", check=_path_rules),
@@ -187,7 +213,7 @@ KPI_FIELDS: tuple[Field, ...] = (
 # --------------------------------------------------------------------------- the tree
 
 
-def _read_kgi(data: dict, file: str) -> tuple[KGIGoal | None, list[_Problem]]:
+def _read_kgi(data: dict, file: str, start: int) -> tuple[KGIGoal | None, list[_Problem]]:
     g = data.get("kgi")
     if not isinstance(g, dict):
         return None, [Problem(file, "kgi", "missing kgi (the goal: id, name, metric, target, deadline)")]
@@ -195,9 +221,8 @@ def _read_kgi(data: dict, file: str) -> tuple[KGIGoal | None, list[_Problem]]:
     if problems:
         return None, problems
     name = str(g.get("name", ""))
-    return KGIGoal(
-        str(g.get("id", "kgi")), name, str(g.get("name_ja", name)), v["metric"], v["target"], v["deadline"]
-    ), []
+    deadline = _deadline(v["deadline"], start)
+    return KGIGoal(str(g.get("id", "kgi")), name, str(g.get("name_ja", name)), v["metric"], v["target"], deadline), []
 
 
 def _read_kfs(data: dict, file: str, seen: dict) -> tuple[list[KFSGoal], list[tuple], list[_Problem]]:
@@ -226,7 +251,9 @@ def _read_kfs(data: dict, file: str, seen: dict) -> tuple[list[KFSGoal], list[tu
     return kfs_list, entries, problems
 
 
-def _read_kpi(fid, k, where: str, file: str, kfs_ids: set, seen: dict) -> tuple[KPIGoal | None, list[_Problem]]:
+def _read_kpi(
+    fid, k, where: str, file: str, kfs_ids: set, seen: dict, start: int
+) -> tuple[KPIGoal | None, list[_Problem]]:
     if not isinstance(k, dict):
         return None, [Problem(file, where, "a KPI must be a mapping (id, metric, target, ...)")]
     kid = str(k.get("id", "?"))
@@ -250,7 +277,7 @@ def _read_kpi(fid, k, where: str, file: str, kfs_ids: set, seen: dict) -> tuple[
         v["target"],
         v["direction"],
         str(k.get("owner", "")),
-        v["deadline"],
+        _deadline(v["deadline"], start),
         v["cadence"],
         fid,
         k.get("segment"),
@@ -276,7 +303,7 @@ def _read_settings(data: dict, file: str) -> tuple[dict, dict, pd.Period | None,
     return thresholds, limits, plan_start, problems
 
 
-def parse_kpi_tree(data: dict, *, file: str = "kpi_tree.yaml") -> KPITree:
+def parse_kpi_tree(data: dict, *, file: str = "kpi_tree.yaml", fiscal_year_start: int = DEFAULT_START) -> KPITree:
     """Validate the parsed YAML of a KPI tree and build the tree.
 
     Parameters
@@ -285,6 +312,9 @@ def parse_kpi_tree(data: dict, *, file: str = "kpi_tree.yaml") -> KPITree:
         The YAML file's content.
     file : str
         The file name, for messages.
+    fiscal_year_start : int, default 1
+        The fiscal year's first month (the dataset's ``fiscal_year_start``): a ``deadline: FY2026`` or
+        ``2026年度`` is that fiscal year's last month (2027-03 with 4).
 
     Returns
     -------
@@ -303,14 +333,14 @@ def parse_kpi_tree(data: dict, *, file: str = "kpi_tree.yaml") -> KPITree:
         Problem(file, key, f"unknown key {key!r}; expected {sorted(TOP_LEVEL_KEYS)}")
         for key in sorted(set(data) - set(TOP_LEVEL_KEYS))
     ]
-    kgi, kgi_problems = _read_kgi(data, file)
+    kgi, kgi_problems = _read_kgi(data, file, fiscal_year_start)
     seen: dict[str, str] = {}
     kfs_list, entries, kfs_problems = _read_kfs(data, file, seen)
     problems += kgi_problems + kfs_problems
     kfs_ids = {f.id for f in kfs_list}
     kpis = []
     for fid, k, where in entries:
-        goal, kpi_problems = _read_kpi(fid, k, where, file, kfs_ids, seen)
+        goal, kpi_problems = _read_kpi(fid, k, where, file, kfs_ids, seen, fiscal_year_start)
         problems += kpi_problems
         if goal is not None:
             kpis.append(goal)
@@ -322,13 +352,16 @@ def parse_kpi_tree(data: dict, *, file: str = "kpi_tree.yaml") -> KPITree:
     return KPITree(kgi, tuple(kfs_list), tuple(kpis), thresholds, limits, plan_start, file)
 
 
-def load_kpi_tree(path: str | Path) -> KPITree:
+def load_kpi_tree(path: str | Path, *, fiscal_year_start: int = DEFAULT_START) -> KPITree:
     """Read and validate a KPI tree YAML file (safe loader).
 
     Parameters
     ----------
     path : str or Path
         The YAML file.
+    fiscal_year_start : int, default 1
+        The fiscal year's first month, for deadlines written as fiscal years (:func:`parse_kpi_tree`);
+        pass the dataset's (:func:`playbook.kpis.fiscal.fiscal_year_start`).
 
     Returns
     -------
@@ -349,4 +382,4 @@ def load_kpi_tree(path: str | Path) -> KPITree:
     """
     path = Path(path)
     data = read_yaml(path, what="KPI tree file")
-    return parse_kpi_tree(data, file=path.name)
+    return parse_kpi_tree(data, file=path.name, fiscal_year_start=fiscal_year_start)

@@ -66,6 +66,26 @@ def _parser() -> argparse.ArgumentParser:
         metavar="COLUMN",
         help="also review each book of accounts by this accounts column (owner: one review per CSM)",
     )
+    r.add_argument(
+        "--accounts",
+        default="20",
+        type=_account_count,
+        metavar="N|all",
+        help="account pages (顧客カルテ) for the first N accounts of the at-risk list, or all (default 20)",
+    )
+
+    a = sub.add_parser(
+        "account",
+        help="one account's page (顧客カルテ): notebook 07 as HTML",
+        description="Execute notebook 07 for one account with papermill and export its HTML page.",
+    )
+    a.add_argument("account_id", help="account id as in accounts.csv (kept as text: 00123 keeps its zeros)")
+    a.add_argument("--month", default="latest", help="review month YYYY-MM, or 'latest' (default)")
+    a.add_argument("--data", default=None, help="data folder (default: the bundled sample, data/sample)")
+    a.add_argument("--lang", default="en", help="language of the page: en or ja (default en)")
+    a.add_argument(
+        "--out", default=None, help="folder for <id>.ipynb and <id>.html (default: outputs/accounts/<month>/)"
+    )
 
     sub.add_parser(
         "glossary",
@@ -79,6 +99,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Re-execute every notebook in notebooks/ with its default parameters and strip volatile metadata.",
     )
     return p
+
+
+def _account_count(value: str) -> int | None:
+    """``--accounts``: a count of account pages, or ``all`` (None)."""
+    if value.strip().lower() == "all":
+        return None
+    if not value.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a number of accounts or 'all', not {value!r}")
+    return int(value)
 
 
 def _user_path(value: str | None, default: Path | None) -> Path | None:
@@ -173,6 +202,19 @@ def main(argv: list[str] | None = None) -> int:
                 out_dir=_user_path(args.out, PROJECT_ROOT / "outputs"),
                 force=args.force,
                 by=args.by,
+                account_limit=args.accounts,
+                echo=lambda m: print(m, flush=True),
+            )
+            return 0
+        if args.command == "account":
+            from playbook.run.accounts import account_page
+
+            account_page(
+                args.account_id,
+                month=args.month,
+                data_dir=_user_path(args.data, SAMPLE_DIR),
+                lang=args.lang,
+                out_dir=_user_path(args.out, None),
                 echo=lambda m: print(m, flush=True),
             )
             return 0

@@ -33,9 +33,11 @@ from playbook.report.export import read_written_csv, write_xlsx
 from playbook.report.formatting import format_month
 from playbook.report.goal_views import scorecard_summary_lines
 from playbook.review.goals import load_kpi_tree, segment_dataset
+from playbook.run.accounts import account_pages, at_risk_ids
+from playbook.run.execute import KERNEL_ARGS, NotebookFailed, RunError, RunRefused, export_html
 from playbook.run.index import notebook_title, write_month_index, write_run_index
 from playbook.run.params import check_parameters
-from playbook.texts import LANGS, has_text, text
+from playbook.texts import has_text, text
 
 __all__ = [
     "NOTEBOOKS_DIR",
@@ -52,27 +54,7 @@ __all__ = [
 
 
 _REVIEW = re.compile(r"^0[1-6]_[a-z0-9_]+\.ipynb$")
-# Kernels we start log only errors (ipykernel otherwise warns on every start about its local TCP transport).
-KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 PACKAGES = ("pandas", "numpy", "pyarrow", "matplotlib", "seaborn", "papermill", "nbconvert", "PyYAML")
-
-
-class RunError(Exception):
-    """A run that could not start or finish; ``exit_code`` is what the command line returns."""
-
-    exit_code = 1
-
-
-class RunRefused(RunError):
-    """The month folder already holds results and ``force`` was not given."""
-
-    exit_code = 3
-
-
-class NotebookFailed(RunError):
-    """A notebook raised an error; the partially executed notebook is kept."""
-
-    exit_code = 4
 
 
 def review_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
@@ -100,46 +82,6 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
-
-
-#: Table cells break Japanese at punctuation and spaces only (never "ポイン/ト" or "46.9万/円"); wide tables scroll.
-_REPORT_CSS = (
-    "<style>.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { word-break: keep-all; }"
-    " .jp-RenderedHTMLCommon table { max-width: none; }</style>\n"
-)
-
-
-def export_html(executed: Path, html: Path, title: str, lang: str = "en") -> None:
-    """Write the executed notebook as an HTML report without code, in one language.
-
-    A notebook holds its narrative in both languages: markdown cells tagged ``lang-en`` and their
-    twins tagged ``lang-ja``. The report keeps the cells of ``lang`` and drops the other language's
-    (nbconvert's tag-removal preprocessor); the page declares its language (``<html lang="ja">``), so
-    a browser picks Japanese glyphs.
-
-    Parameters
-    ----------
-    executed : Path
-        The executed notebook.
-    html : Path
-        The HTML file to write.
-    title : str
-        The page title.
-    lang : {"en", "ja"}, default "en"
-        The language of the report.
-    """
-    import nbformat
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    nb = nbformat.read(executed, as_version=4)
-    others = {f"lang-{other}" for other in LANGS if other != lang}
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, language_code=lang
-    )
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=others, enabled=True), enabled=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    html.write_text(body.replace("</head>", _REPORT_CSS + "</head>", 1), encoding="utf-8")
 
 
 def _declared(nb: Path) -> dict:
@@ -237,6 +179,7 @@ def run_review(
     force: bool = False,
     notebooks: list[Path] | None = None,
     by: str | None = None,
+    account_limit: int | None = 20,
     echo: Callable[[str], None] = print,
 ) -> Path:
     """Run the monthly review and return the month folder it wrote.
@@ -262,6 +205,10 @@ def run_review(
         that take a ``segment`` run again for each of its values, on that book of accounts only, into
         ``<month>/by-<column>/<NN-value>/`` (without the KPI tree: its targets are the company's; company-level
         KPIs such as costs and trials are marked company-level, never divided by a book's counts).
+    account_limit : int or None, default 20
+        How many accounts of the at-risk list (``at_risk.csv``, highest MRR first) get their own page
+        (notebook 07, ``<month>/accounts/<id>.html``): the 20 the review shows by default; None for every
+        account on the list, 0 for none.
     echo : callable, default print
         Receives each progress line: the start, one line per notebook, the scorecard summary, the end.
 
@@ -401,6 +348,20 @@ def run_review(
                 execute(nb, folder, _notebook_parameters(nb, book_params, folder, False))
             manifest["books"].append({"value": value, "folder": folder.relative_to(staging).as_posix()})
             manifest["outputs"] += [p.relative_to(staging).as_posix() for p in sorted(folder.glob("*.csv"))]
+        ids = at_risk_ids(staging)[:account_limit] if account_limit != 0 else []  # 05's list, highest MRR first
+        if ids:  # one page (顧客カルテ) per account at risk, linked from the month's index
+            t0 = time.perf_counter()
+            pages = account_pages(
+                ids,
+                month=str(period),
+                data_dir=params.data_dir,
+                kpi_tree=tree,
+                lang=lang,
+                out_dir=staging / "accounts",
+                echo=echo,
+            )
+            manifest["accounts"] = {"pages": len(pages), "seconds": round(time.perf_counter() - t0, 1)}
+            manifest["outputs"] += [p.relative_to(staging).as_posix() for p in pages]
         # the tables the notebooks wrote (05: at_risk, onboarding, rfm_segments; 06: scorecard), not computed again,
         # and the same tables as one workbook for Excel
         csvs = sorted(staging.glob("*.csv"), key=lambda p: (p.name != "scorecard.csv", p.name))
