@@ -8,9 +8,10 @@ MONTH  ?= 2026-10
 .PHONY: review test lint notebooks primer sample bench setup clean-venv
 SCALES ?= 1 10
 
-## review: set up, then run the monthly review of the sample company into outputs/$(MONTH)/
+## review: set up, then run the monthly review of the sample company into outputs/$(MONTH)/: the company review,
+## one review per CSM (by-owner/), the account pages of the accounts at risk (accounts/), the index pages
 review: $(STAMP)
-	$(BIN)/python -m playbook run --month $(MONTH)
+	$(BIN)/python -m playbook run --month $(MONTH) --by owner
 
 ## test: set up, then check the house rules (lint, format, the layers' import contract) and run every test
 test: lint

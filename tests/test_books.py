@@ -70,3 +70,13 @@ def test_a_run_by_owner_reviews_each_book_marks_company_level_kpis_and_indexes_t
     ds = load_dataset(SAMPLE_DIR)
     assert (ds.accounts["owner"] == "Sato").sum() < len(ds.accounts)
     assert pd.notna(manifest["books"][1]["folder"])
+
+
+def test_a_small_book_judges_actions_on_one_value_per_month():
+    # Sato's book has months where onboarding completion has no cohort: one value per measured month still
+    from playbook import GoalReport
+    from playbook.run.notebook import open_review
+
+    ctx = open_review(month="2026-10", data_dir=str(SAMPLE_DIR), kpi_tree="", lang="en", segment="owner=Sato")
+    table = GoalReport.build(ctx).actions_table()
+    assert len(table) == len(ctx.ds.actions)

@@ -208,7 +208,7 @@ def test_the_japanese_views_have_no_english_sentence_and_write_months_the_japane
     assert not re.search(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+", text)
     assert "2026年10月" in v.rates_note()
     rates = v.rates_table()
-    assert rates.iloc[-1, 0] == "2026年10月" and "判定待ち" in rates.iloc[-1].tolist()
+    assert rates.index[-1] == "2026年10月" and "判定待ち" in rates.iloc[-1].tolist()
     assert list(v.calendar_table(30).columns)[:3] == ["顧客", "担当CSM", "ARR"]
     assert v.save(str(tmp_path)) == ["renewals.csv"]
     header = (tmp_path / "renewals.csv").read_text(encoding="utf-8-sig").splitlines()[0]

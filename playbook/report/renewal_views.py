@@ -121,7 +121,7 @@ class RenewalView:
                 _r("col.expected_rate", lang): [format_value(v, "ratio", cur, lang) for v in w["expected_rate"]],
                 _r("col.auto_renew_count", lang): w["auto_renew"].to_numpy(),
             }
-        )
+        ).set_index(_r("col.window", lang))
 
     def calendar_table(self, days: int = 90) -> pd.DataFrame:
         """The contracts ending in the next ``days`` days, soonest first: the CSM's renewal list.
@@ -193,7 +193,7 @@ class RenewalView:
                 _r("col.arr_rate", lang): ratio(r["arr_rate"]),
                 _r("col.arr_rate_uncapped", lang): ratio(r["arr_rate_uncapped"]),
             }
-        )
+        ).set_index(_r("col.end_month", lang))
 
     def rates_note(self) -> str:
         """The sentence under the rates table: when an end month's outcome is known.

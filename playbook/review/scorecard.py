@@ -541,7 +541,10 @@ def _by_measured_month(rows: pd.DataFrame) -> pd.Series:
     """A KPI's values by the month they measure: a cohort KPI's value (note ``cohort YYYY-MM``) by its cohort."""
     cohort = rows["note"].astype("str").str.extract(r"^cohort (\d{4}-\d{2})$", expand=False)
     months = pd.PeriodIndex([pd.Period(c, "M") if isinstance(c, str) else m for c, m in zip(cohort, rows["month"])])
-    return pd.Series(rows["value"].to_numpy(dtype="float64"), index=months).sort_index()
+    series = pd.Series(rows["value"].to_numpy(dtype="float64"), index=months).sort_index()
+    # a month can be both a cohort's place and a report month without a cohort (a small book's empty cohort):
+    # one value per month, the measured one
+    return series.groupby(level=0).first()
 
 
 def action_effects(actions: pd.DataFrame | None, kpis: pd.DataFrame, month, *, before_months: int = 3) -> pd.DataFrame:
