@@ -17,8 +17,10 @@ from tests.conftest import SAMPLE
 
 
 def _digest(folder):
-    return {
-        p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())
+    return {  # every file, in subfolders too (account pages, books)
+        p.relative_to(folder).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 

@@ -46,7 +46,14 @@ def test_a_second_run_of_a_month_is_refused_while_the_first_holds_the_lock_and_t
     out = tmp_path / "out"
     month = run_review(month="2026-10", out_dir=out, notebooks=nbs, echo=lambda m: None)
     published = sorted(p.name for p in month.iterdir())
-    assert published == ["01_step.html", "01_step.ipynb", "02_step.html", "02_step.ipynb", "manifest.json"]
+    assert published == [
+        "01_step.html",
+        "01_step.ipynb",
+        "02_step.html",
+        "02_step.ipynb",
+        "index.html",
+        "manifest.json",
+    ]
     # a run of the same month holds the lock (a live process: this one)
     (out / ".2026-10.lock").write_text(f"{os.getpid()}\n")
     with pytest.raises(RunRefused, match=r"another run of 2026-10 \(process \d+\) is writing"):
@@ -77,8 +84,8 @@ def test_force_replaces_a_published_month_whole(tmp_path):
         month="2026-10", out_dir=out, notebooks=_notebooks(tmp_path / "b", "z = 3"), force=True, echo=lambda m: None
     )
     assert again == first
-    assert sorted(p.name for p in again.iterdir()) == ["01_step.html", "01_step.ipynb", "manifest.json"]
-    assert sorted(p.name for p in out.iterdir()) == ["2026-10"]
+    assert sorted(p.name for p in again.iterdir()) == ["01_step.html", "01_step.ipynb", "index.html", "manifest.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["2026-10", "index.html"]  # the month and the index of months
 
 
 @pytest.mark.notebook
