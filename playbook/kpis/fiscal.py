@@ -427,6 +427,8 @@ def fiscal_totals(values: pd.Series, start: int = DEFAULT_START, how: str = "sum
             value  months  complete
     FY2025    5.0       1     False
     FY2026    9.0       2     False
+    >>> len(fiscal_totals(pd.Series([], index=pd.PeriodIndex([], freq="M"), dtype="float64"), 4))  # no month yet
+    0
     """
     s = _series(values)
     rows = []
@@ -445,4 +447,5 @@ def fiscal_totals(values: pd.Series, start: int = DEFAULT_START, how: str = "sum
                 "complete": bool(months.isin(inside.index).all()),
             }
         )
-    return pd.DataFrame(rows).set_index("code").rename_axis(None)
+    columns = ["code", "fiscal_year", "first_month", "last_month", "months", "value", "complete"]
+    return pd.DataFrame(rows, columns=columns).set_index("code").rename_axis(None)  # empty before any month
