@@ -122,7 +122,7 @@ def account_pages(
     kpi_tree: str | Path | None = None,
     lang: str = "en",
     out_dir: str | Path | None = None,
-    workers: int = 2,
+    workers: int = 1,
     echo: Callable[[str], None] | None = print,
 ) -> list[Path]:
     """Execute the account page (notebook 07) for each account of ``ids`` and export each as HTML.
@@ -146,7 +146,7 @@ def account_pages(
     out_dir : str or Path, optional
         The folder that receives ``<id>.ipynb`` and ``<id>.html``; by default
         ``outputs/accounts/<YYYY-MM>/`` of the project, beside the month folders (a run passes its month folder's ``accounts/``).
-    workers : int, default 2
+    workers : int, default 1
         Notebooks executed at the same time (each in its own kernel).
     echo : callable or None, default print
         Receives one line per page with its time, and the total; None for silence.
@@ -196,10 +196,10 @@ def account_pages(
         for i, (html, seconds) in enumerate(results, 1):
             pages.append(html)
             if echo:
-                echo(f"[{i}/{len(resolved)}] {display_path(html)} ({seconds:.1f} s)")
+                echo(text("run.account_page", lang, i=i, count=len(resolved), page=display_path(html), seconds=seconds))
     if echo and resolved:
         total = time.perf_counter() - start
-        echo(f"{len(resolved)} account pages in {total:.1f} s ({total / len(resolved):.1f} s per page)")
+        echo(text("run.account_pages", lang, count=len(resolved), seconds=total, each=total / len(resolved)))
     return pages
 
 

@@ -358,6 +358,7 @@ def run_review(
                 kpi_tree=tree,
                 lang=lang,
                 out_dir=staging / "accounts",
+                workers=1,  # one kernel at a time: threads leave event loops unclosed
                 echo=echo,
             )
             manifest["accounts"] = {"pages": len(pages), "seconds": round(time.perf_counter() - t0, 1)}
