@@ -22,7 +22,7 @@ from playbook.report.messages import render_error, render_problem, render_rule, 
 from playbook.run.cli import main
 from playbook.run.params import check_parameters, parse_segment
 from playbook.run.runs import book_values
-from playbook.texts import text, text_keys
+from playbook.texts import english_forms, text, text_keys
 from tests.conftest import ACCOUNTS, SUBSCRIPTIONS, write_folder
 
 ENGLISH_RUN = re.compile(r"\b[A-Za-z]+\s+[A-Za-z]+\s+[A-Za-z]+\b")
@@ -162,7 +162,7 @@ def triggered(tmp_path_factory) -> dict[str, list]:
 
 def _matched(rule: str) -> tuple[str, dict[str, str]] | None:
     """The form a rule matches and the values it captures."""
-    for key, rx in messages._forms("data.rule."):
+    for key, rx in english_forms("data.rule.", messages._FIELD_PATTERNS):
         m = rx.fullmatch(rule)
         if m:
             return key, m.groupdict()

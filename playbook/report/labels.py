@@ -8,14 +8,10 @@ the reader's language with the forms of ``notes.yaml``.
 
 from __future__ import annotations
 
-import re
-import string
-from functools import cache
-
 import pandas as pd
 
 from playbook.report.formatting import format_month
-from playbook.texts import LANGS, has_text, text, text_keys
+from playbook.texts import LANGS, english_forms, english_names, has_text, text
 
 __all__ = ["label", "translate_columns", "render_note"]
 
@@ -89,32 +85,6 @@ _FIELD_PATTERNS = {
 }
 
 
-@cache
-def _note_forms() -> tuple[tuple[str, re.Pattern], ...]:
-    """Each ``notes.form.*`` key with the regex of its English text, the most specific forms first.
-
-    A form with fewer fields comes before one with more, and among those a longer fixed text comes first, so that
-    "no orders in the month" is itself and not "no {stage} in the month".
-    """
-    forms = []
-    for key in (k for k in text_keys(NOTES_LANG) if k.startswith("notes.form.")):
-        pattern, n_fields, n_literal = "", 0, 0
-        for literal, name, _, _ in string.Formatter().parse(text(key, NOTES_LANG)):
-            pattern += re.escape(literal)
-            n_literal += len(literal)
-            if name is not None:
-                pattern += f"(?P<{name}>{_FIELD_PATTERNS.get(name, '.+?')})"
-                n_fields += 1
-        forms.append((n_fields, -n_literal, key, re.compile(pattern)))
-    return tuple((key, rx) for *_, key, rx in sorted(forms))
-
-
-@cache
-def _note_parts() -> dict[str, str]:
-    """The English name of each ``notes.part.*`` key: ``{"gross margin": "notes.part.gross_margin", ...}``."""
-    return {text(k, NOTES_LANG): k for k in text_keys(NOTES_LANG) if k.startswith("notes.part.")}
-
-
 def _split_top(note: str, sep: str) -> list[str]:
     """``note`` split at each ``sep`` outside parentheses."""
     pieces, depth, start, i = [], 0, 0, 0
@@ -143,7 +113,7 @@ def _note_field(name: str, value: str, lang: str) -> str:
     if name in ("part", "parts"):
         parts = value.split(text("notes.word.list", NOTES_LANG))
         return text("notes.word.list", lang).join(
-            text(_note_parts()[p], lang) if p in _note_parts() else p for p in parts
+            text(english_names("notes.part.")[p], lang) if p in english_names("notes.part.") else p for p in parts
         )
     if name in ("stage", "touchpoint"):  # values of the data: their label when there is one
         return label(value, lang)
@@ -194,7 +164,7 @@ def render_note(note: str, lang: str = "en") -> str:
     pieces = _split_top(note, text("notes.word.separator", NOTES_LANG))
     if len(pieces) > 1:
         return text("notes.word.separator", lang).join(render_note(p, lang) for p in pieces)
-    for key, rx in _note_forms():
+    for key, rx in english_forms("notes.form.", _FIELD_PATTERNS):
         m = rx.fullmatch(note)
         if m:
             return text(key, lang, **{name: _note_field(name, v, lang) for name, v in m.groupdict().items()})

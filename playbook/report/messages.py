@@ -13,15 +13,13 @@ values of the data stay as they are. A message that matches no form comes back u
 from __future__ import annotations
 
 import re
-import string
-from functools import cache
 
 import pandas as pd
 
 from playbook.data.errors import DataValidationError, Problem
 from playbook.report.display import for_display, format_date
 from playbook.report.formatting import format_month
-from playbook.texts import LANGS, text, text_keys
+from playbook.texts import LANGS, english_forms, english_names, text
 
 __all__ = ["render_rule", "render_warning", "render_problem", "render_error", "warnings_table"]
 
@@ -45,45 +43,6 @@ def _lang(lang: str) -> str:
     return lang if lang in LANGS else MESSAGES_LANG
 
 
-def _compile(template: str) -> tuple[re.Pattern, int, int]:
-    """The regex of an English form, its number of fields and its length of fixed text.
-
-    A field written twice matches the same text both times.
-    """
-    pattern, seen, n_literal = "", set(), 0
-    for literal, name, _, _ in string.Formatter().parse(template):
-        pattern += re.escape(literal)
-        n_literal += len(literal)
-        if name is None:
-            continue
-        if name in seen:
-            pattern += f"(?P={name})"
-        else:
-            pattern += f"(?P<{name}>{_FIELD_PATTERNS.get(name, '.+?')})"
-            seen.add(name)
-    return re.compile(pattern, re.DOTALL), len(seen), n_literal
-
-
-@cache
-def _forms(prefix: str) -> tuple[tuple[str, re.Pattern], ...]:
-    """Each ``<prefix>*`` key with the regex of its English text, the most specific forms first.
-
-    A form with fewer fields comes before one with more, and among those a longer fixed text comes first,
-    so that "data folder {path} not found" is itself and not "{what} not found".
-    """
-    forms = []
-    for key in (k for k in text_keys(MESSAGES_LANG) if k.startswith(prefix)):
-        rx, n_fields, n_literal = _compile(text(key, MESSAGES_LANG))
-        forms.append((n_fields, -n_literal, key, rx))
-    return tuple((key, rx) for *_, key, rx in sorted(forms))
-
-
-@cache
-def _names(prefix: str) -> dict[str, str]:
-    """The English text of each ``<prefix>*`` key: ``{"KPI tree file": "data.what.kpi_tree_file", ...}``."""
-    return {text(k, MESSAGES_LANG): k for k in text_keys(MESSAGES_LANG) if k.startswith(prefix)}
-
-
 def _field(name: str, value: str, lang: str) -> str:
     """One captured value of a form, as ``lang`` shows it."""
     if name in _MONTH_FIELDS:
@@ -97,13 +56,13 @@ def _field(name: str, value: str, lang: str) -> str:
         shown = text("data.frame.list", lang).join(format_month(m, lang) for m in months)
         return shown + (text("data.frame.more", lang) if cut else "")
     if name == "what":
-        key = _names("data.what.").get(value)
+        key = english_names("data.what.").get(value)
         return text(key, lang) if key else value
     return value
 
 
 def _render(message: str, prefix: str, lang: str) -> str | None:
-    for key, rx in _forms(prefix):
+    for key, rx in english_forms(prefix, _FIELD_PATTERNS):
         m = rx.fullmatch(message)
         if m:
             return text(key, lang, **{name: _field(name, v, lang) for name, v in m.groupdict().items()})
@@ -237,7 +196,7 @@ def render_problem(problem: Problem | str, lang: str = "en") -> str:
         if parsed is None:
             return render_rule(problem, lang)
         problem = parsed
-    file_key = _names("data.file.").get(problem.file)
+    file_key = english_names("data.file.").get(problem.file)
     file = text(file_key, lang) if file_key else problem.file
     if problem.column is None:
         where = file

@@ -12,13 +12,14 @@ code into words with :func:`text`. To change a wording, edit the YAML; nothing e
 
 from __future__ import annotations
 
+import re
 import string
 from functools import cache
 from pathlib import Path
 
 import yaml
 
-__all__ = ["LANGS", "text", "has_text", "text_keys", "fields"]
+__all__ = ["LANGS", "text", "has_text", "text_keys", "fields", "english_forms", "english_names"]
 
 LANGS: tuple[str, ...] = ("en", "ja")
 _HERE = Path(__file__).parent
@@ -145,3 +146,74 @@ def fields(key: str, lang: str) -> set[str]:
     ['']
     """
     return {f for _, f, _, _ in string.Formatter().parse(_catalog(_lang(lang))[key]) if f is not None}
+
+
+@cache
+def _forms(prefix: str, patterns: tuple[tuple[str, str], ...]) -> tuple[tuple[str, re.Pattern], ...]:
+    wanted = dict(patterns)
+    forms = []
+    for key in (k for k in text_keys("en") if k.startswith(prefix)):
+        pattern, seen, n_literal = "", set(), 0
+        for literal, name, _, _ in string.Formatter().parse(text(key, "en")):
+            pattern += re.escape(literal)
+            n_literal += len(literal)
+            if name is None:
+                continue
+            if name in seen:  # a field written twice matches the same text both times
+                pattern += f"(?P={name})"
+            else:
+                pattern += f"(?P<{name}>{wanted.get(name, '.+?')})"
+                seen.add(name)
+        forms.append((len(seen), -n_literal, key, re.compile(pattern, re.DOTALL)))
+    return tuple((key, rx) for *_, key, rx in sorted(forms))
+
+
+def english_forms(prefix: str, patterns: dict[str, str] | None = None) -> tuple[tuple[str, re.Pattern], ...]:
+    r"""Each ``<prefix>*`` key with the regex of its English text: a message written in English is read back.
+
+    Lower layers write some messages in English (KPI notes, data errors); their English form in the catalog
+    is also the parser: each ``{field}`` captures a value, which fills the same form in another language.
+    The most specific forms come first: fewer fields, then longer fixed text, so that "no orders in the
+    month" is itself and not "no {stage} in the month".
+
+    Parameters
+    ----------
+    prefix : str
+        The keys to read, e.g. ``"notes.form."``.
+    patterns : dict of str to str, optional
+        The regex each field matches (a month, a number); any other field matches the shortest text that fits.
+
+    Returns
+    -------
+    tuple of (str, re.Pattern)
+        The keys with their compiled patterns, to ``fullmatch`` against a message.
+
+    Examples
+    --------
+    >>> key, rx = english_forms("notes.form.", {"month": r"\d{4}-\d{2}"})[0]
+    >>> key.startswith("notes.form.") and rx.pattern != ""
+    True
+    """
+    return _forms(prefix, tuple(sorted((patterns or {}).items())))
+
+
+@cache
+def english_names(prefix: str) -> dict[str, str]:
+    """The English text of each ``<prefix>*`` key, mapped to its key (to name a value in another language).
+
+    Parameters
+    ----------
+    prefix : str
+        The keys to read, e.g. ``"notes.part."``.
+
+    Returns
+    -------
+    dict of str to str
+        English text -> key.
+
+    Examples
+    --------
+    >>> english_names("labels.")["red"]
+    'labels.red'
+    """
+    return {text(k, "en"): k for k in text_keys("en") if k.startswith(prefix)}
