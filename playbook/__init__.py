@@ -79,6 +79,7 @@ from playbook.review.scorecard import (
     segment_drivers,
     status_history,
 )
+from playbook.run.accounts import open_account_page
 from playbook.run.notebook import open_review
 from playbook.run.runs import run_review
 
@@ -139,6 +140,7 @@ __all__ = [
     "safe_markdown",
     "write_csv",
     "open_review",
+    "open_account_page",
     "for_display",
     "format_value",
     "format_change",

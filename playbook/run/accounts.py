@@ -5,31 +5,31 @@ runs, executes ``notebooks/07_account_review.ipynb`` with papermill (the kernel
 settings of :func:`playbook.run.runs.run_review`) into ``<out>/<id>.ipynb`` and exports
 ``<out>/<id>.html`` without code, in the run's language
 (:func:`playbook.run.runs.export_html`). ``account_pages`` does the same for a list of
-accounts (a run: every account of ``at_risk.csv``), loading the data once and
-executing a few notebooks at a time. The account id always reaches the notebook as
+accounts (a run: every account of ``at_risk.csv``) in one kernel: the notebook's set-up
+(:func:`open_account_page`: the data and the company's health view) is made once and
+each page starts from a clean namespace. The account id always reaches the notebook as
 text, so ``00123`` keeps its zeros.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
 from playbook.data.dataset import load_dataset, review_month
 from playbook.data.paths import NOTEBOOKS_DIR, PROJECT_ROOT, display_path, resolve_path
-from playbook.report.account_views import resolve_account_id
+from playbook.report.account_views import AccountView, resolve_account_id
+from playbook.report.customer_views import HealthView
 from playbook.report.formatting import format_month
-from playbook.run.execute import KERNEL_ARGS, NotebookFailed, export_html
+from playbook.run.execute import CellFailed, NotebookFailed, NotebookKernel, export_html
+from playbook.run.notebook import open_review
 from playbook.run.params import check_parameters
 from playbook.texts import text
 
-__all__ = ["ACCOUNT_NOTEBOOK", "account_page", "account_pages", "at_risk_ids"]
+__all__ = ["ACCOUNT_NOTEBOOK", "account_page", "account_pages", "at_risk_ids", "open_account_page"]
 
 #: The account notebook: not a review notebook (``review_notebooks`` takes 01-06 only).
 ACCOUNT_NOTEBOOK = NOTEBOOKS_DIR / "07_account_review.ipynb"
@@ -63,6 +63,55 @@ def at_risk_ids(folder: str | Path) -> list[str]:
     return [v for v in table.iloc[:, 0].tolist() if v]
 
 
+#: The set-up of the last data an account page opened: {key: (ReviewContext, HealthView)}.
+_SETUP: dict = {}
+
+
+def _data_stamp(folder: Path) -> tuple:
+    """What identifies a data folder's content cheaply: every file's relative path, size and modification time."""
+    return tuple(
+        sorted(
+            (p.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns)
+            for p in folder.rglob("*")
+            if p.is_file() and (st := p.stat())
+        )
+    )
+
+
+def open_account_page(*, month: str, data_dir: str, kpi_tree: str | None, lang: str, account_id) -> AccountView:
+    """The account page's set-up cell: the review of ``month`` and one account's view of it.
+
+    The review (data loaded and validated) and the company's health view do not depend on the
+    account, so a kernel makes them once and reuses them for the next account of the same data,
+    month and language (a data file changed on disk is loaded again).
+
+    Parameters
+    ----------
+    month, data_dir, kpi_tree, lang
+        As :func:`playbook.run.notebook.open_review`.
+    account_id : str
+        The account (see :func:`playbook.report.account_views.resolve_account_id`).
+
+    Returns
+    -------
+    AccountView
+        The page's tables, sentences and charts; its ``ctx`` is the review.
+
+    Raises
+    ------
+    DataValidationError
+        Bad parameters or data, or an account id that is not in the accounts table.
+    """
+    params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
+    key = (str(params.data_dir), month, str(params.kpi_tree), params.lang, _data_stamp(params.data_dir))
+    if key not in _SETUP:
+        _SETUP.clear()  # one data set at a time
+        ctx = open_review(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
+        _SETUP[key] = (ctx, HealthView(ctx))
+    ctx, health = _SETUP[key]
+    return AccountView(ctx, account_id, health=health)
+
+
 def _prepare(month: str, data_dir, kpi_tree, lang: str):
     """Check the parameters and load the data once: (parameters, dataset, review month, KPI tree path or "")."""
     params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
@@ -72,34 +121,6 @@ def _prepare(month: str, data_dir, kpi_tree, lang: str):
     if tree is None and (params.data_dir / "kpi_tree.yaml").is_file():
         tree = params.data_dir / "kpi_tree.yaml"
     return params, ds, period, display_path(tree) if tree else ""
-
-
-def _execute(account_id: str, page: str, parameters: dict, folder: Path, title: str, lang: str) -> tuple[Path, float]:
-    """Execute notebook 07 for one account into ``folder/<page>.ipynb`` and export ``<page>.html``; (html, seconds)."""
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    start = time.perf_counter()
-    out_nb = folder / f"{page}.ipynb"
-    try:
-        pm.execute_notebook(
-            str(ACCOUNT_NOTEBOOK),
-            str(out_nb),
-            parameters={**parameters, "account_id": str(account_id)},
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-            cwd=str(ACCOUNT_NOTEBOOK.parent),
-            extra_arguments=KERNEL_ARGS,
-        )
-    except PapermillExecutionError as exc:
-        raise NotebookFailed(
-            f"{ACCOUNT_NOTEBOOK.name} for account {account_id} failed in cell [{exc.exec_count}]: "
-            f"{exc.ename}: {exc.evalue}\nThe partial notebook is kept in {display_path(out_nb)}."
-        ) from None
-    html = out_nb.with_suffix(".html")
-    export_html(out_nb, html, title, lang)
-    return html, time.perf_counter() - start
 
 
 def _safe_name(account_id: str) -> str:
@@ -122,7 +143,6 @@ def account_pages(
     kpi_tree: str | Path | None = None,
     lang: str = "en",
     out_dir: str | Path | None = None,
-    workers: int = 1,
     echo: Callable[[str], None] | None = print,
 ) -> list[Path]:
     """Execute the account page (notebook 07) for each account of ``ids`` and export each as HTML.
@@ -146,8 +166,6 @@ def account_pages(
     out_dir : str or Path, optional
         The folder that receives ``<id>.ipynb`` and ``<id>.html``; by default
         ``outputs/accounts/<YYYY-MM>/`` of the project, beside the month folders (a run passes its month folder's ``accounts/``).
-    workers : int, default 1
-        Notebooks executed at the same time (each in its own kernel).
     echo : callable or None, default print
         Receives one line per page with its time, and the total; None for silence.
 
@@ -171,33 +189,30 @@ def account_pages(
     parameters = {"month": str(period), "data_dir": display_path(params.data_dir), "kpi_tree": tree, "lang": lang}
     names = ds.accounts.set_index("account_id")["name"] if "name" in ds.accounts.columns else None
 
-    def one(account_id: str) -> tuple[Path, float]:
-        name = account_id if names is None or pd.isna(names.get(account_id)) else str(names[account_id])
-        title = text("account.title", lang, name=name, id=account_id, month=format_month(period, lang))
-        return _execute(account_id, _safe_name(account_id), parameters, folder, title, lang)
-
-    def in_thread(account_id: str) -> tuple[Path, float]:
-        loop = asyncio.new_event_loop()  # the kernel client's loop for this thread, closed after the page
-        asyncio.set_event_loop(loop)
-        try:
-            return one(account_id)
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
-
     start = time.perf_counter()
     pages: list[Path] = []
-    workers = max(1, min(int(workers), len(resolved)))
-    with contextlib.ExitStack() as stack:
-        if workers == 1:
-            results = map(one, resolved)
-        else:
-            results = stack.enter_context(ThreadPoolExecutor(max_workers=workers)).map(in_thread, resolved)
-        for i, (html, seconds) in enumerate(results, 1):
+    if not resolved:
+        return pages
+    with NotebookKernel(ACCOUNT_NOTEBOOK.parent) as kernel:
+        for i, account_id in enumerate(resolved, 1):
+            name = account_id if names is None or pd.isna(names.get(account_id)) else str(names[account_id])
+            title = text("account.title", lang, name=name, id=account_id, month=format_month(period, lang))
+            out_nb = folder / f"{_safe_name(account_id)}.ipynb"
+            try:
+                seconds = kernel.execute(ACCOUNT_NOTEBOOK, out_nb, {**parameters, "account_id": str(account_id)})
+            except CellFailed as exc:
+                raise NotebookFailed(
+                    f"{ACCOUNT_NOTEBOOK.name} for account {account_id} failed in cell [{exc.cell}]: "
+                    f"{exc.ename}: {exc.evalue}\nThe partial notebook is kept in {display_path(out_nb)}."
+                ) from None
+            t0 = time.perf_counter()
+            html = out_nb.with_suffix(".html")
+            export_html(out_nb, html, title, lang)
+            seconds += time.perf_counter() - t0
             pages.append(html)
             if echo:
                 echo(text("run.account_page", lang, i=i, count=len(resolved), page=display_path(html), seconds=seconds))
-    if echo and resolved:
+    if echo:
         total = time.perf_counter() - start
         echo(text("run.account_pages", lang, count=len(resolved), seconds=total, each=total / len(resolved)))
     return pages
@@ -251,6 +266,5 @@ def account_page(
         kpi_tree=kpi_tree,
         lang=lang,
         out_dir=out_dir,
-        workers=1,
         echo=echo,
     )[0]

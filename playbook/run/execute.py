@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import time
 from pathlib import Path
 
 from playbook.texts import LANGS
 
-__all__ = ["KERNEL_ARGS", "RunError", "RunRefused", "NotebookFailed", "export_html"]
+__all__ = ["KERNEL_ARGS", "RunError", "RunRefused", "NotebookFailed", "CellFailed", "NotebookKernel", "export_html"]
 
 
 # Kernels we start log only errors (ipykernel otherwise warns on every start about its local TCP transport).
@@ -74,3 +76,102 @@ def export_html(executed: Path, html: Path, title: str, lang: str = "en") -> Non
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=others, enabled=True), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     html.write_text(body.replace("</head>", _REPORT_CSS + "</head>", 1), encoding="utf-8")
+
+
+class CellFailed(Exception):
+    """A cell of a notebook executed by :class:`NotebookKernel` raised; the partial notebook is written.
+
+    ``cell`` is the cell's execution count, ``ename``/``evalue`` the error, ``source`` the cell's code.
+    """
+
+    def __init__(self, cell: int | None, ename: str, evalue: str, source: str):
+        super().__init__(f"cell [{cell}]: {ename}: {evalue}")
+        self.cell, self.ename, self.evalue, self.source = cell, ename, evalue, source
+
+
+class NotebookKernel:
+    """One kernel that executes notebook after notebook, each from a clean namespace.
+
+    Starting a kernel and importing the package take seconds; a run executes many notebooks (the
+    review, a review per CSM, a page per account), so they share one kernel. Before each notebook
+    the kernel's namespace is emptied (``%reset -f``) and its working folder becomes the notebook's: what carries over is only what modules keep,
+    such as the data set-up :func:`playbook.run.accounts.open_account_page` caches. A notebook's
+    cells are numbered from [1] as in a kernel of its own.
+
+    Parameters
+    ----------
+    cwd : Path
+        The kernel's working folder when it starts (each notebook then runs in its own folder).
+
+    Examples
+    --------
+    ``with NotebookKernel(NOTEBOOKS_DIR) as k: k.execute(notebook, out, {"month": "2026-10"})``
+    """
+
+    def __init__(self, cwd: Path):
+        import nbformat
+        from nbclient import NotebookClient
+
+        self._client = NotebookClient(
+            nbformat.v4.new_notebook(),
+            kernel_name="python3",
+            timeout=None,
+            record_timing=False,
+            resources={"metadata": {"path": str(cwd)}},
+            extra_arguments=KERNEL_ARGS,
+        )
+        self._setup = self._client.setup_kernel()
+        self._templates: dict = {}
+
+    def __enter__(self) -> NotebookKernel:
+        self._setup.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._setup.__exit__(*exc)
+
+    def execute(self, notebook: Path, out: Path, parameters: dict) -> float:
+        """Execute ``notebook`` with ``parameters`` injected (as papermill does) into ``out``; return the seconds.
+
+        Raises
+        ------
+        CellFailed
+            A cell raised; the partially executed notebook is written to ``out``.
+        """
+        import nbformat
+        from nbclient.exceptions import CellExecutionError
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        start = time.perf_counter()
+        key = Path(notebook).resolve()
+        if key not in self._templates:  # papermill's reading: every cell has its tags
+            self._templates[key] = load_notebook_node(str(notebook))
+        nb = parameterize_notebook(copy.deepcopy(self._templates[key]), parameters, kernel_name="python3")
+        client = self._client
+        client.nb = nb
+        # a clean namespace, in the notebook's folder (this cell is not kept)
+        reset = f"%reset -f\n__import__('os').chdir({str(Path(notebook).resolve().parent)!r})"
+        client.execute_cell(nbformat.v4.new_code_cell(reset), 0)
+        client.reset_execution_trackers()
+        cell = None
+        try:
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+        except CellExecutionError as exc:
+            _count_from_one(nb)
+            nbformat.write(nb, out)
+            raise CellFailed(cell.get("execution_count"), exc.ename, exc.evalue, cell.source) from None
+        _count_from_one(nb)
+        nbformat.write(nb, out)
+        return time.perf_counter() - start
+
+
+def _count_from_one(nb) -> None:
+    """Number the executed code cells [1], [2], ... as a fresh kernel would (the shared kernel counts on)."""
+    code = [c for c in nb.cells if c.cell_type == "code" and c.get("execution_count") is not None]
+    for n, cell in enumerate(code, 1):
+        cell.execution_count = n
+        for out in cell.get("outputs", []):
+            if "execution_count" in out:
+                out["execution_count"] = n

@@ -34,7 +34,15 @@ from playbook.report.formatting import format_month
 from playbook.report.goal_views import scorecard_summary_lines
 from playbook.review.goals import load_kpi_tree, segment_dataset
 from playbook.run.accounts import account_pages, at_risk_ids
-from playbook.run.execute import KERNEL_ARGS, NotebookFailed, RunError, RunRefused, export_html
+from playbook.run.execute import (
+    KERNEL_ARGS,
+    CellFailed,
+    NotebookFailed,
+    NotebookKernel,
+    RunError,
+    RunRefused,
+    export_html,
+)
 from playbook.run.index import notebook_title, write_month_index, write_run_index
 from playbook.run.params import check_parameters
 from playbook.texts import has_text, text
@@ -179,7 +187,7 @@ def run_review(
     force: bool = False,
     notebooks: list[Path] | None = None,
     by: str | None = None,
-    account_limit: int | None = 20,
+    account_limit: int | None = None,
     echo: Callable[[str], None] = print,
 ) -> Path:
     """Run the monthly review and return the month folder it wrote.
@@ -205,10 +213,10 @@ def run_review(
         that take a ``segment`` run again for each of its values, on that book of accounts only, into
         ``<month>/by-<column>/<NN-value>/`` (without the KPI tree: its targets are the company's; company-level
         KPIs such as costs and trials are marked company-level, never divided by a book's counts).
-    account_limit : int or None, default 20
+    account_limit : int or None, default None
         How many accounts of the at-risk list (``at_risk.csv``, highest MRR first) get their own page
-        (notebook 07, ``<month>/accounts/<id>.html``): the 20 the review shows by default; None for every
-        account on the list, 0 for none.
+        (notebook 07, ``<month>/accounts/<id>.html``, about a second each in one kernel): None for every
+        account on the list, N for the first N, 0 for none.
     echo : callable, default print
         Receives each progress line: the start, one line per notebook, the scorecard summary, the end.
 
@@ -235,8 +243,6 @@ def run_review(
         run is kept as ``<out_dir>/<YYYY-MM>.failed-<UTC time>/`` with a manifest naming the notebook.
     """
     import nbformat
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
 
     params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
     lang = params.lang
@@ -299,22 +305,13 @@ def run_review(
             manifest["notebooks"].append(entry)
             start = time.perf_counter()
             try:
-                pm.execute_notebook(
-                    str(nb),
-                    str(out_nb),
-                    parameters=parameters,
-                    kernel_name="python3",
-                    progress_bar=False,
-                    log_output=False,
-                    cwd=str(nb.parent),
-                    extra_arguments=KERNEL_ARGS,
-                )
-            except PapermillExecutionError as exc:
+                kernel.execute(nb, out_nb, parameters)
+            except CellFailed as exc:
                 entry.update(
                     status="failed",
                     seconds=round(time.perf_counter() - start, 1),
                     error=f"{exc.ename}: {exc.evalue}",
-                    cell=exc.exec_count,
+                    cell=exc.cell,
                 )
                 manifest["status"] = "failed"
                 manifest["outputs"].append(name)
@@ -324,7 +321,7 @@ def run_review(
                 first_line = next((line for line in str(exc.source).splitlines() if line.strip()), "")
                 echo(text("run.notebook_failed", lang, i=done, count=steps, name=name))
                 raise NotebookFailed(
-                    f"{name} failed in cell [{exc.exec_count}] ({first_line.strip()[:60]}): "
+                    f"{name} failed in cell [{exc.cell}] ({first_line.strip()[:60]}): "
                     f"{exc.ename}: {exc.evalue}\nNothing was published for {period}; the partial run is kept in "
                     f"{display_path(failed)}/ (its manifest says which notebook failed)."
                 ) from None
@@ -338,16 +335,17 @@ def run_review(
             manifest["outputs"] += [name, html.relative_to(staging).as_posix()]
             echo(text("run.notebook_ok", lang, i=done, count=steps, name=name, seconds=entry["seconds"]))
 
-        for nb in notebooks:
-            execute(nb, staging, _notebook_parameters(nb, nb_params, staging, tree is not None))
-        for value, folder_name in books:  # one book per CSM (or other accounts column): no KPI tree of its own
-            folder = staging / f"by-{by}" / folder_name
-            folder.mkdir(parents=True)
-            book_params = {**nb_params, "kpi_tree": "", "segment": f"{by}={value}"}
-            for nb in book_notebooks:
-                execute(nb, folder, _notebook_parameters(nb, book_params, folder, False))
-            manifest["books"].append({"value": value, "folder": folder.relative_to(staging).as_posix()})
-            manifest["outputs"] += [p.relative_to(staging).as_posix() for p in sorted(folder.glob("*.csv"))]
+        with NotebookKernel(NOTEBOOKS_DIR) as kernel:  # one kernel for every notebook of the run
+            for nb in notebooks:
+                execute(nb, staging, _notebook_parameters(nb, nb_params, staging, tree is not None))
+            for value, folder_name in books:  # one book per CSM (or other accounts column): no KPI tree of its own
+                folder = staging / f"by-{by}" / folder_name
+                folder.mkdir(parents=True)
+                book_params = {**nb_params, "kpi_tree": "", "segment": f"{by}={value}"}
+                for nb in book_notebooks:
+                    execute(nb, folder, _notebook_parameters(nb, book_params, folder, False))
+                manifest["books"].append({"value": value, "folder": folder.relative_to(staging).as_posix()})
+                manifest["outputs"] += [p.relative_to(staging).as_posix() for p in sorted(folder.glob("*.csv"))]
         ids = at_risk_ids(staging)[:account_limit] if account_limit != 0 else []  # 05's list, highest MRR first
         if ids:  # one page (顧客カルテ) per account at risk, linked from the month's index
             t0 = time.perf_counter()
@@ -358,7 +356,6 @@ def run_review(
                 kpi_tree=tree,
                 lang=lang,
                 out_dir=staging / "accounts",
-                workers=1,  # one kernel at a time: threads leave event loops unclosed
                 echo=echo,
             )
             manifest["accounts"] = {"pages": len(pages), "seconds": round(time.perf_counter() - t0, 1)}
