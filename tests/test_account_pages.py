@@ -17,9 +17,9 @@ def test_the_set_up_is_made_once_for_the_same_data_month_and_language():
     a = open_account_page(month="2026-10", data_dir=str(SAMPLE_DIR), kpi_tree="", lang="en", account_id="A000241")
     b = open_account_page(month="2026-10", data_dir=str(SAMPLE_DIR), kpi_tree="", lang="en", account_id="A000311")
     assert (a.id, b.id) == ("A000241", "A000311")
-    assert a.ctx is b.ctx and a.health is b.health  # shared: loaded and scored once
+    assert a.ctx.ds is b.ctx.ds and a.health is b.health  # shared: loaded and scored once
     c = open_account_page(month="2026-10", data_dir=str(SAMPLE_DIR), kpi_tree="", lang="ja", account_id="A000241")
-    assert c.ctx is not a.ctx and c.lang == "ja"  # another language: its own set-up
+    assert c.health is not a.health and c.lang == "ja"  # another language: its own health view
 
 
 def test_a_changed_data_file_is_loaded_again(tmp_path):
@@ -31,7 +31,7 @@ def test_a_changed_data_file_is_loaded_again(tmp_path):
     stat = accounts.stat()
     os.utime(accounts, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # the file was saved again
     again = open_account_page(**args, account_id="A000241")
-    assert again.ctx is not first.ctx
+    assert again.ctx.ds is not first.ctx.ds
 
 
 def _code_outputs(path) -> list[str]:

@@ -275,3 +275,39 @@ def test_account_page_writes_the_notebook_and_html_for_an_account_that_never_pai
     page = html.read_text(encoding="utf-8")
     assert '<html lang="ja">' in page and "支払い実績なし" in page
     assert "What this page cannot show" not in page  # the English narrative cells are dropped
+
+
+def test_tables_are_keyed_by_month_date_or_name_not_row_numbers(sample_health):
+    from dataclasses import replace
+
+    ctx, health = sample_health
+    for lang, months in (("en", ["2025-03", "2025-11"]), ("ja", ["2025年3月", "2025年11月"])):
+        page = AccountView(replace(ctx, lang=lang), DEFAULT, health=health)
+        mrr = page.mrr_movements()
+        # A000241: new in 2025-03, contraction in 2025-11, ... : one row per month with a movement, indexed by it
+        assert mrr.index.tolist()[:2] == months and mrr.index.name is None
+        for table in (mrr, page.surveys(), page.onboarding(), page.contract(), page.tickets(), page.actions()):
+            assert not isinstance(table.index, pd.RangeIndex), table
+    # a one-cell note has an empty row label, not 0
+    assert AccountView(ctx, "A000001", health=health).actions().index.tolist() == [""]
+
+
+def test_the_movement_labels_stay_inside_the_mrr_chart_under_its_title(sample_health):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ctx, health = sample_health
+    fig, ax = plt.subplots(figsize=(9, 3.4))
+    AccountView(ctx, DEFAULT, health=health).plot_mrr(ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    top = ax.get_window_extent(renderer).y1
+    title = ax.title.get_window_extent(renderer)
+    labels = [t for t in ax.texts if t.get_text()]
+    assert len(labels) == 5  # new, contraction, expansion, churned, reactivation
+    for t in labels:
+        box = t.get_window_extent(renderer)
+        assert box.y1 <= top and not box.overlaps(title), t.get_text()
+    plt.close(fig)

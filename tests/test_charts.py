@@ -111,3 +111,53 @@ def test_the_workbook_keeps_hostile_text_as_text_and_numbers_as_numbers(tmp_path
     assert [(c.value, c.data_type) for c in ws["A"][1:]] == [("=HYPERLINK(1)", "s"), ("佐藤", "s"), ("-3", "s")]
     assert [c.value for c in ws["B"][1:]] == [468800, 1200, 0] and ws["B2"].number_format == "#,##0"
     assert ws.freeze_panes == "A2"
+
+
+# --------------------------------------------------------------------------- fiscal-year boundaries on trend charts
+
+
+def _marks(ax):
+    """The fiscal-year lines (x as months) and their labels drawn by mark_fiscal_years."""
+    lines = [ln for ln in ax.lines if len(set(ln.get_xdata())) == 1 and ln.get_linewidth() == 0.7]
+    xs = [ln.get_xdata()[0] for ln in lines]
+    xs = [x if isinstance(x, pd.Timestamp) else matplotlib.dates.num2date(x).replace(tzinfo=None) for x in xs]
+    months = [pd.Period(x, "M") for x in xs]
+    return [str(m) for m in months], [t.get_text() for t in ax.texts]
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", ["FY2025", "FY2026"]), ("ja", ["2025年度", "2026年度"])])
+def test_trend_charts_mark_each_fiscal_year_start_with_its_label(lang, words):
+    from playbook.report.plots import plot_kpi_trend
+
+    # 2025-01 .. 2026-10 with an April start: fiscal years begin 2025-04 (FY2025) and 2026-04 (FY2026)
+    months = pd.period_range("2025-01", "2026-10", freq="M")
+    kpis = pd.DataFrame({"month": months, "kpi": "mrr", "value": range(len(months))})
+    fig, ax = plt.subplots()
+    plot_kpi_trend(kpis, "mrr", ax=ax, lang=lang, fiscal_year_start=4)
+    fig.canvas.draw()  # the labels sit on a blended (data x, axes y) transform: they must draw
+    assert _marks(ax) == (["2025-04", "2026-04"], words)
+    plt.close(fig)
+    # without a fiscal year start: no line, no label; a January start marks the calendar years inside the range
+    fig, ax = plt.subplots()
+    plot_kpi_trend(kpis, "mrr", ax=ax, lang=lang)
+    assert _marks(ax) == ([], [])
+    ax.cla()
+    plot_kpi_trend(kpis, "mrr", ax=ax, lang=lang, fiscal_year_start=1)
+    # the axis's margin puts the first point (2025-01) inside the range: its year is marked too
+    assert _marks(ax) == (["2025-01", "2026-01"], words)
+    plt.close(fig)
+
+
+def test_the_forecast_chart_marks_the_fiscal_year_inside_history_and_forecast():
+    from playbook.report.forecast_views import plot_mrr_forecast
+    from playbook.review.forecast import kgi_forecast
+
+    months = pd.period_range("2025-11", "2026-10", freq="M")
+    b = pd.DataFrame({"month": months, "mrr_start": 1000.0, "new": 10.0, "reactivation": 0.0, "expansion": 0.0,
+                      "contraction": 0.0, "churned": 10.0, "mrr_end": 1000.0})  # fmt: skip
+    f = kgi_forecast(b, "2026-10", horizon=12)  # actuals 2025-11 .. 2026-10, forecast 2026-11 .. 2027-10
+    fig, ax = plt.subplots()
+    plot_mrr_forecast(f, ax=ax, lang="ja", fiscal_year_start=4)
+    fig.canvas.draw()
+    assert _marks(ax) == (["2026-04", "2027-04"], ["2026年度", "2027年度"])
+    plt.close(fig)

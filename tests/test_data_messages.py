@@ -70,6 +70,25 @@ UNREACHED = {
     # raised by the review layer for the parameter month, in the same words
     "month_unscored": "2026-11 has no complete data to score",
 }
+#: Messages of mapping files, each triggered by its input in tests/test_mapping.py; they quote names and values.
+MAPPING_RULES = {
+    "mapping_unknown": "mapping 'strype' is neither a file nor a preset (presets: hubspot, salesforce)",
+    "mapped_column_missing": "column not found (for subscriptions.mrr; mapping m.yaml); found columns: ['Id', 'Amt']",
+    "mapped_not_number": "not a number (for subscriptions.mrr = Amount / 12; mapping m.yaml)",
+    "mapped_not_date": "not a date (for subscriptions.start_date = Created; mapping m.yaml)",
+    "mapped_not_date_format": "not a date in the format %d/%m/%Y (for subscriptions.start_date = Created; mapping m.yaml)",
+    "mapped_value_map": "value(s) with no entry in the value map of subscriptions.billing_period (mapping m.yaml): "
+    "'fortnight'; the map has 'month', 'year'",
+    "mapped_currency": "currency other than the dataset's JPY (mapping m.yaml): 'usd'; one currency per dataset: "
+    "export one currency, or set currency in the mapping's settings",
+    "mapped_file_missing": "file not found (for subscriptions; mapping m.yaml)",
+}
+#: Messages of the database source no cheap input reaches here (a driver failing mid-query, SQLAlchemy absent);
+#: the others are triggered by the database inputs of ``triggered``.
+SQL_RULES = {
+    "db_summarise": "cannot summarise: division by zero",
+    "db_sqlalchemy": "this kind of database URL needs SQLAlchemy and its driver: pip install sqlalchemy",
+}
 
 
 def _problems(call) -> list[Problem]:
@@ -156,8 +175,40 @@ def triggered(tmp_path_factory) -> dict[str, list]:
             },
         )
     )
+    problems += _sql_problems(tmp)
     warnings = list(data_warnings(ds, month="2026-03")["warning"])
     return {"problems": problems, "warnings": warnings}
+
+
+def _sql_problems(tmp: Path) -> list[Problem]:
+    """The database source's messages (playbook/data/sql*.py), each met the way a user meets it."""
+    import duckdb
+
+    from playbook.data.sql import load_database, read_spec
+
+    problems = _problems(lambda: load_database(f"duckdb:///{tmp / 'missing.duckdb'}"))
+    problems += _problems(lambda: load_database("postgresql://u:pw@127.0.0.1:1/db"))  # nothing listens on port 1
+    problems += _problems(lambda: read_spec(tmp / "no_spec.yaml"))
+    problems += _problems(lambda: read_spec("- a list\n"))
+    problems += _problems(lambda: read_spec({"tables": ["accounts"]}))
+    problems += _problems(lambda: read_spec({"settings": [1]}))
+    entries = {
+        "customers": "x",
+        "accounts": {"table": "a", "columns": {"account_id": "id", "revenue": "x", "name": None}, "group_by": "zz"},
+        "subscriptions": {"table": "s", "columns": {"mrr": {"values": {}}, "plan": {"column": "p", "agg": "mean"}}},
+        "tickets": {"table": "t", "query": "SELECT 1"},
+        "surveys": {"table": "s", "columns": ["x"]},
+        "usage": {"table": "u", "where": "x"},
+    }
+    problems += _problems(lambda: read_spec({"tables": entries, "extra": 1}))
+    problems += _problems(lambda: read_spec({"include": ["stripe"], "tables": {}}))
+    path = tmp / "db.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE accounts AS SELECT 'A1' AS account_id, DATE '2026-01-05' AS signup_date")
+        con.execute("CREATE TABLE usage AS SELECT 'A1' AS account_id, 'u1' AS user_id, DATE '2026-01-06' AS date")
+    tables = {"accounts": "accounts", "subscriptions": "nowhere", "usage": {"table": "usage", "columns": {"date": "d"}}}
+    problems += _problems(lambda: load_database(f"duckdb:///{path}", {"tables": tables}))
+    return problems
 
 
 def _matched(rule: str) -> tuple[str, dict[str, str]] | None:
@@ -187,7 +238,7 @@ def test_every_message_the_data_layer_gives_has_a_form(triggered):
 
 def test_every_form_is_reached_by_some_input(triggered):
     seen = {_matched(r)[0] for r in [p.rule for p in triggered["problems"]] + triggered["warnings"]}
-    seen |= {f"data.rule.{k}" for k in UNREACHED}
+    seen |= {f"data.rule.{k}" for k in [*UNREACHED, *MAPPING_RULES, *SQL_RULES]}
     forms = {k for k in text_keys("en") if k.startswith("data.rule.")}
     assert sorted(forms - seen) == [], sorted(forms - seen)
 
@@ -209,6 +260,22 @@ def test_every_warning_reads_in_japanese(triggered):
         shown = render_warning(w, "ja")
         assert shown != w
         assert not ENGLISH_RUN.search(_without_quoted(shown, None, _matched(w)[1])), shown
+
+
+@pytest.mark.parametrize("rule", MAPPING_RULES.values())
+def test_mapping_messages_read_in_japanese(rule):
+    key, values = _matched(rule)
+    assert key.removeprefix("data.rule.") in MAPPING_RULES
+    shown = render_rule(rule, "ja")
+    assert shown != rule and not ENGLISH_RUN.search(_without_quoted(shown, None, values))
+
+
+@pytest.mark.parametrize("rule", SQL_RULES.values())
+def test_database_messages_no_input_reaches_read_in_japanese(rule):
+    key, values = _matched(rule)
+    assert key.removeprefix("data.rule.") in SQL_RULES
+    shown = render_rule(rule, "ja")
+    assert shown != rule and not ENGLISH_RUN.search(_without_quoted(shown, None, values))
 
 
 @pytest.mark.parametrize("rule", UNREACHED.values())

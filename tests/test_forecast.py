@@ -147,3 +147,89 @@ def test_the_japanese_views_have_no_english_sentence_and_months_read_the_japanes
     ax = plot_mrr_forecast(f, lang="ja")
     assert ax.get_title() == "ARR（年次経常収益）の予測"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["実績", "下振れ〜上振れ", "基本シナリオ", "目標"]
+
+
+# --------------------------------------------------------------------------- annual contracts renew at their term end
+
+
+def _subs(**cols) -> pd.DataFrame:
+    s = pd.DataFrame(cols)
+    for c in ("start_date", "end_date"):
+        s[c] = pd.to_datetime(s[c])
+    return s
+
+
+# a: annual from 2025-11-15, MRR 100, open: its term ends 2026-11-14 (forecast month 1)
+# b: annual from 2025-09-10, MRR 300, ended 2026-09-09 at its term end (not renewed)
+# c: annual from 2025-08-20, MRR 100, open: renewed at its 2026-08-19 end; next end 2027-08-19 (forecast month 10)
+# m: monthly from 2025-07-01, MRR 50, open: no term
+RENEWING = _subs(
+    account_id=["a", "b", "c", "m"],
+    billing_period=["annual", "annual", "annual", "monthly"],
+    start_date=["2025-11-15", "2025-09-10", "2025-08-20", "2025-07-01"],
+    end_date=[None, "2026-09-09", None, None],
+    mrr=[100.0, 300.0, 100.0, 50.0],
+)
+
+
+def _bridge_of(subs: pd.DataFrame, first: str = "2025-07", last: str = "2026-10") -> pd.DataFrame:
+    from playbook.kpis.revenue import month_end_mrr, mrr_bridge
+
+    months = pd.period_range(first, last, freq="M")
+    return mrr_bridge(month_end_mrr(subs, months), months)
+
+
+def test_annual_contracts_renew_in_the_month_their_term_ends_a_hand_computation():
+    from playbook.review.forecast import renewal_rate_scenarios
+
+    b = _bridge_of(RENEWING)
+    # renewal outcomes of the end months 2025-10 .. 2026-09: c (Aug) 100 before, 100 after -> kept 100;
+    # b (Sep) 300 before, 0 after -> kept 0. Pooled ARR renewal rate 100 / 400 = 0.25 (churn probability 0.75);
+    # monthly rates [1.0, 0.0]: quartiles 0.25 and 0.75 -> downside min(0.25, 0.25) = 0.25, upside 0.75
+    r = renewal_rate_scenarios(RENEWING, "2026-10")
+    assert (r["contracts"], r["months"]) == (2, 2)
+    assert [r[s] for s in SCENARIOS] == pytest.approx([0.25, 0.25, 0.75])
+    f = kgi_forecast(b, "2026-10", horizon=12, subscriptions=RENEWING)
+    assert f["method"] == "renewals" and f["current"] == 12 * 250.0
+    # no new contract or expansion since 2025-11 (contracts' new MRR: base 0, quartiles of [100, 0 x 11] = 0);
+    # the monthly plan m is flat at 50. Base: Nov-2026 50 + 100 (c) + 100 x 0.25 (a renews) = 175 until Jul-2027;
+    # Aug-2027 c renews: 50 + 25 + 100 x 0.25 = 100. Upside (0.75): 50 + 100 + 75 = 225, then 50 + 75 + 75 = 200.
+    m = mrr_forecast(b, "2026-10", horizon=12, subscriptions=RENEWING)
+    assert m["base"].tolist() == pytest.approx([175.0] * 9 + [100.0] * 3)
+    assert m["downside"].tolist() == pytest.approx([175.0] * 9 + [100.0] * 3)
+    assert m["upside"].tolist() == pytest.approx([225.0] * 9 + [200.0] * 3)
+    assert f["table"]["base"].iloc[0] == pytest.approx(12 * 175.0)
+    # the component method instead spreads b's September churn (300 of 550 = 54.5%, a sixth of it a month) over
+    # every month: a smooth decline, not steps in the renewal months
+    spread = mrr_forecast(b, "2026-10", horizon=12)
+    assert spread["base"].iloc[0] == pytest.approx(250.0 * (1 - 300.0 / 550.0 / 6))
+    assert list(forecast_rates_table(f).index)[-1] == "Contracts: ARR renewal rate at term end"
+    assert "1 − churn probability at renewal" in forecast_text(f) and "25.0% (2 contracts" in forecast_text(f)
+
+
+def test_without_contract_terms_or_renewal_history_every_account_follows_the_components():
+    b = _bridge_of(RENEWING)
+    monthly = RENEWING.assign(billing_period="monthly")
+    pd.testing.assert_frame_equal(mrr_forecast(b, "2026-10", subscriptions=monthly), mrr_forecast(b, "2026-10"))
+    # before any contract-end month has an outcome (2026-07: the first end is c's in 2026-08) -> components
+    early = kgi_forecast(b, "2026-07", subscriptions=RENEWING)
+    assert early["method"] == "components" and early["renewal"] is None
+    assert "spread over the months" in forecast_text(early)
+
+
+def test_renewal_scenarios_are_ordered_on_the_sample_and_the_backtest_improves(goal_report):
+    from playbook.data.dataset import load_dataset
+    from playbook.review.forecast import forecast_backtest
+
+    subs = load_dataset("data/sample").subscriptions
+    f = kgi_forecast(goal_report.bridge, "2026-10", goal_report.tree, horizon=24, subscriptions=subs)
+    t = f["table"]
+    assert f["method"] == "renewals"
+    assert (t["downside"] <= t["base"]).all() and (t["base"] <= t["upside"]).all()
+    # the forecast from M-6 against the actual MRR at M, for M = 2025-07 .. 2026-10 (16 months): the mean absolute
+    # error was 10.7% with annual churn spread over the months, 8.2% with contracts renewing at their term end
+    bt = forecast_backtest(goal_report.bridge, pd.period_range("2025-01", "2026-04", freq="M"), subscriptions=subs)
+    assert len(bt) == 16
+    spread, timed = bt["error_components"].abs().mean(), bt["error_renewals"].abs().mean()
+    assert timed < spread
+    assert (round(spread, 3), round(timed, 3)) == (0.107, 0.082)

@@ -153,7 +153,7 @@ def test_every_public_function_documents_its_parameters_and_returns():
 
 
 def test_every_kpi_record_is_complete_and_names_a_known_family_and_contract_tables():
-    assert len(set(KPI_IDS)) == len(CATALOG) == 59
+    assert len(set(KPI_IDS)) == len(CATALOG) == 67  # 59 + the 8 KPIs of the purchase review (issue 16)
     for k in CATALOG:
         for lang in ("en", "ja"):
             assert k.name(lang) and k.definition(lang) and k.formula(lang), (k.id, lang)
@@ -175,6 +175,6 @@ def test_every_catalog_family_has_a_kpi_and_every_family_needs_contract_tables()
 
 
 def test_required_tables_come_from_the_schema():
-    assert required_tables() == [("accounts",), ("subscriptions", "mrr_monthly")]
+    assert required_tables() == [("accounts",), ("subscriptions", "mrr_monthly", "transactions")]
     assert [name for name, t in TABLES.items() if t.required] == ["accounts", "subscriptions"]
     assert "accounts" not in optional_tables() and "mrr_monthly" not in optional_tables()

@@ -219,3 +219,95 @@ def test_the_english_expected_text_states_the_method_or_why_there_is_none(views)
     # without a health view there is no churn risk: no expected ARR, said so
     assert "no expected renewal ARR" in views["en"].expected_text()
     assert views["en"].windows["contracts"].tolist() == [11, 22, 31, 74]
+
+
+# --------------------------------------------------------------------------- multi-year terms (term_months)
+
+
+def test_24_and_36_month_terms_with_known_answers_feb_29_and_month_end_starts():
+    subs = _subs(
+        account_id=["leap24", "end36", "aug6", "given24", "annual"],
+        billing_period=["annual", "monthly", "monthly", "annual", "annual"],
+        term_months=[24, 36, 6, 24, None],
+        start_date=["2024-02-29", "2025-01-31", "2025-08-31", "2023-05-10", "2025-03-31"],
+        end_date=[None, None, "2026-12-31", None, None],
+        mrr=[10.0, 20.0, 30.0, 40.0, 50.0],
+    )
+    subs["contract_end_date"] = pd.to_datetime([None, None, None, "2027-05-09", None])
+    ends = contract_ends(subs, "2024-01-01", "2030-12-31")
+    got = ends.groupby("account_id")["contract_end"].apply(lambda s: [f"{d:%Y-%m-%d}" for d in s]).to_dict()
+    # leap24: renewals 2026-02-28 (no 29th in 2026), 2028-02-29 (leap), 2030-02-28: each term ends the day before
+    # end36: a monthly-billed 36-month contract from 31 Jan 2025: renewals 2028-01-31 -> ends 2028-01-30
+    # aug6: 6-month terms from 31 Aug 2025: renewals 2026-02-28 (Feb's last day), 2026-08-31; the row ends 2026-12-31
+    # given24: anchored on its contract_end_date 2027-05-09, every 24 months both ways: 2025-05-09, 2029-05-09
+    #   (2023-05-09 is before its start); annual without term_months: 12 months, 31 Mar -> ends 30 Mar
+    assert got == {
+        "leap24": ["2026-02-27", "2028-02-28", "2030-02-27"],
+        "end36": ["2028-01-30"],
+        "aug6": ["2026-02-27", "2026-08-30"],
+        "given24": ["2025-05-09", "2027-05-09", "2029-05-09"],
+        "annual": ["2026-03-30", "2027-03-30", "2028-03-30", "2029-03-30", "2030-03-30"],
+    }
+    assert ends.set_index("account_id")["term_months"].groupby(level=0).first().to_dict() == {
+        "aug6": 6, "annual": 12, "end36": 36, "given24": 24, "leap24": 24,
+    }  # fmt: skip
+
+
+def test_a_monthly_row_without_a_term_has_no_contract_end():
+    from playbook.kpis.renewals import contract_terms
+
+    subs = _subs(
+        account_id=["m"], billing_period=["monthly"], term_months=[None], start_date=["2025-01-01"],
+        end_date=[None], mrr=[10.0],
+    )  # fmt: skip
+    assert contract_ends(subs, "2025-01-01", "2027-12-31").empty
+    assert contract_terms(subs)[["has_terms", "term_months"]].iloc[0].tolist() == [False, 12]
+
+
+# --------------------------------------------------------------------------- passed notice deadlines
+
+
+def test_the_calendar_flags_passed_notice_deadlines_and_words_them_in_both_languages():
+    from playbook.report.renewal_views import _notice
+
+    subs = _subs(
+        account_id=["locked", "open", "today", "manual", "silent"],
+        billing_period=["annual"] * 5,
+        start_date=["2025-11-20", "2026-01-10", "2025-12-30", "2025-11-25", "2025-12-05"],
+        end_date=[None] * 5,
+        mrr=[100.0, 200.0, 300.0, 400.0, 500.0],
+        auto_renew=pd.array([True, True, True, False, pd.NA], dtype="boolean"),
+        notice_days=pd.array([30, 60, 60, 30, 90], dtype="Int64"),
+    )
+    cal = renewal_calendar(subs, "2026-10-31", days=180).set_index("account_id")
+    # locked: ends 2026-11-19, notice 30 days -> deadline 2026-10-20, before 2026-10-31: renews automatically
+    # open: ends 2027-01-09, 60 days -> 2026-11-10, still ahead -> open
+    # today: ends 2026-12-29, 60 days -> 2026-10-30, the day before the review date -> passed_auto
+    # manual: auto_renew False -> manual whatever its deadline; silent: ends 2026-12-04 - 90 = 2026-09-05, passed,
+    #   auto_renew unknown -> passed
+    assert cal.loc["locked", "notice_deadline"] == T("2026-10-20")
+    assert cal.loc["today", "notice_deadline"] == T("2026-10-30")
+    assert cal["notice_status"].to_dict() == {
+        "locked": "passed_auto", "today": "passed_auto", "silent": "passed", "manual": "manual", "open": "open",
+    }  # fmt: skip
+    # a deadline on the review day itself is still open
+    edge = renewal_calendar(subs, "2026-10-30", days=180).set_index("account_id")
+    assert edge.loc["today", "notice_status"] == "open"
+    assert _notice("passed_auto", T("2026-10-20"), "en") == "notice period passed: renews automatically"
+    assert _notice("open", T("2026-11-10"), "en") == "cancellable until 2026-11-10"
+    assert _notice("open", T("2026-11-10"), "ja") == "2026/11/10まで解約可能"
+    assert _notice("passed_auto", T("2026-10-20"), "ja") == "通知期限経過：自動更新"
+    assert _notice(None, pd.NaT, "ja") == "–"
+
+
+def test_the_sample_calendar_shows_the_notice_status_in_the_table_and_the_csv(views, tmp_path):
+    cal = views["en"].calendar
+    assert set(cal["notice_status"]) <= {"open", "passed_auto", "passed", "manual", "unknown"}
+    assert (cal["notice_status"] == "passed_auto").any() and (cal["notice_status"] == "open").any()
+    passed = cal["notice_deadline"] < T("2026-10-31")
+    assert (cal.loc[passed & cal["auto_renew"].fillna(False).astype(bool), "notice_status"] == "passed_auto").all()
+    ja = views["ja"].calendar_table(180)
+    assert "解約可否" in ja.columns and ja["解約可否"].str.contains("自動更新|解約可能|合意").all()
+    views["ja"].save(str(tmp_path))
+    header = (tmp_path / "renewals.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "解約可否" in header

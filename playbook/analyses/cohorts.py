@@ -16,7 +16,7 @@ import pandas as pd
 
 from playbook.kpis.fiscal import DEFAULT_START, fiscal_code, fiscal_quarter_freq
 
-__all__ = ["cohort_matrix", "VIEWS"]
+__all__ = ["cohort_matrix", "cohort_matrices", "VIEWS"]
 
 VIEWS = ("counts", "active_share", "survival", "revenue", "revenue_capped", "ltv")
 AVERAGE = "weighted average"
@@ -117,73 +117,157 @@ def cohort_matrix(
     FY2026Q1           1.0  1.0  NaN
     weighted average   2.0  2.0  1.0
     """
-    if view not in VIEWS:
-        raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
-    if view in ("revenue", "revenue_capped", "ltv") and value_col is None:
-        raise ValueError(f"view {view!r} needs value_col (e.g. 'mrr' or 'amount')")
-    a = activity
+    return cohort_matrices(
+        activity,
+        as_of=as_of,
+        views=(view,),
+        customer_col=customer_col,
+        date_col=date_col,
+        value_col=value_col,
+        freq=freq,
+        average=average,
+        fiscal_year_start=fiscal_year_start,
+    )[view]
+
+
+def cohort_matrices(
+    activity: pd.DataFrame,
+    *,
+    as_of,
+    views=VIEWS,
+    customer_col: str = "account_id",
+    date_col: str = "month",
+    value_col: str | None = None,
+    freq: Literal["M", "Q", "FQ"] = "M",
+    average: bool = True,
+    fiscal_year_start: int = DEFAULT_START,
+) -> dict[str, pd.DataFrame]:
+    """Several views of :func:`cohort_matrix` from one pass over ``activity``.
+
+    The work every view shares (the periods, the per customer and period totals, each
+    customer's cohort and k, the cohort sizes) is done once; each view then costs one
+    weighted count over the cohort x k grid.
+
+    Parameters
+    ----------
+    activity : pandas.DataFrame
+        As for :func:`cohort_matrix`.
+    as_of : str, pandas.Period or pandas.Timestamp
+        As for :func:`cohort_matrix`.
+    views : sequence of str, default every view
+        The views wanted (see :func:`cohort_matrix`).
+    customer_col, date_col, value_col, freq, average, fiscal_year_start
+        As for :func:`cohort_matrix`.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        One matrix per view, keyed by view, each equal to ``cohort_matrix(..., view=view)``.
+
+    Raises
+    ------
+    ValueError
+        If a view is unknown, or a revenue view or ``ltv`` has no ``value_col``.
+
+    Examples
+    --------
+    >>> snaps = pd.DataFrame({"account_id": ["a", "a", "b"], "month": pd.PeriodIndex(["2026-01", "2026-02", "2026-01"], freq="M"),
+    ...                       "mrr": [10.0, 20.0, 30.0]})
+    >>> m = cohort_matrices(snaps, as_of="2026-02", value_col="mrr", views=("counts", "revenue"))
+    >>> m["counts"].loc["2026-01"].tolist(), m["revenue"].loc["2026-01"].tolist()  # revenue: 20 / (10 + 30)
+    ([2.0, 2.0, 1.0], [2.0, 1.0, 0.5])
+    """
+    views = tuple(views)
+    for view in views:
+        if view not in VIEWS:
+            raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
+        if view in ("revenue", "revenue_capped", "ltv") and value_col is None:
+            raise ValueError(f"view {view!r} needs value_col (e.g. 'mrr' or 'amount')")
     fiscal = freq == "FQ"
     if fiscal:
         freq = fiscal_quarter_freq(fiscal_year_start)  # pandas names these quarters by their end year: relabelled below
-    period = a[date_col]
-    period = period.dt.asfreq(freq) if isinstance(period.dtype, pd.PeriodDtype) else period.dt.to_period(freq)
-    df = pd.DataFrame(
-        {
-            "customer": pd.factorize(a[customer_col])[0],
-            "ordinal": pd.PeriodIndex(period, freq=freq).asi8,
-            "value": a[value_col].to_numpy(dtype="float64") if value_col else 1.0,
-        }
-    )
-    df = df.groupby(["customer", "ordinal"], as_index=False)["value"].sum()
-    if value_col:
-        df = df[df["value"] > 0]
     end = _period(as_of, freq)
-    df = df[df["ordinal"] <= end.ordinal]
-    first = df.groupby("customer")["ordinal"].transform("min")
-    df["cohort"] = first
-    df["k"] = df["ordinal"] - first
-    df = df.sort_values(["customer", "k"], kind="stable")
-    # survival: the initial unbroken run (k equals the row's position within the customer)
-    df["in_run"] = df["k"].to_numpy() == df.groupby("customer").cumcount().to_numpy()
-    cohorts = np.sort(df["cohort"].unique())
-    kmax = int(end.ordinal - cohorts.min()) if len(cohorts) else 0
-    ks = np.arange(kmax + 1)
-    base = df[df["k"] == 0].set_index("customer")["value"]
-    df["base"] = df["customer"].map(base)
-    size = df[df["k"] == 0].groupby("cohort").size().reindex(cohorts).to_numpy(dtype="float64")
-    base_value = df[df["k"] == 0].groupby("cohort")["value"].sum().reindex(cohorts).to_numpy()
+    b = _Base(activity, customer_col, date_col, value_col, freq, end.ordinal)
+    index = [_label(pd.Period(ordinal=int(c), freq=freq), fiscal, fiscal_year_start) for c in b.cohorts]
+    return {view: _view(b, view, index, average) for view in views}
 
-    def grid(frame: pd.DataFrame, column: str | None) -> np.ndarray:
-        g = frame.groupby(["cohort", "k"]).size() if column is None else frame.groupby(["cohort", "k"])[column].sum()
-        return g.unstack("k").reindex(index=cohorts, columns=ks).fillna(0.0).to_numpy(dtype="float64")
 
-    if view in ("counts", "active_share"):
-        num, den = grid(df, None), size
-    elif view == "survival":
-        runs = df[df["in_run"]].groupby("customer")["k"].max()
-        first_by = df.drop_duplicates("customer").set_index("customer")["cohort"]
-        run_len = pd.DataFrame({"cohort": first_by.reindex(runs.index).to_numpy(), "last": runs.to_numpy()})
-        num = (
-            np.stack(
-                [
-                    (run_len["last"].to_numpy()[:, None] >= ks[None, :])[run_len["cohort"].to_numpy() == c].sum(axis=0)
-                    for c in cohorts
-                ]
-            ).astype("float64")
-            if len(cohorts)
-            else np.zeros((0, len(ks)))
+class _Base:
+    """The view-independent work of the cohort matrices, on integer arrays.
+
+    Per customer and period (value summed, kept when above 0 with a value column, up to ``end``), sorted by
+    customer then period: the customer's cohort and k, whether the row is in the customer's first unbroken run,
+    and its k = 0 value; per cohort, its size and k = 0 value.
+    """
+
+    def __init__(self, a: pd.DataFrame, customer_col, date_col, value_col, freq, end: int):
+        period = a[date_col]
+        period = period.dt.asfreq(freq) if isinstance(period.dtype, pd.PeriodDtype) else period.dt.to_period(freq)
+        customer = pd.factorize(a[customer_col])[0].astype(np.int64) + 1  # a missing id (-1) is one more customer
+        ordinal = pd.PeriodIndex(period, freq=freq).asi8
+        value = a[value_col].to_numpy(dtype="float64") if value_col else np.ones(len(a))
+        lo = int(ordinal.min()) if len(ordinal) else 0
+        span = (int(ordinal.max()) - lo + 1) if len(ordinal) else 1
+        inverse, keys = pd.factorize(customer * span + (ordinal - lo))  # one hash pass: (customer, period)
+        keys = np.asarray(keys, dtype=np.int64)
+        total = np.bincount(inverse, weights=value, minlength=len(keys))
+        order = np.argsort(keys, kind="stable")  # customer, then period
+        keys, total = keys[order], total[order]
+        cust, ordn = keys // span, keys % span + lo
+        keep = ordn <= end
+        if value_col:
+            keep &= total > 0
+        cust, ordn, total = cust[keep], ordn[keep], total[keep]
+        n = len(cust)
+        starts = np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]]) if n else np.array([], dtype=np.int64)
+        runs = np.diff(np.r_[starts, n])
+        first = ordn[starts]
+        self.k = ordn - np.repeat(first, runs)
+        position = np.arange(n) - np.repeat(starts, runs)
+        self.in_run = self.k == position  # the initial unbroken run: k equals the row's position in the customer
+        self.value = total
+        self.base = np.repeat(total[starts], runs)  # the customer's k = 0 value on each of its rows
+        self.cohorts = np.unique(first)
+        self.end = end
+        self.kmax = int(end - self.cohorts.min()) if len(self.cohorts) else 0
+        self.ks = np.arange(self.kmax + 1)
+        cohort_of = np.searchsorted(self.cohorts, first)  # per customer
+        self.customer_cohort = cohort_of
+        self.customer_run = np.bincount(
+            np.repeat(np.arange(len(starts)), runs), weights=self.in_run, minlength=len(starts)
         )
-        den = size
+        self.cell = np.repeat(cohort_of, runs) * len(self.ks) + self.k  # the row's cohort x k cell
+        nc = len(self.cohorts)
+        self.size = np.bincount(cohort_of, minlength=nc).astype("float64")
+        self.base_value = np.bincount(cohort_of, weights=total[starts], minlength=nc)
+
+    def grid(self, weights=None) -> np.ndarray:
+        shape = (len(self.cohorts), len(self.ks))
+        return np.bincount(self.cell, weights=weights, minlength=shape[0] * shape[1]).astype("float64").reshape(shape)
+
+    def survivors(self) -> np.ndarray:
+        """Per cohort and k, the members whose first run lasts to k at least."""
+        shape = (len(self.cohorts), len(self.ks))
+        last = self.customer_run.astype(np.int64) - 1  # the last k of each customer's first run
+        ends = np.bincount(self.customer_cohort * shape[1] + last, minlength=shape[0] * shape[1]).reshape(shape)
+        return np.cumsum(ends[:, ::-1], axis=1)[:, ::-1].astype("float64")
+
+
+def _view(b: _Base, view: str, index: list[str], average: bool) -> pd.DataFrame:
+    cohorts, ks, size = b.cohorts, b.ks, b.size
+    if view in ("counts", "active_share"):
+        num, den = b.grid(), size
+    elif view == "survival":
+        num, den = b.survivors(), size
     elif view == "revenue":
-        num, den = grid(df, "value"), base_value
+        num, den = b.grid(b.value), b.base_value
     elif view == "revenue_capped":
-        num, den = grid(df.assign(capped=np.minimum(df["value"], df["base"])), "capped"), base_value
+        num, den = b.grid(np.minimum(b.value, b.base)), b.base_value
     else:  # ltv
-        num, den = np.cumsum(grid(df, "value"), axis=1), size
-    observed = (cohorts[:, None] + ks[None, :]) <= end.ordinal
+        num, den = np.cumsum(b.grid(b.value), axis=1), size
+    observed = (cohorts[:, None] + ks[None, :]) <= b.end
     num = np.where(observed, num, np.nan)
     values = num if view == "counts" else num / den[:, None]
-    index = [_label(pd.Period(ordinal=int(c), freq=freq), fiscal, fiscal_year_start) for c in cohorts]
     out = pd.DataFrame(values, index=index, columns=list(ks))
     out.insert(0, "size", size)
     if average and len(cohorts):

@@ -385,14 +385,31 @@ def health_scores(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
     scored["days_since_signup"] = (month_end - signup).dt.days.astype("float64")
     scored.loc[scored["days_since_signup"] < cfg["onboarding_days"], "band"] = "onboarding"
     # the components that pulled the score down: those scoring 25 or less, weakest first
+    scored["weakest"] = pd.array(_weakest(scores, has, names), dtype="str")
+    return scored
+
+
+def _weakest(scores: np.ndarray, has: np.ndarray, names: list[str]) -> np.ndarray:
+    """Per row, the components scoring 25 or less, lowest first (ties in ``names`` order), joined by ", ".
+
+    Vectorised: the rows' orders of weak components are few distinct patterns, so each pattern is joined once
+    and the rows take their pattern's text.
+
+    Examples
+    --------
+    >>> s = np.array([[10.0, 50.0, 0.0], [np.nan, 25.0, 100.0], [75.0, 75.0, 75.0], [0.0, 50.0, 0.0]])
+    >>> _weakest(s, ~np.isnan(s), ["a", "b", "c"]).tolist()
+    ['c, a', 'b', '', 'a, c']
+    """
     low = np.where(has & (scores <= 25), scores, np.inf)
     order = np.argsort(low, axis=1, kind="stable")
-    labels = np.array(names, dtype=object)
-    weakest = []
-    for row_order, row_low in zip(order, low):  # joins at most 6 names per row
-        weakest.append(", ".join(labels[i] for i in row_order if np.isfinite(row_low[i])))
-    scored["weakest"] = pd.array(weakest, dtype="str")
-    return scored
+    weak = np.isfinite(np.take_along_axis(low, order, axis=1))
+    pattern = np.where(weak, order, -1)  # the weak components in order, then -1s
+    if not len(pattern):
+        return np.array([], dtype=object)
+    unique, inverse = np.unique(pattern, axis=0, return_inverse=True)
+    text = np.array([", ".join(names[i] for i in row if i >= 0) for row in unique], dtype=object)
+    return text[inverse.ravel()]
 
 
 # --------------------------------------------------------------------------- backtest

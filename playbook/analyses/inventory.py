@@ -8,6 +8,7 @@ import pandas as pd
 
 from playbook.data.dataset import Dataset, month_of
 from playbook.data.schema import TABLES
+from playbook.kpis import purchases
 from playbook.kpis.families import FAMILIES, describe_needs, missing_tables
 from playbook.kpis.revenue import month_end_mrr, month_end_mrr_from_monthly, mrr_by_month
 from playbook.kpis.usage import usage_volume
@@ -51,7 +52,7 @@ def table_inventory(ds: Dataset) -> pd.DataFrame:
         df = getattr(ds, name)
         row = {
             "table": name,
-            "file": (ds.files[name].name + ("/" if ds.files[name].is_dir() else "")) if name in ds.files else "",
+            "file": ds.label(name) if df is not None else "",
             "required": table.required,
             "rows": pd.NA,
             "columns": pd.NA,
@@ -162,9 +163,10 @@ def monthly_row_counts(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
 
 
 def monthly_overview(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
-    """Month-end MRR and paying customers, and usage volume, for each month.
+    """Month-end MRR and paying customers, purchases, and usage volume, for each month.
 
-    Usage columns are NaN when the usage table is absent.
+    Usage columns are NaN when the usage table is absent; the MRR columns are NaN for a
+    dataset without subscriptions, and the purchase columns for a dataset without transactions.
 
     Parameters
     ----------
@@ -178,17 +180,28 @@ def monthly_overview(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
     pandas.DataFrame
         One row per month: ``month``, ``mrr`` (total month-end MRR, from
         ``subscriptions`` or else ``mrr_monthly``), ``paying_customers``,
-        ``sessions``, ``active_users`` and ``active_accounts``.
+        ``sessions``, ``active_users`` and ``active_accounts``, then ``revenue``, ``buyers`` and ``orders`` (from
+        ``transactions``).
     """
     if ds.subscriptions is not None:
-        snaps = month_end_mrr(ds.subscriptions, months)
-    else:
-        snaps = month_end_mrr_from_monthly(ds.mrr_monthly, months)
-    out = mrr_by_month(snaps, months)
+        out = mrr_by_month(month_end_mrr(ds.subscriptions, months), months)
+    elif ds.mrr_monthly is not None:
+        out = mrr_by_month(month_end_mrr_from_monthly(ds.mrr_monthly, months), months)
+    else:  # a transactions-only dataset
+        out = pd.DataFrame({"month": pd.PeriodIndex(months, freq="M"), "mrr": float("nan")})
+        out["paying_customers"] = float("nan")
     if ds.usage is not None:
         out = out.merge(usage_volume(ds.usage, months=months), on="month", how="left")
     else:
         for col in ("sessions", "active_users", "active_accounts"):
+            out[col] = float("nan")
+    if ds.transactions is not None:
+        tx = ds.transactions
+        out["revenue"] = purchases.revenue(tx, months)["value"].to_numpy()
+        out["buyers"] = purchases.buyers(tx, months)["value"].to_numpy()
+        out["orders"] = purchases.orders(tx, months)["value"].to_numpy()
+    else:
+        for col in ("revenue", "buyers", "orders"):
             out[col] = float("nan")
     return out
 

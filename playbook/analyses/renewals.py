@@ -20,10 +20,63 @@ import pandas as pd
 
 from playbook.kpis.renewals import contract_ends
 
-__all__ = ["WINDOWS", "next_renewal", "renewal_calendar", "renewal_windows"]
+__all__ = ["WINDOWS", "NOTICE", "next_renewal", "notice_status", "renewal_calendar", "renewal_windows"]
 
 #: The windows of the renewal calendar, in days from the review date.
 WINDOWS = (30, 60, 90, 180)
+
+#: The codes of :func:`notice_status`: where a contract stands with its notice deadline at the review date.
+NOTICE = {
+    "open": "the notice deadline is today or later: the customer can still cancel until then",
+    "passed_auto": "the notice deadline has passed and the contract renews by itself: it renews automatically",
+    "passed": "the notice deadline has passed; the data does not say whether it renews by itself",
+    "manual": "the contract does not renew by itself: it ends unless a renewal is agreed",
+    "unknown": "no notice period in the data",
+}
+
+
+def notice_status(notice_deadline: pd.Series, auto_renew: pd.Series, as_of) -> pd.Series:
+    """Per contract, a code of :data:`NOTICE`: can the customer still cancel, or has the notice deadline passed?
+
+    A contract that does not renew by itself (``auto_renew`` False) is ``manual`` whatever its deadline. Else,
+    without a notice deadline: ``unknown``; a deadline on or after ``as_of``: ``open`` (cancellable until the
+    deadline); a deadline before ``as_of``: ``passed_auto`` when it renews by itself, ``passed`` when the data does
+    not say.
+
+    Parameters
+    ----------
+    notice_deadline : pandas.Series
+        The last day to cancel (Timestamps, NaT when unknown).
+    auto_renew : pandas.Series
+        Whether the contract renews by itself (nullable boolean).
+    as_of : str or pandas.Timestamp
+        The review date.
+
+    Returns
+    -------
+    pandas.Series
+        The codes (``str``), indexed like ``notice_deadline``.
+
+    Examples
+    --------
+    >>> deadline = pd.to_datetime(pd.Series(["2026-10-20", "2026-10-31", "2026-10-20", None, "2026-12-01"]))
+    >>> auto = pd.Series(pd.array([True, True, pd.NA, True, False], dtype="boolean"))
+    >>> notice_status(deadline, auto, "2026-10-31").tolist()
+    ['passed_auto', 'open', 'passed', 'unknown', 'manual']
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    deadline = pd.to_datetime(notice_deadline)
+    auto = pd.array(auto_renew, dtype="boolean")
+    passed = (deadline < as_of).to_numpy()
+    known = deadline.notna().to_numpy()
+    is_auto = np.asarray(auto.fillna(False), dtype=bool)
+    is_manual = np.asarray((auto == False).fillna(False), dtype=bool)  # noqa: E712 (nullable boolean)
+    code = np.select(
+        [is_manual, ~known, ~passed, is_auto],
+        ["manual", "unknown", "open", "passed_auto"],
+        default="passed",
+    )
+    return pd.Series(code, index=notice_deadline.index, dtype="str")
 
 
 def _active(subscriptions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -121,8 +174,10 @@ def renewal_calendar(
         ``owner`` (empty without them), ``contract_end``, ``days_left`` (days from ``as_of``), ``window`` (the
         smallest of :data:`WINDOWS` it falls in), ``arr`` (12 x the MRR of its contracts ending that day),
         ``auto_renew`` (nullable boolean: False when any of them does not renew by itself), ``notice_days``
-        (nullable integer, the longest), ``notice_deadline`` (NaT without a notice period), ``health``,
-        ``band`` and ``risk`` (missing without ``health``).
+        (nullable integer, the longest), ``notice_deadline`` (NaT without a notice period), ``notice_status``
+        (a code of :data:`NOTICE`, :func:`notice_status`: ``passed_auto`` when the deadline has passed and the
+        contract renews automatically, ``open`` while it can still be cancelled), ``health``, ``band`` and
+        ``risk`` (missing without ``health``).
 
     Examples
     --------
@@ -135,10 +190,12 @@ def renewal_calendar(
       account_id contract_end  days_left  window       arr notice_deadline  risk
     0          c   2026-11-29         29      30  240000.0      2026-09-30   NaN
     1          a   2026-12-14         44      60  600000.0      2026-11-14   0.2
+    >>> cal["notice_status"].tolist()
+    ['manual', 'open']
     """
     as_of = pd.Timestamp(as_of).normalize()
     columns = ["account_id", "name", "owner", "contract_end", "days_left", "window", "arr", "auto_renew"]
-    columns += ["notice_days", "notice_deadline", "health", "band", "risk"]
+    columns += ["notice_days", "notice_deadline", "notice_status", "health", "band", "risk"]
     ends = pd.DataFrame(columns=["account_id", "contract_end", "mrr", "auto_renew", "notice_days"])
     if subscriptions is not None:
         # a row's later end is not known at as_of (a plan change to come): its terms run on
@@ -163,6 +220,7 @@ def renewal_calendar(
     out["window"] = _window(out["days_left"], [w for w in WINDOWS if w <= days] or [days])
     offset = pd.to_timedelta(out["notice_days"].astype("float64"), unit="D")
     out["notice_deadline"] = (out["contract_end"] - offset).astype("datetime64[ns]")
+    out["notice_status"] = notice_status(out["notice_deadline"], out["auto_renew"], as_of)
     who = accounts.set_index("account_id") if accounts is not None else pd.DataFrame()
     for col in ("name", "owner"):
         out[col] = out["account_id"].map(who[col]).fillna("") if col in who.columns else ""

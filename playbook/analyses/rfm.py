@@ -195,6 +195,26 @@ def _min_rank(v: np.ndarray) -> np.ndarray:
     return pd.Series(v).rank(method="min").to_numpy()
 
 
+def _sorted_order(ids: pd.Index) -> np.ndarray:
+    """The positions that sort ``ids`` (as ``sort_values`` would), by Arrow's sort for text ids.
+
+    Examples
+    --------
+    >>> _sorted_order(pd.Index(["b", "a", "c"], dtype="str")).tolist()
+    [1, 0, 2]
+    >>> _sorted_order(pd.Index([3, 1, 2])).tolist()
+    [1, 2, 0]
+    """
+    if isinstance(ids.dtype, pd.StringDtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = getattr(ids.array, "_pa_array", None)  # the Arrow strings pandas holds, else converted once
+        values = pa.array(ids.to_numpy(dtype=object)) if values is None else values
+        return np.asarray(pc.sort_indices(values), dtype=np.int64)
+    return np.asarray(ids.argsort(kind="stable"), dtype=np.int64)
+
+
 def _scores(values: pd.Series, reverse: bool = False) -> tuple[np.ndarray, list[float]]:
     """Scores 1-5 from the percentile of the (average) rank; ``reverse`` ranks smaller values higher.
 
@@ -416,7 +436,7 @@ def rfm_table(
     # the window first on numpy arrays, then integer codes for the rows in it only (the string column is taken, not copied whole)
     dates = transactions[date_col].to_numpy()
     rows = np.flatnonzero(_in_window(dates, as_of, lookback_days))
-    codes, ids = pd.factorize(transactions[customer_col].take(rows), sort=True)
+    codes, ids = pd.factorize(transactions[customer_col].take(rows))  # ids factorised once, unsorted (a hash pass)
     dates = dates[rows]
     amounts = transactions[amount_col].to_numpy(dtype="float64")[rows]
     order = amounts > 0
@@ -434,6 +454,7 @@ def rfm_table(
     last = np.full(n, np.iinfo(np.int64).min)
     np.maximum.at(last, codes[order], day[order])
     buyers = np.flatnonzero(frequency > 0)
+    buyers = buyers[_sorted_order(ids.take(buyers))]  # sorted by id: only the buyers' distinct ids are sorted
     as_of_day = np.datetime64(as_of.normalize(), "D").astype(np.int64)
     out = pd.DataFrame(
         {

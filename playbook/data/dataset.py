@@ -33,6 +33,7 @@ from playbook.data.usage_log import UsageSummary, folder_sha256, frame_summary, 
 __all__ = [
     "Dataset",
     "load_dataset",
+    "load_tables",
     "data_warnings",
     "read_table_file",
     "file_sha256",
@@ -90,6 +91,45 @@ class Dataset:
     warnings: list[Problem] = field(default_factory=list)
     as_of: pd.Timestamp | None = None
     segment: dict | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+    def label(self, name: str) -> str:
+        """How messages name the source of table ``name``: its file (a folder ends with ``/``), or a mapped source.
+
+        Parameters
+        ----------
+        name : str
+            A table of the data contract.
+
+        Returns
+        -------
+        str
+            E.g. ``accounts.csv``, ``usage/``, ``stripe.csv → subscriptions`` or ``table public.subs``; empty for
+            an absent table.
+        """
+        if name in self.labels:
+            return self.labels[name]
+        path = self.files.get(name)
+        return "" if path is None else (f"{path.name}/" if path.is_dir() else path.name)
+
+    def input_sha256(self) -> dict[str, str]:
+        """The SHA-256 of every input, for a run's manifest: per source name, its digest.
+
+        Files are hashed when asked (a file source: per file name); a source that gave ``fingerprints`` (a mapping,
+        a database) names its inputs itself.
+
+        Returns
+        -------
+        dict of str to str
+            Sorted by name.
+        """
+        out = dict(self.fingerprints)
+        for name, path in self.files.items():
+            if name not in self.fingerprints and path.name not in out:
+                out[path.name] = file_sha256(path)
+        return dict(sorted(out.items()))
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -108,10 +148,12 @@ class Dataset:
 
     @property
     def first_month(self) -> pd.Period:
-        """The first month with subscription data (or ``mrr_monthly`` rows)."""
+        """The first month with subscription data (or ``mrr_monthly`` rows; for a transactions-only dataset, purchases)."""
         if self.subscriptions is not None:
             return self.subscriptions["start_date"].min().to_period("M")
-        return self.mrr_monthly["month"].min()
+        if self.mrr_monthly is not None:
+            return self.mrr_monthly["month"].min()
+        return self.transactions["date"].min().to_period("M")
 
     @property
     def last_complete_month(self) -> pd.Period:
@@ -367,28 +409,53 @@ def _find_files(folder: Path) -> tuple[dict[str, Path], list[Problem], list[Prob
 
 
 def _load_settings(folder: Path) -> dict[str, str]:
-    settings = dict(DEFAULT_SETTINGS)
     path = folder / SETTINGS_FILE
-    if path.exists():
-        loaded = read_yaml(path) or {}
-        if not isinstance(loaded, dict):
-            raise DataValidationError(Problem(SETTINGS_FILE, None, "expected a mapping of settings"))
-        unknown = sorted(set(loaded) - set(DEFAULT_SETTINGS) - {"as_of"})
-        if unknown:
-            raise DataValidationError(
-                Problem(
-                    SETTINGS_FILE, None, f"unknown setting(s) {unknown}; known: {sorted(DEFAULT_SETTINGS) + ['as_of']}"
-                )
-            )
-        listed = [
-            Problem(SETTINGS_FILE, k, _ONE_VALUE.get(k, "expected one value, not a list or a mapping"), label="setting")
-            for k, v in loaded.items()
-            if isinstance(v, list | tuple | dict | set)
-        ]
-        if listed:
-            raise DataValidationError(listed)
-        settings.update({k: ("" if v is None else str(v)) for k, v in loaded.items()})
-    _check_settings(settings)
+    return check_settings(read_yaml(path) or {} if path.exists() else {})
+
+
+def check_settings(loaded, label: str = SETTINGS_FILE) -> dict[str, str]:
+    """Dataset settings as ``dataset.yaml`` gives them, checked, with the defaults for those missing.
+
+    Parameters
+    ----------
+    loaded : dict
+        Settings (``currency``, ``timezone``, ``as_of``, ``fiscal_year_start``, ...); values of any scalar type.
+    label : str
+        How messages name where the settings come from (``dataset.yaml``, a mapping file).
+
+    Returns
+    -------
+    dict of str to str
+        Every setting as text, normalised (currency in capitals, ``fiscal_year_start`` a month number).
+
+    Raises
+    ------
+    DataValidationError
+        Not a mapping, an unknown setting, a list or mapping as a value, an unknown timezone, a currency that is
+        not a 3-letter code, a bad ``earliest_date`` or ``fiscal_year_start``.
+
+    Examples
+    --------
+    >>> check_settings({"currency": "usd"})["currency"]
+    'USD'
+    """
+    settings = dict(DEFAULT_SETTINGS)
+    if not isinstance(loaded, dict):
+        raise DataValidationError(Problem(label, None, "expected a mapping of settings"))
+    unknown = sorted(set(loaded) - set(DEFAULT_SETTINGS) - {"as_of"})
+    if unknown:
+        raise DataValidationError(
+            Problem(label, None, f"unknown setting(s) {unknown}; known: {sorted(DEFAULT_SETTINGS) + ['as_of']}")
+        )
+    listed = [
+        Problem(label, k, _ONE_VALUE.get(k, "expected one value, not a list or a mapping"), label="setting")
+        for k, v in loaded.items()
+        if isinstance(v, list | tuple | dict | set)
+    ]
+    if listed:
+        raise DataValidationError(listed)
+    settings.update({k: ("" if v is None else str(v)) for k, v in loaded.items()})
+    _check_settings(settings, label)
     return settings
 
 
@@ -415,7 +482,7 @@ _ZONE_NAMES = {
 }
 
 
-def _check_settings(settings: dict[str, str]) -> None:
+def _check_settings(settings: dict[str, str], label: str = SETTINGS_FILE) -> None:
     problems = []
     tz = settings["timezone"]
     try:
@@ -423,19 +490,19 @@ def _check_settings(settings: dict[str, str]) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         hint = _ZONE_NAMES.get(tz.strip().upper(), "Asia/Tokyo")
         rule = f"unknown timezone {tz!r}; use an IANA name such as {hint!r}"
-        problems.append(Problem(SETTINGS_FILE, "timezone", rule, label="setting"))
+        problems.append(Problem(label, "timezone", rule, label="setting"))
     currency = settings["currency"].strip().upper()
     if _CURRENCY_CODE.match(currency):
         settings["currency"] = currency
     else:
         rule = f"currency {settings['currency']!r} is not a 3-letter ISO 4217 code (e.g. JPY, USD); one per dataset"
-        problems.append(Problem(SETTINGS_FILE, "currency", rule, label="setting"))
+        problems.append(Problem(label, "currency", rule, label="setting"))
     settings["first_value_milestone"] = settings["first_value_milestone"].strip()
     if pd.isna(pd.to_datetime(settings["earliest_date"], errors="coerce", format="%Y-%m-%d")):
         rule = f"earliest_date {settings['earliest_date']!r} is not a date (expected YYYY-MM-DD)"
-        problems.append(Problem(SETTINGS_FILE, "earliest_date", rule, label="setting"))
+        problems.append(Problem(label, "earliest_date", rule, label="setting"))
     start, rules = parse_fiscal_year_start(settings["fiscal_year_start"])
-    problems += [Problem(SETTINGS_FILE, "fiscal_year_start", rule, label="setting") for rule in rules]
+    problems += [Problem(label, "fiscal_year_start", rule, label="setting") for rule in rules]
     settings["fiscal_year_start"] = str(start or settings["fiscal_year_start"])
     if problems:
         raise DataValidationError(problems)
@@ -444,12 +511,22 @@ def _check_settings(settings: dict[str, str]) -> None:
 # --------------------------------------------------------------------------- parsing
 
 
+#: Sources whose rows a user finds by line number (header = line 1); any other source by row index.
+_TEXT_SUFFIXES = (".csv", ".gz", ".tsv", ".txt")
+
+
+def _is_text_file(label: str) -> bool:
+    """Whether a source label names a text file (CSV lines) rather than Parquet or a database table (row indexes)."""
+    source = label.split(" → ")[0].strip().lower().rstrip("/")
+    return source.endswith(_TEXT_SUFFIXES)
+
+
 class _Where:
     """Turns row positions into what a user finds in the file: CSV lines (header = line 1) or Parquet row indexes."""
 
     def __init__(self, label: str, original: np.ndarray | None = None):
         self.label = label
-        self.csv = not label.lower().endswith(".parquet")
+        self.csv = _is_text_file(label)
         self.original = original  # the file position of each row kept (fully empty rows are dropped)
 
     def row(self, pos: int) -> str:
@@ -653,7 +730,14 @@ def _validate_table(
             [],
             None,
         )
-    raw, kept, notes = _drop_empty_rows(raw.reset_index(drop=True), _Where(label))
+    # a source row number per row: a frame's integer index (rows a mapping kept), else the position
+    origin = (
+        raw.index.to_numpy(dtype="int64")
+        if pd.api.types.is_integer_dtype(raw.index) and raw.index.is_unique
+        else np.arange(len(raw))
+    )
+    raw, kept, notes = _drop_empty_rows(raw.reset_index(drop=True), _Where(label, origin))
+    kept = origin[kept]
     if raw.empty:
         return None, [Problem(label, None, "empty table (a header but no rows)")], notes, None
     where = _Where(label, kept)
@@ -700,6 +784,7 @@ def load_dataset(
     encoding: str | dict[str, str] | None = None,
     columns: dict[str, dict[str, str]] | None = None,
     as_of: str | pd.Timestamp | None = None,
+    mapping: str | Path | dict | None = None,
 ) -> Dataset:
     """Load and validate every table in ``folder``.
 
@@ -708,7 +793,8 @@ def load_dataset(
     folder : str or Path
         A folder with one file per table (``accounts.csv``, ``usage.parquet``,
         ``tickets.csv.gz``, ...) and optionally ``dataset.yaml`` with
-        ``currency``, ``timezone``, ``name`` and ``as_of``.
+        ``currency``, ``timezone``, ``name`` and ``as_of``. With ``mapping``, the
+        folder of the export files the mapping names.
     encoding : str or dict of str to str, optional
         Text encoding of the CSV files, one for all or a dict per table. By
         default UTF-8, UTF-8 with BOM and CP932 are detected.
@@ -716,8 +802,11 @@ def load_dataset(
         Per table, a mapping from your column names to the contract's, e.g.
         ``{"accounts": {"customer_id": "account_id"}}``.
     as_of : str or pandas.Timestamp, optional
-        The date the data was exported. Default: ``as_of`` in ``dataset.yaml``,
-        else the latest activity date found in the tables.
+        The date the data was exported. Default: ``as_of`` in ``dataset.yaml``
+        (or the mapping's settings), else the latest activity date found in the tables.
+    mapping : str, Path or dict, optional
+        A mapping file (or a preset name such as ``stripe``, or the parsed YAML) that turns export files into
+        the contract's tables before validation: see :mod:`playbook.data.mapping`.
 
     Returns
     -------
@@ -742,27 +831,158 @@ def load_dataset(
     >>> str(ds.last_complete_month)
     '2026-10'
     """
+    if mapping is not None:
+        from playbook.data.mapping import load_mapped  # the mapping layer builds on this module
+
+        return load_mapped(folder, mapping, encoding=encoding, as_of=as_of)
     folder = Path(folder)
     if not folder.is_dir():
         raise DataValidationError(Problem(str(folder), None, "data folder not found"))
     settings = _load_settings(folder)
     files, problems, notes = _find_files(folder)
     problems += _missing_required(files, folder)
-    tables, read_problems, read_notes, kept_rows = _read_tables(files, settings, encoding, columns)
-    problems += read_problems
-    problems += _unknown_accounts(tables, files, kept_rows)
+    raw, read_problems = _read_files(files, settings, encoding, columns)
+    labels = {name: (f"{path.name}/" if path.is_dir() else path.name) for name, path in files.items()}
+    return _assemble(
+        raw,
+        labels=labels,
+        settings=settings,
+        source=str(folder),
+        as_of=as_of,
+        problems=problems + read_problems,
+        notes=notes,
+        files=files,
+    )
+
+
+def load_tables(
+    raw: dict[str, pd.DataFrame | UsageSummary],
+    *,
+    labels: dict[str, str],
+    settings: dict | None = None,
+    source: str = "",
+    as_of: str | pd.Timestamp | None = None,
+    fingerprints: dict[str, str] | None = None,
+    settings_label: str = SETTINGS_FILE,
+    problems: list[Problem] | None = None,
+    notes: list[Problem] | None = None,
+) -> Dataset:
+    """Validate tables already read (from a mapping, a database, ...) exactly as files are validated.
+
+    Same rules, messages and warnings as :func:`load_dataset` on a folder: every table parsed by the kinds of the
+    data contract, keys, ranges, orders, ``account_id`` in ``accounts``, a required table missing.
+
+    Parameters
+    ----------
+    raw : dict of str to DataFrame or UsageSummary
+        Per contract table, the rows as read: text columns (parsed here) or typed ones (dates, numbers). The usage
+        table may be given already summarised (a :class:`~playbook.data.usage_log.UsageSummary`, e.g. made inside
+        a database); it is then checked only for accounts not in ``accounts``. A frame's integer index, when
+        unique, is taken as the source row of each row (0 = the first data row), so messages point at the source
+        even after rows were filtered out.
+    labels : dict of str to str
+        Per table, how messages name its source: ``subscriptions.csv``, ``stripe.csv → subscriptions``,
+        ``table public.subs``. A label whose source ends with ``.csv``, ``.gz``, ``.tsv`` or ``.txt`` shows rows as
+        CSV lines (header = line 1); any other as row indexes.
+    settings : dict, optional
+        Settings as ``dataset.yaml`` gives them (``currency``, ``timezone``, ``as_of``, ``fiscal_year_start``, ...);
+        missing ones take their defaults; checked as ``dataset.yaml`` is.
+    source : str
+        Where the tables come from (a folder, a mapping file, a database URL without password), kept on the dataset.
+    as_of : str or pandas.Timestamp, optional
+        The date the data runs to. Default: the ``as_of`` setting, else the latest activity found.
+    fingerprints : dict of str to str, optional
+        Per input name, its SHA-256, recorded in a run's manifest (:meth:`Dataset.input_sha256`).
+    settings_label : str
+        How messages about a setting name where it was given (default ``dataset.yaml``).
+    problems, notes : list of Problem, optional
+        Problems (errors) and notes (warnings) the caller already found while reading, reported with the rest.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem found, including ``problems``.
+
+    Examples
+    --------
+    >>> ds = load_tables(
+    ...     {"accounts": pd.DataFrame({"account_id": ["A1"], "signup_date": ["2026-01-05"]}),
+    ...      "subscriptions": pd.DataFrame({"account_id": ["A1"], "start_date": ["2026-01-05"], "mrr": ["1000"]})},
+    ...     labels={"accounts": "crm accounts", "subscriptions": "billing.csv → subscriptions"},
+    ...     as_of="2026-10-31")
+    >>> float(ds.subscriptions["mrr"].sum()), ds.label("subscriptions")
+    (1000.0, 'billing.csv → subscriptions')
+    >>> load_tables(
+    ...     {"accounts": pd.DataFrame({"account_id": ["A1"], "signup_date": ["2026-01-05"]}),
+    ...      "subscriptions": pd.DataFrame({"account_id": ["A2"], "start_date": ["2026-01-05"], "mrr": [1000]},
+    ...                                    index=[4])},
+    ...     labels={"accounts": "crm.csv", "subscriptions": "subs"})
+    Traceback (most recent call last):
+    ...
+    playbook.data.errors.DataValidationError: subs, column 'account_id': account_id not found in accounts (1 distinct ids: 'A2') - 1 row; first: row index 4
+    """
+    checked = check_settings(dict(settings or {}), settings_label)
+    unknown = sorted(set(raw) - set(TABLES))
+    if unknown:
+        raise DataValidationError(
+            Problem(source or "input", None, f"not a table of the data contract: {unknown}; known: {list(TABLES)}")
+        )
+    found = list(problems or []) + _missing_required(dict.fromkeys(raw), Path(source or "input"))
+    return _assemble(
+        raw,
+        labels={name: labels.get(name, name) for name in raw},
+        settings=checked,
+        source=source,
+        as_of=as_of,
+        fingerprints=fingerprints,
+        problems=found,
+        notes=list(notes or []),
+    )
+
+
+def _assemble(
+    raw: dict,
+    *,
+    labels: dict[str, str],
+    settings: dict[str, str],
+    source: str,
+    as_of,
+    problems: list[Problem],
+    notes: list[Problem],
+    fingerprints: dict[str, str] | None = None,
+    files: dict[str, Path] | None = None,
+) -> Dataset:
+    """Every raw table validated, accounts cross-checked, the dataset built with its as-of date and warnings."""
+    tables, table_problems, table_notes, kept_rows = _validate_tables(raw, labels, settings)
+    problems = problems + table_problems
+    problems += _unknown_accounts(tables, labels, kept_rows)
     if problems:
         raise DataValidationError(problems)
-    if "usage" in tables and not files["usage"].is_dir():  # one file, read into memory
-        tables["usage"] = frame_summary(tables["usage"], source=files["usage"].name)
-    ds = Dataset(folder=folder, files=files, settings=settings, **tables)
+    if "usage" in tables and not isinstance(tables["usage"], UsageSummary):  # rows in memory
+        tables["usage"] = frame_summary(tables["usage"], source=labels["usage"])
+    ds = Dataset(
+        folder=Path(source) if source else Path("."),
+        files=dict(files or {}),
+        settings=settings,
+        labels=dict(labels),
+        fingerprints=dict(fingerprints or {}),
+        source=source,
+        **tables,
+    )
     ds.as_of = pd.Timestamp(as_of or settings.get("as_of") or _latest_activity(ds)).normalize()
-    ds.warnings = notes + read_notes + _static_warnings(ds)
+    ds.warnings = notes + table_notes + _static_warnings(ds)
     return ds
 
 
 def _missing_required(files: dict[str, Path], folder: Path) -> list[Problem]:
-    """A problem for each required table of the contract that has no file (nor a stand-in)."""
+    """A problem for each required table of the contract that has no file (nor a table given instead of it).
+
+    ``accounts`` with ``transactions`` only is a valid (transactions-only) dataset.
+    """
     problems = []
     for required, *stand_ins in required_tables():
         if required in files or any(s in files for s in stand_ins):
@@ -778,16 +998,13 @@ def _missing_required(files: dict[str, Path], folder: Path) -> list[Problem]:
     return problems
 
 
-def _read_tables(files: dict[str, Path], settings: dict, encoding, columns) -> tuple[dict, list, list, dict]:
-    """Every table file read and validated; a usage folder checked and summarised where it lies.
+def _read_files(files: dict[str, Path], settings: dict, encoding, columns) -> tuple[dict, list]:
+    """Every table file read as raw columns; a usage folder checked and summarised where it lies.
 
-    Returns the tables, the problems, the notes on what was cleaned, and per table the file rows kept.
+    Returns per table its raw frame (or usage summary), and the problems of the files that could not be read.
     """
     problems: list[Problem] = []
-    notes: list[Problem] = []
-    kept_rows: dict[str, np.ndarray] = {}
-    earliest = pd.Timestamp(settings["earliest_date"])
-    tables: dict[str, pd.DataFrame] = {}
+    raw: dict = {}
     for name, path in files.items():
         if path.is_dir():  # usage as a folder of Parquet files: checked and summarised by DuckDB where it lies
             if columns and name in columns:
@@ -802,18 +1019,36 @@ def _read_tables(files: dict[str, Path], settings: dict, encoding, columns) -> t
             folder_problems = validate_parquet(path, settings["timezone"])
             problems += folder_problems
             if not folder_problems:
-                tables[name] = summarise_parquet(path, tz=settings["timezone"])
+                raw[name] = summarise_parquet(path, tz=settings["timezone"])
             continue
         enc = encoding.get(name) if isinstance(encoding, dict) else encoding
         try:
-            raw = read_table_file(path, encoding=enc)
+            frame = read_table_file(path, encoding=enc)
         except DataValidationError as exc:
             problems += exc.problems
             continue
         if columns and name in columns:
-            raw = raw.rename(columns=columns[name])
+            frame = frame.rename(columns=columns[name])
+        raw[name] = frame
+    return raw, problems
+
+
+def _validate_tables(raw: dict, labels: dict[str, str], settings: dict) -> tuple[dict, list, list, dict]:
+    """Every raw table validated against the contract (a usage summary passes as it is).
+
+    Returns the tables, the problems, the notes on what was cleaned, and per table the source rows kept.
+    """
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    kept_rows: dict[str, np.ndarray] = {}
+    earliest = pd.Timestamp(settings["earliest_date"])
+    tables: dict = {}
+    for name, frame in raw.items():
+        if isinstance(frame, UsageSummary):
+            tables[name] = frame
+            continue
         df, table_problems, table_notes, kept = _validate_table(
-            TABLES[name], raw, path.name, settings["timezone"], earliest
+            TABLES[name], frame, labels[name], settings["timezone"], earliest
         )
         problems += table_problems
         notes += table_notes
@@ -822,13 +1057,13 @@ def _read_tables(files: dict[str, Path], settings: dict, encoding, columns) -> t
     return tables, problems, notes, kept_rows
 
 
-def _unknown_accounts(tables: dict, files: dict[str, Path], kept_rows: dict) -> list[Problem]:
+def _unknown_accounts(tables: dict, labels: dict[str, str], kept_rows: dict) -> list[Problem]:
     """Rows whose account_id is not in accounts, per table."""
     problems: list[Problem] = []
     if "accounts" in tables:
         known_index = pd.Index(tables["accounts"]["account_id"].dropna().unique())
         for name, df in tables.items():
-            if files[name].is_dir():  # a folder of Parquet files, summarised where it lies
+            if isinstance(df, UsageSummary):  # summarised where it lies (a Parquet folder, a database)
                 seen = df.account_ids()
                 ids = np.sort(seen[known_index.get_indexer(seen) < 0])
                 if len(ids):
@@ -836,7 +1071,7 @@ def _unknown_accounts(tables: dict, files: dict[str, Path], kept_rows: dict) -> 
                     n = int(df.account_month.loc[df.account_month["account_id"].isin(set(ids)), "sessions"].sum())
                     problems.append(
                         Problem(
-                            f"{files[name].name}/",
+                            labels[name],
                             "account_id",
                             f"account_id not found in accounts ({len(ids)} distinct ids: {shown}{', ...' if len(ids) > MAX_EXAMPLES else ''})",
                             n,
@@ -852,11 +1087,11 @@ def _unknown_accounts(tables: dict, files: dict[str, Path], kept_rows: dict) -> 
                     shown = ", ".join(f"'{i}'" for i in ids[:MAX_EXAMPLES])
                     problems.append(
                         Problem(
-                            files[name].name,
+                            labels[name],
                             "account_id",
                             f"account_id not found in accounts ({len(ids)} distinct ids: {shown}{', ...' if len(ids) > MAX_EXAMPLES else ''})",
                             int(bad.sum()),
-                            _Where(files[name].name, kept_rows.get(name)).examples(np.flatnonzero(bad)),
+                            _Where(labels[name], kept_rows.get(name)).examples(np.flatnonzero(bad)),
                         )
                     )
     return problems
@@ -962,9 +1197,8 @@ def month_of(dates: pd.Series) -> pd.Series:
 
 
 def _file_label(ds: Dataset, name: str) -> str:
-    """The file name of a table as a user sees it (a folder ends with '/')."""
-    path = ds.files[name]
-    return f"{path.name}/" if path.is_dir() else path.name
+    """How a user sees the source of a table: its file name (a folder ends with '/'), or its mapped source."""
+    return ds.label(name)
 
 
 def _static_warnings(ds: Dataset) -> list[Problem]:

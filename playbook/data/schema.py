@@ -54,6 +54,9 @@ class Table:
     feeds: str = ""
     extra_keys: tuple[tuple[str, ...], ...] = field(default=())
     stands_in_for: str | None = None  # a table that may be given instead of a required one
+    #: A required table this one may replace although it holds other data: ``transactions`` instead of
+    #: ``subscriptions`` makes a transactions-only dataset (a repeat-purchase business reviewed by purchase KPIs).
+    replaces: str | None = None
     scope: Scope = "account"  # account-level rows (split by a segment) or company-level ones (see Scope)
 
     @property
@@ -145,6 +148,7 @@ TABLES: dict[str, Table] = {
             date_col="date",
             monthly=True,
             feeds="RFM, repeat purchase rate, average order value, purchase-based LTV",
+            replaces="subscriptions",
         ),
         Table(
             "users",
@@ -320,20 +324,23 @@ DEFAULT_SETTINGS: dict[str, str] = {
 
 
 def required_tables() -> list[tuple[str, ...]]:
-    """Each required table of the contract, followed by the tables that may stand in for it.
+    """Each required table of the contract, followed by the tables that may be given instead of it.
+
+    ``mrr_monthly`` holds the same data as ``subscriptions`` in another shape; ``transactions`` alone makes a
+    transactions-only dataset (purchase KPIs instead of subscription ones).
 
     Returns
     -------
     list of tuple of str
-        One tuple per required table, e.g. ``("subscriptions", "mrr_monthly")``.
+        One tuple per required table, e.g. ``("subscriptions", "mrr_monthly", "transactions")``.
 
     Examples
     --------
     >>> required_tables()
-    [('accounts',), ('subscriptions', 'mrr_monthly')]
+    [('accounts',), ('subscriptions', 'mrr_monthly', 'transactions')]
     """
     return [
-        (name, *[s.name for s in TABLES.values() if s.stands_in_for == name])
+        (name, *[s.name for s in TABLES.values() if name in (s.stands_in_for, s.replaces)])
         for name, table in TABLES.items()
         if table.required
     ]

@@ -10,10 +10,14 @@ the health score's inputs and the early warnings all follow from
 - ``account_features``: which features each account used in each month;
 - ``day_rows``: the rows per calendar day (for the data check).
 
-:func:`summarise_frame` builds a :class:`UsageSummary` from a pandas table (small
-data, or tests); :func:`summarise_parquet` builds the same summary with DuckDB
-over a folder of Parquet files, one month at a time, so the sessions are never
-loaded into pandas and memory stays bounded by a month's distinct users.
+:func:`summarise_frame` builds a :class:`UsageSummary` from a pandas table and
+:func:`summarise_parquet` from a folder of Parquet files; both with the same DuckDB
+queries (a pandas table is read in place, as Arrow, without a copy), whole months per
+query, so the sessions are never expanded into per-session frames and memory stays
+bounded by a batch's distinct users. Each query groups on the keys its part needs,
+with one DISTINCT per level and the day computed once per row;
+:func:`check_and_summarise_parquet` checks a folder in the scan that counts its rows
+per day.
 
 A *user* is the pair (``account_id``, ``user_id``), so exports that number users
 per customer (1, 2, 3, ... in every account) are counted correctly.
@@ -38,6 +42,7 @@ __all__ = [
     "frame_summary",
     "summarise_frame",
     "summarise_parquet",
+    "check_and_summarise_parquet",
     "validate_parquet",
     "parquet_files",
     "folder_sha256",
@@ -276,7 +281,9 @@ class UsageSummary:
             folder, so it cannot be restricted.
         """
         ids = sorted(set(ids))
-        if isinstance(self._compute, _FolderParts):  # asks DuckDB again, with the accounts as a filter
+        if (
+            isinstance(self._compute, _Parts) and "usage_frame" not in self._parts
+        ):  # DuckDB again, the accounts as a filter
             return UsageSummary({}, self.columns, self.source, compute=self._compute.restricted(ids))
         if "usage_frame" in self._parts:
             frame = self._parts["usage_frame"]
@@ -319,20 +326,12 @@ def _typed_monthly(g: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- from a pandas table
 
 
-class _FrameParts:
-    """The parts of an in-memory usage table's summary, all made together when the first is needed."""
-
-    def __init__(self, frame: pd.DataFrame, source: str):
-        self.frame, self.source, self._parts = frame, source, None
-
-    def __call__(self, name: str):
-        if self._parts is None:
-            self._parts = summarise_frame(self.frame, source=self.source)._parts
-        return self._parts[name]
-
-
 def frame_summary(usage: pd.DataFrame, source: str = "usage") -> UsageSummary:
     """The summary of a validated usage table, its parts made when first needed.
+
+    The parts are made by DuckDB reading the table's columns in place (as Arrow, without copying them), the
+    same queries as for a Parquet folder: a usage table of tens of millions of sessions is never expanded into
+    per-session intermediate frames.
 
     Parameters
     ----------
@@ -345,13 +344,15 @@ def frame_summary(usage: pd.DataFrame, source: str = "usage") -> UsageSummary:
     -------
     UsageSummary
     """
-    return UsageSummary({"usage_frame": usage}, tuple(usage.columns), source, compute=_FrameParts(usage, source))
+    parts = _Parts(_FrameSource(usage), _Cache(None, None, False))
+    return UsageSummary({"usage_frame": usage}, tuple(usage.columns), source, compute=parts)
 
 
 def summarise_frame(usage: pd.DataFrame, source: str = "usage") -> UsageSummary:
     """Summarise a validated usage table (``account_id``, ``user_id``, ``date`` and optionally ``feature``, ``session_seconds``), every part at once.
 
-    Vectorised: integer codes and group-bys, no loop over rows or accounts.
+    DuckDB reads the columns in place and groups them (see :func:`frame_summary`): no loop over rows or accounts,
+    and no per-session copy of the table.
 
     Parameters
     ----------
@@ -381,63 +382,62 @@ def summarise_frame(usage: pd.DataFrame, source: str = "usage") -> UsageSummary:
     0  2026-01    chat      1
     1  2026-01   tasks      2
     """
-    acc_codes, accounts = pd.factorize(usage["account_id"], sort=True)
-    user_codes, _ = pd.factorize(usage["user_id"])
-    day = usage["date"].to_numpy().astype("datetime64[D]")
-    month = day.astype("datetime64[M]").astype(np.int64)
-    seconds = (
-        pd.to_numeric(usage["session_seconds"]).to_numpy(dtype="float64", na_value=np.nan)
-        if "session_seconds" in usage.columns
-        else np.zeros(len(usage))
-    )
-    rows = pd.DataFrame({"a": acc_codes, "u": user_codes, "m": month, "d": day.astype(np.int64), "s": seconds})
-    aud = rows.groupby(["a", "u", "m", "d"], sort=False).agg(n=("s", "size"), s=("s", "sum")).reset_index()
-    au = aud.groupby(["a", "u", "m"], sort=False).agg(days=("d", "size"), n=("n", "sum"), s=("s", "sum")).reset_index()
-    am = (
-        au.groupby(["m", "a"], sort=True)
-        .agg(sessions=("n", "sum"), users=("u", "size"), user_days=("days", "sum"), seconds=("s", "sum"))
-        .reset_index()
-    )
-    account_month = pd.DataFrame(
-        {
-            "account_id": pd.array(np.asarray(accounts)[am["a"].to_numpy()], dtype="str"),
-            "month": pd.PeriodIndex.from_ordinals(am["m"].to_numpy(), freq="M"),
-            "sessions": am["sessions"].to_numpy(dtype="int64"),
-            "users": am["users"].to_numpy(dtype="int64"),
-            "user_days": am["user_days"].to_numpy(dtype="int64"),
-            "seconds": am["seconds"].to_numpy(dtype="float64"),
+    summary = frame_summary(usage, source)
+    names = ["day_rows", "account_month", "monthly", "account_ids"]
+    names += ["feature_month", "account_features"] if "feature" in usage.columns else []
+    for name in names:
+        summary._part(name)
+    summary._compute = None  # every part is made: the DuckDB view of the table is no longer needed
+    return summary
+
+
+class _FrameSource:
+    """A validated usage table as DuckDB sees it: its columns as an Arrow table registered on a connection (no copy)."""
+
+    def __init__(self, usage: pd.DataFrame):
+        import pyarrow as pa
+
+        cols = {
+            "account_id": _arrow_text(usage["account_id"]),
+            "user_id": _arrow_text(usage["user_id"]),
+            "date": pa.array(_naive_dates(usage["date"])),
         }
-    )
-    parts = {
-        "account_month": account_month,
-        "monthly": _monthly_from(account_month),
-        "account_ids": _ids_from(account_month),
-        "usage_frame": usage,
-    }
-    if "feature" in usage.columns:
-        f_codes, names = pd.factorize(usage["feature"], sort=True)
-        used = f_codes >= 0
-        fr = pd.DataFrame(
-            {"m": month[used], "a": acc_codes[used], "f": f_codes[used], "u": user_codes[used]}
-        ).drop_duplicates()
-        fm = fr.groupby(["m", "f"], sort=True).size().reset_index(name="users")
-        parts["feature_month"] = _typed_fm(
-            pd.DataFrame({"month": fm["m"], "feature": np.asarray(names)[fm["f"].to_numpy()], "users": fm["users"]})
-        )
-        af = fr[["m", "a", "f"]].drop_duplicates().sort_values(["m", "a", "f"])
-        parts["account_features"] = _typed_af(
-            pd.DataFrame(
-                {
-                    "account_id": np.asarray(accounts)[af["a"].to_numpy()],
-                    "month": af["m"],
-                    "feature": np.asarray(names)[af["f"].to_numpy()],
-                }
-            )
-        )
-    day_rows = pd.Series(day).value_counts().sort_index()
-    day_rows.index = pd.DatetimeIndex(day_rows.index.astype("datetime64[ns]"), name="date")
-    parts["day_rows"] = day_rows.rename("rows").astype("int64")
-    return UsageSummary(parts, tuple(usage.columns), source)
+        if "feature" in usage.columns:
+            cols["feature"] = _arrow_text(usage["feature"])
+        if "session_seconds" in usage.columns:
+            seconds = pd.to_numeric(usage["session_seconds"]).to_numpy(dtype="float64", na_value=np.nan)
+            cols["session_seconds"] = pa.array(seconds, from_pandas=True)  # NaN -> null: sums skip it, as pandas did
+        self.con = _connect()
+        self.name = "_usage_frame"
+        self.con.register(self.name, pa.table(cols))
+        self.scan = self.name
+        self.types = {c: "" for c in cols}
+        self.columns = tuple(usage.columns)
+        self.day = "CAST(date AS DATE)"
+        self.typed_date = True
+
+    def rows(self, lo=None, hi=None) -> str:
+        return _rows_sql(self, lo, hi)
+
+    def day_bounds(self, lo, hi) -> str:
+        return f"date >= TIMESTAMP '{lo}' AND date < TIMESTAMP '{hi}' + INTERVAL 1 DAY"
+
+
+def _arrow_text(values: pd.Series):
+    """A text column as Arrow: the column's own buffers when pandas holds it as Arrow strings."""
+    import pyarrow as pa
+
+    arr = values.array
+    if hasattr(arr, "__arrow_array__"):
+        return pa.chunked_array(arr.__arrow_array__())
+    return pa.array(values.astype("str").to_numpy(dtype=object, na_value=None), type=pa.string())
+
+
+def _naive_dates(values: pd.Series) -> np.ndarray:
+    """The dates as ``datetime64`` wall times (an aware column keeps its local times, as the day they fall on)."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    return values.to_numpy()
 
 
 # --------------------------------------------------------------------------- from a Parquet folder, with DuckDB
@@ -516,6 +516,7 @@ class _Source:
 
     def __init__(self, con, folder: Path, tz: str):
         self.folder = Path(folder)
+        self.con = con
         files = parquet_files(self.folder)
         if not files:
             raise DataValidationError(Problem(f"{self.folder.name}/", None, "folder holds no .parquet files"))
@@ -527,6 +528,7 @@ class _Source:
         self.columns = tuple(self.types)
         self.tz = tz
         date_type = self.types.get("date", "")
+        self.date_type = date_type
         if date_type == "DATE":
             self.day = "date"
         elif date_type.startswith("TIMESTAMP WITH TIME ZONE"):
@@ -544,24 +546,43 @@ class _Source:
 
     def rows(self, lo=None, hi=None) -> str:
         """Rows with the derived ``day`` (optionally between two days, inclusive), ids as text."""
-        cols = [
-            "CAST(account_id AS VARCHAR) AS account_id",
-            "CAST(user_id AS VARCHAR) AS user_id",
-            f"{self.day} AS day",
-        ]
-        if "feature" in self.types:
-            cols.append("CAST(feature AS VARCHAR) AS feature")
-        cols.append(
-            "try_cast(session_seconds AS DOUBLE) AS session_seconds"
-            if "session_seconds" in self.types
-            else "0.0 AS session_seconds"
-        )
-        where = ""
-        if lo is not None:
-            where = f" WHERE {self.day} BETWEEN DATE '{lo}' AND DATE '{hi}'"
-            if self.typed_date:  # a range on the stored column lets DuckDB skip files and row groups of other months
-                where += f" AND date >= DATE '{lo}' - INTERVAL 2 DAY AND date < DATE '{hi}' + INTERVAL 2 DAY"
-        return f"(SELECT {', '.join(cols)} FROM {self.scan}{where})"
+        return _rows_sql(self, lo, hi)
+
+    def day_bounds(self, lo, hi) -> str:
+        """A condition on the stored ``date`` equal to ``lo <= day <= hi``, without converting each row's date.
+
+        For a typed column the bounds are turned into the column's type once (a zone's midnight as an instant), so
+        the rows are compared as stored and DuckDB can skip the files and row groups of other months; a text column
+        has to be read first (its day expression in the condition).
+        """
+        if self.date_type == "DATE":
+            return f"date BETWEEN DATE '{lo}' AND DATE '{hi}'"
+        if self.date_type.startswith("TIMESTAMP WITH TIME ZONE"):
+            tz = _sql_str(self.tz)
+            return (
+                f"date >= timezone({tz}, TIMESTAMP '{lo}') AND date < timezone({tz}, TIMESTAMP '{hi}' + INTERVAL 1 DAY)"
+            )
+        if self.date_type.startswith("TIMESTAMP"):
+            return f"date >= TIMESTAMP '{lo}' AND date < TIMESTAMP '{hi}' + INTERVAL 1 DAY"
+        return f"({self.day}) BETWEEN DATE '{lo}' AND DATE '{hi}'"
+
+
+def _rows_sql(src, lo=None, hi=None) -> str:
+    """The rows of ``src`` with the derived ``day`` computed once per row (optionally only the days ``lo``..``hi``)."""
+    cols = [
+        "CAST(account_id AS VARCHAR) AS account_id",
+        "CAST(user_id AS VARCHAR) AS user_id",
+        f"{src.day} AS day",
+    ]
+    if "feature" in src.types:
+        cols.append("CAST(feature AS VARCHAR) AS feature")
+    cols.append(
+        "try_cast(session_seconds AS DOUBLE) AS session_seconds"
+        if "session_seconds" in src.types
+        else "0.0 AS session_seconds"
+    )
+    where = "" if lo is None else f" WHERE {src.day_bounds(lo, hi)}"
+    return f"(SELECT {', '.join(cols)} FROM {src.scan}{where})"
 
 
 def _where(folder: Path, rows: list[tuple]) -> tuple[str, ...]:
@@ -576,7 +597,10 @@ def validate_parquet(folder: Path, tz: str, *, con=None, cache: bool = True) -> 
     """The data contract's rules for the usage table, checked by DuckDB over the folder (one scan, then examples).
 
     Returns the problems (file = the folder, examples = file and row index inside it).
-    A folder found valid is remembered in the cache (same key as its summary).
+    A folder found valid is remembered in the cache (same key as its summary), with the
+    rows per day counted by the same scan (the summary's ``day_rows``), so summarising it
+    afterwards does not read the files for them again. :func:`check_and_summarise_parquet`
+    does both in one call, also without the cache.
 
     Parameters
     ----------
@@ -604,22 +628,54 @@ def validate_parquet(folder: Path, tz: str, *, con=None, cache: bool = True) -> 
     DataValidationError
         If the folder holds no ``.parquet`` files.
     """
-    marker = _Cache(Path(folder), tz, cache).path
-    if marker is not None and (marker / "valid").exists():
-        return []
-    problems = _check_rows(Path(folder), tz, con or _connect())
-    if marker is not None and not problems:
-        marker.mkdir(parents=True, exist_ok=True)
-        (marker / "valid").write_text("ok\n", encoding="utf-8")
-    return problems
+    return check_and_summarise_parquet(folder, tz=tz, con=con, cache=cache)[0]
 
 
-def _check_rows(folder: Path, tz: str, con) -> list[Problem]:
-    label = f"{Path(folder).name}/"
-    src = _Source(con, folder, tz)
-    missing = [c for c in ("account_id", "user_id", "date") if c not in src.types]
-    if missing:
-        return [Problem(label, c, f"missing required column; found columns: {list(src.columns)}") for c in missing]
+def check_and_summarise_parquet(
+    folder: str | Path, *, tz: str = "Asia/Tokyo", cache: bool = True, con=None
+) -> tuple[list[Problem], UsageSummary | None]:
+    """Check a usage folder and start its summary in one scan: the rules' counts and the rows per day together.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder of usage Parquet files.
+    tz : str, default "Asia/Tokyo"
+        The dataset's timezone.
+    cache : bool, default True
+        As for :func:`validate_parquet` and :func:`summarise_parquet`.
+    con : duckdb.DuckDBPyConnection, optional
+        The DuckDB connection to use; by default a new one.
+
+    Returns
+    -------
+    problems : list of Problem
+        As :func:`validate_parquet` returns them.
+    summary : UsageSummary or None
+        The folder's summary (as :func:`summarise_parquet` makes it, its ``day_rows`` already counted), or None
+        when there are problems.
+
+    Raises
+    ------
+    DataValidationError
+        If the folder holds no ``.parquet`` files.
+    """
+    folder = Path(folder)
+    con = con or _connect()
+    store = _Cache(folder, tz, cache)
+    parts = _Parts(_Source(con, folder, tz), store)
+    if store.path is None or not (store.path / "valid").exists():
+        problems = parts.check()
+        if problems:
+            return problems, None
+        if store.path is not None:
+            store.path.mkdir(parents=True, exist_ok=True)
+            (store.path / "valid").write_text("ok\n", encoding="utf-8")
+    return [], UsageSummary({}, parts.src.columns, f"{folder.name}/", compute=parts)
+
+
+def _rules(src) -> list[tuple]:
+    """The contract's rules as (column, rule, SQL condition on the stored columns, column shown in examples)."""
     rules = [
         (
             "account_id",
@@ -629,7 +685,7 @@ def _check_rows(folder: Path, tz: str, con) -> list[Problem]:
         ),
         ("user_id", "empty value in a required column", "user_id IS NULL OR trim(CAST(user_id AS VARCHAR)) = ''", None),
         ("date", "empty value in a required column", "date IS NULL", None),
-        ("date", "not a date (expected YYYY-MM-DD)", f"date IS NOT NULL AND ({src.day}) IS NULL", "date"),
+        ("date", "not a date (expected YYYY-MM-DD)", "date IS NOT NULL AND day IS NULL", "date"),
     ]
     for col, kind in (("session_seconds", "number"), ("events", "int")):
         if col in src.types:
@@ -644,19 +700,7 @@ def _check_rows(folder: Path, tz: str, con) -> list[Problem]:
             )
             rules.append((col, "not a finite number", f"isinf({num})", col))
             rules.append((col, "negative value (must be >= 0)", f"{num} < 0 AND NOT isinf({num})", col))
-    counts = con.execute(
-        "SELECT " + ", ".join(f"count(*) FILTER (WHERE {cond})" for _c, _r, cond, _v in rules) + f" FROM {src.scan}"
-    ).fetchone()
-    problems = []
-    for (col, rule, cond, value), n in zip(rules, counts):
-        if n:
-            shown = f"CAST({value} AS VARCHAR)" if value else "NULL"
-            ex = con.execute(
-                f"SELECT filename, file_row_number, {shown} FROM {src.scan} WHERE {cond} "
-                f"ORDER BY filename, file_row_number LIMIT {MAX_EXAMPLES}"
-            ).fetchall()
-            problems.append(Problem(label, col, rule, int(n), _where(Path(folder), ex)))
-    return problems
+    return rules
 
 
 def cache_dir() -> Path:
@@ -719,7 +763,7 @@ def _typed_af(af: pd.DataFrame) -> pd.DataFrame:
 class _Cache:
     """One folder per (usage folder, its files' sizes and times, timezone) under :func:`cache_dir`; one Parquet file per part."""
 
-    def __init__(self, folder: Path, tz: str, enabled: bool):
+    def __init__(self, folder: Path | None, tz: str | None, enabled: bool):
         self.path = cache_dir() / f"usage-{_fingerprint(folder, tz)}" if enabled else None
 
     def get(self, name: str):
@@ -754,24 +798,71 @@ BATCH_ROWS = (
 MONTH = "((year(day) - 1970) * 12 + month(day) - 1)"  # the Period[M] ordinal of a day
 
 
-class _FolderParts:
-    """Makes each part of a folder's summary with DuckDB, a batch of whole calendar months per query."""
+class _Parts:
+    """Makes each part of a usage summary with DuckDB (a Parquet folder, or a pandas table read in place).
 
-    def __init__(self, folder: Path, tz: str, con, cache: _Cache, accounts: list[str] | None = None):
-        self.folder, self.tz, self.con, self.cache, self.accounts = Path(folder), tz, con, cache, accounts
-        self.src = _Source(con, folder, tz)
+    Three kinds of scan, each grouping on the keys it needs and computing the day once per row:
 
-    def restricted(self, accounts: list[str]) -> _FolderParts:
-        """The same folder, only these accounts' sessions (not cached on disk)."""
-        return _FolderParts(self.folder, self.tz, self.con, _Cache(self.folder, self.tz, False), accounts)
+    - the check (:meth:`check`): the contract's rule counts and the rows per day, in one ``GROUP BY day``;
+    - per batch of whole months, ``account_month``: one ``GROUP BY account, month`` with the distinct users and
+      user-days of each group (``monthly`` and ``account_ids`` follow from it: a user belongs to one account);
+    - per batch, the features: one ``GROUP BY account, month, feature`` counting distinct users, which is both
+      ``account_features`` (its keys) and ``feature_month`` (its counts summed over the accounts).
+    """
+
+    def __init__(self, src, cache: _Cache, accounts: list[str] | None = None):
+        self.src, self.con, self.cache, self.accounts = src, src.con, cache, accounts
+        self._made: dict = {}  # the parts made, some with another (the check's day_rows, the features' pair)
+        self._batch_list = None
+
+    def restricted(self, accounts: list[str]) -> _Parts:
+        """The same sessions, only these accounts' (not cached on disk)."""
+        return _Parts(self.src, _Cache(None, None, False), accounts)
 
     def __call__(self, name: str):
-        found = self.cache.get(name)
-        if found is not None:
-            return found
-        value = getattr(self, name)()
-        self.cache.put(name, value)
-        return value
+        if name not in self._made:  # the parts are small: each is made (or read from the cache) once
+            found = self.cache.get(name)
+            if found is None:
+                found = getattr(self, f"_make_{name}")()
+                self.cache.put(name, found)
+            self._made[name] = found
+        return self._made[name]
+
+    # ----------------------------------------------------------------------- the check, with the rows per day
+
+    def check(self) -> list[Problem]:
+        """The contract's rules over every row, counted in the scan that counts the rows per day (kept as ``day_rows``)."""
+        src = self.src
+        label = f"{src.folder.name}/"
+        missing = [c for c in ("account_id", "user_id", "date") if c not in src.types]
+        if missing:
+            return [Problem(label, c, f"missing required column; found columns: {list(src.columns)}") for c in missing]
+        rules = _rules(src)
+        cols = [c for c in ("account_id", "user_id", "date", "session_seconds", "events") if c in src.types]
+        rows = f"(SELECT {', '.join(cols)}, {src.day} AS day FROM {src.scan})"
+        counts = self.con.execute(
+            "SELECT day, count(*) AS n, "
+            + ", ".join(f"count(*) FILTER (WHERE {cond}) AS r{i}" for i, (_c, _r, cond, _v) in enumerate(rules))
+            + f" FROM {rows} GROUP BY day"
+        ).df()
+        problems = []
+        for i, (col, rule, cond, value) in enumerate(rules):
+            n = int(counts[f"r{i}"].sum())
+            if n:
+                shown = f"CAST({value} AS VARCHAR)" if value else "NULL"
+                examples = f"(SELECT filename, file_row_number, {', '.join(cols)}, {src.day} AS day FROM {src.scan})"
+                ex = self.con.execute(
+                    f"SELECT filename, file_row_number, {shown} FROM {examples} WHERE {cond} "
+                    f"ORDER BY filename, file_row_number LIMIT {MAX_EXAMPLES}"
+                ).fetchall()
+                problems.append(Problem(label, col, rule, n, _where(src.folder, ex)))
+        if not problems:
+            days = counts[counts["day"].notna()].sort_values("day")
+            self._made["day_rows"] = _day_series(days["day"], days["n"])
+            self.cache.put("day_rows", self._made["day_rows"])
+        return problems
+
+    # ----------------------------------------------------------------------- the parts
 
     def _rows(self, lo=None, hi=None) -> str:
         rows = self.src.rows(lo, hi)
@@ -784,7 +875,14 @@ class _FolderParts:
 
     def _batches(self):
         """(first day, last day) of consecutive whole months holding at most BATCH_ROWS sessions (or one month)."""
-        days = self("day_rows") if self.accounts is None else self._day_rows_all()
+        if self._batch_list is not None:
+            return self._batch_list
+        days = self("day_rows") if self.accounts is None else _Parts(self.src, self.cache)("day_rows")
+        self._batch_list = self._batches_of(days)
+        return self._batch_list
+
+    @staticmethod
+    def _batches_of(days: pd.Series) -> list:
         if not len(days):
             return []
         per = days.groupby(days.index.to_period("M")).sum()
@@ -796,77 +894,80 @@ class _FolderParts:
                 start, total = month, 0
             total += n
         batches.append((start, per.index[-1]))
+        if len(batches) == 1:
+            return [(None, None)]  # everything in one query: no filter on the dates at all
         return [(a.start_time.date(), b.end_time.date()) for a, b in batches]
-
-    def _day_rows_all(self) -> pd.Series:
-        return _FolderParts(self.folder, self.tz, self.con, _Cache(self.folder, self.tz, False))("day_rows")
 
     def _each_batch(self, sql: str) -> pd.DataFrame:
         """Run ``sql`` (``{rows}`` = a batch's sessions, ``{month}`` = the month ordinal of ``day``) for every batch."""
         out = [self.con.execute(sql.format(rows=self._rows(lo, hi), month=MONTH)).df() for lo, hi in self._batches()]
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
-    def day_rows(self) -> pd.Series:
+    def _make_day_rows(self) -> pd.Series:
         days = self.con.execute(
-            f"SELECT day AS date, count(*) AS rows FROM {self._rows()} WHERE day IS NOT NULL GROUP BY day ORDER BY day"
+            f"SELECT day, count(*) AS n FROM {self._rows()} WHERE day IS NOT NULL GROUP BY day ORDER BY day"
         ).df()
-        return pd.Series(
-            days["rows"].to_numpy(dtype="int64"),
-            index=pd.DatetimeIndex(days["date"].astype("datetime64[ns]"), name="date"),
-            name="rows",
-        )
+        return _day_series(days["day"], days["n"])
 
-    def account_ids(self) -> pd.DataFrame:
-        ids = self.con.execute(
-            f"SELECT DISTINCT account_id FROM {self._rows()} WHERE day IS NOT NULL ORDER BY account_id"
-        ).df()
-        return pd.DataFrame({"account_id": pd.array(ids["account_id"], dtype="str")})
+    def _make_account_ids(self) -> pd.DataFrame:
+        return _ids_from(self("account_month"))
 
-    def monthly(self) -> pd.DataFrame:
-        g = self._each_batch("""
-            SELECT {month} AS month, count(*) AS sessions, count(DISTINCT (account_id, user_id)) AS mau,
-                   count(DISTINCT (account_id, user_id, day)) AS user_days, count(DISTINCT account_id) AS active_accounts,
-                   coalesce(sum(session_seconds), 0) AS seconds
-            FROM {rows} GROUP BY ALL""")
-        if g.empty:
-            g = pd.DataFrame({c: [] for c in ("month", "sessions", "mau", "user_days", "active_accounts", "seconds")})
-        return _typed_monthly(g.sort_values("month"))
+    def _make_monthly(self) -> pd.DataFrame:
+        return _monthly_from(self("account_month"))
 
-    def account_month(self) -> pd.DataFrame:
+    def _make_account_month(self) -> pd.DataFrame:
         am = self._each_batch("""
             SELECT account_id, {month} AS month, count(*) AS sessions, count(DISTINCT user_id) AS users,
                    count(DISTINCT (user_id, day)) AS user_days, coalesce(sum(session_seconds), 0) AS seconds
-            FROM {rows} GROUP BY ALL""")
+            FROM {rows} WHERE day IS NOT NULL GROUP BY ALL""")
         am = am if len(am) else pd.DataFrame({c: [] for c in AM_COLUMNS})
         return _typed_am(am).sort_values(["month", "account_id"]).reset_index(drop=True)
 
-    def feature_month(self) -> pd.DataFrame:
-        fm = self._each_batch("""
-            SELECT {month} AS month, feature, count(DISTINCT (account_id, user_id)) AS users
-            FROM {rows} WHERE feature IS NOT NULL GROUP BY ALL""")
-        fm = fm if len(fm) else pd.DataFrame({c: [] for c in ("month", "feature", "users")})
-        return _typed_fm(fm).sort_values(["month", "feature"]).reset_index(drop=True)
+    def _features(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``feature_month`` and ``account_features`` from one grouping: per account, month and feature, its users."""
+        g = self._each_batch("""
+            SELECT account_id, {month} AS month, feature, count(DISTINCT user_id) AS users
+            FROM {rows} WHERE feature IS NOT NULL AND day IS NOT NULL GROUP BY ALL""")
+        g = g if len(g) else pd.DataFrame({c: [] for c in ("account_id", "month", "feature", "users")})
+        af = _typed_af(g).sort_values(["month", "account_id", "feature"]).reset_index(drop=True)
+        fm = g.groupby(["month", "feature"], sort=True)["users"].sum().reset_index()
+        fm = _typed_fm(fm).sort_values(["month", "feature"]).reset_index(drop=True)
+        return fm, af
 
-    def account_features(self) -> pd.DataFrame:
-        af = self._each_batch(
-            """SELECT DISTINCT account_id, {month} AS month, feature FROM {rows} WHERE feature IS NOT NULL"""
-        )
-        af = af if len(af) else pd.DataFrame({c: [] for c in ("account_id", "month", "feature")})
-        return _typed_af(af).sort_values(["month", "account_id", "feature"]).reset_index(drop=True)
+    def _make_feature_month(self) -> pd.DataFrame:
+        fm, af = self._features()
+        self._made["account_features"] = af
+        self.cache.put("account_features", af)
+        return fm
+
+    def _make_account_features(self) -> pd.DataFrame:
+        fm, af = self._features()
+        self._made["feature_month"] = fm
+        self.cache.put("feature_month", fm)
+        return af
+
+
+def _day_series(day, n) -> pd.Series:
+    return pd.Series(
+        np.asarray(n, dtype="int64"),
+        index=pd.DatetimeIndex(pd.to_datetime(day).astype("datetime64[ns]"), name="date"),
+        name="rows",
+    )
 
 
 def summarise_parquet(folder: str | Path, *, tz: str = "Asia/Tokyo", cache: bool = True, con=None) -> UsageSummary:
     """Summarise a folder of usage Parquet files with DuckDB, whole calendar months per query, each part when first needed.
 
     The sessions never reach pandas: a query covers whole months (up to
-    ``BATCH_ROWS`` sessions) and returns one row per month (``monthly``), per
-    active account (``account_month``), per feature (``feature_month``) or per
-    account and feature used (``account_features``). Each part is kept under
+    ``BATCH_ROWS`` sessions) and returns one row per active account and month
+    (``account_month``, from which ``monthly`` follows) or per account, month and
+    feature used (``account_features`` and ``feature_month``). Each part is kept under
     :func:`cache_dir`, keyed by the folder, its files' sizes and modification
     times and the timezone, so the next notebook that opens the same data reads
     it in a fraction of a second; ``cache=False`` recomputes.
 
-    The files are not checked here; :func:`validate_parquet` does that.
+    The files are not checked here; :func:`validate_parquet` does that (and
+    :func:`check_and_summarise_parquet` does both with one scan).
 
     Parameters
     ----------
@@ -894,5 +995,5 @@ def summarise_parquet(folder: str | Path, *, tz: str = "Asia/Tokyo", cache: bool
     """
     folder = Path(folder)
     con = con or _connect()
-    parts = _FolderParts(folder, tz, con, _Cache(folder, tz, cache))
+    parts = _Parts(_Source(con, folder, tz), _Cache(folder, tz, cache))
     return UsageSummary({}, parts.src.columns, f"{folder.name}/", compute=parts)

@@ -189,6 +189,10 @@ class KPI:
         Tables it reads when the dataset has them, besides ``needs`` (LTV reads ``costs`` for the gross margin).
         With ``needs``, they tell which tables a computation uses (:meth:`inputs`), and so whether it can be
         split by a segment of accounts.
+    without_subscriptions : bool
+        A KPI of the purchase review of a transactions-only dataset (revenue, buyers, orders, ...): computed by
+        default only for a dataset without subscriptions (:func:`~playbook.kpis.purchases.transactions_only`), and
+        on any dataset when asked for by id (``compute_kpis(ds, kpis=[...])``, a KPI tree's ``metric``).
     compute : callable
         Takes the shared inputs of one ``compute_kpis`` call and returns the
         KPI's table (or a dict of tables for per-feature or per-step KPIs).
@@ -203,6 +207,7 @@ class KPI:
     needs: tuple = (SUBS,)
     columns: tuple[tuple[str, str], ...] = ()
     also_reads: tuple[str, ...] = ()
+    without_subscriptions: bool = False
 
     def __post_init__(self):
         # an unknown family, or a KPI without its words, fails at import, not in a report
@@ -658,6 +663,86 @@ CATALOG: list[KPI] = [
     ),
     # purchases
     KPI(
+        "revenue",
+        unit="currency",
+        direction="higher",
+        horizon="short",
+        family="purchases",
+        needs=("transactions",),
+        without_subscriptions=True,
+        compute=lambda x: purchases.revenue(x.ds.transactions, x.months),
+    ),
+    KPI(
+        "revenue_12m",
+        unit="currency",
+        direction="higher",
+        horizon="long",
+        family="purchases",
+        needs=("transactions",),
+        without_subscriptions=True,
+        compute=lambda x: purchases.trailing_revenue(x.ds.transactions, x.months),
+    ),
+    KPI(
+        "buyers",
+        unit="count",
+        direction="higher",
+        horizon="short",
+        family="purchases",
+        needs=("transactions",),
+        without_subscriptions=True,
+        compute=lambda x: purchases.buyers(x.ds.transactions, x.months),
+    ),
+    KPI(
+        "active_buyers_12m",
+        unit="count",
+        direction="higher",
+        horizon="long",
+        family="purchases",
+        needs=("transactions",),
+        without_subscriptions=True,
+        compute=lambda x: purchases.trailing_buyers(x.ds.transactions, x.months),
+    ),
+    KPI(
+        "new_buyers",
+        unit="count",
+        direction="higher",
+        horizon="short",
+        family="purchases",
+        needs=("transactions",),
+        without_subscriptions=True,
+        compute=lambda x: purchases.new_buyers(x.ds.transactions, x.months),
+    ),
+    KPI(
+        "returning_buyers",
+        unit="count",
+        direction="higher",
+        horizon="short",
+        family="purchases",
+        needs=("transactions",),
+        without_subscriptions=True,
+        compute=lambda x: purchases.returning_buyers(x.ds.transactions, x.months),
+    ),
+    KPI(
+        "orders",
+        unit="count",
+        direction="higher",
+        horizon="short",
+        family="purchases",
+        needs=("transactions",),
+        without_subscriptions=True,
+        compute=lambda x: purchases.orders(x.ds.transactions, x.months),
+    ),
+    KPI(
+        "purchase_frequency",
+        unit="multiple",
+        direction="higher",
+        horizon="short",
+        family="purchases",
+        needs=("transactions",),
+        without_subscriptions=True,
+        compute=lambda x: purchases.purchase_frequency(x.ds.transactions, x.months),
+    ),
+    KPI(
         "avg_order_value",
         unit="currency",
         direction="higher",
@@ -954,7 +1039,8 @@ def compute_kpis(ds: Dataset, *, months=None, kpis: list[str] | None = None, gro
     accounts (``ds.segment`` set, see ``Dataset.for_accounts``), a KPI that reads a
     company-level table is NaN with "company-level: not split by segment (uses
     costs)" (:data:`COMPANY_LEVEL`), never the company's costs over the segment's
-    customers. Per-feature
+    customers. The purchase review's KPIs (``without_subscriptions``: revenue, buyers, orders, ...) are in the
+    default set only for a transactions-only dataset. Per-feature
     adoption and per-step funnel conversion get ids like
     ``feature_adoption.tasks`` and ``conversion_rate.trials``. ``gross_margin``
     is used when there is no costs table.
@@ -1011,7 +1097,10 @@ def compute_kpis(ds: Dataset, *, months=None, kpis: list[str] | None = None, gro
                 f"{months.max()} is not complete in this data (latest complete month {ds.last_complete_month})",
             )
         )
-    wanted = CATALOG if kpis is None else [kpi(k) for k in kpis]
+    if kpis is None:  # the purchase review's own KPIs only for a dataset without subscriptions (sample unchanged)
+        wanted = [k for k in CATALOG if not k.without_subscriptions or purchases.transactions_only(ds)]
+    else:
+        wanted = [kpi(k) for k in kpis]
     x = _Inputs(ds, months, gross_margin)
     parts = []
     for k in wanted:

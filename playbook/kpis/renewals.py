@@ -1,10 +1,15 @@
 """Contract renewals: the contract terms of the subscriptions, their ends, and the renewal rates by contract-end month.
 
-A contract runs in 12-month terms. A subscription row has contract terms when it
-has a ``contract_end_date`` (the last day of the term in force) or, without one, when
-it is billed annually: its terms then end the day before each anniversary of its
-start date (a 29 February start renews on 28 February in other years). Monthly
-rows without a contract end renew every month and have no term worth planning for.
+A contract runs in terms of ``term_months`` months (an optional column: 24 or 36 for a
+multi-year contract; 12 when absent or empty). A subscription row has contract terms
+when it has a ``contract_end_date`` (the last day of the term in force), a
+``term_months``, or is billed annually. Its terms end on the ``contract_end_date``
+and every ``term_months`` months before and after it; without one, the day before
+the start date moved by each multiple of ``term_months`` months (the start's day
+clipped to the month's length: a 29 February start renews on 28 February in other
+years, a 31 August start with a 6-month term on the last day of February). Monthly
+rows without a contract end or a term renew every month and have no term worth
+planning for.
 
 **Renewal outcome.** The contracts whose end fell in month M are judged at the
 end of M+1: an account *renewed* when it still pays then (MRR > 0 at the end of
@@ -30,6 +35,7 @@ from playbook.kpis.ratios import ratio_table, with_cohort_note
 __all__ = [
     "TERM_MONTHS",
     "has_contract_terms",
+    "contract_terms",
     "contract_ends",
     "renewal_outcomes",
     "renewal_rates",
@@ -37,7 +43,7 @@ __all__ = [
     "arr_renewal_rate",
 ]
 
-#: The length of a contract term, in months.
+#: The length of a contract term, in months, when ``term_months`` does not say.
 TERM_MONTHS = 12
 
 _OUTCOME_COLUMNS = [
@@ -52,7 +58,7 @@ _OUTCOME_COLUMNS = [
 
 
 def has_contract_terms(subscriptions: pd.DataFrame | None) -> bool:
-    """Whether the subscriptions can tell contract terms: a ``contract_end_date`` or a ``billing_period`` column.
+    """Whether the subscriptions can tell contract terms: a ``contract_end_date``, ``term_months`` or ``billing_period`` column.
 
     Parameters
     ----------
@@ -62,22 +68,65 @@ def has_contract_terms(subscriptions: pd.DataFrame | None) -> bool:
     Returns
     -------
     bool
-        True when the table is given and has either column.
+        True when the table is given and has any of these columns.
 
     Examples
     --------
     >>> has_contract_terms(pd.DataFrame({"billing_period": ["annual"]})), has_contract_terms(None)
     (True, False)
     """
-    return subscriptions is not None and bool({"contract_end_date", "billing_period"} & set(subscriptions.columns))
+    cols = {"contract_end_date", "term_months", "billing_period"}
+    return subscriptions is not None and bool(cols & set(subscriptions.columns))
 
 
-def _shift_years(dates: np.ndarray, years: np.ndarray) -> np.ndarray:
-    """Each date moved by whole years, its day clipped to the month's length (29 February -> 28 February)."""
+def contract_terms(subscriptions: pd.DataFrame) -> pd.DataFrame:
+    """Per subscription row: whether it has contract terms, and the length of its term in months.
+
+    A row has terms when it has a ``contract_end_date``, a ``term_months``, or ``billing_period == "annual"``.
+    Its term is ``term_months`` when given (a whole number of months, at least 1), else :data:`TERM_MONTHS`.
+
+    Parameters
+    ----------
+    subscriptions : pandas.DataFrame
+        Subscriptions, with any of ``contract_end_date``, ``term_months`` and ``billing_period``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``subscriptions``: ``has_terms`` (bool) and ``term_months`` (int64; 12 where not given).
+
+    Examples
+    --------
+    >>> subs = pd.DataFrame({"billing_period": ["annual", "monthly", "monthly", "annual"],
+    ...     "term_months": [36, None, 24, None]})
+    >>> contract_terms(subs)
+       has_terms  term_months
+    0       True           36
+    1      False           12
+    2       True           24
+    3       True           12
+    """
+    s = subscriptions
+    none = pd.Series(False, index=s.index)
+    given = pd.to_datetime(s["contract_end_date"]).notna() if "contract_end_date" in s.columns else none
+    annual = (s["billing_period"] == "annual").fillna(False).astype(bool) if "billing_period" in s.columns else none
+    term = pd.to_numeric(s["term_months"], errors="coerce") if "term_months" in s.columns else None
+    term = term.where(term >= 1) if term is not None else pd.Series(np.nan, index=s.index)
+    return pd.DataFrame(
+        {
+            "has_terms": (given | annual | term.notna()).astype(bool),
+            "term_months": term.fillna(TERM_MONTHS).round().astype("int64"),
+        },
+        index=s.index,
+    )
+
+
+def _shift_months(dates: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Each date moved by whole months, its day clipped to the month's length (31 August + 6 -> 28 February)."""
     d = dates.astype("datetime64[D]")
-    months = d.astype("datetime64[M]")
-    day = (d - months.astype("datetime64[D]")).astype(np.int64)
-    target = months + (12 * np.asarray(years, dtype=np.int64)).astype("timedelta64[M]")
+    start = d.astype("datetime64[M]")
+    day = (d - start.astype("datetime64[D]")).astype(np.int64)
+    target = start + np.asarray(months, dtype=np.int64).astype("timedelta64[M]")
     last = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64) - 1
     return target.astype("datetime64[D]") + np.minimum(day, last).astype("timedelta64[D]")
 
@@ -85,17 +134,18 @@ def _shift_years(dates: np.ndarray, years: np.ndarray) -> np.ndarray:
 def contract_ends(subscriptions: pd.DataFrame | None, start, end) -> pd.DataFrame:
     """Every contract-term end from ``start`` to ``end`` (inclusive) of a subscription row still running on that day.
 
-    A row's terms are anchored on its ``contract_end_date`` when given (the day after it is a renewal date, and
-    so is the same day every year before and after), else, for ``billing_period == "annual"``, on its start date
-    (the renewal dates are its anniversaries). A term end counts when it falls between the row's start date and
+    A row's terms (:func:`contract_terms`) are anchored on its ``contract_end_date`` when given (the day after it
+    is a renewal date, and so is the same day every ``term_months`` months before and after), else on its start
+    date (the renewal dates are the start moved by each multiple of ``term_months``: its anniversaries for a
+    12-month term). A term end counts when it falls between the row's start date and
     its end date (inclusive; an open row runs on): a row replaced in the middle of a term (a plan change) has no
     end in that term.
 
     Parameters
     ----------
     subscriptions : pandas.DataFrame or None
-        Subscriptions: ``account_id``, ``start_date``, ``end_date``, ``mrr`` and ``billing_period`` and/or
-        ``contract_end_date``; ``auto_renew`` and ``notice_days`` are carried when present.
+        Subscriptions: ``account_id``, ``start_date``, ``end_date``, ``mrr`` and any of ``billing_period``,
+        ``contract_end_date`` and ``term_months``; ``auto_renew`` and ``notice_days`` are carried when present.
     start, end : str or pandas.Timestamp
         The first and last day of the period.
 
@@ -104,8 +154,8 @@ def contract_ends(subscriptions: pd.DataFrame | None, start, end) -> pd.DataFram
     pandas.DataFrame
         One row per subscription row and term end, sorted by ``contract_end`` and ``account_id``: ``account_id``,
         ``contract_end`` (Timestamp), ``mrr`` (the row's MRR), ``auto_renew`` (nullable boolean) and
-        ``notice_days`` (nullable integer), missing when the data does not say, and ``row`` (the row's index in
-        ``subscriptions``).
+        ``notice_days`` (nullable integer), missing when the data does not say, ``term_months`` (the row's term)
+        and ``row`` (the row's index in ``subscriptions``).
 
     Examples
     --------
@@ -125,32 +175,35 @@ def contract_ends(subscriptions: pd.DataFrame | None, start, end) -> pd.DataFram
             "mrr": pd.Series(dtype="float64"),
             "auto_renew": pd.Series(dtype="boolean"),
             "notice_days": pd.Series(dtype="Int64"),
+            "term_months": pd.Series(dtype="int64"),
             "row": pd.Series(dtype="int64"),
         }
     )
-    if not has_contract_terms(subscriptions):
+    if not has_contract_terms(subscriptions) or not len(subscriptions):
         return out
-    s = subscriptions
-    given = s["contract_end_date"] if "contract_end_date" in s.columns else pd.Series(pd.NaT, index=s.index)
-    given = pd.to_datetime(given)
-    annual = (s["billing_period"] == "annual") if "billing_period" in s.columns else pd.Series(False, index=s.index)
-    has = (given.notna() | annual.fillna(False).astype(bool)).to_numpy()
+    terms = contract_terms(subscriptions)
+    has = terms["has_terms"].to_numpy()
     if not has.any():
         return out
-    s, given = s[has], given[has]
-    # the renewal date a term end is the day before: the day after the given end, else the start's anniversary
+    s, term = subscriptions[has], terms["term_months"].to_numpy()[has]
+    given = s["contract_end_date"] if "contract_end_date" in s.columns else pd.Series(pd.NaT, index=s.index)
+    given = pd.to_datetime(given)
+    # the renewal date a term end is the day before: the day after the given end, else the start date
     base = np.where(
         given.notna().to_numpy(),
         (given + pd.Timedelta(days=1)).to_numpy().astype("datetime64[D]"),
         s["start_date"].to_numpy().astype("datetime64[D]"),
     )
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    years = pd.DatetimeIndex(base).year.to_numpy()
-    k_lo, k_hi = lo.year - years - 1, hi.year - years + 1
+    # the multiples k of the term that can land in [lo, hi]: one term of margin either side
+    base_m = base.astype("datetime64[M]").astype(np.int64)
+    lo_m, hi_m = 12 * (lo.year - 1970) + lo.month - 1, 12 * (hi.year - 1970) + hi.month - 1
+    k_lo = np.floor_divide(lo_m - base_m, term) - 1
+    k_hi = -np.floor_divide(base_m - hi_m, term) + 1
     n = (k_hi - k_lo + 1).clip(min=0)
     rows = np.repeat(np.arange(len(s)), n)
     k = k_lo[rows] + (np.arange(len(rows)) - np.repeat(np.cumsum(n) - n, n))
-    ends = _shift_years(base[rows], k) - np.timedelta64(1, "D")
+    ends = _shift_months(base[rows], k * term[rows]) - np.timedelta64(1, "D")
     ends = pd.DatetimeIndex(ends.astype("datetime64[ns]"))
     first = s["start_date"].to_numpy()[rows]
     last = s["end_date"].to_numpy()[rows]
@@ -168,6 +221,7 @@ def contract_ends(subscriptions: pd.DataFrame | None, start, end) -> pd.DataFram
             "notice_days": pd.array(picked["notice_days"], dtype="Int64")
             if "notice_days" in s.columns
             else pd.array([pd.NA] * len(rows), dtype="Int64"),
+            "term_months": term[rows].astype("int64"),
             "row": picked.index.to_numpy(dtype="int64"),
         }
     )

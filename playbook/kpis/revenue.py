@@ -228,20 +228,109 @@ def mrr_by_month(snapshots: pd.DataFrame, months: pd.PeriodIndex | None = None) 
 def _matrix(snapshots: pd.DataFrame, months: pd.PeriodIndex, key: str = "account_id"):
     """Dense key x month MRR matrix from the first snapshot month - 1 to the last requested month.
 
-    Returns (keys, all_months, values, positions of the requested months).
+    Returns (keys, all_months, values, positions of the requested months). The last matrix built is
+    remembered per snapshots table (see :class:`_MatrixMemo`): the bridge, 12-month NRR, tenure and
+    cohort KPIs of one table share it instead of each factorising the ids again.
     """
     months = pd.PeriodIndex(months, freq="M")
-    first = min(snapshots["month"].min(), months[0]) if len(snapshots) else months[0]
-    span = pd.period_range(first - 1, months[-1], freq="M")
-    snaps = snapshots[snapshots["month"] <= months[-1]]
-    codes, keys = pd.factorize(snaps[key], sort=True)
-    col = (snaps["month"].dt.year.to_numpy() * 12 + snaps["month"].dt.month.to_numpy()) - (
-        span[0].year * 12 + span[0].month
+    found = _MEMO.get(snapshots, key)
+    if found is None:
+        found = _MEMO.put(snapshots, key, _key_month_matrix(snapshots, key))
+    keys, first, last, values = found
+    lo = min(first, months[0].ordinal) - 1 if first is not None else months[0].ordinal - 1
+    hi = months[-1].ordinal
+    span = pd.PeriodIndex.from_ordinals(np.arange(lo, hi + 1), freq="M")
+    if first is not None and lo == first - 1 and hi <= last:
+        out = values[:, : hi - lo + 1]  # the stored matrix itself (read-only), no copy
+    else:
+        out = np.zeros((len(keys), hi - lo + 1))
+        if first is not None:  # the stored months (first - 1 .. last) that fall in lo .. hi
+            a, b = max(first - 1, lo), min(last, hi)
+            if a <= b:
+                out[:, a - lo : b - lo + 1] = values[:, a - first + 1 : b - first + 2]
+        out.flags.writeable = False
+    if last is not None and hi < last:  # keys paying only after the last requested month are not in the matrix
+        rows = out.any(axis=1)
+        if not rows.all():
+            keys, out = keys[rows], out[rows]
+    pos = np.asarray(months.asi8 - lo)
+    return keys, span, out, pos
+
+
+def _key_month_matrix(snapshots: pd.DataFrame, key: str):
+    """Every key x every month of ``snapshots`` (first .. last snapshot month): keys sorted, MRR summed per cell."""
+    codes, keys = pd.factorize(snapshots[key])  # one hash pass; the few distinct keys sorted after
+    order = np.argsort(np.asarray(keys, dtype=object), kind="stable")
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys))
+    keys = np.asarray(keys, dtype=object)[order]
+    if not len(codes):
+        return keys, None, None, np.zeros((0, 1))
+    ordinal = (
+        snapshots["month"].array.asi8
+        if isinstance(snapshots["month"].dtype, pd.PeriodDtype)
+        else (pd.PeriodIndex(snapshots["month"], freq="M").asi8)
     )
-    values = np.zeros((len(keys), len(span)))
-    np.add.at(values, (codes, col), snaps["mrr"].to_numpy(dtype="float64"))
-    pos = np.asarray(months.year * 12 + months.month - (span[0].year * 12 + span[0].month))
-    return np.asarray(keys), span, values, pos
+    first, last = int(ordinal.min()), int(ordinal.max())
+    width = last - first + 2  # a first column of zeros: the month before the first snapshot
+    values = np.bincount(
+        rank[codes] * width + (ordinal - first + 1),
+        weights=snapshots["mrr"].to_numpy(dtype="float64"),
+        minlength=len(keys) * width,
+    ).reshape(len(keys), width)
+    values.flags.writeable = False  # shared by every caller: read, never written
+    return keys, first, last, values
+
+
+class _MatrixMemo:
+    """The last key x month matrix built, kept while its snapshots table is alive and unchanged.
+
+    A table is recognised by identity and a fingerprint of its columns: its length, weighted sums of its MRR and
+    month values, and the very Arrow array holding its ids (pandas replaces it when an id is edited). A table
+    edited in place, another table, or ids not held as Arrow strings: the matrix is built afresh.
+    """
+
+    def __init__(self):
+        self._entry = None
+
+    @staticmethod
+    def _sig(snapshots: pd.DataFrame, key: str):
+        month = snapshots["month"]
+        ids = getattr(snapshots[key].array, "_pa_array", None)
+        if not isinstance(month.dtype, pd.PeriodDtype) or ids is None:
+            return None
+        mrr = snapshots["mrr"].to_numpy(dtype="float64")
+        ordinal = month.array.asi8
+        weights = np.arange(1, len(mrr) + 1, dtype="float64")
+        return len(snapshots), float(mrr @ weights), float(ordinal @ weights), ids
+
+    def get(self, snapshots: pd.DataFrame, key: str):
+        e = self._entry
+        if e is None or e[0]() is not snapshots or e[1] != key:
+            return None
+        sig = self._sig(snapshots, key)
+        if sig is None or sig[:-1] != e[2][:-1] or sig[-1] is not e[2][-1]:
+            return None
+        return e[3]
+
+    def put(self, snapshots: pd.DataFrame, key: str, value):
+        import weakref
+
+        sig = self._sig(snapshots, key)
+        if sig is None:
+            self._entry = None
+            return value
+        try:
+            self._entry = (weakref.ref(snapshots, self._forget), key, sig, value)
+        except TypeError:
+            self._entry = None
+        return value
+
+    def _forget(self, _ref) -> None:
+        self._entry = None
+
+
+_MEMO = _MatrixMemo()
 
 
 def _movement_arrays(values: np.ndarray) -> dict[str, np.ndarray]:
@@ -343,22 +432,45 @@ def mrr_bridge(snapshots: pd.DataFrame, months) -> pd.DataFrame:
     """
     months = pd.PeriodIndex(months, freq="M")
     _, span, values, pos = _matrix(snapshots, months)
-    mv = _movement_arrays(values)
-    cols = pos - 1
+    # only the requested months' columns: m0, m1, and whether the account paid at any month end up to m0
+    prev, cur = values[:, pos - 1], values[:, pos]
+    paying = values > 0
+    first_paid = np.where(paying.any(axis=1), paying.argmax(axis=1), values.shape[1])  # first column with MRR
+    paid_before = first_paid[:, None] <= (pos - 1)[None, :]
+    was, now = prev > 0, cur > 0
+    starts = ~was & now
+    flags = {
+        "mrr_start": was,
+        "new": starts & ~paid_before,
+        "reactivation": starts & paid_before,
+        "expansion": was & (cur > prev),
+        "contraction": now & (cur < prev),
+        "churned": was & ~now,
+        "mrr_end": now,
+    }
+    amount = {
+        "mrr_start": prev,
+        "new": cur,
+        "reactivation": cur,
+        "expansion": cur - prev,
+        "contraction": prev - cur,
+        "churned": prev,
+        "mrr_end": cur,
+    }
     out = pd.DataFrame({"month": months})
     for name in ["mrr_start", *MOVEMENTS, "mrr_end"]:
-        out[name] = mv[name][:, cols].sum(axis=0)
+        out[name] = np.where(flags[name], amount[name], 0.0).sum(axis=0)
     counts = {
-        "customers_start": mv["mrr_start"] > 0,
-        "new_customers": mv["new"] > 0,
-        "reactivated_customers": mv["reactivation"] > 0,
-        "expanded_customers": mv["expansion"] > 0,
-        "contracted_customers": mv["contraction"] > 0,
-        "churned_customers": mv["churned"] > 0,
-        "customers_end": mv["mrr_end"] > 0,
+        "customers_start": "mrr_start",
+        "new_customers": "new",
+        "reactivated_customers": "reactivation",
+        "expanded_customers": "expansion",
+        "contracted_customers": "contraction",
+        "churned_customers": "churned",
+        "customers_end": "mrr_end",
     }
-    for name, flag in counts.items():
-        out[name] = flag[:, cols].sum(axis=0).astype("float64")
+    for name, movement in counts.items():
+        out[name] = flags[movement].sum(axis=0).astype("float64")
     return out
 
 

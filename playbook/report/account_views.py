@@ -64,8 +64,21 @@ def _date_text(day, lang: str) -> str:
 
 
 def _note(message: str, lang: str) -> pd.DataFrame:
-    """A one-cell table holding a message, shown where a table would be."""
-    return pd.DataFrame({label("note", lang): [message]})
+    """A one-cell table holding a message, shown where a table would be (no row number beside it)."""
+    return pd.DataFrame({label("note", lang): [message]}, index=[""])
+
+
+def _keyed(table: pd.DataFrame) -> pd.DataFrame:
+    """The table indexed by its first column (a month, a date, a name), so no row number 0, 1, 2 is shown.
+
+    Examples
+    --------
+    >>> _keyed(pd.DataFrame({"month": ["2026-09", "2026-10"], "mrr": [1, 2]}))
+             mrr
+    2026-09    1
+    2026-10    2
+    """
+    return table.set_index(table.columns[0]).rename_axis(None)
 
 
 def resolve_account_id(accounts: pd.DataFrame, value, lang: str = "en") -> str:
@@ -555,22 +568,24 @@ class AccountView:
         Returns
         -------
         pandas.DataFrame
-            One row per month with a movement: month, movement, change, MRR before and
-            after (in the review's language); a one-cell note when the account never paid.
+            One row per month with a movement, indexed by the month (``2026年10月`` in Japanese): movement,
+            change, MRR before and after (in the review's language); a one-cell note when the account never paid.
         """
         lang = self.lang
         rows = movement_rows(self.movements) if len(self.movements) else pd.DataFrame()
         if rows.empty:
             return _note(_x("mrr.none", lang, month=self._month(self.ctx.month)), lang)
         signed = lambda v: ("+" if v > 0 else "") + self._money(v) if v >= 0 else "−" + self._money(-v)
-        return pd.DataFrame(
-            {
-                _x("mrr.col_month", lang): [self._month(m) for m in rows["month"]],
-                _x("mrr.col_movement", lang): [label(k, lang) for k in rows["kind"]],
-                _x("mrr.col_change", lang): [signed(v) for v in rows["change"]],
-                _x("mrr.col_before", lang): [self._money(v) for v in rows["mrr_start"]],
-                _x("mrr.col_after", lang): [self._money(v) for v in rows["mrr_end"]],
-            }
+        return _keyed(
+            pd.DataFrame(
+                {
+                    _x("mrr.col_month", lang): [self._month(m) for m in rows["month"]],
+                    _x("mrr.col_movement", lang): [label(k, lang) for k in rows["kind"]],
+                    _x("mrr.col_change", lang): [signed(v) for v in rows["change"]],
+                    _x("mrr.col_before", lang): [self._money(v) for v in rows["mrr_start"]],
+                    _x("mrr.col_after", lang): [self._money(v) for v in rows["mrr_end"]],
+                }
+            )
         )
 
     def mrr_text(self) -> str:
@@ -646,7 +661,9 @@ class AccountView:
         ends = s["end_date"] if "end_date" in s.columns else pd.Series(pd.NaT, index=s.index)
         out[_x("contract.col_end", lang)] = [_date(d, lang) if pd.notna(d) and d <= self.day else "" for d in ends]
         out[_x("contract.col_status", lang)] = [_x("contract.active" if a else "contract.ended", lang) for a in active]
-        return pd.DataFrame(out, index=s["subscription_id"].to_numpy() if "subscription_id" in s else None)
+        if "subscription_id" not in s:
+            return _keyed(pd.DataFrame(out))
+        return pd.DataFrame(out, index=s["subscription_id"].to_numpy())
 
     def contract_text(self) -> str:
         """The contract in one sentence: next renewal date (annual contract) or monthly billing, active seats (Markdown).
@@ -898,7 +915,7 @@ class AccountView:
                     sep.join(label(t, lang) for t in tags.columns[row]) for row in tags.to_numpy()
                 ]
             out[_x("voice.col_themes", lang)] = themes.to_numpy()
-        return pd.DataFrame(out)
+        return _keyed(pd.DataFrame(out))
 
     def voice_text(self) -> str:
         """The last 12 months of answers in one sentence: NPS answers by group and the account's NPS, CSAT (Markdown).
@@ -1052,15 +1069,17 @@ class AccountView:
         if mine.empty:
             return _note(_x("milestones.none", lang), lang)
         m = milestone_status(mine, self.account["signup_date"], self.day)
-        return pd.DataFrame(
-            {
-                _x("milestones.col_milestone", lang): [
-                    _code("customers.onboarding.milestone", v, lang) for v in m["milestone"]
-                ],
-                _x("milestones.col_due", lang): [_date(d, lang) for d in m["due"]],
-                _x("milestones.col_done", lang): [_date(d, lang) for d in m["completed"]],
-                _x("milestones.col_status", lang): [_x(f"milestones.{s}", lang) for s in m["status"]],
-            }
+        return _keyed(
+            pd.DataFrame(
+                {
+                    _x("milestones.col_milestone", lang): [
+                        _code("customers.onboarding.milestone", v, lang) for v in m["milestone"]
+                    ],
+                    _x("milestones.col_due", lang): [_date(d, lang) for d in m["due"]],
+                    _x("milestones.col_done", lang): [_date(d, lang) for d in m["completed"]],
+                    _x("milestones.col_status", lang): [_x(f"milestones.{s}", lang) for s in m["status"]],
+                }
+            )
         )
 
     def onboarding_text(self) -> str:
@@ -1281,7 +1300,9 @@ class AccountView:
         out[_x("actions.col_status", lang)] = [_code("account.actions.status", s, lang) for s in status]
         if "note" in a.columns:
             out[_x("actions.col_note", lang)] = a["note"].fillna("").astype("str").to_numpy()
-        return pd.DataFrame(out, index=a["action_id"].to_numpy() if "action_id" in a.columns else None)
+        if "action_id" not in a.columns:
+            return _keyed(pd.DataFrame(out))
+        return pd.DataFrame(out, index=a["action_id"].to_numpy())
 
     # ------------------------------------------------------------------ charts
 
@@ -1296,7 +1317,8 @@ class AccountView:
         Returns
         -------
         matplotlib.axes.Axes
-            The chart; a "not available" note when the account never paid.
+            The chart, with room above the line for the movement labels (they stay inside the axes, under the
+            title); a "not available" note when the account never paid.
         """
         from playbook.report.plots import plot_monthly
 
@@ -1311,12 +1333,18 @@ class AccountView:
             ax.annotate(
                 label(r.kind, self.lang),
                 (x, r.mrr_end),
-                xytext=(0, 8),
+                xytext=(0, 6),
                 textcoords="offset points",
                 ha="center",
+                va="bottom",
                 fontsize=7,
                 color="0.25",
+                annotation_clip=True,
             )
+        if len(rows):
+            # room above the highest point for its label, so no label runs into the title
+            low, high = ax.get_ylim()
+            ax.set_ylim(min(low, 0.0), high + 0.15 * (high - min(low, 0.0)))
         return ax
 
     def plot_usage(self, ax=None, months: int = 12):
@@ -1355,7 +1383,7 @@ class AccountView:
         ax.relim()  # the lines added after plot_monthly fixed the y range
         ax.autoscale(axis="y")
         ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.05)
-        ax.legend(loc="lower left", fontsize=8)
+        ax.legend(loc="best", fontsize=8)
         return ax
 
     def plot_health(self, ax=None, months: int = 12):

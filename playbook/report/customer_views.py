@@ -26,11 +26,13 @@ from playbook.analyses.survival import account_durations, logrank, survival_at, 
 from playbook.data.paths import resolve_path
 from playbook.data.schema import natural_order
 from playbook.kpis import fiscal
+from playbook.kpis.purchases import purchase_cohort_activity, transactions_only
 from playbook.kpis.snapshots import dataset_snapshots
 from playbook.report.context import ReviewContext
 from playbook.report.export import write_csv
 from playbook.report.formatting import format_month, format_value
 from playbook.report.labels import label, render_note
+from playbook.report.text import Markdown
 from playbook.texts import has_text, text
 
 __all__ = [
@@ -152,7 +154,7 @@ def segment_name(segment: str, lang: str) -> str:
     return _x(f"rfm.segment.{code}", lang) if code else segment
 
 
-def action_text(code: str, lang: str) -> str:
+def action_text(code: str, lang: str, *, retail: bool = False) -> str:
     """The words of a playbook action code of :func:`playbook.analyses.rfm.segment_action` ("" for none).
 
     Parameters
@@ -161,6 +163,9 @@ def action_text(code: str, lang: str) -> str:
         An action code ("lost", "still_subscribed_lost", ...), or "" for a segment without an action.
     lang : {"en", "ja"}
         The language.
+    retail : bool, default False
+        The actions of a repeat-purchase business (a dataset without subscriptions, the texts
+        ``rfm.action_retail.<code>``: offers, recommendations, win-back mail) instead of a CSM's.
 
     Returns
     -------
@@ -171,8 +176,14 @@ def action_text(code: str, lang: str) -> str:
     --------
     >>> action_text("", "ja")
     ''
+    >>> action_text("cant_lose", "en", retail=True)
+    'Top spenders gone quiet: a personal message and the best win-back offer'
     """
-    return _x(f"rfm.action.{code}", lang) if code else ""
+    if not code:
+        return ""
+    if retail and has_text(f"customers.rfm.action_retail.{code}"):
+        return _x(f"rfm.action_retail.{code}", lang)
+    return _x(f"rfm.action.{code}", lang)
 
 
 #: The cohort periods of :func:`cohort_views` and :func:`purchase_cohorts`, as :func:`cohort_matrix` frequencies.
@@ -210,8 +221,24 @@ def cohort_views(ctx: ReviewContext, period: str = "month") -> dict[str, pd.Data
         (0, 1, 2, ...). Cells are shares (``ltv``: cumulative MRR per member);
         months not yet observed are NaN. With quarters, one row per cohort quarter and one column per
         quarter since start; the review month's quarter is counted up to the review month.
+
+        For a dataset without subscriptions (transactions only) the cohorts are purchase cohorts: a
+        customer's cohort is the month of its first order (:func:`playbook.kpis.purchases.purchase_cohort_activity`)
+        and the keys are ``"active_share"`` (share of the cohort ordering in month k), ``"revenue"`` (the
+        cohort's revenue at k over its revenue at k = 0) and ``"ltv"`` (revenue per member, cumulated).
     """
     freq, start = _cohort_freq(period), fiscal.fiscal_year_start(ctx.ds)
+    if transactions_only(ctx.ds):
+        activity = purchase_cohort_activity(ctx.ds.transactions)
+        return {
+            view: _cohort_names(
+                cohort_matrix(
+                    activity, as_of=ctx.month, value_col="amount", view=view, freq=freq, fiscal_year_start=start
+                ),
+                ctx.lang,
+            )
+            for view in ("active_share", "revenue", "ltv")
+        }
     snaps = dataset_snapshots(ctx.ds, ctx.month)
     return {
         view: _cohort_names(
@@ -627,7 +654,8 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
     f = lambda v: format_value(v, "currency", ctx.ds.currency, lang)
     suffix = {"": "", "still_subscribed": _x("rfm.still_subscribed", lang), "ended": _x("rfm.ended", lang)}
     subscription = {"still_subscribed": "active", "ended": "ended"}
-    return pd.DataFrame(
+    retail = transactions_only(ctx.ds)  # no subscriptions: no "subscribed now" column, a shop's actions
+    out = pd.DataFrame(
         {
             _x("rfm.col_customers", lang): s["customers"].to_numpy(),
             _x("rfm.col_subscribed", lang): s["paying"].to_numpy(),
@@ -637,12 +665,13 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
             _x("rfm.col_purchases", lang): s["mean_frequency"].round(1).to_numpy(),
             _x("rfm.col_spend", lang): s["mean_monetary"].map(f).to_numpy(),
             _x("rfm.col_action", lang): [
-                action_text(segment_action(seg, subscription.get(t, "none")), lang)
+                action_text(segment_action(seg, subscription.get(t, "none")), lang, retail=retail)
                 for seg, t in zip(s["segment"], s["track"])
             ],
         },
         index=[segment_name(seg, lang) + suffix[t] for seg, t in zip(s["segment"], s["track"])],
     )
+    return out.drop(columns=_x("rfm.col_subscribed", lang)) if retail else out
 
 
 def _name_and_csm(ctx: ReviewContext, ids: pd.Index) -> pd.DataFrame:
@@ -690,9 +719,11 @@ def rfm_accounts(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFram
     if "owner" in ctx.ds.accounts.columns:
         out[_x("at_risk.col_csm", lang)] = who["owner"].to_numpy()
     subscribed = {"active": _x("rfm.yes", lang), "ended": _x("rfm.subscription_ended", lang)}
+    retail = transactions_only(ctx.ds)  # no subscriptions: no "subscribed now" column, a shop's actions
+    out[_x("rfm.col_segment", lang)] = [segment_name(seg, lang) for seg in r["segment"]]
+    if not retail:
+        out[_x("rfm.col_subscription", lang)] = [subscribed.get(v, _x("rfm.no", lang)) for v in r["subscription"]]
     out |= {
-        _x("rfm.col_segment", lang): [segment_name(seg, lang) for seg in r["segment"]],
-        _x("rfm.col_subscription", lang): [subscribed.get(v, _x("rfm.no", lang)) for v in r["subscription"]],
         _x("rfm.col_recency", lang): r["recency_days"].to_numpy(),
         _x("rfm.col_purchases", lang): r["frequency"].to_numpy(),
         _x("rfm.col_spend", lang): r["monetary"].to_numpy(),
@@ -700,10 +731,104 @@ def rfm_accounts(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFram
         "F": r["f_score"].to_numpy(),
         "M": r["m_score"].to_numpy(),
         _x("rfm.col_action", lang): [
-            action_text(segment_action(seg, sub), lang) for seg, sub in zip(r["segment"], r["subscription"])
+            action_text(segment_action(seg, sub), lang, retail=retail)
+            for seg, sub in zip(r["segment"], r["subscription"])
         ],
     }
     return pd.DataFrame(out)
+
+
+#: The RFM segments of customers worth winning back before they lapse (the win-back list of a purchase review).
+WIN_BACK_SEGMENTS = ("Can't lose", "At risk", "About to sleep")
+
+
+def _win_back_rows(ctx: ReviewContext, lookback_days: int) -> pd.DataFrame | None:
+    r = _rfm(ctx, lookback_days)
+    if "segment" not in r.columns:
+        return None
+    rows = r[r["segment"].isin(WIN_BACK_SEGMENTS)]
+    order = {seg: i for i, seg in enumerate(WIN_BACK_SEGMENTS)}
+    return rows.assign(_order=rows["segment"].map(order)).sort_values(
+        ["monetary", "_order"], ascending=[False, True], kind="stable"
+    )
+
+
+def win_back(ctx: ReviewContext, n: int = 20, *, lookback_days: int = 365) -> pd.DataFrame | None:
+    """The customers to win back first: the biggest spenders of the RFM segments *Can't lose*, *At risk*, *About to sleep*.
+
+    The list of a purchase review (a dataset without subscriptions), where the at-risk list of the health
+    score does not apply: who has bought well in the last ``lookback_days`` days but not recently, by spend.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review: the data, the review month and the language.
+    n : int, default 20
+        How many customers to list.
+    lookback_days : int, default 365
+        The days of purchases, up to the end of the review month, scored.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Up to ``n`` rows, biggest spend first: account id, name (when ``accounts`` has one), segment, days since the
+        last purchase, purchases, spend and the action (headers and words in ``ctx.lang``). None for a dataset with
+        subscriptions (its at-risk list is the health score's) or without purchases to score.
+    """
+    if not transactions_only(ctx.ds):
+        return None
+    rows = _win_back_rows(ctx, lookback_days)
+    if rows is None:
+        return None
+    lang, top = ctx.lang, rows.head(n)
+    f = lambda v: format_value(v, "currency", ctx.ds.currency, lang)
+    out = {_x("at_risk.col_account_id", lang): top["account_id"].to_numpy()}
+    if "name" in ctx.ds.accounts.columns:
+        out[_x("at_risk.col_account", lang)] = _name_and_csm(ctx, pd.Index(top["account_id"]))["name"].to_numpy()
+    out |= {
+        _x("rfm.col_segment", lang): [segment_name(seg, lang) for seg in top["segment"]],
+        _x("rfm.col_recency", lang): top["recency_days"].to_numpy(),
+        _x("rfm.col_purchases", lang): top["frequency"].to_numpy(),
+        _x("rfm.col_spend", lang): top["monetary"].map(f).to_numpy(),
+        _x("rfm.col_action", lang): [action_text(segment_action(seg), lang, retail=True) for seg in top["segment"]],
+    }
+    return pd.DataFrame(out, index=pd.RangeIndex(1, len(top) + 1))
+
+
+def win_back_count(ctx: ReviewContext, n: int = 20, *, lookback_days: int = 365) -> Markdown | None:
+    """One sentence over :func:`win_back`: how many customers the three segments hold and what they spent.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review.
+    n : int, default 20
+        How many customers the list shows.
+    lookback_days : int, default 365
+        The days of purchases scored.
+
+    Returns
+    -------
+    Markdown or None
+        The sentence; None (nothing shown) for a dataset with subscriptions.
+    """
+    if not transactions_only(ctx.ds):
+        return None
+    rows = _win_back_rows(ctx, lookback_days)
+    if rows is None:
+        return Markdown(_no_orders(ctx.month.end_time.normalize(), lookback_days, ctx.lang))
+    total = _rfm(ctx, lookback_days)["monetary"].sum()
+    f = lambda v: format_value(v, "currency", ctx.ds.currency, ctx.lang)
+    return Markdown(
+        _x(
+            "win_back.count",
+            ctx.lang,
+            customers=len(rows),
+            spend=f(rows["monetary"].sum()),
+            share=rows["monetary"].sum() / total if total else 0.0,
+            n=min(n, len(rows)),
+        )
+    )
 
 
 def migration_view(ctx: ReviewContext, *, months_back: int = 3, lookback_days: int = 365) -> pd.DataFrame | None:
@@ -782,6 +907,10 @@ class HealthView:
         self.config = config
         # a book of accounts (one CSM's) is scored and ranked by the model of the whole company, then shown alone
         data = ctx.company if ctx.company is not None else ctx.ds
+        if transactions_only(data):  # no subscriptions: no churn to score or predict (the review uses RFM)
+            self.scores = self.labels = self.backtest_table = self.backtest_stats = None
+            self.predictions = self.model_stats = self.model = self.coefficients = None
+            return
         self.scores = hs.health_scores(data, months, config=config)
         labels = hs.churn_labels(data, months)
         self.labels = labels[labels["month"] + 3 <= ctx.month]  # only outcomes known at the review month
@@ -821,7 +950,8 @@ class HealthView:
         -------
         pandas.DataFrame
             One row per segment (the health configuration's ``segment_col``,
-            company size by default, in natural order: 1-49 before 50-249) plus an
+            company size by default, in natural order: 1-49 before 50-249; the index is named after the
+            column, e.g. 企業規模 in Japanese) plus an
             "all" row, with the number of scored accounts in the columns ``red``,
             ``yellow`` and ``green`` and the accounts still in onboarding (signed
             up fewer than ``onboarding_days`` days ago). A one-cell note when no
@@ -835,7 +965,9 @@ class HealthView:
         t = t.loc[natural_order(t.index)]
         t.loc[_x("health.all", self.ctx.lang)] = t.sum()
         t.columns = [label(b, self.ctx.lang) for b in bands]
-        return t.rename_axis(index=None, columns=None)
+        # the segments (company-size bands such as 1-49) under their column's name, in both languages
+        segment_col = hs.load_config(self.config).get("segment_col") or "company_size"
+        return t.rename_axis(index=_by(segment_col, self.ctx.lang), columns=None)
 
     def backtest_by_horizon(self) -> pd.DataFrame:
         """Churn within the next 1, 2 and 3 months by band (outcomes known at the review month), with 95% intervals.
@@ -1346,7 +1478,7 @@ def save_customer_tables(ctx: ReviewContext, health: HealthView | None, folder: 
         return []
     lang, written = ctx.lang, []
     target = resolve_path(folder)
-    if health is not None and health.now["health"].notna().any():
+    if health is not None and health.scores is not None and health.now["health"].notna().any():
         rows = health.at_risk_accounts()
         table = pd.DataFrame(
             {

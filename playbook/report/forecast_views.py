@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 
 from playbook.report.formatting import format_month, format_value, money_formatter
 from playbook.report.labels import label
-from playbook.report.plots import _month_axis, _not_available
+from playbook.report.plots import _month_axis, _not_available, mark_fiscal_years
 from playbook.review.forecast import SCENARIOS, ForecastCode
 from playbook.texts import text
 
@@ -81,15 +81,18 @@ def forecast_rates_table(forecast: dict, *, lang: str = "en", currency: str = "J
     -------
     pandas.DataFrame or None
         One row per component (its name in ``lang``), one column per scenario: new MRR as money, the rates as
-        percentages of the month's starting MRR. None when there is nothing to forecast.
+        percentages of the month's starting MRR. When contracts renew in their end months (``method``
+        ``renewals``), the monthly plans' four components, then the contracts' new MRR, expansion rate and ARR
+        renewal rate. None when there is nothing to forecast.
     """
     if forecast["code"] == ForecastCode.NO_BRIDGE_ROW:
         return None
     r = forecast["rates"]
+    group = "monthly" if forecast.get("method") == "renewals" else "component"
     rows = {}
     for component, row in r.iterrows():
         unit = "currency" if row["kind"] == "amount" else "ratio"
-        name = text(f"forecast.component.{component}", lang)
+        name = text(f"forecast.{group}.{component}", lang)
         rows[name] = {
             text(f"forecast.scenario.{s}", lang): format_value(row[s], unit, currency, lang) for s in SCENARIOS
         }
@@ -131,6 +134,19 @@ def forecast_text(forecast: dict, *, lang: str = "en", currency: str = "JPY") ->
         low=f"{100 * q_low:g}",
         high=f"{100 * q_high:g}",
     )
+    sep = text("forecast.sentence_sep", lang)
+    if forecast.get("method") == "renewals":
+        rr = forecast["renewal"]
+        ratio = lambda v: format_value(v, "ratio", currency, lang)
+        method += sep + text(
+            "forecast.method_renewals",
+            lang,
+            window=forecast["renewal_window"],
+            contracts=rr["contracts"],
+            **{s: ratio(rr[s]) for s in SCENARIOS},
+        )
+    else:
+        method += sep + text("forecast.method_spread", lang)
     if code == ForecastCode.TARGET:
         land, target = forecast["landing"], forecast["target"]
         reach = "all" if land["downside"] >= target else "base" if land["base"] >= target else None
@@ -177,6 +193,7 @@ def plot_mrr_forecast(
     lang: str = "en",
     currency: str = "JPY",
     history_months: int = 24,
+    fiscal_year_start: int | None = None,
 ) -> Axes:
     """The metric so far, the base scenario dashed, the downside-to-upside band shaded, and the KGI's target.
 
@@ -192,6 +209,9 @@ def plot_mrr_forecast(
         The currency of the y axis.
     history_months : int, default 24
         How many months of actuals to show before the forecast.
+    fiscal_year_start : int, optional
+        The dataset's fiscal year start: each fiscal year's first month is marked by a thin line labelled
+        FY2026 / 2026年度 (:func:`playbook.report.plots.mark_fiscal_years`). None marks nothing.
 
     Returns
     -------
@@ -230,6 +250,7 @@ def plot_mrr_forecast(
         )
     ax.yaxis.set_major_formatter(money_formatter(currency, lang))
     _month_axis(ax, lang)
+    mark_fiscal_years(ax, fiscal_year_start, lang)
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     ax.set_title(title)
     return ax

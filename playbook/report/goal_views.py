@@ -363,7 +363,7 @@ class GoalReport:
         -------
         str
             A line with the KGI's name, metric, target and deadline, and one bullet
-            per KFS listing its KPI ids; without a tree, a sentence saying so.
+            per KFS listing its KPIs by name; without a tree, a sentence saying so.
         """
         if self.tree is None:
             return self._no_tree()
@@ -379,7 +379,7 @@ class GoalReport:
             )
         ]
         for f in t.kfs:
-            names = _join((f"`{k}`" for k in f.kpis), lang)
+            names = _join((t.kpi(k).name(lang) for k in f.kpis), lang)
             lines.append(self._t("tree.kfs", name=f.display_name(lang), kpis=names))
         return "\n".join(lines)
 
@@ -396,7 +396,8 @@ class GoalReport:
         better = lambda d: say("direction", d, lang)
         out = {}
         if r.S == "pass":
-            out["S"] = self._t("smart.S.pass", metric=r.metric, target=fmt(r.target), direction=better(g.direction))
+            name = label(r.metric, lang)
+            out["S"] = self._t("smart.S.pass", metric=name, target=fmt(r.target), direction=better(g.direction))
         else:
             out["S"] = self._t("smart.S.warn", direction=better(g.direction), catalog=better(r.catalog_direction))
         if r.M_code == "measured":
@@ -464,9 +465,12 @@ class GoalReport:
         if self.tree is None:
             return None
         rows = {}
+        kfs = {f.id: f.display_name(self.lang) for f in self.tree.kfs}
+        kpis = {k.id: k.name(self.lang) for k in self.tree.kpis}
         for c in self.checks.itertuples(index=False):
             key = TreeCheck(c.check).name.lower()
-            reason = self._t(f"check.{key}.{c.status}", ids=_join(c.ids, self.lang), n=c.n, limit=c.limit)
+            names = (kpis.get(i) or kfs.get(i) or i for i in c.ids)  # the goals' names where the tree has them
+            reason = self._t(f"check.{key}.{c.status}", ids=_join(names, self.lang), n=c.n, limit=c.limit)
             rows[self._t(f"check.name.{key}")] = {
                 self._t("col.status"): say("check_status", c.status, self.lang),
                 self._t("col.reason"): reason,
@@ -534,7 +538,7 @@ class GoalReport:
         """
         if self.tree is None:
             return {"applicable": False, "reason": self._no_tree()}
-        p = goals.kgi_projection(self.tree, self.bridge, self.ctx.month)
+        p = goals.kgi_projection(self.tree, self.bridge, self.ctx.month, kpis=self.kpis)
         if not p["applicable"]:
             key = NoProjection(p["reason"]).name.lower()
             p = {
@@ -561,6 +565,8 @@ class GoalReport:
         p = self.projection()
         if not p["applicable"]:
             return self._t("projection.none", reason=p["reason"])
+        if p.get("kind") == "level":  # a purchase KGI (annual revenue, active buyers): its own pace
+            return self._level_projection_text(p)
         f = lambda v: format_value(v, "currency", self.ctx.ds.currency, self.lang)
         d, metric = self._month(self.tree.kgi.deadline), p["metric"].upper()
         if p["months_left"] <= 0:
@@ -585,6 +591,32 @@ class GoalReport:
             lost=f(p["run_rate_lost"]),
             projected=f(p["projected"]),
             gap=f(p["gap"]),
+        )
+
+    def _level_projection_text(self, p: dict) -> str:
+        """The projection of a purchase KGI (an amount or a count) in words."""
+        f = lambda v: self._fmt(v, p["metric"])
+        signed = lambda v: ("+" if v >= 0 else "−") + f(abs(v))
+        d, name = self._month(self.tree.kgi.deadline), label(p["metric"], self.lang)
+        if p["months_left"] <= 0:
+            return self._t(
+                "projection.passed",
+                deadline=d,
+                metric=name,
+                current=f(p["current"]),
+                target=f(p["target"]),
+                gap=f(p["target"] - p["current"]),
+            )
+        return self._t(
+            "projection.level_text",
+            metric=name,
+            target=f(p["target"]),
+            deadline=d,
+            needed=signed(p["needed_per_month"]),
+            months=p["months_left"],
+            rate=signed(p["run_rate_per_month"]) if pd.notna(p["run_rate_per_month"]) else "–",
+            projected=f(p["projected"]),
+            gap=signed(p["gap"]),
         )
 
     # ------------------------------------------------------------------ check (notebook 06)
@@ -883,6 +915,9 @@ class GoalReport:
             }
         )
         out.index = [self._segment(v, by) for v in t[by]]
+        # the segments (company-size bands such as 1-49, plans) under their column's name, in both languages
+        key = f"customers.by.{by}"
+        out.index.name = text(key, lang) if has_text(key) else label(by, lang)
         return out
 
     def _segment(self, value: str, by: str) -> str:
@@ -1086,8 +1121,8 @@ def scorecard_summary_lines(card: pd.DataFrame, lang: str = "en") -> list[str]:
     ----------
     card : pandas.DataFrame
         The scorecard as written to ``scorecard.csv`` (read back with ``keep_default_na=False``) in either
-        language, or :meth:`GoalReport.scorecard_rows`: its ``id``, ``status`` and ``previous_status``
-        columns (or their Japanese headers) are read.
+        language, or :meth:`GoalReport.scorecard_rows`: its ``id``, ``name`` (optional), ``status`` and
+        ``previous_status`` columns (or their Japanese headers) are read.
     lang : {"en", "ja"}, default "en"
         The language of the lines.
 
@@ -1095,7 +1130,8 @@ def scorecard_summary_lines(card: pd.DataFrame, lang: str = "en") -> list[str]:
     -------
     list of str
         The first line counts the statuses, most frequent first (and says so when no status changed);
-        one indented line per KPI whose status changed since last month. Print them joined with newlines.
+        one indented line per KPI whose status changed since last month, named by its ``name`` (its id when
+        the card has no name). Print them joined with newlines.
 
     Examples
     --------
@@ -1104,9 +1140,9 @@ def scorecard_summary_lines(card: pd.DataFrame, lang: str = "en") -> list[str]:
     >>> print("\n".join(scorecard_summary_lines(card)))
     Scorecard: 2 off track, 1 achieved
       a: at risk -> off track
-    >>> print("\n".join(scorecard_summary_lines(card, "ja")))
+    >>> print("\n".join(scorecard_summary_lines(card.assign(name=["NPS", "GRR", "NRR"]), "ja")))
     スコアカード：未達 2件、達成 1件
-      a：要注意 → 未達
+      NPS：要注意 → 未達
     """
     names = {}
     for lang_of_file in ("ja", "en"):
@@ -1125,9 +1161,14 @@ def scorecard_summary_lines(card: pd.DataFrame, lang: str = "en") -> list[str]:
         ),
         lang,
     )
+    # each KPI by its name where the card has one (the scorecard's ``name``), else by its id
+    who = card["id"].astype("str")
+    if "name" in card.columns:
+        named = card["name"].astype("str").str.strip()
+        who = named.where(named.ne("") & named.ne("nan"), who)
     moves = [
         text("review.summary.move", lang, id=i, old=say("status", p, lang), new=say("status", s, lang))
-        for i, p, s in zip(card.loc[changed, "id"], previous[changed], status[changed], strict=True)
+        for i, p, s in zip(who[changed], previous[changed], status[changed], strict=True)
     ]
     title = text("review.summary.title", lang, counts=counts)
     return [title + ("" if moves else text("review.summary.unchanged", lang)), *moves]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from playbook.data.dataset import Dataset
 from playbook.kpis.catalog import COMPANY_LEVEL, NOT_AVAILABLE, kpi
-from playbook.kpis.families import family
+from playbook.kpis.families import SUBS, family
 from playbook.kpis.voice import ces, ces_mean, csat, nps_group, nps_monthly, tag_themes
 from playbook.report.formatting import format_change, format_month, format_value, money_formatter
 from playbook.report.labels import label, render_note
@@ -165,12 +165,136 @@ def unavailable_kpis(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd.DataF
     rows = kpis[(kpis["month"] == month) & kpis["note"].str.startswith((NOT_AVAILABLE, COMPANY_LEVEL))]
     if rows.empty:
         return Markdown(text("kpi_views.all_computed", lang))
-    return pd.DataFrame(
-        {
-            label("kpi", lang): [_kpi_name(k, lang) for k in rows["kpi"]],
-            label("note", lang): [render_note(n, lang) for n in rows["note"]],
-        }
+    names = [_kpi_name(k, lang) for k in rows["kpi"]]
+    notes = [render_note(n, lang) for n in rows["note"]]
+    if _purchase_review(kpis):  # a transactions-only dataset: the subscription KPIs in one row, not thirty
+        subs = rows["note"].map(_needs_subscriptions).to_numpy(dtype=bool)
+        if subs.any():
+            keep = [i for i, s in enumerate(subs) if not s]
+            first = text("kpi_views.subscription_kpis", lang, n=int(subs.sum()))
+            names = [first] + [names[i] for i in keep]
+            notes = [text("kpi_views.no_subscriptions", lang)] + [notes[i] for i in keep]
+    return pd.DataFrame({label("kpi", lang): names, label("note", lang): notes})
+
+
+def _needs_subscriptions(note: str) -> bool:
+    """Whether a KPI's note says it lacks a subscription table ("not available (table subscriptions ... missing)")."""
+    missing = note.removeprefix(f"{NOT_AVAILABLE} (table ")
+    return missing != note and any(t in missing.split(" missing")[0].split() for t in SUBS)
+
+
+#: The charts of the purchase review (notebook 03, transactions-only datasets), three KPIs a row.
+PURCHASE_CHARTS = {
+    "volume": ["revenue", "buyers", "orders"],
+    "annual": ["revenue_12m", "active_buyers_12m", "repeat_purchase_rate"],
+    "customers": ["new_buyers", "returning_buyers", "repeat_purchase_rate"],
+    "value": ["avg_order_value", "purchase_frequency", "revenue_per_customer"],
+}
+
+
+def _purchase_review(kpis: pd.DataFrame) -> bool:
+    """Whether a KPI table is the purchase review of a transactions-only dataset (it holds the ``revenue`` KPI)."""
+    return bool((kpis["kpi"] == "revenue").any())
+
+
+def plot_purchase_kpis(ctx, kpis: pd.DataFrame, charts: str, *, months: int = 13):
+    """The charts of one part of the purchase review, for a dataset without subscriptions (None otherwise).
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    kpis : pandas.DataFrame
+        The :func:`~playbook.kpis.catalog.compute_kpis` table of the review's history.
+    charts : {"volume", "annual", "customers", "value"}
+        Which three KPIs (:data:`PURCHASE_CHARTS`).
+    months : int, default 13
+        The months shown, ending with the review month.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or None
+        The figure, already shown; None (nothing drawn) for a dataset with subscriptions, whose review has no
+        purchase section.
+    """
+    from playbook.kpis.purchases import transactions_only
+
+    if not transactions_only(ctx.ds):
+        return None
+    import matplotlib.pyplot as plt
+
+    from playbook.report.plots import plot_kpi_grid
+
+    window = ctx.history[-months:]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    plot_kpi_grid(
+        kpis[kpis["month"].isin(window)],
+        PURCHASE_CHARTS[charts],
+        axes=axes,
+        lang=ctx.lang,
+        currency=ctx.ds.currency,
+        highlight=ctx.month,
     )
+    fig.tight_layout()
+    plt.show()
+    return None
+
+
+def plot_purchase_overview(ctx, overview: pd.DataFrame):
+    """Buyers, revenue and orders per month (the data check of a dataset without subscriptions; None otherwise).
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    overview : pandas.DataFrame
+        :func:`playbook.analyses.inventory.monthly_overview` of the review's history.
+
+    Returns
+    -------
+    None
+        The figure is shown; nothing is drawn for a dataset with subscriptions (its data check shows MRR).
+    """
+    from playbook.kpis.purchases import transactions_only
+
+    if not transactions_only(ctx.ds):
+        return None
+    import matplotlib.pyplot as plt
+
+    from playbook.report.plots import plot_monthly
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    plot_monthly(overview, "buyers", ax=axes[0], lang=ctx.lang, kind="bar", highlight=ctx.month)
+    plot_monthly(overview, "revenue", ax=axes[1], lang=ctx.lang, currency=ctx.ds.currency, highlight=ctx.month)
+    plot_monthly(overview, "orders", ax=axes[2], lang=ctx.lang, kind="bar", highlight=ctx.month)
+    fig.suptitle(label("chart_buyers_revenue", ctx.lang))
+    fig.tight_layout()
+    plt.show()
+    return None
+
+
+def describe_purchases(ctx, kpis: pd.DataFrame, kpi_ids) -> Markdown | None:
+    """:func:`describe_kpis` of purchase KPIs for a dataset without subscriptions (None, nothing shown, otherwise).
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    kpis : pandas.DataFrame
+        The :func:`~playbook.kpis.catalog.compute_kpis` table of the review's history.
+    kpi_ids : sequence of str
+        The purchase KPIs to describe.
+
+    Returns
+    -------
+    Markdown or None
+        The sentences; None for a dataset with subscriptions.
+    """
+    from playbook.kpis.purchases import transactions_only
+
+    if not transactions_only(ctx.ds):
+        return None
+    return Markdown(describe_kpis(kpis, kpi_ids, ctx.month, lang=ctx.lang, currency=ctx.ds.currency))
 
 
 def describe_kpi(kpis: pd.DataFrame, kpi_id: str, month, *, lang: str = "en", currency: str = "JPY") -> str:
@@ -622,12 +746,19 @@ def month_bridge(ds: Dataset, months) -> pd.DataFrame:
         One row per month, as :func:`playbook.kpis.revenue.mrr_bridge`: ``month``,
         ``mrr_start``, ``new``, ``reactivation``, ``expansion``, ``contraction``,
         ``churned``, ``mrr_end`` and the customer counts (``customers_start``,
-        ``new_customers``, ..., ``churned_customers``, ``customers_end``).
+        ``new_customers``, ..., ``churned_customers``, ``customers_end``). A dataset without subscriptions
+        (transactions only) has no MRR: the bridge has these columns and no rows.
     """
+    from playbook.kpis.purchases import transactions_only
     from playbook.kpis.revenue import mrr_bridge
     from playbook.kpis.snapshots import dataset_snapshots
 
     months = pd.PeriodIndex(months, freq="M")
+    if transactions_only(ds):
+        empty = pd.DataFrame(
+            {"account_id": pd.Series(dtype="str"), "month": pd.PeriodIndex([], freq="M"), "mrr": pd.Series(dtype=float)}
+        )
+        return mrr_bridge(empty, months).iloc[:0].reset_index(drop=True)
     return mrr_bridge(dataset_snapshots(ds, months[-1]), months)
 
 
@@ -664,3 +795,124 @@ def feature_adoption_table(kpis: pd.DataFrame, month, *, lang: str = "en") -> pd
         }
     )
     return out.set_index(label("feature", lang)).rename_axis(None)
+
+
+#: The parts of revenue, in the order of the drivers table: revenue = buyers x purchase frequency x order value.
+REVENUE_PARTS = ("revenue", "buyers", "new_buyers", "returning_buyers", "purchase_frequency", "avg_order_value")
+
+
+def purchase_drivers(kpis: pd.DataFrame, month) -> dict:
+    """What moved revenue from last month to ``month``: buyers, orders per buyer and order value, as factors.
+
+    Revenue = buyers x purchase frequency (orders per buyer) x average order value, so the ratio of this
+    month's revenue to last month's is exactly the product of the three ratios.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        A long KPI table holding ``revenue``, ``buyers``, ``purchase_frequency`` and ``avg_order_value`` for
+        ``month`` and the month before.
+    month : pandas.Period or str
+        The month explained.
+
+    Returns
+    -------
+    dict
+        ``revenue``, ``buyers``, ``purchase_frequency`` and ``avg_order_value``: each the ratio of this month's
+        value to last month's (NaN when either is missing or zero).
+
+    Examples
+    --------
+    >>> k = pd.DataFrame({"month": pd.PeriodIndex(["2026-01"] * 4 + ["2026-02"] * 4, freq="M"),
+    ...                   "kpi": ["revenue", "buyers", "purchase_frequency", "avg_order_value"] * 2,
+    ...                   "value": [1000.0, 10.0, 2.0, 50.0, 1320.0, 11.0, 2.0, 60.0]})
+    >>> d = purchase_drivers(k, "2026-02")  # 1.32 = 1.1 x 1.0 x 1.2
+    >>> round(d["revenue"], 4), round(d["buyers"] * d["purchase_frequency"] * d["avg_order_value"], 4)
+    (1.32, 1.32)
+    """
+    month = pd.Period(month, freq="M")
+    out = {}
+    for k in ("revenue", "buyers", "purchase_frequency", "avg_order_value"):
+        now, before = _value_at(kpis, k, month), _value_at(kpis, k, month - 1)
+        out[k] = now / before if pd.notna(now) and pd.notna(before) and before != 0 else float("nan")
+    return out
+
+
+def purchase_drivers_table(ctx, kpis: pd.DataFrame) -> pd.DataFrame | None:
+    """The parts of revenue this month, last month and a year ago, with the changes (a dataset without subscriptions).
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    kpis : pandas.DataFrame
+        The :func:`~playbook.kpis.catalog.compute_kpis` table of the review's history.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One row per part of :data:`REVENUE_PARTS` (revenue, buyers, new and returning buyers, purchase
+        frequency, average order value): this month, last month, the change, the same month a year ago and the
+        change (headers and names in ``ctx.lang``). None for a dataset with subscriptions.
+    """
+    from playbook.kpis.purchases import transactions_only
+
+    if not transactions_only(ctx.ds):
+        return None
+    lang, m, cur = ctx.lang, ctx.month, ctx.ds.currency
+    rows = []
+    for k in REVENUE_PARTS:
+        unit = kpi(k).unit
+        now, prev, year = (_value_at(kpis, k, m - d) for d in (0, 1, 12))
+        rows.append(
+            {
+                label("kpi", lang): _kpi_name(k, lang),
+                text("kpi_views.drivers.now", lang, month=format_month(m, lang)): format_value(now, unit, cur, lang),
+                text("kpi_views.drivers.now", lang, month=format_month(m - 1, lang)): format_value(
+                    prev, unit, cur, lang
+                ),
+                label("change_1m", lang): format_change(now, prev, unit, cur, lang),
+                text("kpi_views.drivers.now", lang, month=format_month(m - 12, lang)): format_value(
+                    year, unit, cur, lang
+                ),
+                label("change_12m", lang): format_change(now, year, unit, cur, lang),
+            }
+        )
+    return pd.DataFrame(rows).set_index(label("kpi", lang)).rename_axis(None)
+
+
+def describe_purchase_drivers(ctx, kpis: pd.DataFrame) -> Markdown | None:
+    """One sentence on what moved revenue since last month (:func:`purchase_drivers`); None with subscriptions.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    kpis : pandas.DataFrame
+        The :func:`~playbook.kpis.catalog.compute_kpis` table of the review's history.
+
+    Returns
+    -------
+    Markdown or None
+        The sentence: revenue's change and the changes of buyers, orders per buyer and order value that
+        multiply to it. None for a dataset with subscriptions.
+    """
+    from playbook.kpis.purchases import transactions_only
+
+    if not transactions_only(ctx.ds):
+        return None
+    d = purchase_drivers(kpis, ctx.month)
+    if pd.isna(d["revenue"]):
+        return Markdown(text("kpi_views.drivers.none", ctx.lang, month=format_month(ctx.month, ctx.lang)))
+    pct = lambda r: "–" if pd.isna(r) else format_change(r, 1.0, "currency", lang=ctx.lang)
+    return Markdown(
+        text(
+            "kpi_views.drivers.text",
+            ctx.lang,
+            month=format_month(ctx.month, ctx.lang),
+            revenue=pct(d["revenue"]),
+            buyers=pct(d["buyers"]),
+            frequency=pct(d["purchase_frequency"]),
+            order_value=pct(d["avg_order_value"]),
+        )
+    )

@@ -20,6 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from playbook.data.schema import TABLES
+from playbook.kpis.fiscal import fiscal_label
 from playbook.report.formatting import format_month, format_value, money_formatter, unit_formatter
 from playbook.report.labels import label
 from playbook.review.codes import Status
@@ -42,6 +43,7 @@ __all__ = [
     "plot_band_churn",
     "plot_migration",
     "plot_voice_kpis",
+    "mark_fiscal_years",
 ]
 
 FONT = "IPAexGothic"
@@ -222,6 +224,56 @@ def _month_axis(ax: Axes, lang: str = "en") -> None:
     ax.tick_params(axis="x", labelsize=8)
 
 
+def mark_fiscal_years(ax: Axes, fiscal_year_start: int | None, lang: str = "en") -> list:
+    """A thin vertical line at the first month of each fiscal year on a month axis, labelled FY2026 / 2026年度.
+
+    Only the boundaries strictly inside the axis's current x range are marked (call it after drawing the data),
+    so a chart starting on a fiscal year's first month has no line on its edge. The label stands at the foot of
+    the line, on its right (on its left in the last tenth of the axis), in small grey type.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        A chart whose x axis holds month-start dates (as :func:`plot_kpi_trend` draws them).
+    fiscal_year_start : int or None
+        The fiscal year's first month (the dataset's ``fiscal_year_start``, 1 to 12); None draws nothing.
+    lang : {"en", "ja"}, default "en"
+        The label's language (:func:`playbook.kpis.fiscal.fiscal_label`).
+
+    Returns
+    -------
+    list of pandas.Period
+        The months marked (the first month of each fiscal year inside the range).
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot(pd.period_range("2025-10", "2026-10", freq="M").to_timestamp(), range(13))
+    >>> mark_fiscal_years(ax, 4, lang="ja"), [t.get_text() for t in ax.texts]
+    ([Period('2026-04', 'M')], ['2026年度'])
+    >>> plt.close(fig)
+    """
+    if not fiscal_year_start:
+        return []
+    lo, hi = (pd.Timestamp(matplotlib.dates.num2date(v)).tz_localize(None) for v in ax.get_xlim())
+    first = pd.Period(lo, freq="M") + (0 if lo == pd.Period(lo, freq="M").to_timestamp() else 1)
+    months = [m for m in pd.period_range(first, pd.Period(hi, freq="M"), freq="M") if m.month == fiscal_year_start]
+    months = [m for m in months if lo < m.to_timestamp() < hi]
+    transform = matplotlib.transforms.blended_transform_factory(ax.transData, ax.transAxes)
+    for m in months:
+        x = matplotlib.dates.date2num(m.to_timestamp())  # a number: the blended transform takes no Timestamp
+        ax.axvline(x, color="0.55", linewidth=0.7, zorder=0.5)
+        # near the right edge the label goes on the line's left, so it stays inside the chart
+        right = (x - matplotlib.dates.date2num(lo)) / (matplotlib.dates.date2num(hi) - matplotlib.dates.date2num(lo))
+        side = ("right", -2) if right > 0.9 else ("left", 2)
+        ax.annotate(
+            fiscal_label(m, fiscal_year_start, lang=lang), xy=(x, 0.02), xycoords=transform, xytext=(side[1], 0),
+            textcoords="offset points", ha=side[0], va="bottom", fontsize=7, color="0.4", zorder=0.6,
+        )  # fmt: skip
+    ax.set_xlim(matplotlib.dates.date2num(lo), matplotlib.dates.date2num(hi))
+    return months
+
+
 def _not_available(ax: Axes, lang: str, title: str, reason: str | None = None) -> Axes:
     ax.set_title(title)
     note = textwrap.fill(reason, 60) if reason else label("not_available", lang)
@@ -252,6 +304,7 @@ def plot_kpi_trend(
     highlight: pd.Period | str | None = None,
     title: str | None = None,
     legend: bool = True,
+    fiscal_year_start: int | None = None,
 ) -> Axes:
     """One KPI over the months of a ``compute_kpis`` table, with an optional target (a number or a monthly path).
 
@@ -279,6 +332,9 @@ def plot_kpi_trend(
         The chart title; the KPI's name by default.
     legend : bool, default True
         Show the legend when a target is drawn.
+    fiscal_year_start : int, optional
+        The dataset's fiscal year start (1 to 12): the first month of each fiscal year is marked by a thin line
+        labelled FY2026 / 2026年度 (:func:`mark_fiscal_years`). None marks nothing.
 
     Returns
     -------
@@ -329,6 +385,7 @@ def plot_kpi_trend(
     if fmt is not None:
         ax.yaxis.set_major_formatter(fmt)
     _month_axis(ax, lang)
+    mark_fiscal_years(ax, fiscal_year_start, lang)
     ax.set_title(title)
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -345,6 +402,7 @@ def plot_kpi_grid(
     targets: dict[str, float | pd.Series] | None = None,
     currency: str = "JPY",
     highlight: pd.Period | str | None = None,
+    fiscal_year_start: int | None = None,
 ) -> np.ndarray:
     """Small multiples: one :func:`plot_kpi_trend` per KPI. Returns the array of Axes.
 
@@ -368,6 +426,8 @@ def plot_kpi_grid(
         Currency of money KPIs.
     highlight : pandas.Period or str, optional
         A month marked on every chart.
+    fiscal_year_start : int, optional
+        Mark each fiscal year's first month (see :func:`plot_kpi_trend`).
 
     Returns
     -------
@@ -385,7 +445,14 @@ def plot_kpi_grid(
     flat = np.asarray(axes).ravel()
     for ax, kpi_id in zip(flat, kpi_ids):
         plot_kpi_trend(
-            kpis, kpi_id, ax=ax, lang=lang, target=(targets or {}).get(kpi_id), currency=currency, highlight=highlight
+            kpis,
+            kpi_id,
+            ax=ax,
+            lang=lang,
+            target=(targets or {}).get(kpi_id),
+            currency=currency,
+            highlight=highlight,
+            fiscal_year_start=fiscal_year_start,
         )
     for ax in flat[len(kpi_ids) :]:
         ax.set_visible(False)
@@ -696,6 +763,7 @@ def plot_goal_trends(
     ncols: int = 4,
     currency: str = "JPY",
     highlight=None,
+    fiscal_year_start: int | None = None,
 ) -> np.ndarray:
     """Small multiples: each KPI goal's monthly values with its target path (dashed).
 
@@ -721,6 +789,8 @@ def plot_goal_trends(
         Currency of money KPIs.
     highlight : pandas.Period or str, optional
         A month marked on every chart.
+    fiscal_year_start : int, optional
+        Mark each fiscal year's first month (see :func:`plot_kpi_trend`).
 
     Returns
     -------
@@ -753,6 +823,7 @@ def plot_goal_trends(
             highlight=highlight,
             title=g.name(lang),
             legend=i == 0,
+            fiscal_year_start=fiscal_year_start,
         )
         ax.title.set_fontsize(9)
     for ax in flat[len(goals_) :]:
@@ -771,6 +842,7 @@ def plot_kgi_projection(
     ax: Axes | None = None,
     lang: str = "en",
     currency: str = "JPY",
+    fiscal_year_start: int | None = None,
 ) -> Axes | None:
     """The KGI metric's history, the run-rate projection to the deadline, and the target.
 
@@ -792,6 +864,8 @@ def plot_kgi_projection(
         Language of the labels.
     currency : str, default "JPY"
         Currency of the y axis.
+    fiscal_year_start : int, optional
+        Mark each fiscal year's first month (see :func:`plot_kpi_trend`).
 
     Returns
     -------
@@ -823,6 +897,7 @@ def plot_kgi_projection(
     ax.scatter([end], [tree.kgi.target], color="crimson", zorder=3, label=label("target", lang))
     ax.yaxis.set_major_formatter(money_formatter(currency, lang))
     _month_axis(ax, lang)
+    mark_fiscal_years(ax, fiscal_year_start, lang)
     ax.legend(fontsize=8, frameon=False)
     ax.set_title(text("charts.kgi_title", lang, name=label(metric, lang)))
     return ax

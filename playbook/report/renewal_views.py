@@ -44,6 +44,12 @@ def _auto(value, lang: str) -> str:
     return _r("auto_renew.yes" if bool(value) else "auto_renew.no", lang)
 
 
+def _notice(code, deadline, lang: str) -> str:
+    """The notice status in words: "cancellable until <date>", "notice period passed: renews automatically", ..."""
+    code = code if isinstance(code, str) and code else "unknown"
+    return _r(f"notice.{code}", lang, date=_date(deadline, lang))
+
+
 class RenewalView:
     """The review's renewals: contracts ending in the next 30/60/90/180 days and renewal outcomes by end month.
 
@@ -135,7 +141,8 @@ class RenewalView:
         -------
         pandas.DataFrame
             One row per account (index = account id): account, CSM, ARR, contract end, days left, notice
-            deadline, auto-renew, health band and churn risk; a one-cell note when no contract ends in the window.
+            deadline, auto-renew, whether it can still be cancelled ("cancellable until <date>", "notice period
+            passed: renews automatically", ...), health band and churn risk; a one-cell note when no contract ends in the window.
         """
         lang, cur = self.ctx.lang, self.ctx.ds.currency
         rows = self.calendar[self.calendar["days_left"] <= days]
@@ -151,6 +158,9 @@ class RenewalView:
                 _r("col.days_left", lang): rows["days_left"].to_numpy(),
                 _r("col.notice_deadline", lang): [_date(d, lang) for d in rows["notice_deadline"]],
                 _r("col.auto_renew", lang): [_auto(v, lang) for v in rows["auto_renew"]],
+                _r("col.notice_status", lang): [
+                    _notice(c, d, lang) for c, d in zip(rows["notice_status"], rows["notice_deadline"], strict=True)
+                ],
                 _r("col.band", lang): [label(b, lang) if isinstance(b, str) else "–" for b in rows["band"]],
                 _r("col.risk", lang): [format_value(v, "ratio", cur, lang) for v in rows["risk"]],
             },
@@ -277,6 +287,9 @@ class RenewalView:
                 _r("col.window", lang): [_r("window", lang, days=d) for d in c["window"]],
                 _r("col.notice_deadline", lang): [_date(d, lang) for d in c["notice_deadline"]],
                 _r("col.auto_renew", lang): [_auto(v, lang) for v in c["auto_renew"]],
+                _r("col.notice_status", lang): [
+                    _notice(code, d, lang) for code, d in zip(c["notice_status"], c["notice_deadline"], strict=True)
+                ],
                 _r("col.health", lang): c["health"].round(1).to_numpy(),
                 _r("col.band", lang): [label(b, lang) if isinstance(b, str) else "" for b in c["band"]],
                 _r("col.risk", lang): c["risk"].astype("float64").round(3).to_numpy(),

@@ -461,8 +461,15 @@ def tree_checks(tree: KPITree) -> pd.DataFrame:
 # --------------------------------------------------------------------------- KGI decomposition
 
 
-def kgi_projection(tree: KPITree, bridge: pd.DataFrame, month, *, run_rate_months: int = 3) -> dict:
+def kgi_projection(
+    tree: KPITree, bridge: pd.DataFrame, month, *, run_rate_months: int = 3, kpis: pd.DataFrame | None = None
+) -> dict:
     """For a revenue KGI (ARR or MRR): the net new MRR a month needed by the deadline, and where the run rate lands.
+
+    For a purchase KGI that is an amount or a count (annual revenue ``revenue_12m``, active buyers
+    ``active_buyers_12m``, ...; a transactions-only dataset has no MRR bridge), given ``kpis``: the change a
+    month needed by the deadline and the mean monthly change of the last ``run_rate_months`` months
+    (:func:`_level_projection`).
 
     ``bridge`` holds the months up to ``month``. The run rate is the mean net new
     MRR of the last ``run_rate_months`` months, with its new, expansion and churn parts.
@@ -479,10 +486,13 @@ def kgi_projection(tree: KPITree, bridge: pd.DataFrame, month, *, run_rate_month
         The review month.
     run_rate_months : int, default 3
         How many months, ending with ``month``, the run rate averages.
+    kpis : pandas.DataFrame, optional
+        The :func:`~playbook.kpis.catalog.compute_kpis` table holding the KGI metric: needed for a purchase KGI.
 
     Returns
     -------
     dict
+        For a purchase KGI, see :func:`_level_projection`.
         ``{"applicable": False, "reason": ..., "metric": ..., "month": ...}`` when the KGI metric is not
         ``arr`` or ``mrr`` (``reason`` :attr:`~playbook.review.codes.NoProjection.NOT_REVENUE`), or when
         ``bridge`` has no row for ``month``, e.g. an empty bridge (``reason``
@@ -496,6 +506,8 @@ def kgi_projection(tree: KPITree, bridge: pd.DataFrame, month, *, run_rate_month
         (ARR = 12 x MRR); the other amounts are monthly MRR.
     """
     month = pd.Period(month, freq="M")
+    if kpis is not None and tree.kgi.metric in PURCHASE_KGIS:
+        return _level_projection(tree, kpis, month, run_rate_months)
     if tree.kgi.metric not in ("arr", "mrr"):
         return {"applicable": False, "reason": NoProjection.NOT_REVENUE, "metric": tree.kgi.metric, "month": month}
     row = bridge[bridge["month"] == month] if len(bridge) else bridge
@@ -522,4 +534,50 @@ def kgi_projection(tree: KPITree, bridge: pd.DataFrame, month, *, run_rate_month
         "run_rate_lost": b["contraction"].mean() + b["churned"].mean(),
         "projected": projected * scale,
         "gap": tree.kgi.target - projected * scale,
+    }
+
+
+#: KGI metrics of the purchase review that :func:`kgi_projection` extends at their monthly pace.
+PURCHASE_KGIS = ("revenue_12m", "active_buyers_12m", "revenue", "buyers", "orders", "returning_buyers")
+
+
+def _level_projection(tree: KPITree, kpis: pd.DataFrame, month: pd.Period, run_rate_months: int) -> dict:
+    """A purchase KGI (an amount or a count) extended to its deadline at the mean monthly change of recent months.
+
+    Returns ``applicable`` True, ``kind`` ``"level"``, ``metric``, ``months_left``, ``current``, ``target``,
+    ``needed_per_month`` (NaN once the deadline has passed), ``run_rate_per_month`` (the mean change of the last
+    ``run_rate_months`` months), ``projected`` and ``gap`` (target minus projected); or ``applicable`` False with
+    :attr:`~playbook.review.codes.NoProjection.NO_BRIDGE_ROW` when the metric has no value for ``month``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> tree = SimpleNamespace(kgi=SimpleNamespace(metric="revenue_12m", target=130.0, deadline=pd.Period("2026-06", "M")))
+    >>> k = pd.DataFrame({"month": pd.period_range("2026-01", "2026-04", freq="M"), "kpi": "revenue_12m",
+    ...                   "value": [100.0, 104.0, 106.0, 112.0]})
+    >>> p = _level_projection(tree, k, pd.Period("2026-04", "M"), 3)  # (112 - 100) / 3 = 4 a month; 2 months left
+    >>> p["run_rate_per_month"], p["needed_per_month"], p["projected"], p["gap"]
+    (4.0, 9.0, 120.0, 10.0)
+    """
+    metric = tree.kgi.metric
+    h = kpis[kpis["kpi"] == metric].set_index("month")["value"].sort_index()
+    h = h[h.index <= month]
+    if month not in h.index or pd.isna(h.get(month)):
+        return {"applicable": False, "reason": NoProjection.NO_BRIDGE_ROW, "metric": metric, "month": month}
+    now = float(h[month])
+    back = h[h.index <= month - run_rate_months]
+    rate = (now - float(back.iloc[-1])) / (month - back.index[-1]).n if len(back) else float("nan")
+    left = (tree.kgi.deadline - month).n
+    projected = now + rate * max(left, 0) if pd.notna(rate) else now
+    return {
+        "applicable": True,
+        "kind": "level",
+        "metric": metric,
+        "months_left": left,
+        "current": now,
+        "target": tree.kgi.target,
+        "needed_per_month": (tree.kgi.target - now) / left if left > 0 else float("nan"),
+        "run_rate_per_month": rate,
+        "projected": projected,
+        "gap": tree.kgi.target - projected,
     }

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from playbook.data.dataset import load_dataset, review_month
+from playbook.data.dataset import review_month
 from playbook.data.paths import NOTEBOOKS_DIR, PROJECT_ROOT, display_path, resolve_path
 from playbook.report.account_views import AccountView, resolve_account_id
 from playbook.report.customer_views import HealthView
 from playbook.report.formatting import format_month
 from playbook.run.execute import CellFailed, NotebookFailed, NotebookKernel, export_html
-from playbook.run.notebook import open_review
-from playbook.run.params import check_parameters
+from playbook.run.notebook import load_review_data, open_review
+from playbook.run.params import check_parameters, database_url_for_kernels
 from playbook.texts import text
 
 __all__ = ["ACCOUNT_NOTEBOOK", "account_page", "account_pages", "at_risk_ids", "open_account_page"]
@@ -63,31 +63,22 @@ def at_risk_ids(folder: str | Path) -> list[str]:
     return [v for v in table.iloc[:, 0].tolist() if v]
 
 
-#: The set-up of the last data an account page opened: {key: (ReviewContext, HealthView)}.
+#: The company's health view of the last data an account page opened: {key: (Dataset, HealthView)}.
 _SETUP: dict = {}
 
 
-def _data_stamp(folder: Path) -> tuple:
-    """What identifies a data folder's content cheaply: every file's relative path, size and modification time."""
-    return tuple(
-        sorted(
-            (p.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns)
-            for p in folder.rglob("*")
-            if p.is_file() and (st := p.stat())
-        )
-    )
-
-
-def open_account_page(*, month: str, data_dir: str, kpi_tree: str | None, lang: str, account_id) -> AccountView:
+def open_account_page(
+    *, month: str, data_dir: str, kpi_tree: str | None, lang: str, account_id, mapping: str = ""
+) -> AccountView:
     """The account page's set-up cell: the review of ``month`` and one account's view of it.
 
-    The review (data loaded and validated) and the company's health view do not depend on the
-    account, so a kernel makes them once and reuses them for the next account of the same data,
-    month and language (a data file changed on disk is loaded again).
+    The review's data (:func:`playbook.run.notebook.load_review_data`) and the company's health view
+    do not depend on the account, so a kernel makes them once and reuses them for the next account of
+    the same data, month and language (a data file changed on disk is loaded again).
 
     Parameters
     ----------
-    month, data_dir, kpi_tree, lang
+    month, data_dir, kpi_tree, lang, mapping
         As :func:`playbook.run.notebook.open_review`.
     account_id : str
         The account (see :func:`playbook.report.account_views.resolve_account_id`).
@@ -102,24 +93,22 @@ def open_account_page(*, month: str, data_dir: str, kpi_tree: str | None, lang: 
     DataValidationError
         Bad parameters or data, or an account id that is not in the accounts table.
     """
-    params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
-    key = (str(params.data_dir), month, str(params.kpi_tree), params.lang, _data_stamp(params.data_dir))
+    ctx = open_review(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang, mapping=mapping)
+    key = (id(ctx.ds), str(ctx.month), ctx.lang)
     if key not in _SETUP:
         _SETUP.clear()  # one data set at a time
-        ctx = open_review(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
-        _SETUP[key] = (ctx, HealthView(ctx))
-    ctx, health = _SETUP[key]
-    return AccountView(ctx, account_id, health=health)
+        _SETUP[key] = (ctx.ds, HealthView(ctx))  # the dataset is kept, so its id is not reused
+    return AccountView(ctx, account_id, health=_SETUP[key][1])
 
 
-def _prepare(month: str, data_dir, kpi_tree, lang: str):
+def _prepare(month: str, data_dir, kpi_tree, lang: str, mapping: str = ""):
     """Check the parameters and load the data once: (parameters, dataset, review month, KPI tree path or "")."""
-    params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
-    ds = load_dataset(params.data_dir)
+    params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang, mapping=mapping)
+    ds = load_review_data(params)
     period = review_month(ds, params.month)
     tree = params.kpi_tree
-    if tree is None and (params.data_dir / "kpi_tree.yaml").is_file():
-        tree = params.data_dir / "kpi_tree.yaml"
+    if tree is None and params.folder is not None and (params.folder / "kpi_tree.yaml").is_file():
+        tree = params.folder / "kpi_tree.yaml"
     return params, ds, period, display_path(tree) if tree else ""
 
 
@@ -143,6 +132,7 @@ def account_pages(
     kpi_tree: str | Path | None = None,
     lang: str = "en",
     out_dir: str | Path | None = None,
+    mapping: str | Path = "",
     echo: Callable[[str], None] | None = print,
 ) -> list[Path]:
     """Execute the account page (notebook 07) for each account of ``ids`` and export each as HTML.
@@ -166,6 +156,9 @@ def account_pages(
     out_dir : str or Path, optional
         The folder that receives ``<id>.ipynb`` and ``<id>.html``; by default
         ``outputs/accounts/<YYYY-MM>/`` of the project, beside the month folders (a run passes its month folder's ``accounts/``).
+    mapping : str or Path, default ""
+        A mapping file or preset for export files, or the YAML naming a database's tables (see
+        :func:`playbook.data.mapping.load_source`).
     echo : callable or None, default print
         Receives one line per page with its time, and the total; None for silence.
 
@@ -181,19 +174,25 @@ def account_pages(
     NotebookFailed
         A page failed; the message names the account and the cell (the pages before it are kept).
     """
-    params, ds, period, tree = _prepare(month, data_dir, kpi_tree, lang)
+    params, ds, period, tree = _prepare(month, data_dir, kpi_tree, lang, str(mapping or ""))
     lang = params.lang
     resolved = list(dict.fromkeys(resolve_account_id(ds.accounts, i, lang) for i in ids))
     folder = PROJECT_ROOT / "outputs" / "accounts" / str(period) if out_dir is None else resolve_path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    parameters = {"month": str(period), "data_dir": display_path(params.data_dir), "kpi_tree": tree, "lang": lang}
+    parameters = {
+        "month": str(period),
+        "data_dir": params.data_label,
+        "kpi_tree": tree,
+        "lang": lang,
+        "mapping": display_path(params.mapping) if params.mapping else "",
+    }
     names = ds.accounts.set_index("account_id")["name"] if "name" in ds.accounts.columns else None
 
     start = time.perf_counter()
     pages: list[Path] = []
     if not resolved:
         return pages
-    with NotebookKernel(ACCOUNT_NOTEBOOK.parent) as kernel:
+    with database_url_for_kernels(params), NotebookKernel(ACCOUNT_NOTEBOOK.parent) as kernel:
         for i, account_id in enumerate(resolved, 1):
             name = account_id if names is None or pd.isna(names.get(account_id)) else str(names[account_id])
             title = text("account.title", lang, name=name, id=account_id, month=format_month(period, lang))
@@ -226,6 +225,7 @@ def account_page(
     kpi_tree: str | Path | None = None,
     lang: str = "en",
     out_dir: str | Path | None = None,
+    mapping: str | Path = "",
     echo: Callable[[str], None] | None = None,
 ) -> Path:
     """Execute the account page (notebook 07) for one account and export it as HTML; return the HTML file.
@@ -244,6 +244,8 @@ def account_page(
         The language of the page.
     out_dir : str or Path, optional
         The folder that receives ``<id>.ipynb`` and ``<id>.html``; by default ``outputs/accounts/<YYYY-MM>/``.
+    mapping : str or Path, default ""
+        As :func:`account_pages`.
     echo : callable, optional
         Receives a line with the page's time.
 
@@ -266,5 +268,6 @@ def account_page(
         kpi_tree=kpi_tree,
         lang=lang,
         out_dir=out_dir,
+        mapping=mapping,
         echo=echo,
     )[0]

@@ -18,6 +18,11 @@ from playbook.texts import text
 
 __all__ = ["main"]
 
+_MAPPING_HELP = (
+    "mapping file (or preset: stripe, hubspot, salesforce, zendesk) that turns the export files in --data "
+    "into the data contract's tables"
+)
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -45,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--month", default=None, help="review month YYYY-MM, to also warn about rows dated after it")
     v.add_argument("--encoding", default=None, help="text encoding of the CSV files if not UTF-8 or CP932")
     v.add_argument("--lang", default="en", choices=["en", "ja"], help="language of the report: en or ja (default en)")
+    v.add_argument("--mapping", default=None, help=_MAPPING_HELP)
 
     r = sub.add_parser(
         "run",
@@ -56,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         "--month", required=True, help="review month YYYY-MM, or 'latest' for the last complete month in the data"
     )
     r.add_argument("--data", default=None, help="data folder (default: the bundled sample, data/sample)")
+    r.add_argument("--mapping", default=None, help=_MAPPING_HELP)
     r.add_argument("--kpi-tree", default=None, help="KPI tree YAML (default: kpi_tree.yaml in the data folder, if any)")
     r.add_argument("--lang", default="en", help="language of the reports, tables and messages: en or ja (default en)")
     r.add_argument("--out", default=None, help="folder for the results (default: outputs/ of the project)")
@@ -68,10 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--accounts",
-        default="20",
+        default="all",
         type=_account_count,
         metavar="N|all",
-        help="account pages (顧客カルテ) for the first N accounts of the at-risk list, or all (default 20)",
+        help="account pages (顧客カルテ) for every account of the at-risk list (all, the default) or the first N",
     )
 
     a = sub.add_parser(
@@ -83,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--month", default="latest", help="review month YYYY-MM, or 'latest' (default)")
     a.add_argument("--data", default=None, help="data folder (default: the bundled sample, data/sample)")
     a.add_argument("--lang", default="en", help="language of the page: en or ja (default en)")
+    a.add_argument("--mapping", default=None, help=_MAPPING_HELP)
     a.add_argument(
         "--out", default=None, help="folder for <id>.ipynb and <id>.html (default: outputs/accounts/<month>/)"
     )
@@ -110,17 +118,45 @@ def _account_count(value: str) -> int | None:
     return int(value)
 
 
-def _user_path(value: str | None, default: Path | None) -> Path | None:
-    """A path typed on the command line: relative to the current folder, as a shell user expects."""
+def _user_path(value: str | None, default: Path | None) -> Path | str | None:
+    """A path typed on the command line: relative to the current folder, as a shell user expects (a database URL
+    is kept as it is)."""
     if value is None:
         return default
+    from playbook.data.sql_engines import is_database_url
+
+    if is_database_url(value):
+        return value
     path = Path(value).expanduser()
     return path if path.is_absolute() else Path.cwd() / path
 
 
+def _user_mapping(value: str | None) -> str | None:
+    """``--mapping``: a file typed on the command line (absolute, from the current folder), or a preset name."""
+    if value is None or not value.strip():
+        return None
+    from playbook.data.mapping import resolve_mapping
+
+    path = resolve_mapping(value, base=Path.cwd())
+    return str(path) if path.parent != _presets_dir() else path.stem
+
+
+def _presets_dir() -> Path:
+    from playbook.data.mapping import PRESETS_DIR
+
+    return PRESETS_DIR
+
+
+def _with_mapping(args) -> dict:
+    """The ``mapping`` keyword for run_review / account_page, only when one was given."""
+    mapping = _user_mapping(getattr(args, "mapping", None))
+    return {"mapping": mapping} if mapping else {}
+
+
 def _validate(args) -> int:
     from playbook.analyses.inventory import table_inventory
-    from playbook.data.dataset import data_warnings, load_dataset
+    from playbook.data.dataset import data_warnings
+    from playbook.data.mapping import load_source
     from playbook.data.paths import display_path
     from playbook.data.schema import optional_tables
     from playbook.report.formatting import format_month
@@ -129,8 +165,22 @@ def _validate(args) -> int:
 
     lang = args.lang
     folder = _user_path(args.data, SAMPLE_DIR)
-    print(text("cli.checking", lang, folder=display_path(folder)))
-    ds = load_dataset(folder, encoding=args.encoding)
+    mapping = _user_mapping(args.mapping)
+    if isinstance(folder, str):  # a database URL: shown without its password
+        from playbook.data.sql_engines import safe_url
+
+        print(text("cli.checking", lang, folder=safe_url(folder)))
+    else:
+        print(text("cli.checking", lang, folder=display_path(folder)))
+    if mapping:
+        print(text("cli.mapping", lang, mapping=display_path(mapping) if "/" in mapping else mapping))
+    ds = load_source(folder, mapping, encoding=args.encoding)
+    if mapping:  # what the mapping made: the first rows of each table
+        for name, df in ds.tables.items():
+            if name == "usage":
+                continue
+            print("\n" + text("cli.mapped_rows", lang, label=ds.label(name), rows=len(df)))
+            print(df.head(3).to_string(index=False))
     inv = table_inventory(ds)
     inv = inv[inv["file"] != ""][["table", "file", "rows", "first_date", "last_date", "accounts"]]
     month = format_month(ds.last_complete_month, lang)
@@ -204,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                 by=args.by,
                 account_limit=args.accounts,
                 echo=lambda m: print(m, flush=True),
+                **_with_mapping(args),
             )
             return 0
         if args.command == "account":
@@ -216,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
                 lang=args.lang,
                 out_dir=_user_path(args.out, None),
                 echo=lambda m: print(m, flush=True),
+                **_with_mapping(args),
             )
             return 0
         if args.command == "glossary":

@@ -6,16 +6,19 @@ month, language or path gets the same clear message wherever it is given.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from playbook.data.errors import DataValidationError, Problem
-from playbook.data.paths import display_path, resolve_path
+from playbook.data.paths import PROJECT_ROOT, display_path, resolve_path
 
-__all__ = ["parse_segment", "LANGS", "ReviewParameters", "check_parameters"]
+__all__ = ["parse_segment", "LANGS", "ReviewParameters", "check_parameters", "database_url_for_kernels"]
 
 LANGS = ("en", "ja")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -26,13 +29,33 @@ class ReviewParameters:
     """Checked parameters of a review: ``month`` is a Period or None for "latest"."""
 
     month: pd.Period | None
-    data_dir: Path
+    data_dir: Path | str
     kpi_tree: Path | None
     lang: str
+    mapping: Path | None = None
+
+    @property
+    def folder(self) -> Path | None:
+        """The data folder; None when the data is a database URL."""
+        return self.data_dir if isinstance(self.data_dir, Path) else None
+
+    @property
+    def data_label(self) -> str:
+        """The data as outputs may show it: the folder relative to the project, or the URL without its password."""
+        if self.folder is not None:
+            return display_path(self.folder)
+        from playbook.data.sql_engines import safe_url
+
+        return safe_url(self.data_dir)
 
 
 def check_parameters(
-    *, month: str, data_dir: str | Path, kpi_tree: str | Path | None = None, lang: str = "en"
+    *,
+    month: str,
+    data_dir: str | Path,
+    kpi_tree: str | Path | None = None,
+    lang: str = "en",
+    mapping: str | Path | None = "",
 ) -> ReviewParameters:
     """Check the review parameters and resolve their paths; raise one error listing all problems.
 
@@ -47,6 +70,9 @@ def check_parameters(
         or ``""`` for none.
     lang : {"en", "ja"}, default "en"
         The language of the review.
+    mapping : str or Path, optional
+        A mapping file (a relative path is taken from the project root, like ``data_dir``) or a preset name
+        (``stripe``, ``hubspot``, ...; see :mod:`playbook.data.mapping`); ``""`` or None for none.
 
     Returns
     -------
@@ -83,17 +109,54 @@ def check_parameters(
         problems.append(
             Problem("parameters", "lang", f"'{lang}' is not a supported language (expected one of {list(LANGS)})")
         )
-    data_path = resolve_path(data_dir)
-    if not data_path.is_dir():
-        problems.append(Problem("parameters", "data_dir", f"data folder '{display_path(data_path)}' not found"))
+    from playbook.data.sql_engines import is_database_url
+
+    if is_database_url(str(data_dir)):  # a database: its tables are checked when loaded
+        data_path = str(data_dir)
+    else:
+        data_path = resolve_path(data_dir)
+        if not data_path.is_dir():
+            problems.append(Problem("parameters", "data_dir", f"data folder '{display_path(data_path)}' not found"))
     tree_path = None
     if kpi_tree:
         tree_path = resolve_path(kpi_tree)
         if not tree_path.is_file():
             problems.append(Problem("parameters", "kpi_tree", f"KPI tree file '{display_path(tree_path)}' not found"))
+    mapping_path = None
+    if mapping:
+        from playbook.data.mapping import resolve_mapping
+
+        try:
+            mapping_path = resolve_mapping(mapping, base=PROJECT_ROOT)
+        except DataValidationError as exc:
+            problems += exc.problems
     if problems:
         raise DataValidationError(problems)
-    return ReviewParameters(period, data_path, tree_path, lang)
+    return ReviewParameters(period, data_path, tree_path, lang, mapping_path)
+
+
+@contextlib.contextmanager
+def database_url_for_kernels(params: ReviewParameters) -> Iterator[None]:
+    """While a run executes its notebooks, hand the kernels a database URL's password through the environment.
+
+    The notebooks receive the URL without its password as their ``data_dir`` parameter (executed notebooks
+    are kept), and :func:`playbook.data.mapping.load_source` takes the full URL from ``PLAYBOOK_DATA_URL``.
+    Kernels started inside the block inherit it; it is removed afterwards. Nothing is set for a folder.
+    """
+    from playbook.data.mapping import DATA_URL_ENV
+
+    if params.folder is not None:
+        yield
+        return
+    before = os.environ.get(DATA_URL_ENV)
+    os.environ[DATA_URL_ENV] = str(params.data_dir)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(DATA_URL_ENV, None)
+        else:
+            os.environ[DATA_URL_ENV] = before
 
 
 def parse_segment(segment: str | None) -> dict | None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from playbook.data.dataset import file_sha256, load_dataset, review_month
+from playbook.data.dataset import file_sha256, review_month
 from playbook.data.errors import DataValidationError, Problem
 from playbook.data.paths import NOTEBOOKS_DIR, display_path, resolve_path
 from playbook.report.export import read_written_csv, write_xlsx
@@ -44,7 +44,8 @@ from playbook.run.execute import (
     export_html,
 )
 from playbook.run.index import notebook_title, write_month_index, write_run_index
-from playbook.run.params import check_parameters
+from playbook.run.notebook import load_review_data
+from playbook.run.params import check_parameters, database_url_for_kernels
 from playbook.texts import has_text, text
 
 __all__ = [
@@ -155,16 +156,27 @@ def _notebook_parameters(nb: Path, params: dict, folder: Path, with_tree: bool) 
     return {**params, **extra}
 
 
-def _new_manifest(period, nb_params: dict, data_dir: Path, ds, tree: Path | None, by: str | None) -> dict:
-    """The manifest a run starts with: parameters, the input files' SHA-256, package versions, status "running"."""
-    inputs = {p.name: file_sha256(p) for p in sorted(ds.files.values())}
-    for extra in (data_dir / "dataset.yaml", tree):
+def _mapping_parameter(params, notebooks: list[Path]) -> dict:
+    """``{"mapping": ...}`` for the notebooks when the run has a mapping (each must take it), else ``{}``."""
+    if params.mapping is None:
+        return {}
+    deaf = [nb.name for nb in notebooks if "mapping" not in _declared(nb)]
+    if deaf:
+        raise RunError(f"{', '.join(deaf)} take no 'mapping' parameter, so they would not read the mapped data")
+    return {"mapping": display_path(params.mapping)}
+
+
+def _new_manifest(period, nb_params: dict, params, ds, tree: Path | None, by: str | None) -> dict:
+    """The manifest a run starts with: parameters, the inputs' SHA-256, package versions, status "running"."""
+    inputs = ds.input_sha256()
+    extras = [tree] + ([params.folder / "dataset.yaml"] if params.folder is not None else [])
+    for extra in extras:
         if extra is not None and Path(extra).is_file():
             inputs[Path(extra).name] = file_sha256(Path(extra))
     manifest = {
         "month": str(period),
         "parameters": nb_params,
-        "data": {"folder": display_path(data_dir), "as_of": f"{ds.as_of:%Y-%m-%d}", "sha256": inputs},
+        "data": {"folder": params.data_label, "as_of": f"{ds.as_of:%Y-%m-%d}", "sha256": inputs},
         "packages": _versions(),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "running",
@@ -188,6 +200,7 @@ def run_review(
     notebooks: list[Path] | None = None,
     by: str | None = None,
     account_limit: int | None = None,
+    mapping: str | Path = "",
     echo: Callable[[str], None] = print,
 ) -> Path:
     """Run the monthly review and return the month folder it wrote.
@@ -217,6 +230,11 @@ def run_review(
         How many accounts of the at-risk list (``at_risk.csv``, highest MRR first) get their own page
         (notebook 07, ``<month>/accounts/<id>.html``, about a second each in one kernel): None for every
         account on the list, N for the first N, 0 for none.
+    mapping : str or Path, default ""
+        A mapping file or preset (``stripe``, ``hubspot``, ...) that turns the export files in ``data_dir`` into
+        the contract's tables, or, when ``data_dir`` is a database URL, the YAML naming its tables (see
+        :func:`playbook.data.mapping.load_source`). Every notebook receives it. A URL's password never reaches
+        a notebook or the outputs.
     echo : callable, default print
         Receives each progress line: the start, one line per notebook, the scorecard summary, the end.
 
@@ -244,18 +262,18 @@ def run_review(
     """
     import nbformat
 
-    params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang)
+    params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang, mapping=mapping)
     lang = params.lang
     out_root = resolve_path(out_dir)
     if params.month is not None:  # refuse an existing month before the data is loaded
         _refuse_existing(out_root / str(params.month), force)
     tree = params.kpi_tree
-    if tree is None and (params.data_dir / "kpi_tree.yaml").is_file():
-        tree = params.data_dir / "kpi_tree.yaml"
-    ds = load_dataset(params.data_dir)
+    if tree is None and params.folder is not None and (params.folder / "kpi_tree.yaml").is_file():
+        tree = params.folder / "kpi_tree.yaml"
+    ds = load_review_data(params)
     period = review_month(ds, params.month)
     target = out_root / str(period)
-    if target.resolve().is_relative_to(params.data_dir.resolve()):
+    if params.folder is not None and target.resolve().is_relative_to(params.folder.resolve()):
         raise RunError(f"the output folder {display_path(target)} is inside the data folder; choose another --out")
     _refuse_existing(target, force)
     _check_inputs(ds, tree)  # every input a notebook reads, before the first notebook starts
@@ -264,11 +282,12 @@ def run_review(
     book_notebooks = [nb for nb in notebooks if "segment" in _declared(nb)] if by else []
     nb_params = {
         "month": str(period),
-        "data_dir": display_path(params.data_dir),
+        "data_dir": params.data_label,  # a database URL without its password
         "kpi_tree": display_path(tree) if tree else "",
         "lang": params.lang,
     }
-    manifest = _new_manifest(period, nb_params, params.data_dir, ds, tree, by)
+    nb_params.update(_mapping_parameter(params, notebooks))
+    manifest = _new_manifest(period, nb_params, params, ds, tree, by)
     out_root.mkdir(parents=True, exist_ok=True)
     with _month_lock(out_root, period):
         _refuse_existing(target, force)  # another run may have published it while this one loaded the data
@@ -287,7 +306,7 @@ def run_review(
                 "run.starting",
                 lang,
                 month=format_month(period, lang),
-                data=display_path(params.data_dir),
+                data=params.data_label,
                 target=display_path(target),
                 count=len(notebooks) + len(books) * len(book_notebooks),
                 lang=params.lang,
@@ -335,7 +354,7 @@ def run_review(
             manifest["outputs"] += [name, html.relative_to(staging).as_posix()]
             echo(text("run.notebook_ok", lang, i=done, count=steps, name=name, seconds=entry["seconds"]))
 
-        with NotebookKernel(NOTEBOOKS_DIR) as kernel:  # one kernel for every notebook of the run
+        with database_url_for_kernels(params), NotebookKernel(NOTEBOOKS_DIR) as kernel:  # one kernel for the run
             for nb in notebooks:
                 execute(nb, staging, _notebook_parameters(nb, nb_params, staging, tree is not None))
             for value, folder_name in books:  # one book per CSM (or other accounts column): no KPI tree of its own
@@ -356,6 +375,7 @@ def run_review(
                 kpi_tree=tree,
                 lang=lang,
                 out_dir=staging / "accounts",
+                mapping=params.mapping or "",
                 echo=echo,
             )
             manifest["accounts"] = {"pages": len(pages), "seconds": round(time.perf_counter() - t0, 1)}
