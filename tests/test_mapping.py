@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from playbook.data.dataset import load_dataset
 from playbook.data.errors import DataValidationError
 from playbook.data.mapping import Expression, read_mapping, resolve_mapping
+from playbook.data.source import load_source
 from playbook.report.messages import render_problem
 from tests.test_data_messages import _matched
 
@@ -40,13 +40,13 @@ def _folder(tmp_path, subs=SUBS, mapping=MAPPING, accounts=ACCOUNTS):
 def _error(tmp_path, **kw) -> DataValidationError:
     folder = _folder(tmp_path, **kw)
     with pytest.raises(DataValidationError) as err:
-        load_dataset(folder, mapping=folder / "m.yaml", as_of="2026-03-31")
+        load_source(folder, folder / "m.yaml", as_of="2026-03-31")
     return err.value
 
 
 def test_an_annual_price_becomes_monthly_mrr(tmp_path):
     folder = _folder(tmp_path)
-    ds = load_dataset(folder, mapping=folder / "m.yaml", as_of="2026-03-31")
+    ds = load_source(folder, folder / "m.yaml", as_of="2026-03-31")
     # S1: 120000 a year / 12 = 10000 a month; S2 monthly 5000 stays
     assert ds.subscriptions["mrr"].tolist() == [10000.0, 5000.0]
     assert ds.subscriptions["billing_period"].tolist() == ["annual", "monthly"]
@@ -106,7 +106,7 @@ def test_dates_in_a_format_and_a_time_zone(tmp_path):
         "not a date in the format %d/%m/%Y %H:%M (for subscriptions.start_date = Created; mapping m.yaml)"
     ]
     folder = _folder(tmp_path, subs=subs.replace("bad", "10/02/2026 00:00"), mapping=mapping)
-    ds = load_dataset(folder, mapping=folder / "m.yaml", as_of="2026-03-31")
+    ds = load_source(folder, folder / "m.yaml", as_of="2026-03-31")
     # 16:00 UTC on 5 January is 01:00 on 6 January in Tokyo
     assert ds.subscriptions["start_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-01-06", "2026-02-10"]
 

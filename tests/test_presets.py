@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from playbook.data.dataset import load_dataset
 from playbook.data.mapping import presets
+from playbook.data.source import load_source
 from playbook.kpis.catalog import compute_kpis
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
@@ -24,7 +24,7 @@ def test_presets_are_listed():
 
 
 def test_stripe_annual_plan_cancel_dates_quantities_and_kpis():
-    ds = load_dataset(EXPORTS / "stripe", mapping="stripe", as_of="2026-10-31")
+    ds = load_source(EXPORTS / "stripe", "stripe", as_of="2026-10-31")
     subs = ds.subscriptions.set_index("subscription_id")
     assert ds.currency == "JPY"  # the export's one currency (jpy: zero-decimal, 696000 is ¥696,000)
     assert subs.loc["sub_1PqA01", "mrr"] == 58000  # 696000 a year / 12, not 696000
@@ -50,14 +50,14 @@ def test_stripe_annual_plan_cancel_dates_quantities_and_kpis():
 def test_stripe_cents_for_usd(tmp_path):
     text = (EXPORTS / "stripe" / "subscriptions.csv").read_text().replace(",jpy,", ",usd,")
     (tmp_path / "subscriptions.csv").write_text(text)
-    ds = load_dataset(tmp_path, mapping="stripe", as_of="2026-10-31")
+    ds = load_source(tmp_path, "stripe", as_of="2026-10-31")
     # 696000 cents = $6,960.00 a year = $580 a month
     assert ds.currency == "USD"
     assert ds.subscriptions.set_index("subscription_id").loc["sub_1PqA01", "mrr"] == pytest.approx(580.0)
 
 
 def test_hubspot_companies_and_deals():
-    ds = load_dataset(EXPORTS / "hubspot", mapping="hubspot", as_of="2026-10-31")
+    ds = load_source(EXPORTS / "hubspot", "hubspot", as_of="2026-10-31")
     assert sorted(ds.accounts["account_id"]) == ["9001", "9002", "9003"]  # Delta is a lead
     # April 2026: Alpha renewal 58000 + Bravo 180000/12 + Charlie 6000 = 79000; May: Charlie's term ended
     # 2026-05-19 -> 73000, 1 of 3 lost; June: Bravo renewed at 18000 -> 76000
@@ -72,7 +72,7 @@ def test_hubspot_companies_and_deals():
 
 
 def test_salesforce_accounts_and_opportunities():
-    ds = load_dataset(EXPORTS / "salesforce", mapping="salesforce", as_of="2026-10-31")
+    ds = load_source(EXPORTS / "salesforce", "salesforce", as_of="2026-10-31")
     # CreatedDate 2025-09-30T16:00Z is 1 October in Tokyo
     assert str(ds.accounts.set_index("account_id").loc["001J000001AaAAA", "signup_date"].date()) == "2025-10-01"
     # September: 1200000/12 + 600000/12 = 150000; October: renewal at 1440000/12 -> 170000
@@ -93,7 +93,7 @@ def test_hubspot_and_zendesk_combined_in_one_mapping(tmp_path):
         "  accounts: {columns: {account_id: Company name}}\n"  # Zendesk names organizations by company name
         "  subscriptions: {columns: {account_id: Associated Company}}\n"
     )
-    ds = load_dataset(tmp_path, mapping=tmp_path / "mine.yaml", as_of="2026-10-31")
+    ds = load_source(tmp_path, tmp_path / "mine.yaml", as_of="2026-10-31")
     t = ds.tickets.set_index("ticket_id")
     assert str(t.loc["102", "opened_at"]) == "2026-10-07 15:30:00"  # 23:30 at -07:00 is 15:30 next day in Tokyo
     assert str(t.loc["102", "first_response_at"]) == "2026-10-07 17:30:00"  # + 120 minutes
@@ -118,6 +118,6 @@ def test_stripe_with_hubspot_accounts(tmp_path):
         "include:\n  - {mapping: stripe, tables: [subscriptions]}\n  - {mapping: hubspot, tables: [accounts]}\n"
         "tables:\n  accounts: {columns: {account_id: Stripe Customer ID}}\n"
     )
-    ds = load_dataset(tmp_path, mapping=tmp_path / "mine.yaml", as_of="2026-10-31")
+    ds = load_source(tmp_path, tmp_path / "mine.yaml", as_of="2026-10-31")
     assert ds.accounts.set_index("account_id").loc["cus_QhA001", "owner"] == "Sato Aoi"
     assert _kpis(ds, ["2026-08"])[("2026-08", "mrr")] == 93000.0

@@ -458,9 +458,9 @@ def test_the_scorecard_summary_reads_in_the_run_language(sample_report, ja_repor
     en = scorecard_summary_lines(sample_report.scorecard_rows(), "en")
     assert en == [
         "Scorecard: 2 off track, 2 on track, 2 achieved, 1 at risk",
-        "  onboarding_done: at risk -> off track",
-        "  cross_sell: at risk -> achieved",
-        "  nps: no data -> at risk",
+        "  Onboarding completion: at risk -> off track",
+        "  Cross-sell rate: at risk -> achieved",
+        "  NPS: no data -> at risk",
     ]
     # a ja run writes scorecard.csv in Japanese and the run reads it back
     path = tmp_path / "scorecard.csv"
@@ -468,7 +468,11 @@ def test_the_scorecard_summary_reads_in_the_run_language(sample_report, ja_repor
     card = pd.read_csv(path, keep_default_na=False)  # as runs.py reads it: the BOM stays in the first header
     ja = scorecard_summary_lines(card, "ja")
     assert ja[0] == "スコアカード：未達 2件、順調 2件、達成 2件、要注意 1件"
-    assert ja[1:] == ["  onboarding_done：要注意 → 未達", "  cross_sell：要注意 → 達成", "  nps：データなし → 要注意"]
+    assert ja[1:] == [
+        "  オンボーディング完了率：要注意 → 未達",
+        "  クロスセル率：要注意 → 達成",
+        "  顧客推奨度（NPS）：データなし → 要注意",
+    ]
     unchanged = sample_report.scorecard_rows().assign(previous_status=lambda d: d["status"])
     assert scorecard_summary_lines(unchanged, "en") == [
         "Scorecard: 2 off track, 2 on track, 2 achieved, 1 at risk (no status changed since last month)"

@@ -20,6 +20,7 @@ from playbook.data.config import read_yaml
 from playbook.data.dataset import load_dataset
 from playbook.data.errors import DataValidationError
 from playbook.data.paths import SAMPLE_DIR
+from playbook.data.source import load_source
 from playbook.data.sql import load_database, read_spec
 from playbook.data.sql_engines import connect, safe_url
 from playbook.kpis.catalog import compute_kpis
@@ -499,7 +500,7 @@ def test_a_preset_included_in_a_spec_reads_the_export_from_a_table(tmp_path):
         con.execute(f"CREATE TABLE stripe_subs AS SELECT * FROM read_csv('{csv}', all_varchar = true)")
     spec = {"include": ["stripe"], "tables": {"subscriptions": "stripe_subs", "accounts": "stripe_subs"}}
     ds = load_database(f"duckdb:///{path}", spec, as_of="2026-10-31")
-    folder = load_dataset(EXPORTS / "stripe", mapping="stripe", as_of="2026-10-31")
+    folder = load_source(EXPORTS / "stripe", "stripe", as_of="2026-10-31")
     subs = ds.subscriptions.set_index("subscription_id")
     assert subs.loc["sub_1PqA01", "mrr"] == 58000  # 696000 a year / 12
     assert ds.currency == folder.currency == "JPY"

@@ -784,7 +784,6 @@ def load_dataset(
     encoding: str | dict[str, str] | None = None,
     columns: dict[str, dict[str, str]] | None = None,
     as_of: str | pd.Timestamp | None = None,
-    mapping: str | Path | dict | None = None,
 ) -> Dataset:
     """Load and validate every table in ``folder``.
 
@@ -793,8 +792,8 @@ def load_dataset(
     folder : str or Path
         A folder with one file per table (``accounts.csv``, ``usage.parquet``,
         ``tickets.csv.gz``, ...) and optionally ``dataset.yaml`` with
-        ``currency``, ``timezone``, ``name`` and ``as_of``. With ``mapping``, the
-        folder of the export files the mapping names.
+        ``currency``, ``timezone``, ``name`` and ``as_of``. Export files that need a
+        mapping are read by :func:`playbook.data.source.load_source`.
     encoding : str or dict of str to str, optional
         Text encoding of the CSV files, one for all or a dict per table. By
         default UTF-8, UTF-8 with BOM and CP932 are detected.
@@ -803,10 +802,7 @@ def load_dataset(
         ``{"accounts": {"customer_id": "account_id"}}``.
     as_of : str or pandas.Timestamp, optional
         The date the data was exported. Default: ``as_of`` in ``dataset.yaml``
-        (or the mapping's settings), else the latest activity date found in the tables.
-    mapping : str, Path or dict, optional
-        A mapping file (or a preset name such as ``stripe``, or the parsed YAML) that turns export files into
-        the contract's tables before validation: see :mod:`playbook.data.mapping`.
+        else the latest activity date found in the tables.
 
     Returns
     -------
@@ -831,10 +827,6 @@ def load_dataset(
     >>> str(ds.last_complete_month)
     '2026-10'
     """
-    if mapping is not None:
-        from playbook.data.mapping import load_mapped  # the mapping layer builds on this module
-
-        return load_mapped(folder, mapping, encoding=encoding, as_of=as_of)
     folder = Path(folder)
     if not folder.is_dir():
         raise DataValidationError(Problem(str(folder), None, "data folder not found"))

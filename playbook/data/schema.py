@@ -112,6 +112,7 @@ TABLES: dict[str, Table] = {
                 _c("contract_end_date", "date"),
                 _c("auto_renew", "bool"),
                 _c("notice_days", "int", min=0, max=365),
+                _c("term_months", "int", min=1, max=120),
             ),
             key=("subscription_id",),
             required=True,

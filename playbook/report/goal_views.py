@@ -373,7 +373,7 @@ class GoalReport:
             self._t(
                 "tree.kgi",
                 name=t.kgi.display_name(lang),
-                metric=t.kgi.metric,
+                metric=label(t.kgi.metric, lang),
                 target=target,
                 deadline=self._month(t.kgi.deadline),
             )

@@ -16,7 +16,7 @@ from IPython.display import Markdown as _IPythonMarkdown
 
 __all__ = ["safe_markdown", "Markdown"]
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "$": "\\$"})
 
 
 def safe_markdown(text: str) -> str:
@@ -30,12 +30,15 @@ def safe_markdown(text: str) -> str:
     Returns
     -------
     str
-        The text with ``&``, ``<`` and ``>`` as HTML entities and ``[`` and ``]`` escaped.
+        The text with ``&``, ``<`` and ``>`` as HTML entities, and ``[``, ``]`` and ``$`` escaped (a ``$`` pair
+        would otherwise become a formula: ``$76.1k ... $1.07M``).
 
     Examples
     --------
     >>> safe_markdown('**KGI:** <script>alert(1)</script> [go](javascript:alert(1)) R&D')
     '**KGI:** &lt;script&gt;alert(1)&lt;/script&gt; \\\\[go\\\\](javascript:alert(1)) R&amp;D'
+    >>> safe_markdown("revenue $76.1k, annual $1.07M")
+    'revenue \\\\$76.1k, annual \\\\$1.07M'
     """
     return str(text).translate(_ESCAPES)
 

@@ -158,7 +158,7 @@ def account_pages(
         ``outputs/accounts/<YYYY-MM>/`` of the project, beside the month folders (a run passes its month folder's ``accounts/``).
     mapping : str or Path, default ""
         A mapping file or preset for export files, or the YAML naming a database's tables (see
-        :func:`playbook.data.mapping.load_source`).
+        :func:`playbook.data.source.load_source`).
     echo : callable or None, default print
         Receives one line per page with its time, and the total; None for silence.
 

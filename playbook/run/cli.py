@@ -156,9 +156,9 @@ def _with_mapping(args) -> dict:
 def _validate(args) -> int:
     from playbook.analyses.inventory import table_inventory
     from playbook.data.dataset import data_warnings
-    from playbook.data.mapping import load_source
     from playbook.data.paths import display_path
     from playbook.data.schema import optional_tables
+    from playbook.data.source import load_source
     from playbook.report.formatting import format_month
     from playbook.report.labels import translate_columns
     from playbook.report.messages import render_warning

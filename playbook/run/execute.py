@@ -130,8 +130,11 @@ class NotebookKernel:
     def __exit__(self, *exc) -> None:
         self._setup.__exit__(*exc)
 
-    def execute(self, notebook: Path, out: Path, parameters: dict) -> float:
+    def execute(self, notebook: Path, out: Path, parameters: dict, transactions_only: bool = False) -> float:
         """Execute ``notebook`` with ``parameters`` injected (as papermill does) into ``out``; return the seconds.
+
+        ``transactions_only`` (a dataset without subscriptions) leaves out the cells tagged ``subscriptions``,
+        else those tagged ``transactions-only`` are left out (:func:`playbook.report.dataset_cells.select_cells`).
 
         Raises
         ------
@@ -143,16 +146,20 @@ class NotebookKernel:
         from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
 
+        from playbook.report.dataset_cells import select_cells
+
         start = time.perf_counter()
-        key = Path(notebook).resolve()
+        key = (Path(notebook).resolve(), transactions_only)
         if key not in self._templates:  # papermill's reading: every cell has its tags
-            self._templates[key] = load_notebook_node(str(notebook))
+            self._templates[key] = select_cells(load_notebook_node(str(notebook)), transactions_only)
         nb = parameterize_notebook(copy.deepcopy(self._templates[key]), parameters, kernel_name="python3")
         client = self._client
+        # a clean namespace, in the notebook's folder: run in a notebook of its own (nbclient stores an executed
+        # cell at its index in client.nb), so it is not kept
+        reset = nbformat.v4.new_code_cell(f"%reset -f\n__import__('os').chdir({str(Path(notebook).resolve().parent)!r})")
+        client.nb = nbformat.v4.new_notebook(cells=[reset])
+        client.execute_cell(reset, 0)
         client.nb = nb
-        # a clean namespace, in the notebook's folder (this cell is not kept)
-        reset = f"%reset -f\n__import__('os').chdir({str(Path(notebook).resolve().parent)!r})"
-        client.execute_cell(nbformat.v4.new_code_cell(reset), 0)
         client.reset_execution_trackers()
         cell = None
         try:

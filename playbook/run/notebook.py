@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from playbook.data.dataset import Dataset, review_month
-from playbook.data.mapping import DATA_URL_ENV, load_source
+from playbook.data.source import DATA_URL_ENV, load_source
 from playbook.report.context import ReviewContext
 from playbook.report.plots import use_theme
 from playbook.review.goals import segment_dataset

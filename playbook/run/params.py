@@ -140,10 +140,20 @@ def database_url_for_kernels(params: ReviewParameters) -> Iterator[None]:
     """While a run executes its notebooks, hand the kernels a database URL's password through the environment.
 
     The notebooks receive the URL without its password as their ``data_dir`` parameter (executed notebooks
-    are kept), and :func:`playbook.data.mapping.load_source` takes the full URL from ``PLAYBOOK_DATA_URL``.
+    are kept), and :func:`playbook.data.source.load_source` takes the full URL from ``PLAYBOOK_DATA_URL``.
     Kernels started inside the block inherit it; it is removed afterwards. Nothing is set for a folder.
+
+    Parameters
+    ----------
+    params : ReviewParameters
+        The run's checked parameters; ``data_dir`` is the full URL.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        A block (``with database_url_for_kernels(params): ...``) that yields nothing.
     """
-    from playbook.data.mapping import DATA_URL_ENV
+    from playbook.data.source import DATA_URL_ENV
 
     if params.folder is not None:
         yield

@@ -29,6 +29,7 @@ import pandas as pd
 from playbook.data.dataset import file_sha256, review_month
 from playbook.data.errors import DataValidationError, Problem
 from playbook.data.paths import NOTEBOOKS_DIR, display_path, resolve_path
+from playbook.kpis.purchases import transactions_only
 from playbook.report.export import read_written_csv, write_xlsx
 from playbook.report.formatting import format_month
 from playbook.report.goal_views import scorecard_summary_lines
@@ -233,7 +234,7 @@ def run_review(
     mapping : str or Path, default ""
         A mapping file or preset (``stripe``, ``hubspot``, ...) that turns the export files in ``data_dir`` into
         the contract's tables, or, when ``data_dir`` is a database URL, the YAML naming its tables (see
-        :func:`playbook.data.mapping.load_source`). Every notebook receives it. A URL's password never reaches
+        :func:`playbook.data.source.load_source`). Every notebook receives it. A URL's password never reaches
         a notebook or the outputs.
     echo : callable, default print
         Receives each progress line: the start, one line per notebook, the scorecard summary, the end.
@@ -277,6 +278,7 @@ def run_review(
         raise RunError(f"the output folder {display_path(target)} is inside the data folder; choose another --out")
     _refuse_existing(target, force)
     _check_inputs(ds, tree)  # every input a notebook reads, before the first notebook starts
+    purchase_review = transactions_only(ds)  # no subscriptions: the notebooks' purchase cells instead
     notebooks = review_notebooks() if notebooks is None else list(notebooks)
     books = book_values(ds, by) if by else []
     book_notebooks = [nb for nb in notebooks if "segment" in _declared(nb)] if by else []
@@ -324,7 +326,7 @@ def run_review(
             manifest["notebooks"].append(entry)
             start = time.perf_counter()
             try:
-                kernel.execute(nb, out_nb, parameters)
+                kernel.execute(nb, out_nb, parameters, transactions_only=purchase_review)
             except CellFailed as exc:
                 entry.update(
                     status="failed",
@@ -365,7 +367,8 @@ def run_review(
                     execute(nb, folder, _notebook_parameters(nb, book_params, folder, False))
                 manifest["books"].append({"value": value, "folder": folder.relative_to(staging).as_posix()})
                 manifest["outputs"] += [p.relative_to(staging).as_posix() for p in sorted(folder.glob("*.csv"))]
-        ids = at_risk_ids(staging)[:account_limit] if account_limit != 0 else []  # 05's list, highest MRR first
+        # 05's list, highest MRR first; a purchase review has no health score, so no account pages
+        ids = at_risk_ids(staging)[:account_limit] if account_limit != 0 and not purchase_review else []
         if ids:  # one page (顧客カルテ) per account at risk, linked from the month's index
             t0 = time.perf_counter()
             pages = account_pages(
