@@ -6,6 +6,8 @@ folder on a free port, as ``nobody`` when the tests run as root) and started onc
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import time
 from pathlib import Path
@@ -510,3 +512,90 @@ def test_a_preset_included_in_a_spec_reads_the_export_from_a_table(tmp_path):
         )
     with pytest.raises(DataValidationError, match="entry 'accounts': included, but no 'table' or 'query'"):
         read_spec({"include": ["stripe"], "tables": {"subscriptions": "stripe_subs"}})
+
+
+# --------------------------------------------------------------------------- a whole run from a database
+
+
+def _run(data, out: Path, mapping="", accounts=0) -> Path:
+    """Notebooks 05 (at-risk list) and 06 (scorecard) of October, as the monthly job runs them."""
+    from playbook.data.paths import NOTEBOOKS_DIR
+    from playbook.run.runs import run_review
+
+    return run_review(
+        month="2026-10",
+        data_dir=data,
+        kpi_tree=SAMPLE_DIR / "kpi_tree.yaml",
+        out_dir=out,
+        notebooks=[NOTEBOOKS_DIR / "05_rfm_and_health.ipynb", NOTEBOOKS_DIR / "06_pdca_review.ipynb"],
+        account_limit=accounts,
+        mapping=mapping,
+        echo=lambda _line: None,
+    )
+
+
+@pytest.fixture(scope="module")
+def folder_run(tmp_path_factory):
+    return _run(SAMPLE_DIR, tmp_path_factory.mktemp("folder-run"))
+
+
+def _spec_file(tmp: Path, tables: dict | None = None) -> Path:
+    import yaml
+
+    path = tmp / "db.yaml"
+    path.write_text(
+        yaml.safe_dump({"tables": tables or {}, "settings": SETTINGS} if tables else {"settings": SETTINGS})
+    )
+    return path
+
+
+@pytest.mark.notebook
+def test_a_run_from_a_duckdb_file_writes_the_folder_runs_tables(duck, folder_run, tmp_path):
+    month = _run(f"duckdb:///{duck}", tmp_path / "out", mapping=_spec_file(tmp_path))
+    for name in ("scorecard.csv", "at_risk.csv", "onboarding.csv", "rfm_segments.csv"):
+        assert (month / name).read_bytes() == (folder_run / name).read_bytes(), name
+    manifest = json.loads((month / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "ok" and manifest["parameters"]["data_dir"] == f"duckdb:///{duck}"
+
+
+@pytest.mark.notebook
+def test_a_run_from_postgres_never_writes_the_password(pg, folder_run, tmp_path):
+    server, url = pg
+    spec = _spec_file(tmp_path, {n: f"public.{n}" for n in TABLE_NAMES})
+    month = _run(url, tmp_path / "out", mapping=spec, accounts=1)  # with one account page (notebook 07)
+    for name in ("scorecard.csv", "at_risk.csv"):
+        assert (month / name).read_bytes() == (folder_run / name).read_bytes(), name
+    manifest = json.loads((month / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["accounts"]["pages"] == 1
+    assert manifest["parameters"]["data_dir"] == safe_url(url) and PASSWORD not in safe_url(url)
+    written = [p for p in month.rglob("*") if p.is_file()]
+    assert len(written) > 10
+    assert [p.name for p in written if PASSWORD.encode() in p.read_bytes()] == []  # notebooks, HTML, CSV, manifest
+    assert os.environ.get("PLAYBOOK_DATA_URL") is None  # handed to the kernels only while the run lasts
+
+
+@pytest.mark.notebook
+def test_a_notebook_opened_on_a_duckdb_file_reviews_it(duck, tmp_path):
+    import papermill as pm
+
+    from playbook.data.paths import NOTEBOOKS_DIR
+
+    out = tmp_path / "03.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / "03_kpi_metrics.ipynb"),
+        str(out),
+        parameters={"data_dir": f"duckdb:///{duck}", "mapping": str(_spec_file(tmp_path)), "month": "2026-10"},
+        cwd=str(NOTEBOOKS_DIR),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    got = json.loads(out.read_text(encoding="utf-8"))["cells"]
+    want = json.loads((NOTEBOOKS_DIR / "03_kpi_metrics.ipynb").read_text(encoding="utf-8"))["cells"]
+    texts = lambda cells: [
+        "".join(o.get("data", {}).get("text/markdown", o.get("data", {}).get("text/html", o.get("text", ""))))
+        for c in cells
+        if c["cell_type"] == "code" and "parameters" not in str(c["metadata"])
+        for o in c.get("outputs", [])
+    ][1:]
+    assert [t for t in texts(got) if "Error" in t] == []
+    assert texts(got) == texts(want)  # the same review as from the data folder
