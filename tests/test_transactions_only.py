@@ -223,3 +223,17 @@ def test_cdnow_is_converted_as_published():
     assert ds.transactions["date"].min() == pd.Timestamp("1997-01-01")
     first = ds.transactions.groupby("account_id")["date"].min()
     assert (ds.accounts.set_index("account_id")["signup_date"] == first.reindex(ds.accounts["account_id"]).values).all()
+
+
+@pytest.mark.notebook
+def test_a_run_of_a_transactions_only_folder_keeps_the_purchase_sections(tmp_path, shop):
+    from playbook.run.runs import run_review
+
+    month = run_review(month="2026-06", data_dir=shop, out_dir=tmp_path, lang="ja", echo=lambda _line: None)
+    manifest = json.loads((month / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "ok" and "accounts" not in manifest  # no health score, so no account pages
+    report = (month / "03_kpi_metrics.html").read_text(encoding="utf-8")
+    assert "購買：売上・購入者数・注文数" in report and "Traceback" not in report
+    executed = nbformat.read(month / "03_kpi_metrics.ipynb", as_version=4)
+    tags = [t for c in executed.cells for t in c.get("metadata", {}).get("tags", [])]
+    assert SUBSCRIPTION_TAG not in tags and TRANSACTIONS_TAG in tags  # the subscription cells were left out
