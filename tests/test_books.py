@@ -62,12 +62,17 @@ def test_a_run_by_owner_reviews_each_book_marks_company_level_kpis_and_indexes_t
     # CAC reads company-wide costs: in a CSM's book it is marked company-level, never divided by the book's counts
     assert "company-level: not split by segment" in page
     assert "company-level" not in (out / "03_kpi_metrics.html").read_text(encoding="utf-8")
+    # every notebook of the book says whose accounts it reviews: 93 of the 688 accounts are Sato's
+    ds = load_dataset(SAMPLE_DIR)
+    sato_accounts = int((ds.accounts["owner"] == "Sato").sum())
+    assert (sato_accounts, len(ds.accounts)) == (93, 688)
+    assert "<strong>book: CSM Sato</strong> (93 of the company’s 688 accounts)" in page.replace("'", "’")
+    assert "<strong>book:" not in (out / "03_kpi_metrics.html").read_text(encoding="utf-8")
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="by-owner/02-Sato/03_kpi_metrics.html"' in index and "<script" not in index
     runs = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert 'href="2026-10/index.html"' in runs
     # the book's accounts only: Sato's book has Sato's paying customers
-    ds = load_dataset(SAMPLE_DIR)
     assert (ds.accounts["owner"] == "Sato").sum() < len(ds.accounts)
     assert pd.notna(manifest["books"][1]["folder"])
 

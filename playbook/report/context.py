@@ -39,6 +39,9 @@ class ReviewContext:
     company : Dataset or None
         The whole company's data when ``ds`` is one book of accounts (``segment``); None otherwise. Models
         that learn from every account (the churn-risk model, health bands) use it, then show the book.
+    book : tuple of (str, str) or None
+        The accounts column and value of that book (``("owner", "Sato")``), named under every notebook's set-up
+        cell; None for the whole company.
     """
 
     ds: Dataset
@@ -47,6 +50,7 @@ class ReviewContext:
     data_dir: Path
     kpi_tree: Path | None
     company: Dataset | None = None
+    book: tuple[str, str] | None = None
 
     def label(self, key: str) -> str:
         """The label of ``key`` in the context's language (see :func:`playbook.report.labels.label`)."""
@@ -65,6 +69,18 @@ class ReviewContext:
     def _repr_markdown_(self) -> str:
         ds = self.ds
         name = ds.settings.get("name") or display_path(self.data_dir)
+        line = ""
+        if self.book is not None and self.company is not None:  # whose accounts: the CSM's book
+            column, value = self.book
+            accounts, total = len(ds.accounts), len(self.company.accounts)
+            line = text(
+                "data_check.book",
+                self.lang,
+                column=label(column, self.lang),
+                value=value,
+                accounts=accounts,
+                total=total,
+            )
         return safe_markdown(
             text(
                 "data_check.review",
@@ -77,4 +93,5 @@ class ReviewContext:
                 currency=ds.currency,
                 timezone=ds.timezone,
             )
+            + line
         )
