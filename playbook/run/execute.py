@@ -156,7 +156,9 @@ class NotebookKernel:
         client = self._client
         # a clean namespace, in the notebook's folder: run in a notebook of its own (nbclient stores an executed
         # cell at its index in client.nb), so it is not kept
-        reset = nbformat.v4.new_code_cell(f"%reset -f\n__import__('os').chdir({str(Path(notebook).resolve().parent)!r})")
+        reset = nbformat.v4.new_code_cell(
+            f"%reset -f\n__import__('os').chdir({str(Path(notebook).resolve().parent)!r})"
+        )
         client.nb = nbformat.v4.new_notebook(cells=[reset])
         client.execute_cell(reset, 0)
         client.nb = nb
