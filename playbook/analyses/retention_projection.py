@@ -83,8 +83,13 @@ class SBG:
         return float((s / (1 + discount_rate) ** (t - age)).sum())
 
 
+#: Bounds of log(alpha) and log(beta): without a difference between customers both grow without bound, and
+#: e^25 (7e10) already gives a constant churn to ten digits.
+_LOG_BOUND = 25.0
+
+
 def _neg_ll(log_params, deaths: np.ndarray, alive_end: np.ndarray) -> float:
-    a, b = np.exp(log_params)
+    a, b = np.exp(np.clip(log_params, -_LOG_BOUND, _LOG_BOUND))
     t = np.arange(1, deaths.shape[0] + 1, dtype=float)
     lb = special.betaln(a, b)
     log_p = special.betaln(a + 1, b + t - 1) - lb  # P(T = t)
@@ -111,8 +116,9 @@ def _maximise(deaths: np.ndarray, alive_end: np.ndarray, start=None) -> tuple[fl
         res = run(start, 1e-6)
     else:
         res = min((run(g, 1e-6) for g in [(1.0, 1.0), (0.5, 3.0), (2.0, 10.0)]), key=lambda r: r.fun)
-        res = run(np.exp(res.x), 1e-10)
-    return float(np.exp(res.x[0])), float(np.exp(res.x[1])), -float(res.fun)
+        res = run(np.exp(np.clip(res.x, -_LOG_BOUND, _LOG_BOUND)), 1e-10)
+    a, b = np.exp(np.clip(res.x, -_LOG_BOUND, _LOG_BOUND))
+    return float(a), float(b), -float(res.fun)
 
 
 def _deaths(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
