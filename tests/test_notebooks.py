@@ -59,8 +59,9 @@ def test_notebook_follows_the_conventions(path):
         "06_": {"scorecard_csv", "tables_dir"},
         "07_": {"account_id"},
     }  # set by a run: where the notebook writes its CSVs
-    # a review notebook may also take the book of accounts a run --by gives it
-    assert names - {"segment"} == PARAMETERS | writes.get(path.name[:3], set())
+    # a review notebook may also take the book of accounts a run --by gives it; every one reads a run's mapping
+    assert names - {"segment", "mapping"} == PARAMETERS | writes.get(path.name[:3], set())
+    assert ("mapping" in names) == (not path.name.startswith("00_")), "a run passes its --mapping to 01-07"
     assert all("#" in line for line in params.source.splitlines())
     for cell in nb.cells:
         if cell.cell_type == "code":

@@ -127,7 +127,7 @@ def test_an_existing_month_is_refused_before_the_data_is_loaded(tmp_path, capsys
     def never(*args, **kwargs):
         raise AssertionError("the data was loaded")
 
-    monkeypatch.setattr(runs, "load_dataset", never)
+    monkeypatch.setattr(runs, "load_review_data", never)
     start = time.perf_counter()
     assert main(["run", "--month", "2026-10", "--out", str(tmp_path / "out")]) == 3
     assert time.perf_counter() - start < 5
