@@ -499,3 +499,19 @@ def test_warning_signs_are_worded_by_the_report(sample_ds):
             assert not [t for t in words if ENGLISH_RUN.search(t)]
         else:
             assert any("NPS detractor (" in t for t in words)
+
+
+def test_a_default_segmentation_the_data_lacks_is_one_sentence_not_an_error(sample_report):
+    # a Stripe + HubSpot export has no accounts.plan: notebook 06 asks for it with optional=True
+    import dataclasses
+
+    from playbook.data.errors import DataValidationError
+
+    ds = sample_report.ctx.ds
+    bare = dataclasses.replace(ds, accounts=ds.accounts.drop(columns=["plan"]))
+    report = GoalReport.build(dataclasses.replace(sample_report.ctx, ds=bare, lang="ja"))
+    note = report.segment_table("plan", optional=True)
+    assert str(note) == "accounts テーブルに `plan` 列がないため、プラン別の解約率とNRRは表示できません。"
+    with pytest.raises(DataValidationError, match="no accounts column 'plan'"):
+        report.segment_table("plan")  # asked for by name in Python: an error naming the columns there are
+    assert len(sample_report.segment_table("plan", optional=True)) == len(sample_report.segment_table("plan"))

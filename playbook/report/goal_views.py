@@ -965,7 +965,7 @@ class GoalReport:
         table[self._t("col.at_risk")] = [f"{int(counts.get(v, 0)):,}" for v in table.index]
         return table
 
-    def segment_table(self, by: str) -> pd.DataFrame:
+    def segment_table(self, by: str, *, optional: bool = False) -> pd.DataFrame | Markdown:
         """Logo churn and NRR per segment, pooled over the 3 months ending with the review month.
 
         Works without a KPI tree.
@@ -974,19 +974,26 @@ class GoalReport:
         ----------
         by : str
             An accounts column (``plan``, ``company_size``, ...) or ``"onboarding"``.
+        optional : bool, default False
+            True when the data may lack the column (a notebook's default segmentation, such as ``plan``, which
+            the data contract does not require): then a sentence says it is missing instead of an error.
 
         Returns
         -------
-        pandas.DataFrame
+        pandas.DataFrame or Markdown
             One row per segment value (index), largest first, with text columns:
             customers at the start of the months (summed over the 3 months),
-            churned, logo churn rate and NRR.
+            churned, logo churn rate and NRR; with ``optional``, the sentence when the column is missing.
 
         Raises
         ------
         DataValidationError
-            When ``by`` is neither an accounts column nor ``"onboarding"``.
+            When ``by`` is neither an accounts column nor ``"onboarding"`` (and not ``optional``).
         """
+        key = f"customers.by.{by}"  # the segments' column name, in both languages
+        name = text(key, self.lang) if has_text(key) else label(by, self.lang)
+        if optional and by != "onboarding" and by not in self.ctx.ds.accounts.columns:
+            return Markdown(self._t("segment.no_column", column=by, name=name))
         t = review.segment_drivers(self.ctx.ds, self.ctx.month, by)
         lang = self.lang
         out = pd.DataFrame(
@@ -998,9 +1005,7 @@ class GoalReport:
             }
         )
         out.index = [self._segment(v, by) for v in t[by]]
-        # the segments (company-size bands such as 1-49, plans) under their column's name, in both languages
-        key = f"customers.by.{by}"
-        out.index.name = text(key, lang) if has_text(key) else label(by, lang)
+        out.index.name = name  # the segments (company-size bands such as 1-49, plans) under their column's name
         return out
 
     def _segment(self, value: str, by: str) -> str:
