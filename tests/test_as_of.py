@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from playbook import DataValidationError, data_warnings, load_dataset
-from playbook.data.dataset import review_month
+from playbook.data.dataset import active_months, review_month
 from playbook.kpis.ratios import wilson_interval
 from tests.conftest import SAMPLE
 
@@ -86,3 +86,18 @@ def test_without_activity_tables_signups_and_starts_decide_and_a_booking_still_d
     # the latest signup or subscription start (the upgrades booked for 2026-11-01 do not count): October is not
     # proven complete, so the latest review month is September unless dataset.yaml says as_of
     assert ds.as_of == pd.Timestamp("2026-10-30") and str(review_month(ds, "latest")) == "2026-09"
+
+
+def test_without_activity_tables_an_as_of_date_the_user_sets_is_believed(tmp_path):
+    # a billing export (accounts and subscriptions only) with no start in October: the user says the data runs to
+    # 2026-10-31, and the accounts paying in October are reviewed rather than refused for want of activity
+    for name in ("accounts.csv", "subscriptions.csv"):
+        shutil.copy(SAMPLE / name, tmp_path / name)
+    subs = pd.read_csv(tmp_path / "subscriptions.csv", dtype=str, keep_default_na=False)
+    subs[subs["start_date"] < "2026-10-01"].to_csv(tmp_path / "subscriptions.csv", index=False)
+    accounts = pd.read_csv(tmp_path / "accounts.csv", dtype=str, keep_default_na=False)
+    accounts[accounts["signup_date"] < "2026-10-01"].to_csv(tmp_path / "accounts.csv", index=False)
+    assert str(review_month(load_dataset(tmp_path), "latest")) == "2026-08"  # not believed without as_of
+    (tmp_path / "dataset.yaml").write_text("as_of: 2026-10-31\n", encoding="utf-8")
+    ds = load_dataset(tmp_path)
+    assert str(active_months(ds).max()) == "2026-09" and str(review_month(ds, "latest")) == "2026-10"

@@ -1,4 +1,4 @@
-"""BG/NBD, Gamma-Gamma, CLV and dormant customers: the published CDNOW fits, closed forms, invariants, the view."""
+"""BG/NBD, Gamma-Gamma, CLV and likely lapsed customers: the published CDNOW fits, closed forms, invariants, the view."""
 
 from __future__ import annotations
 
@@ -324,7 +324,7 @@ def test_purchase_view_lists_dormant_customers_with_their_value(lang):
     from playbook.report.model_views import PurchaseModelView, RetentionProjectionView
 
     ctx = _purchase_context(lang)
-    view = PurchaseModelView(ctx, months=6)
+    view = PurchaseModelView(ctx, months=6, recent_months=6)  # recent: July to December 1997
     assert view.applicable
     table = view.dormant(top=10)
     assert 0 < len(table) <= 10
@@ -333,7 +333,21 @@ def test_purchase_view_lists_dormant_customers_with_their_value(lang):
     header = "生存確率" if lang == "ja" else "P(alive)"
     assert header in table.columns
     bands = view.bands()
-    assert bands.iloc[:, 0].str.replace(",", "").astype(int).sum() == len(view.summary)
+    counts = bands.iloc[:, 0].str.replace(",", "").astype(int)
+    # four groups and a total row: the groups add up to every customer
+    assert len(bands) == 5 and counts.iloc[:4].sum() == counts.iloc[4] == len(view.summary)
+    # one-time buyers (P(alive) = 1 by construction) are their own group, never active
+    assert counts.iloc[3] == (view.summary["frequency"] == 0).sum()
+    recent = bands.iloc[:, 2].str.replace(",", "").astype(int)
+    assert recent.iloc[0] == counts.iloc[0]  # every active customer bought in the recent months
+    before = view.summary["last_purchase"] < view.recent_since
+    assert before.any() and not (view.groups[before] == "active").any()
+    # the likely lapsed list is the lapsed group, and the rule is in the row labels
+    assert len(view.dormant(top=10**6)) == counts.iloc[2]
+    assert all("30%" in label for label in bands.index[1:3])
+    assert "70%" in bands.index[0] and "6" in bands.index[0]
+    keep = view.most_valuable(top=5)
+    assert keep.columns[1] == ("区分" if lang == "ja" else "group")
     # the subscription view says in one sentence why it is absent
     retention = RetentionProjectionView(ctx)
     assert not retention.applicable

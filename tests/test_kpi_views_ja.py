@@ -72,7 +72,7 @@ def test_a_kpi_without_last_month_says_so_in_japanese_and_keeps_the_english_dash
         "2026年10月の顧客推奨度（NPS）は+12.4でした（前月比なし、直近12か月平均+10.4、高いほど良い）。"
     )
     assert kr.describe_kpi(sample_kpis, "nps", MONTH) == (
-        "NPS was +12.4 in 2026-10 (– vs last month; 12-month average +10.4). Higher is better."
+        "NPS in 2026-10: +12.4 (– vs last month; 12-month average +10.4). Higher is better."
     )
 
 
@@ -88,12 +88,12 @@ def test_a_kpi_without_a_value_gives_its_note_in_japanese():
     assert kr.describe_kpi(k, "mau", "2026-10", lang="ja") == (
         "2026年10月の月間アクティブユーザー数（MAU）は値がありません（算出不可（テーブル usage がありません））。"
     )
-    assert kr.describe_kpi(k, "mau", "2026-10") == "MAU has no value for 2026-10 (not available (table usage missing))."
+    assert kr.describe_kpi(k, "mau", "2026-10") == "No value for MAU in 2026-10 (not available (table usage missing))."
 
 
 def test_the_english_sentences_are_those_of_before(sample_kpis, sample_bridge):
     assert kr.describe_kpi(sample_kpis, "nrr", MONTH) == (
-        "Net revenue retention was 99.6% in 2026-10 (+3.2 pts vs last month; 12-month average 98.1%). Higher is better."
+        "Net revenue retention in 2026-10: 99.6% (+3.2 pts vs last month; 12-month average 98.1%). Higher is better."
     )
     assert kr.describe_bridge(sample_bridge) == (
         "In 2026-10 MRR went from ¥31.0M to ¥32.9M (+¥1.9M): new ¥2.0M, reactivation ¥61.6k and expansion "

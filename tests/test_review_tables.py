@@ -292,16 +292,19 @@ def test_the_act_table_has_one_named_row_per_kpi_with_units(sample_report):
     assert fr["recommendation"] == "consider replacing this KPI"
     assert "r = +0.22 in its better direction (n = 12)" in fr["why"] and "attainment 130%, 110%, 142%" in fr["why"]
     assert "target 2.0 h by 2026-12" in fr["why"] and "(target 2)" not in fr["why"]
-    # the advice against the data it summarises: flagged = off track now and no open action on the KPI
+    # the advice against the data it summarises: flagged = below target now (at risk or off track) and no open
+    # action on the KPI
     actions = sample_report.ctx.ds.actions
     under_way = set(actions.loc[actions["status"] == "open", "kpi"])
     card = sample_report.card.set_index("kpi")
     for name, row in act.iterrows():
-        off = card.loc[name, "status"] == "off track"
-        assert bool(row["flag"]) == (off and card.loc[name, "metric"] not in under_way), name
-    # NPS ramps from its last survey before the plan (2025-10, -8.6) and is at risk, not off track: no flag
-    assert card.loc["NPS", "status"] == "at risk" and act.loc["NPS", "flag"] == ""
-    assert act.loc["NPS", "recommendation"] == "keep the plan"
+        below = card.loc[name, "status"] in ("at risk", "off track")
+        assert bool(row["flag"]) == (below and card.loc[name, "metric"] not in under_way), name
+    # NPS ramps from its last survey before the plan (2025-10, -8.6) and is at risk with no open action: flagged,
+    # and an action is to be started
+    assert card.loc["NPS", "status"] == "at risk" and act.loc["NPS", "flag"] == "below target with no open action"
+    assert act.loc["NPS", "recommendation"] == "start an action"
+    assert act.loc["NPS", "why"] == "below target this month (at risk)"
 
 
 # ----------------------------------------------------------------------------- without a tree, and edge cases
@@ -456,8 +459,10 @@ def test_the_scorecard_summary_reads_in_the_run_language(sample_report, ja_repor
     from playbook.report.goal_views import scorecard_summary_lines
 
     en = scorecard_summary_lines(sample_report.scorecard_rows(), "en")
+    # the KGI (ARR 500M JPY by 2027-03) lands at 478M at the current pace: 96% of its target, off course
+    kgi = ". KGI “ARR reaches 500M JPY by the end of FY2026”: off course (96% of its target by the deadline at the current pace)"
     assert en == [
-        "Scorecard: 2 off track, 2 on track, 2 achieved, 1 at risk",
+        "Scorecard: 2 off track, 2 on track, 2 achieved, 1 at risk" + kgi,
         "  Onboarding completion: at risk -> off track",
         "  Cross-sell rate: at risk -> achieved",
         "  NPS: no data -> at risk",
@@ -467,7 +472,10 @@ def test_the_scorecard_summary_reads_in_the_run_language(sample_report, ja_repor
     ja_report.save_scorecard(path)
     card = pd.read_csv(path, keep_default_na=False)  # as runs.py reads it: the BOM stays in the first header
     ja = scorecard_summary_lines(card, "ja")
-    assert ja[0] == "スコアカード：未達 2件、順調 2件、達成 2件、要注意 1件"
+    assert (
+        ja[0]
+        == "スコアカード：未達 2件、順調 2件、達成 2件、要注意 1件。KGI「2027年3月までにARR 5億円」：未達の見込み（今のペースでは期限時点で目標の96%）"
+    )
     assert ja[1:] == [
         "  オンボーディング完了率：要注意 → 未達",
         "  クロスセル率：要注意 → 達成",
@@ -475,7 +483,7 @@ def test_the_scorecard_summary_reads_in_the_run_language(sample_report, ja_repor
     ]
     unchanged = sample_report.scorecard_rows().assign(previous_status=lambda d: d["status"])
     assert scorecard_summary_lines(unchanged, "en") == [
-        "Scorecard: 2 off track, 2 on track, 2 achieved, 1 at risk (no status changed since last month)"
+        "Scorecard: 2 off track, 2 on track, 2 achieved, 1 at risk (no status changed since last month)" + kgi
     ]
 
 
@@ -491,3 +499,19 @@ def test_warning_signs_are_worded_by_the_report(sample_ds):
             assert not [t for t in words if ENGLISH_RUN.search(t)]
         else:
             assert any("NPS detractor (" in t for t in words)
+
+
+def test_a_default_segmentation_the_data_lacks_is_one_sentence_not_an_error(sample_report):
+    # a Stripe + HubSpot export has no accounts.plan: notebook 06 asks for it with optional=True
+    import dataclasses
+
+    from playbook.data.errors import DataValidationError
+
+    ds = sample_report.ctx.ds
+    bare = dataclasses.replace(ds, accounts=ds.accounts.drop(columns=["plan"]))
+    report = GoalReport.build(dataclasses.replace(sample_report.ctx, ds=bare, lang="ja"))
+    note = report.segment_table("plan", optional=True)
+    assert str(note) == "accounts テーブルに `plan` 列がないため、プラン別の解約率とNRRは表示できません。"
+    with pytest.raises(DataValidationError, match="no accounts column 'plan'"):
+        report.segment_table("plan")  # asked for by name in Python: an error naming the columns there are
+    assert len(sample_report.segment_table("plan", optional=True)) == len(sample_report.segment_table("plan"))

@@ -7,8 +7,9 @@ purchase rate and a chance of dropping out after each purchase, and gives the pr
 customer is still alive (P(alive)) and the purchases to expect over a horizon. The Gamma-Gamma model
 (Fader, Hardie and Lee 2005, "RFM and CLV: using iso-value curves for customer base analysis",
 *Journal of Marketing Research* 42(4)) gives the spend to expect per purchase. Together they give a
-customer lifetime value (CLV) over a horizon with a discount rate; customers with a low P(alive) are
-dormant (休眠顧客).
+customer lifetime value (CLV) over a horizon with a discount rate. :func:`activity_groups` sorts customers
+into groups a reader can check against the data: repeat buyers by P(alive) (active, slipping, likely
+lapsed) and one-time buyers apart, since BG/NBD gives them P(alive) = 1 by construction.
 
 Both fits are maximum likelihood with scipy (parameters on the log scale, L-BFGS-B from several starts),
 numerically stable through :func:`scipy.special.gammaln`, :func:`~scipy.special.betaln` and
@@ -34,12 +35,15 @@ __all__ = [
     "gamma_gamma_log_likelihood",
     "fit_gamma_gamma",
     "customer_values",
+    "activity_groups",
+    "ACTIVITY_GROUPS",
     "dormant_customers",
     "UNIT_DAYS",
     "DAYS_PER_MONTH",
 ]
 
 UNIT_DAYS = {"day": 1.0, "week": 7.0}
+ACTIVITY_GROUPS = ("active", "slipping", "lapsed", "one_time")
 DAYS_PER_MONTH = 365.25 / 12
 
 
@@ -202,6 +206,23 @@ class BGNBD:
         head = 1.0 - np.exp((r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + t))) * hyp
         value = (a + b + x - 1) / (a - 1) * head * self.p_alive(x, tx, big_t)
         return np.maximum(value, 0.0)
+
+    def p_purchase(self, t, frequency, recency, T) -> np.ndarray:
+        """The probability that a customer with this history buys at least once in the next ``t`` time units.
+
+        A customer buys again only if still alive, and an alive customer's purchase rate given the
+        history is gamma(r + x, alpha + T), so ``P(X(t) > 0) = P(alive) [1 - ((alpha + T) / (alpha + T +
+        t))^(r + x)]``. Unlike P(alive) it is informative for a customer who bought only once (x = 0).
+
+        Examples
+        --------
+        >>> m = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> round(float(m.p_purchase(52, 0, 0.0, 4.0)), 3), round(float(m.p_purchase(52, 0, 0.0, 78.0)), 3)
+        (0.381, 0.112)
+        """
+        t, x, tx, big_t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, frequency, recency, T)))
+        none_if_alive = np.exp((self.r + x) * (np.log(self.alpha + big_t) - np.log(self.alpha + big_t + t)))
+        return self.p_alive(x, tx, big_t) * (1.0 - none_if_alive)
 
     def expected_purchases_new(self, t) -> np.ndarray:
         """Purchases a new customer makes in their first ``t`` time units after the first (E[X(t)]).
@@ -470,7 +491,7 @@ def customer_values(
     monthly_discount_rate: float = 0.01,
     margin: float = 1.0,
 ) -> pd.DataFrame:
-    """Per customer: P(alive), purchases expected over the next ``months`` months, spend per purchase and CLV.
+    """Per customer: P(alive), the chance of buying and purchases expected over the next ``months`` months, spend and CLV.
 
     CLV over the horizon adds, month by month, the purchases expected in that month times the expected
     spend per purchase times ``margin``, discounted at ``monthly_discount_rate`` to the end of the
@@ -495,7 +516,8 @@ def customer_values(
     Returns
     -------
     pandas.DataFrame
-        The summary's index with ``p_alive``, ``expected_purchases`` and, with ``spend``,
+        The summary's index with ``p_alive``, ``expected_purchases``, ``p_purchase`` (the probability of
+        at least one purchase over the horizon, :meth:`BGNBD.p_purchase`) and, with ``spend``,
         ``expected_spend`` (per purchase) and ``clv``.
 
     Examples
@@ -504,9 +526,9 @@ def customer_values(
     ...                   "monetary_value": [0.0, 22.35]})
     >>> v = customer_values(s, BGNBD(0.243, 4.414, 0.793, 2.426), GammaGamma(6.25, 3.74, 15.44), months=12)
     >>> v.round(2)
-       p_alive  expected_purchases  expected_spend    clv
-    0     1.00                0.25           35.22   8.37
-    1     0.73                1.56           24.66  36.31
+       p_alive  expected_purchases  p_purchase  expected_spend    clv
+    0     1.00                0.25        0.17           35.22   8.37
+    1     0.73                1.56        0.60           24.66  36.31
     """
     if months < 1:
         raise ValueError(f"months={months}: expected a horizon of 1 month or more")
@@ -520,6 +542,7 @@ def customer_values(
     out = pd.DataFrame(index=summary.index)
     out["p_alive"] = purchases.p_alive(x, tx, big_t)
     out["expected_purchases"] = cumulative[-1]
+    out["p_purchase"] = purchases.p_purchase(months * per_month, x, tx, big_t)
     if spend is not None:
         out["expected_spend"] = spend.expected_spend(x, summary["monetary_value"].to_numpy(dtype=float))
         monthly = np.diff(cumulative, axis=0)
@@ -528,11 +551,73 @@ def customer_values(
     return out
 
 
-def dormant_customers(values: pd.DataFrame, summary: pd.DataFrame, *, threshold: float = 0.3) -> pd.DataFrame:
-    """Dormant customers (休眠顧客): P(alive) below ``threshold``, with what they were and may still be worth.
+def activity_groups(
+    values: pd.DataFrame,
+    summary: pd.DataFrame,
+    *,
+    recent_since,
+    active_at: float = 0.7,
+    lapsed_below: float = 0.3,
+) -> pd.Series:
+    """Each customer's activity group: repeat buyers by P(alive), one-time buyers on their own.
 
-    BG/NBD never calls a customer without a repeat purchase dormant (P(alive) = 1: they can only drop
-    out after a purchase); their low expected purchases show their risk instead.
+    BG/NBD gives a customer who bought only once P(alive) = 1 (drop-outs happen right after a purchase),
+    however long ago that purchase was, so P(alive) cannot tell whether they are still a customer:
+    they form their own group (``"one_time"``), whose risk shows in ``p_purchase`` and
+    ``expected_purchases``. Repeat buyers are ``"active"`` with P(alive) >= ``active_at`` and a
+    purchase on or after ``recent_since`` (so no one without a recent purchase is called active,
+    whatever the fit), ``"lapsed"`` below ``lapsed_below`` (likely lapsed: :func:`dormant_customers`
+    lists exactly these), and ``"slipping"`` otherwise.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        :func:`customer_values`'s table (``p_alive``).
+    summary : pandas.DataFrame
+        :func:`purchase_summary`'s table (``frequency``, ``last_purchase``), same index.
+    recent_since : str or pandas.Timestamp
+        The first day that counts as recent (e.g. the first day of the last 12 months).
+    active_at, lapsed_below : float, default 0.7 and 0.3
+        The P(alive) bounds of the groups (``0 < lapsed_below <= active_at <= 1``).
+
+    Returns
+    -------
+    pandas.Series
+        One of :data:`ACTIVITY_GROUPS` per customer (``values``'s index), named ``group``.
+
+    Examples
+    --------
+    >>> # weeks up to 2024-10-02; "once_old" bought once 40 weeks ago, "once_new" 1 week ago
+    >>> s = pd.DataFrame({"frequency": [5, 5, 3, 0, 0], "recency": [39.0, 26.0, 5.0, 0.0, 0.0],
+    ...     "T": [40.0, 40.0, 40.0, 40.0, 1.0], "last_purchase": pd.to_datetime(["2024-09-25", "2024-06-26",
+    ...     "2024-01-31", "2023-12-27", "2024-09-25"])}, index=["weekly", "paused", "gone", "once_old", "once_new"])
+    >>> v = customer_values(s, BGNBD(0.243, 4.414, 0.793, 2.426))
+    >>> v["p_alive"].round(2).tolist()
+    [0.88, 0.53, 0.04, 1.0, 1.0]
+    >>> activity_groups(v, s, recent_since="2023-11-01").tolist()
+    ['active', 'slipping', 'lapsed', 'one_time', 'one_time']
+    """
+    if not 0 < lapsed_below <= active_at <= 1:
+        raise ValueError(
+            f"lapsed_below={lapsed_below}, active_at={active_at}: expected 0 < lapsed_below <= active_at <= 1"
+        )
+    repeat = summary["frequency"].reindex(values.index).to_numpy() > 0
+    recent = (summary["last_purchase"].reindex(values.index) >= pd.Timestamp(recent_since)).to_numpy()
+    p = values["p_alive"].to_numpy(dtype=float)
+    codes = np.select(
+        [~repeat, p < lapsed_below, (p >= active_at) & recent],
+        ["one_time", "lapsed", "active"],
+        default="slipping",
+    )
+    return pd.Series(codes, index=values.index, name="group", dtype=object)
+
+
+def dormant_customers(values: pd.DataFrame, summary: pd.DataFrame, *, threshold: float = 0.3) -> pd.DataFrame:
+    """Likely lapsed customers: repeat buyers with P(alive) below ``threshold``, with what they were and may be worth.
+
+    The ``"lapsed"`` group of :func:`activity_groups`. A customer without a repeat purchase is never
+    listed (BG/NBD gives them P(alive) = 1: they can only drop out after a purchase); their low
+    ``p_purchase`` and expected purchases show their risk instead.
 
     Parameters
     ----------
@@ -541,12 +626,12 @@ def dormant_customers(values: pd.DataFrame, summary: pd.DataFrame, *, threshold:
     summary : pandas.DataFrame
         :func:`purchase_summary`'s table (same index).
     threshold : float, default 0.3
-        Customers with P(alive) below it are dormant.
+        Repeat buyers with P(alive) below it are likely lapsed.
 
     Returns
     -------
     pandas.DataFrame
-        The dormant customers, highest past spend first (then lowest P(alive)), with the index as an
+        The likely lapsed customers, highest past spend first (then lowest P(alive)), with the index as an
         ``account_id`` column, ``p_alive``, ``expected_purchases``, ``clv`` (when present),
         ``total_spend`` (when present), ``purchase_days`` and ``last_purchase``.
 
@@ -563,7 +648,10 @@ def dormant_customers(values: pd.DataFrame, summary: pd.DataFrame, *, threshold:
         raise ValueError(f"threshold={threshold}: expected a probability between 0 and 1")
     cols = [c for c in ("purchase_days", "total_spend", "last_purchase") if c in summary.columns]
     table = values.join(summary[cols])
-    table = table[table["p_alive"] < threshold]
+    lapsed = table["p_alive"] < threshold
+    if "frequency" in summary.columns:
+        lapsed &= summary["frequency"].reindex(table.index).to_numpy() > 0
+    table = table[lapsed]
     if "total_spend" in table.columns:
         table = table.sort_values(["total_spend", "p_alive"], ascending=[False, True], kind="stable")
     else:

@@ -16,10 +16,12 @@ import pandas as pd
 
 from playbook.kpis.fiscal import DEFAULT_START, fiscal_code, fiscal_quarter_freq
 
-__all__ = ["cohort_matrix", "cohort_matrices", "VIEWS"]
+__all__ = ["cohort_matrix", "cohort_matrices", "VIEWS", "AVERAGE", "SMALL"]
 
 VIEWS = ("counts", "active_share", "survival", "revenue", "revenue_capped", "ltv")
 AVERAGE = "weighted average"
+#: The row pooling the cohorts too small to read alone (``min_share``).
+SMALL = "smaller cohorts"
 
 
 def cohort_matrix(
@@ -33,6 +35,7 @@ def cohort_matrix(
     freq: Literal["M", "Q", "FQ"] = "M",
     average: bool = True,
     fiscal_year_start: int = DEFAULT_START,
+    min_share: float = 0.0,
 ) -> pd.DataFrame:
     """Cohort x periods-since-start matrix, with cohort sizes and a weighted-average row.
 
@@ -77,6 +80,12 @@ def cohort_matrix(
         Add the weighted-average row.
     fiscal_year_start : int, default 1
         The fiscal year's first month, for ``freq="FQ"`` (4: FY2026 Q1 is April-June 2026).
+    min_share : float, default 0
+        Cohorts with fewer members than this share of all members (a cohort of 2 among
+        23,000 customers: its cells are 0% or 100%) are not shown alone: they are pooled
+        into one row, :data:`SMALL`, weighted like the average row, after the other
+        cohorts; a pooled row still below the share is left out. Either way they still
+        count in the weighted average, and ``attrs["small"]`` holds their members.
 
     Returns
     -------
@@ -116,6 +125,14 @@ def cohort_matrix(
     FY2025Q4           1.0  1.0  1.0
     FY2026Q1           1.0  1.0  NaN
     weighted average   2.0  2.0  1.0
+
+    Ten members start in January, one in February: with ``min_share=0.1`` the February
+    cohort (1 of 11 members, 9%) is too small alone and is left out of the rows, not of the average.
+
+    >>> s = pd.DataFrame({"account_id": list("abcdefghijk"), "month": pd.PeriodIndex(["2026-01"] * 10 + ["2026-02"], freq="M")})
+    >>> m = cohort_matrix(s, as_of="2026-02", view="counts", min_share=0.1)
+    >>> m.index.tolist(), m.attrs["small"]
+    (['2026-01', 'weighted average'], 1)
     """
     return cohort_matrices(
         activity,
@@ -127,6 +144,7 @@ def cohort_matrix(
         freq=freq,
         average=average,
         fiscal_year_start=fiscal_year_start,
+        min_share=min_share,
     )[view]
 
 
@@ -141,6 +159,7 @@ def cohort_matrices(
     freq: Literal["M", "Q", "FQ"] = "M",
     average: bool = True,
     fiscal_year_start: int = DEFAULT_START,
+    min_share: float = 0.0,
 ) -> dict[str, pd.DataFrame]:
     """Several views of :func:`cohort_matrix` from one pass over ``activity``.
 
@@ -156,7 +175,7 @@ def cohort_matrices(
         As for :func:`cohort_matrix`.
     views : sequence of str, default every view
         The views wanted (see :func:`cohort_matrix`).
-    customer_col, date_col, value_col, freq, average, fiscal_year_start
+    customer_col, date_col, value_col, freq, average, fiscal_year_start, min_share
         As for :func:`cohort_matrix`.
 
     Returns
@@ -189,7 +208,7 @@ def cohort_matrices(
     end = _period(as_of, freq)
     b = _Base(activity, customer_col, date_col, value_col, freq, end.ordinal)
     index = [_label(pd.Period(ordinal=int(c), freq=freq), fiscal, fiscal_year_start) for c in b.cohorts]
-    return {view: _view(b, view, index, average) for view in views}
+    return {view: _view(b, view, index, average, min_share) for view in views}
 
 
 class _Base:
@@ -253,7 +272,18 @@ class _Base:
         return np.cumsum(ends[:, ::-1], axis=1)[:, ::-1].astype("float64")
 
 
-def _view(b: _Base, view: str, index: list[str], average: bool) -> pd.DataFrame:
+def _weighted(view: str, num: np.ndarray, den: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Per k, the cohorts' cells pooled: totals (``counts``), product-limit (``survival``), else weighted by ``den``."""
+    total = np.nansum(num, axis=0)
+    if view == "counts":
+        return total
+    if view == "survival":
+        return _product_limit(num, observed)
+    wsum = np.where(observed, den[:, None], 0.0).sum(axis=0)
+    return np.where(wsum > 0, total / np.where(wsum > 0, wsum, 1), np.nan)
+
+
+def _view(b: _Base, view: str, index: list[str], average: bool, min_share: float = 0.0) -> pd.DataFrame:
     cohorts, ks, size = b.cohorts, b.ks, b.size
     if view in ("counts", "active_share"):
         num, den = b.grid(), size
@@ -270,13 +300,15 @@ def _view(b: _Base, view: str, index: list[str], average: bool) -> pd.DataFrame:
     values = num if view == "counts" else num / den[:, None]
     out = pd.DataFrame(values, index=index, columns=list(ks))
     out.insert(0, "size", size)
+    small = size < min_share * size.sum() if min_share > 0 else np.zeros(len(size), dtype=bool)
+    if small.any():
+        out = out[~small]
+        if size[small].sum() >= min_share * size.sum():
+            pooled = _weighted(view, num[small], den[small], observed[small])
+            out.loc[SMALL] = np.concatenate([[size[small].sum()], pooled])
     if average and len(cohorts):
-        wsum = np.where(observed, den[:, None], 0.0).sum(axis=0)
-        total = np.nansum(num, axis=0)
-        avg = total if view == "counts" else np.where(wsum > 0, total / np.where(wsum > 0, wsum, 1), np.nan)
-        if view == "survival":
-            avg = _product_limit(num, observed)
-        out.loc[AVERAGE] = np.concatenate([[size.sum()], avg])
+        out.loc[AVERAGE] = np.concatenate([[size.sum()], _weighted(view, num, den, observed)])
+    out.attrs["small"] = int(size[small].sum())
     return out
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from playbook.data.dataset import Dataset, month_of
 from playbook.data.schema import TABLES
 from playbook.kpis import purchases
-from playbook.kpis.families import FAMILIES, describe_needs, missing_tables
+from playbook.kpis.families import FAMILIES, SUBS, describe_needs, missing_tables
 from playbook.kpis.revenue import month_end_mrr, month_end_mrr_from_monthly, mrr_by_month
 from playbook.kpis.usage import usage_volume
 
@@ -20,7 +20,54 @@ __all__ = [
     "monthly_overview",
     "DataCheckSummary",
     "data_check_summary",
+    "purchase_review",
+    "PURCHASE_REVIEW_FAMILIES",
 ]
+
+#: The subscription families a purchase review (accounts + transactions, no subscriptions) answers from purchases
+#: instead: revenue by purchase revenue and buyers (03), retention by new and repeat buyers and purchase cohorts (03,
+#: 04), value by order value and realised and modelled customer value (03-05), health by RFM and P(alive) (05).
+PURCHASE_REVIEW_FAMILIES = ("revenue", "retention", "value", "health")
+
+
+def purchase_review(tables) -> bool:
+    """Whether a dataset of these tables is reviewed by purchases: ``transactions`` and no subscription table.
+
+    ``transactions`` may replace ``subscriptions`` (:data:`playbook.data.schema.TABLES`, ``replaces``): accounts and
+    transactions alone are a valid dataset, the review of a repeat-purchase business.
+
+    Parameters
+    ----------
+    tables : iterable of str
+        The tables a dataset has (``ds.tables``).
+
+    Returns
+    -------
+    bool
+        True with ``transactions`` and neither ``subscriptions`` nor ``mrr_monthly``.
+
+    Examples
+    --------
+    >>> purchase_review(["accounts", "transactions"]), purchase_review(["accounts", "subscriptions", "transactions"])
+    (True, False)
+    """
+    tables = set(tables)
+    return "transactions" in tables and not tables & set(SUBS)
+
+
+def _required(name: str, present) -> bool:
+    """Whether the dataset needs table ``name``: a required table unless a table standing in for it (or replacing
+    it) is given, and such a stand-in when the table itself is absent."""
+    table = TABLES[name]
+    alternatives = [t.name for t in TABLES.values() if table.name in (t.stands_in_for, t.replaces)]
+    if table.required:
+        return name in present or not any(a in present for a in alternatives)
+    target = table.stands_in_for or table.replaces
+    if target is None or target in present:
+        return False
+    # the first alternative given stands in (mrr_monthly before transactions: a subscription review)
+    given = [t.name for t in TABLES.values() if target in (t.stands_in_for, t.replaces) and t.name in present]
+    return bool(given) and given[0] == name
 
 
 def table_inventory(ds: Dataset) -> pd.DataFrame:
@@ -38,7 +85,9 @@ def table_inventory(ds: Dataset) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per table, in contract order: ``table``, ``file`` (a folder ends
-        with ``/``; empty when absent), ``required``, ``rows`` (sessions for
+        with ``/``; empty when absent), ``required`` (for this dataset: ``accounts``, and
+        ``subscriptions`` unless ``mrr_monthly`` or ``transactions`` stands in for it, then
+        that table), ``rows`` (sessions for
         usage), ``columns``, ``first_date`` and ``last_date`` (text:
         ``YYYY-MM-DD``, or ``YYYY-MM`` for a month column), ``accounts``
         (distinct account ids) and ``account_coverage`` (``accounts`` / the rows
@@ -47,13 +96,14 @@ def table_inventory(ds: Dataset) -> pd.DataFrame:
         ``account_id``.
     """
     n_accounts = len(ds.accounts)
+    present = set(ds.tables)
     rows = []
     for name, table in TABLES.items():
         df = getattr(ds, name)
         row = {
             "table": name,
             "file": ds.label(name) if df is not None else "",
-            "required": table.required,
+            "required": _required(name, present),
             "rows": pd.NA,
             "columns": pd.NA,
             "first_date": "",
@@ -223,7 +273,14 @@ class DataCheckSummary:
     warnings : int
         The rows of the warnings table (none of them stops the review).
     unavailable_families : tuple of str
-        The ids of the KPI families the tables do not allow (:data:`playbook.kpis.families.FAMILIES`), in order.
+        The ids of the KPI families the tables do not allow (:data:`playbook.kpis.families.FAMILIES`), in order;
+        in a purchase review, not those it answers from purchases.
+    purchase_review : bool
+        Accounts and transactions without subscriptions (:func:`purchase_review`): a valid dataset, reviewed by
+        purchases.
+    answered_by_purchases : tuple of str
+        In a purchase review, the subscription families it answers from purchases instead
+        (:data:`PURCHASE_REVIEW_FAMILIES`); empty otherwise.
     """
 
     tables_read: int
@@ -232,6 +289,8 @@ class DataCheckSummary:
     last_complete_month: pd.Period
     warnings: int
     unavailable_families: tuple[str, ...]
+    purchase_review: bool = False
+    answered_by_purchases: tuple[str, ...] = ()
 
 
 def data_check_summary(ds: Dataset, warnings: pd.DataFrame) -> DataCheckSummary:
@@ -251,13 +310,19 @@ def data_check_summary(ds: Dataset, warnings: pd.DataFrame) -> DataCheckSummary:
     -------
     DataCheckSummary
         The tables read (of the contract's), the as-of date, the latest complete
-        month, the number of warnings and the ids of the KPI families not available.
+        month, the number of warnings, the ids of the KPI families not available and, for a
+        dataset of accounts and transactions, the families a purchase review answers instead.
     """
+    purchases_only = purchase_review(ds.tables)
+    missing = [fam.id for fam in FAMILIES if missing_tables(fam.needs, ds.tables)]
+    answered = tuple(f for f in missing if f in PURCHASE_REVIEW_FAMILIES) if purchases_only else ()
     return DataCheckSummary(
         tables_read=len(ds.tables),
         tables_total=len(TABLES),
         as_of=pd.Timestamp(ds.as_of),
         last_complete_month=pd.Period(ds.last_complete_month, freq="M"),
         warnings=len(warnings),
-        unavailable_families=tuple(fam.id for fam in FAMILIES if missing_tables(fam.needs, ds.tables)),
+        unavailable_families=tuple(f for f in missing if f not in answered),
+        purchase_review=purchases_only,
+        answered_by_purchases=answered,
     )

@@ -4,7 +4,10 @@ Scores come from quintiles of the rank (recency reversed: 5 = most recent); equa
 values always share a score, the lowest their rank reaches (a value most customers
 share, such as one purchase, scores low: it beats nobody), and the cut points used are in
 ``table.attrs["cut_points"]``. Segments come from an ordered, editable table of
-R/F/M score ranges (YAML); the first match wins and the rest is "Others".
+R/F/M score ranges (YAML); the first match wins and the rest is "Others". A segment marked
+``new`` takes only the customers whose first purchase ever falls within its recency window: a
+customer who bought long ago, lapsed and came back once has the scores of a new customer but is
+not one, and goes on to the next match ("Returning" in the default table).
 """
 
 from __future__ import annotations
@@ -39,11 +42,14 @@ __all__ = [
 DEFAULT_SEGMENTS_YAML = """\
 # name: {r: [low, high], f: [low, high], m: [low, high] (optional)}; the first match wins.
 # left: true marks a segment whose action presumes the customer left: a customer still paying
-# at the review date gets the segment's "still subscribed" action instead.
+# at the review date gets the segment's "still subscribed" action instead. new: true marks a segment
+# for first-time customers: a customer whose first purchase ever is older than the segment's recency
+# window (the most days since the last purchase among customers of its R scores) goes on to the next match.
 - {name: Champions, r: [4, 5], f: [4, 5]}
 - {name: Loyal, r: [3, 3], f: [4, 5]}
 - {name: Potential loyalist, r: [4, 5], f: [2, 3]}
-- {name: New, r: [5, 5], f: [1, 1]}
+- {name: New, r: [5, 5], f: [1, 1], new: true}
+- {name: Returning, r: [5, 5], f: [1, 1]}
 - {name: Promising, r: [4, 4], f: [1, 1]}
 - {name: Need attention, r: [3, 3], f: [3, 3]}
 - {name: About to sleep, r: [3, 3], f: [1, 2]}
@@ -62,6 +68,7 @@ SEGMENT_CODES = {
     "Loyal": "loyal",
     "Potential loyalist": "potential_loyalist",
     "New": "new",
+    "Returning": "returning",
     "Promising": "promising",
     "Need attention": "need_attention",
     "About to sleep": "about_to_sleep",
@@ -101,9 +108,10 @@ def _flag(key: str, value, segment: dict) -> list[str]:
     return [] if isinstance(value, bool) else [f"{key} must be true or false, got {value!r}"]
 
 
-#: A segment's score ranges: each [low, high] within 1-5, [1, 5] when absent; ``left``: true or false.
+#: A segment's score ranges: each [low, high] within 1-5, [1, 5] when absent; ``left`` and ``new``: true or false.
 SEGMENT_FIELDS: tuple[Field, ...] = tuple(Field(key, "custom", check=_score_range) for key in ("r", "f", "m")) + (
     Field("left", "custom", check=_flag),
+    Field("new", "custom", check=_flag),
 )
 
 
@@ -117,19 +125,22 @@ def load_segments(source: str | list | None = None) -> list[dict]:
         ``.yaml`` or ``.yml``; other text, read as YAML; or a list of dicts.
         Each segment has a ``name``, optional ``r``, ``f`` and ``m`` score
         ranges ``[low, high]`` (default ``[1, 5]``) and an optional ``left``
-        flag (default false): the segment's action presumes the customer left.
+        flag (default false): the segment's action presumes the customer left; an
+        optional ``new`` flag (default false): the segment takes only customers
+        whose first purchase ever falls within its recency window, the others
+        go on to the next segment that matches.
 
     Returns
     -------
     list of dict
         In precedence order, each ``{"name": str, "r": (low, high), "f": (low,
-        high), "m": (low, high), "left": bool}``.
+        high), "m": (low, high), "left": bool, "new": bool}``.
 
     Raises
     ------
     DataValidationError
         If a segment has no name, a range is not whole numbers with
-        1 <= low <= high <= 5, or ``left`` is not true or false.
+        1 <= low <= high <= 5, or ``left`` or ``new`` is not true or false.
     """
     if source is None:
         return [dict(seg) for seg in _default_segments()]
@@ -145,7 +156,8 @@ def load_segments(source: str | list | None = None) -> list[dict]:
         values, seg_problems = read_fields(seg, SEGMENT_FIELDS, file="rfm segments", where=where)
         problems += seg_problems
         ranges = {k: tuple(values.get(k) or (1, 5)) for k in ("r", "f", "m")}
-        out.append({"name": str(seg["name"]), **ranges, "left": bool(values.get("left", False))})
+        flags = {k: bool(values.get(k, False)) for k in ("left", "new")}
+        out.append({"name": str(seg["name"]), **ranges, **flags})
     if problems:
         raise DataValidationError(problems)
     return out
@@ -156,12 +168,20 @@ def _default_segments() -> tuple[dict, ...]:
     return tuple(load_segments(DEFAULT_SEGMENTS_YAML))
 
 
-def _assign(r, f, m, segments: list[dict]) -> np.ndarray:
+def _assign(r, f, m, segments: list[dict], returning: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """The segment of each score triple; ``returning`` maps a ``new`` segment to the customers it must not take.
+
+    Without an entry for a ``new`` segment every customer it matches is taken as new.
+    """
     out = np.full(len(r), "Others", dtype=object)
     done = np.zeros(len(r), dtype=bool)
     for seg in segments:
+        if seg.get("new") and returning is not None and seg["name"] in returning:
+            done_here = done | returning[seg["name"]]
+        else:
+            done_here = done
         hit = (
-            ~done
+            ~done_here
             & (r >= seg["r"][0])
             & (r <= seg["r"][1])
             & (f >= seg["f"][0])
@@ -470,7 +490,17 @@ def rfm_table(
     m, m_cuts = _scores(out["monetary"])
     out["r_score"], out["f_score"], out["m_score"] = r, f, m
     out["rfm_score"] = 100 * r + 10 * f + m
-    out["segment"] = pd.array(_assign(r, f, m, load_segments(segments)), dtype="str")
+    table = load_segments(segments)
+    returning = _returning(
+        transactions,
+        out["account_id"],
+        out["recency_days"].to_numpy(),
+        r,
+        table,
+        as_of=as_of.normalize(),
+        cols=(customer_col, date_col, amount_col),
+    )
+    out["segment"] = pd.array(_assign(r, f, m, table, returning), dtype="str")
     if paying is not None:
         active = out["account_id"].isin(pd.Index(paying, dtype="str")).to_numpy()
         gone = out["account_id"].isin(pd.Index([] if ended is None else ended, dtype="str")).to_numpy()
@@ -478,6 +508,47 @@ def rfm_table(
     # per score 1..5: the fewest days (recency), the most orders and spend (frequency, monetary) that get it
     out.attrs["cut_points"] = {"recency_days": r_cuts, "frequency": f_cuts, "monetary": m_cuts}
     out.attrs["as_of"] = f"{as_of:%Y-%m-%d}"
+    return out
+
+
+def _returning(
+    transactions: pd.DataFrame,
+    ids: pd.Series,
+    recency: np.ndarray,
+    r: np.ndarray,
+    segments: list[dict],
+    *,
+    as_of: pd.Timestamp,
+    cols: tuple[str, str, str],
+) -> dict[str, np.ndarray]:
+    """Per ``new`` segment, the customers (of ``ids``) with an order before its recency window: not new customers.
+
+    A segment's recency window is the most days since the last purchase among the
+    customers of its R scores; an order (a positive amount) of any earlier day, even
+    outside the scored lookback, shows the customer bought before.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"account_id": ["a", "b", "b"], "amount": [10.0, 10.0, 10.0],
+    ...                   "date": pd.to_datetime(["2026-10-20", "2024-10-01", "2026-10-25"])})
+    >>> seg = [{"name": "New", "r": (5, 5), "new": True}]
+    >>> _returning(t, pd.Series(["a", "b"]), np.array([11, 6]), np.array([5, 5]), seg,
+    ...            as_of=pd.Timestamp("2026-10-31"), cols=("account_id", "date", "amount"))["New"].tolist()
+    [False, True]
+    """
+    customer_col, date_col, amount_col = cols
+    out = {}
+    for seg in segments:
+        if not seg.get("new"):
+            continue
+        inside = (r >= seg["r"][0]) & (r <= seg["r"][1])
+        if not inside.any():
+            out[seg["name"]] = np.zeros(len(ids), dtype=bool)
+            continue
+        start = np.datetime64(as_of - pd.Timedelta(days=int(recency[inside].max())))  # the window's first day
+        earlier = (transactions[date_col].to_numpy() < start) & (transactions[amount_col].to_numpy(dtype="float64") > 0)
+        before = pd.Index(transactions[customer_col].take(np.flatnonzero(earlier)).unique()).astype("str")
+        out[seg["name"]] = ids.isin(before).to_numpy()
     return out
 
 
@@ -496,7 +567,9 @@ def check_segments(segments: str | list | None = None) -> pd.DataFrame:
         One row per issue: ``issue`` (``unreachable``: every cell of the segment
         goes to earlier segments; ``overlap``: some do; ``others``: cells no
         segment matches), ``segment`` and ``detail``. No rows when the segments
-        share out the grid without overlap.
+        share out the grid without overlap. A ``new`` segment takes its cells
+        only for new customers: the segments after it are checked for returning
+        customers, so a returning customer left to Others counts as a gap.
 
     Raises
     ------
@@ -506,9 +579,12 @@ def check_segments(segments: str | list | None = None) -> pd.DataFrame:
     segs = load_segments(segments)
     cells = np.array(list(itertools.product(range(1, 6), repeat=3)))
     r, f, m = cells.T
-    owner = _assign(r, f, m, segs)
+    first = _assign(r, f, m, segs)  # every customer new: the new segments take their cells
+    every = np.ones(len(r), dtype=bool)
+    again = _assign(r, f, m, segs, {seg["name"]: every for seg in segs if seg["new"]})  # every customer returning
     rows = []
     for seg in segs:
+        owner = first if seg["new"] else again
         inside = (
             (r >= seg["r"][0])
             & (r <= seg["r"][1])
@@ -532,7 +608,7 @@ def check_segments(segments: str | list | None = None) -> pd.DataFrame:
                     f"{inside.sum() - won.sum()} of {inside.sum()} cells go to earlier segments: {', '.join(earlier)}",
                 )
             )
-    gaps = (owner == "Others").sum()
+    gaps = (again == "Others").sum()
     if gaps:
         rows.append(("others", "Others", f"{gaps} of 125 R/F/M cells match no segment"))
     return pd.DataFrame(rows, columns=["issue", "segment", "detail"])

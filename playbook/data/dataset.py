@@ -1352,7 +1352,9 @@ def review_month(ds: Dataset, month: str | pd.Period | None) -> pd.Period:
             )
         )
     active = active_months(ds)
-    if len(active) and period > active.max():  # an as-of date set beyond what the data reaches
+    # signups and starts alone cannot prove a quiet month happened: there an as-of date the user set is believed
+    believed = ds.settings.get("as_of") and not any(getattr(ds, t) is not None for t in _ACTIVITY)
+    if len(active) and period > active.max() and not believed:  # an as-of date set beyond what the data reaches
         raise DataValidationError(
             Problem(
                 "parameters",

@@ -61,7 +61,7 @@ COMPANY_LEVEL = "company-level: not split by segment"
 _WORD_GROUPS = ("units", "directions", "horizons", "with_part")
 
 Unit = Literal[
-    "currency", "count", "ratio", "multiple", "points", "months", "days", "hours", "minutes", "score", "users"
+    "currency", "count", "ratio", "multiple", "orders", "points", "months", "days", "hours", "minutes", "score", "users"
 ]
 
 
@@ -734,7 +734,7 @@ CATALOG: list[KPI] = [
     ),
     KPI(
         "purchase_frequency",
-        unit="multiple",
+        unit="orders",  # orders per buyer: 1.36 orders (1.36回), not a multiple
         direction="higher",
         horizon="short",
         family="purchases",
@@ -1154,7 +1154,8 @@ def glossary(lang: str = "en") -> pd.DataFrame:
             "name_ja": k.name("ja"),
             "definition": k.definition(lang),
             "formula": k.formula(lang),
-            "unit": text(f"kpis.units.{k.unit}", lang),
+            # a unit new to the glossary (``orders``) reads as the review's word for it until kpis.yaml has one
+            "unit": text(f"kpis.units.{k.unit}" if has_text(f"kpis.units.{k.unit}") else f"review.unit.{k.unit}", lang),
             "direction": text(f"kpis.directions.{k.direction}", lang),
             "horizon": text(f"kpis.horizons.{k.horizon}", lang),
             "needs": describe_needs(k.needs, lang),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from playbook.analyses import health as hs
 from playbook.analyses import risk as rk
-from playbook.analyses.cohorts import AVERAGE, cohort_matrix
+from playbook.analyses.cohorts import AVERAGE, SMALL, cohort_matrix
 from playbook.analyses.renewals import next_renewal
 from playbook.analyses.rfm import (
     SEGMENT_CODES,
@@ -186,6 +186,10 @@ def action_text(code: str, lang: str, *, retail: bool = False) -> str:
     return _x(f"rfm.action.{code}", lang)
 
 
+#: Cohorts with fewer members than this share of all members are pooled into one row, or left out when the pool is
+#: still that small (:func:`playbook.analyses.cohorts.cohort_matrix` ``min_share``): a cohort of 2 reads 0% or 100%.
+MIN_COHORT_SHARE = 0.01
+
 #: The cohort periods of :func:`cohort_views` and :func:`purchase_cohorts`, as :func:`cohort_matrix` frequencies.
 COHORT_PERIODS = {"month": "M", "quarter": "Q", "fiscal_quarter": "FQ"}
 
@@ -219,7 +223,9 @@ def cohort_views(ctx: ReviewContext, period: str = "month") -> dict[str, pd.Data
         a month: 2026-08, 2026年8月) plus a last "weighted average" row, a
         ``size`` column (members) and one column per month since start
         (0, 1, 2, ...). Cells are shares (``ltv``: cumulative MRR per member);
-        months not yet observed are NaN. With quarters, one row per cohort quarter and one column per
+        months not yet observed are NaN. Cohorts of fewer than :data:`MIN_COHORT_SHARE` of all members are
+        pooled into one row ("smaller cohorts", in ``ctx.lang``), or left out when the pool is that small too;
+        they still count in the average row. With quarters, one row per cohort quarter and one column per
         quarter since start; the review month's quarter is counted up to the review month.
 
         For a dataset without subscriptions (transactions only) the cohorts are purchase cohorts: a
@@ -233,7 +239,13 @@ def cohort_views(ctx: ReviewContext, period: str = "month") -> dict[str, pd.Data
         return {
             view: _cohort_names(
                 cohort_matrix(
-                    activity, as_of=ctx.month, value_col="amount", view=view, freq=freq, fiscal_year_start=start
+                    activity,
+                    as_of=ctx.month,
+                    value_col="amount",
+                    view=view,
+                    freq=freq,
+                    fiscal_year_start=start,
+                    min_share=MIN_COHORT_SHARE,
                 ),
                 ctx.lang,
             )
@@ -242,7 +254,15 @@ def cohort_views(ctx: ReviewContext, period: str = "month") -> dict[str, pd.Data
     snaps = dataset_snapshots(ctx.ds, ctx.month)
     return {
         view: _cohort_names(
-            cohort_matrix(snaps, as_of=ctx.month, value_col="mrr", view=view, freq=freq, fiscal_year_start=start),
+            cohort_matrix(
+                snaps,
+                as_of=ctx.month,
+                value_col="mrr",
+                view=view,
+                freq=freq,
+                fiscal_year_start=start,
+                min_share=MIN_COHORT_SHARE,
+            ),
             ctx.lang,
         )
         for view in ("active_share", "survival", "revenue", "revenue_capped", "ltv")
@@ -254,16 +274,18 @@ def _cohort_names(matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     Examples
     --------
-    >>> m = pd.DataFrame({"size": [3.0, 2.0, 1.0, 5.0]}, index=["2026-08", "2023Q4", "FY2026Q1", AVERAGE])
+    >>> m = pd.DataFrame({"size": [3.0, 2.0, 1.0, 1.0, 5.0]}, index=["2026-08", "2023Q4", "FY2026Q1", SMALL, AVERAGE])
     >>> _cohort_names(m, "ja").index.tolist()
-    ['2026年8月', '2023年第4四半期', '2026年度Q1', 'weighted average']
+    ['2026年8月', '2023年第4四半期', '2026年度Q1', '少数のコホート（まとめて表示）', 'weighted average']
     >>> _cohort_names(m, "en").index.tolist()
-    ['2026-08', '2023Q4', 'FY2026 Q1', 'weighted average']
+    ['2026-08', '2023Q4', 'FY2026 Q1', 'Smaller cohorts (pooled)', 'weighted average']
     """
 
     def name(cohort: str) -> str:
         if cohort == AVERAGE:
             return cohort
+        if cohort == SMALL:
+            return _x("cohort_small", lang)
         if cohort.startswith("FY"):
             return fiscal.label_of_code(cohort, lang)
         if "Q" in cohort:
@@ -311,6 +333,7 @@ def purchase_cohorts(ctx: ReviewContext, period: str = "quarter") -> pd.DataFram
         view="active_share",
         freq=_cohort_freq(period),
         fiscal_year_start=fiscal.fiscal_year_start(ctx.ds),
+        min_share=MIN_COHORT_SHARE,
     )
     return _cohort_names(matrix, ctx.lang)
 
@@ -657,8 +680,8 @@ def rfm_view(ctx: ReviewContext, *, lookback_days: int = 365) -> pd.DataFrame:
     retail = transactions_only(ctx.ds)  # no subscriptions: no "subscribed now" column, a shop's actions
     out = pd.DataFrame(
         {
-            _x("rfm.col_customers", lang): s["customers"].to_numpy(),
-            _x("rfm.col_subscribed", lang): s["paying"].to_numpy(),
+            _x("rfm.col_customers", lang): s["customers"].map("{:,}".format).to_numpy(),
+            _x("rfm.col_subscribed", lang): s["paying"].map("{:,}".format).to_numpy(),
             _x("rfm.col_share", lang): s["customer_share"].map("{:.0%}".format).to_numpy(),
             _x("rfm.col_revenue_share", lang): s["revenue_share"].map("{:.0%}".format).to_numpy(),
             _x("rfm.col_recency", lang): s["mean_recency_days"].round().astype(int).to_numpy(),

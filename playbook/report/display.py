@@ -11,14 +11,19 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from playbook.analyses.inventory import data_check_summary
+from playbook.analyses.inventory import (
+    PURCHASE_REVIEW_FAMILIES,
+    data_check_summary,
+    kpi_family_availability,
+    purchase_review,
+)
 from playbook.data.dataset import Dataset
-from playbook.kpis.families import family
+from playbook.kpis.families import FAMILIES, family
 from playbook.report.formatting import format_month
 from playbook.report.labels import label, translate_columns
 from playbook.texts import text
 
-__all__ = ["for_display", "format_date", "describe_data_check"]
+__all__ = ["for_display", "format_date", "describe_data_check", "family_table"]
 
 _MONTH = re.compile(r"\d{4}-\d{2}")
 
@@ -143,8 +148,10 @@ def describe_data_check(ds: Dataset, warnings: pd.DataFrame, lang: str = "en") -
     Returns
     -------
     str
-        The verdict, the tables read, the as-of date, the latest complete month, the number of warnings and
-        the KPI families not available (by their scope, :meth:`playbook.kpis.families.Family.scope`).
+        The verdict, the tables read, the as-of date, the latest complete month, the number of warnings,
+        for accounts and transactions without subscriptions what the purchase review computes, and the KPI
+        families not available (by their scope, :meth:`playbook.kpis.families.Family.scope`; not the
+        subscription families a purchase review answers from purchases).
     """
     s = data_check_summary(ds, warnings)
     out = text(
@@ -156,7 +163,47 @@ def describe_data_check(ds: Dataset, warnings: pd.DataFrame, lang: str = "en") -
         month=format_month(s.last_complete_month, lang),
         warnings=s.warnings,
     )
+    if s.purchase_review:
+        out += text("data_check.sentence_sep", lang) + text("data_check.purchase_review", lang)
     if s.unavailable_families:
         names = text("data_check.blocked_join", lang).join(family(f).scope(lang) for f in s.unavailable_families)
         return out + text("data_check.blocked", lang, families=names)
     return out + text("data_check.all_available", lang)
+
+
+def family_table(ds: Dataset, lang: str = "en") -> pd.DataFrame:
+    """The KPI families the tables allow, ready to read; a purchase review says what it computes instead.
+
+    :func:`playbook.analyses.inventory.kpi_family_availability` with yes / no and headers in ``lang``, one row
+    per family. For accounts and transactions without subscriptions (a purchase review), a last column names,
+    for each subscription family, the purchase KPIs and analyses the review computes in its place
+    (the texts ``data_check.instead.<family>``).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset (:func:`playbook.load_dataset`), or anything with ``tables``.
+    lang : {"en", "ja"}, default "en"
+        The language.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the family's scope: needs, available, missing and, in a purchase review, what it computes
+        instead (empty for the other families).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> t = family_table(SimpleNamespace(tables={"accounts": None, "transactions": None}), "ja")
+    >>> t.iloc[1, -1]
+    '新規・リピート購入者数、リピート購入率（03）、購入コホート（04）'
+    >>> t.columns.tolist()
+    ['必要なテーブル', '利用可否', '不足テーブル', '購入のレビューで代わりに計算するもの']
+    """
+    families = kpi_family_availability(ds, lang)
+    if purchase_review(ds.tables):
+        families["purchase_review"] = [
+            text(f"data_check.instead.{fam.id}", lang) if fam.id in PURCHASE_REVIEW_FAMILIES else "" for fam in FAMILIES
+        ]
+    return for_display(families, lang, flags=["available"], index="family")

@@ -147,6 +147,7 @@ UNIT_FORMATS = {
     "days": "0.0",
     "hours": "0.0",
     "minutes": "0.0",
+    "orders": "0.00",
 }
 
 

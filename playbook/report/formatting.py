@@ -32,6 +32,7 @@ def money_formatter(currency: str = "JPY", lang: str = "en") -> FuncFormatter:
         written before the amount.
     lang : {"en", "ja"}, default "en"
         Japanese gives amounts in 万円 and 億円 for JPY; other currencies read the same in both languages.
+        Amounts under 100 that are not whole keep their cents outside JPY.
 
     Returns
     -------
@@ -47,6 +48,13 @@ def money_formatter(currency: str = "JPY", lang: str = "en") -> FuncFormatter:
     ('3,290万円', '4.78億円')
     >>> money_formatter("JPY", "ja")(14_280, 0), money_formatter("JPY", "ja")(5_000, 0)
     ('1.4万円', '5,000円')
+
+    Under 100 of a currency with cents, the cents show (an average order of $37.25); a short amount in
+    thousands or millions that has exactly two decimals keeps them (an axis tick at $1.25M; $1.834M reads $1.8M):
+
+    >>> f = money_formatter("USD")
+    >>> f(37.25, 0), f(37.0, 0), f(120.4, 0), f(1_250_000, 0), f(1_834_000, 0), f(777_700, 0)
+    ('$37.25', '$37', '$120', '$1.25M', '$1.8M', '$777.7k')
     """
     if lang == "ja" and currency == "JPY":
 
@@ -66,8 +74,12 @@ def money_formatter(currency: str = "JPY", lang: str = "en") -> FuncFormatter:
     def fmt(x, _):
         for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
             if abs(x) >= div:
-                return f"{symbol}{x / div:,.1f}{suffix}"
-        return f"{symbol}{x:,.0f}"
+                return f"{symbol}{x / div:,.{decimals(x / div)}f}{suffix}"
+        return f"{symbol}{x:,.{0 if x == round(x) or currency == 'JPY' or abs(x) >= 100 else 2}f}"
+
+    def decimals(v: float) -> int:
+        """One decimal; two for a short number that has exactly two (an axis tick at $1.25M, not $1.2M)."""
+        return 2 if abs(v) < 10 and abs(v - round(v, 2)) < 1e-9 and round(v, 2) != round(v, 1) else 1
 
     return FuncFormatter(fmt)
 
@@ -87,15 +99,27 @@ def unit_formatter(unit: str, currency: str = "JPY", lang: str = "en") -> FuncFo
     Returns
     -------
     matplotlib.ticker.Formatter or None
-        A percent formatter for ``ratio`` (1.0 = 100%), ``1.5x`` ticks for ``multiple``,
-        :func:`money_formatter` for ``currency``; None (matplotlib's default ticks) for any other unit.
+        A percent formatter for ``ratio`` (1.0 = 100%), ``1.5x`` ticks for ``multiple``, ``1.35 orders``
+        for ``orders``, :func:`money_formatter` for ``currency``, whole numbers for ``count`` and ``users``
+        (a tick between two whole numbers is left blank: there is no half a customer); None (matplotlib's
+        default ticks) for any other unit.
+
+    Examples
+    --------
+    >>> f = unit_formatter("count")
+    >>> f(1500.0, 0), f(0.5, 0), unit_formatter("orders", lang="ja")(1.35, 0)
+    ('1,500', '', '1.35回')
     """
     if unit == "ratio":
         return PercentFormatter(xmax=1.0, decimals=None)  # decimals follow the axis range
     if unit == "multiple":
         return FuncFormatter(lambda x, _: f"{x:.1f}{text('units.multiple', lang)}")
+    if unit == "orders":
+        return FuncFormatter(lambda x, _: f"{x:.2f}{text('units.orders', lang)}")
     if unit == "currency":
         return money_formatter(currency, lang)
+    if unit in ("count", "users"):  # people and orders: whole ticks only
+        return FuncFormatter(lambda x, _: f"{x:,.0f}" if float(x).is_integer() else "")
     return None
 
 
@@ -107,10 +131,11 @@ def format_value(value: float, unit: str, currency: str = "JPY", lang: str = "en
     value : float
         The KPI value; None or NaN gives ``–``.
     unit : str
-        The catalog unit: ``ratio`` (a percentage with one decimal), ``multiple`` (``1.5x``),
-        ``currency`` (as :func:`money_formatter`), ``points`` (signed, one decimal), ``count`` and
-        ``users`` (whole numbers, one decimal when not whole), ``months``, ``hours`` and ``minutes`` (one
-        decimal and the unit); any other unit two decimals.
+        The catalog unit: ``ratio`` (a percentage with one decimal), ``multiple`` (``1.5x``), ``orders``
+        (orders per buyer, two decimals: ``1.36 orders`` / ``1.36回``), ``currency`` (as
+        :func:`money_formatter`), ``points`` (signed, one decimal), ``count`` and ``users`` (whole numbers,
+        rounded: a target or an average of people is read in whole people), ``months``, ``hours`` and
+        ``minutes`` (one decimal and the unit); any other unit two decimals.
     currency : str, default "JPY"
         The currency of ``currency`` values.
     lang : {"en", "ja"}, default "en"
@@ -127,6 +152,8 @@ def format_value(value: float, unit: str, currency: str = "JPY", lang: str = "en
     ('97.6%', '¥32.9M', '+12.4')
     >>> format_value(float("nan"), "ratio")
     '–'
+    >>> format_value(1537.5, "count"), format_value(2043 / 1506, "orders"), format_value(2043 / 1506, "orders", lang="ja")
+    ('1,538', '1.36 orders', '1.36回')
     """
     if value is None or pd.isna(value):
         return "–"
@@ -134,12 +161,14 @@ def format_value(value: float, unit: str, currency: str = "JPY", lang: str = "en
         return f"{value:.1%}"
     if unit == "multiple":
         return f"{value:.1f}{text('units.multiple', lang)}"
+    if unit == "orders":
+        return f"{value:,.2f}{text('units.orders', lang)}"
     if unit == "currency":
         return money_formatter(currency, lang)(value, 0)
     if unit == "points":
         return f"{value:+.1f}"
-    if unit in ("count", "users"):
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    if unit in ("count", "users"):  # customers, buyers, orders: a target or an average is read in whole ones
+        return f"{value:,.0f}"
     suffix = {
         "months": (" months", "か月"),
         "days": (" days", "日"),
@@ -151,7 +180,7 @@ def format_value(value: float, unit: str, currency: str = "JPY", lang: str = "en
     return f"{value:,.2f}"
 
 
-_UNIT_WORDS = ("pts", "multiple", "months", "days", "hours", "minutes")
+_UNIT_WORDS = ("pts", "multiple", "orders", "months", "days", "hours", "minutes")
 
 
 def format_month(month, lang: str = "en") -> str:
@@ -247,6 +276,8 @@ def format_change(now: float, before: float, unit: str, currency: str = "JPY", l
     ('−0.8 pts', '+10.0%', '±0')
     >>> format_change(0.976, 0.984, "ratio", lang="ja"), format_change(1.3, 1.6, "hours")
     ('−0.8ポイント', '−0.3 h')
+    >>> format_change(1.357, 1.334, "orders", lang="ja"), format_change(1506.0, 1487.6, "count")
+    ('+0.02回', '+18')
     """
     if pd.isna(now) or pd.isna(before):
         return "–"
@@ -255,10 +286,13 @@ def format_change(now: float, before: float, unit: str, currency: str = "JPY", l
         pts = diff * 100 if unit == "ratio" else diff
         return f"±0{_pts(lang)}" if round(pts, 1) == 0 else f"{_signed(pts, 1)}{_pts(lang)}"
     if unit in ("count", "users"):
-        return "±0" if diff == 0 else _signed(diff, 0)
+        return "±0" if round(diff) == 0 else _signed(diff, 0)
     if unit == "multiple":
         x = text("units.multiple", lang)
         return f"±0.0{x}" if round(diff, 1) == 0 else f"{_signed(diff, 1)}{x}"
+    if unit == "orders":
+        x = text("units.orders", lang)
+        return f"±0.00{x}" if round(diff, 2) == 0 else f"{_signed(diff, 2)}{x}"
     if unit in ("hours", "minutes", "days", "months"):  # a duration changes in its own unit, as the targets read
         return format_delta(diff, unit, lang=lang, signed=True)
     if before == 0:
@@ -308,6 +342,8 @@ def format_delta(
     ('+3.5ポイント', '±0')
     >>> format_delta(1_800_000, "currency"), format_delta(0.19, "ratio", signed=False)
     ('+¥1.8M', '19.0 pts')
+    >>> format_delta(0.43, "currency", "USD"), format_delta(49.04, "count"), format_delta(0.0072, "orders", lang="ja")
+    ('+$0.43', '+49', '+0.01回')
     """
     if diff is None or pd.isna(diff):
         return "–"
@@ -316,7 +352,11 @@ def format_delta(
         body = money_formatter(currency, lang)(abs(x), 0)
     else:
         decimals = 1 if x != 0 else 0
-        if x != 0 and round(abs(x), 1) == 0:
+        if unit == "orders":
+            decimals = 2
+        elif unit in ("count", "users") and abs(x) >= 10:  # a pace of people: +49 a month, not +49.0
+            decimals = 0
+        if x != 0 and round(abs(x), decimals) == 0:
             decimals = min(max(1 - int(np.floor(np.log10(abs(x)))), 1), 6)  # two significant digits
         word_key = {"ratio": "pts", "points": "pts"}.get(unit, unit)
         word = text(f"units.{word_key}", lang) if word_key in _UNIT_WORDS else ""

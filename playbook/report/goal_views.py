@@ -31,6 +31,7 @@ from playbook.review.codes import (
     NONE,
     STATUSES,
     ActRule,
+    KGIOutlook,
     NoProjection,
     Recommendation,
     Status,
@@ -65,6 +66,11 @@ SCORECARD_COLUMNS = (
     "deadline",
     "final_target",
     "note",
+    # the KGI's outlook, the same on every row (:meth:`GoalReport.kgi_columns`): read back for the run's headline
+    "kgi",
+    "kgi_target",
+    "kgi_projected",
+    "kgi_outlook",
     # the fiscal year (texts/<lang>/fiscal.yaml, ``csv``): see :meth:`GoalReport.fiscal_rows`
     "fiscal_year",
     "fy_to_date",
@@ -75,7 +81,13 @@ SCORECARD_COLUMNS = (
 #: The fiscal-year columns of ``scorecard.csv`` (their headers: ``texts/<lang>/fiscal.yaml``, ``csv``).
 FISCAL_COLUMNS = ("fiscal_year", "fy_to_date", "fy_basis", "prior_fy_to_date", "prior_fy_total")
 
-_ENUMS = {"status": Status, "trend": Trend, "verdict": Verdict, "recommendation": Recommendation}
+_ENUMS = {
+    "status": Status,
+    "trend": Trend,
+    "verdict": Verdict,
+    "recommendation": Recommendation,
+    "kgi_outlook": KGIOutlook,
+}
 
 
 def say(group: str, code, lang: str = "en") -> str:
@@ -223,7 +235,8 @@ class GoalReport:
             ``id``, ``name``, ``kfs``, ``metric``, ``unit``, ``direction``, ``actual``, ``target``, ``gap``,
             ``attainment``, ``status``, ``previous_status``, ``change_1m``, ``trend``, ``trend_change``,
             ``trend_since``, ``trend_band`` (see :func:`playbook.review.scorecard.three_month_trend`),
-            ``owner``, ``deadline``, ``final_target``, ``note``, then the fiscal year's columns of
+            ``owner``, ``deadline``, ``final_target``, ``note``, the KGI's outlook (:meth:`kgi_columns`, the
+            same on every row), then the fiscal year's columns of
             :meth:`fiscal_rows` (``fiscal_year`` as a label, ``fy_basis`` as a word in Japanese)
             (:func:`scorecard_csv_columns` in ``lang``).
         """
@@ -233,6 +246,7 @@ class GoalReport:
         card = self.card.copy()
         card.insert(2, "name", card.pop("kpi"))
         card = card.join(self.fiscal_rows(), on="id")
+        card = card.assign(**self.kgi_columns(lang))
         card = card[list(SCORECARD_COLUMNS)]
         card["fy_basis"] = [text(f"fiscal.how.{v}", lang) for v in card["fy_basis"]]
         if lang != "en":
@@ -241,11 +255,40 @@ class GoalReport:
             card[col] = [say(group, v, lang) for v in card[col]]
         card["direction"] = [say("better", v, lang) for v in card["direction"]]
         card["unit"] = [say("unit", v, lang) for v in card["unit"]]
+        card["kgi_outlook"] = [say("kgi_outlook", v, lang) for v in card["kgi_outlook"]]
         card["note"] = [render_note(v, lang) if isinstance(v, str) and v else "" for v in card["note"]]
         if lang != "en":  # months as the report writes them (English keeps the ISO months it always had)
             for col in ("trend_since", "deadline"):
                 card[col] = [format_month(v, lang) if v else v for v in card[col]]
         return card.rename(columns=dict(zip(SCORECARD_COLUMNS, scorecard_csv_columns(lang), strict=True)))
+
+    def kgi_columns(self, lang: str | None = None) -> dict:
+        """The KGI's outlook as the scorecard's last columns carry it (the same on every row).
+
+        Parameters
+        ----------
+        lang : {"en", "ja"}, optional
+            The language of the KGI's name; the report's by default.
+
+        Returns
+        -------
+        dict
+            ``kgi`` (its name in ``lang``), ``kgi_target``, ``kgi_projected`` (the KGI metric at the deadline at
+            the current pace, or its value once the deadline has passed) and ``kgi_outlook`` (a
+            :class:`~playbook.review.codes.KGIOutlook` code); NaN and empty text without a projection.
+        """
+        kgi = self.tree.kgi
+        p = self.projection()
+        if not p["applicable"]:
+            return {"kgi": kgi.display_name(lang or self.lang), "kgi_target": kgi.target, "kgi_projected": np.nan,
+                    "kgi_outlook": ""}  # fmt: skip
+        value = p["projected"] if p["months_left"] > 0 else p["current"]
+        return {
+            "kgi": kgi.display_name(lang or self.lang),
+            "kgi_target": float(kgi.target),
+            "kgi_projected": float(value),
+            "kgi_outlook": str(p["outlook"]),
+        }
 
     @property
     def fiscal_year_start(self) -> int:
@@ -416,10 +459,16 @@ class GoalReport:
             out["R"] = self._t("smart.R.too_little_history", kfs=kfs, n=r.correlation_n)
         else:
             rr = f"{r.correlation:+.2f}".replace("-", "−")
-            how = "against" if r.correlation < 0 else "related"
+            floor = self.tree.limits["min_correlation"]
+            if r.correlation < 0:
+                how = "against"
+            elif r.correlation < floor:
+                how = "weak"
+            else:  # moved with the KGI: both improved, or both worsened (that is no improvement)
+                how = "related" if not r.kgi_change < 0 else "related_down"
             out["R"] = self._t(f"smart.R.{how}", kfs=kfs, r=rr, n=r.correlation_n)
             if r.R != "pass":
-                out["R"] += self._t("smart.R.below", floor=self.tree.limits["min_correlation"])
+                out["R"] += self._t("smart.R.below", floor=floor)
         deadline = self._month(g.deadline)
         if r.T == "pass":
             out["T"] = self._t("smart.T.ahead", deadline=deadline, cadence=say("cadence", g.cadence, lang))
@@ -484,8 +533,9 @@ class GoalReport:
         -------
         pandas.DataFrame or Markdown
             One row per KPI goal (index = its name) with text columns, every number
-            in the KPI's unit (a ratio's changes in percentage points): the value in
-            the month before the plan starts (when the tree has a ``plan_start``), the value now (the SMART baseline at
+            in the KPI's unit (a ratio's changes in percentage points): where the target path starts, with its
+            month (when the tree has a ``plan_start``; the anchor the tree declares in ``path``, else the value
+            measured before the plan, :func:`playbook.review.goals.plan_baselines`), the value now (the SMART baseline at
             the review month), the target, the deadline, the change needed per
             month to reach the target by the deadline (signed: negative when the
             KPI must fall; "already reached", or "–" once the deadline has passed
@@ -498,17 +548,19 @@ class GoalReport:
         rows, lang = [], self.lang
         month = self.ctx.month
         smart = self.smart.set_index("goal")
-        start = self.tree.plan_start - 1 if self.tree.plan_start is not None else None
+        anchors = goals.plan_baselines(self.tree, self.history)
         for g in self.tree.kpis:
-            s = self.history[self.history["goal"] == g.id].set_index("month")["value"]
-            base = s.get(start, np.nan) if start is not None else np.nan
-            r = smart.loc[g.id]
+            r, a = smart.loc[g.id], anchors.loc[g.id]
             need = self._t("already_reached") if r["A_code"] == "too easy" else self._delta(r["needed"], g.metric)
-            before = (
-                {}
-                if start is None
-                else {self._t("col.before_plan", month=self._month(start)): self._fmt(base, g.metric)}
-            )
+            if self.tree.plan_start is None:
+                before = {}
+            elif a["source"] == "none":
+                before = {self._t("col.plan_start"): NONE}
+            else:  # the anchor the tree declares, else the value measured before the plan: where the targets start
+                cell = self._t(
+                    f"plan_start.{a['source']}", value=self._fmt(a["value"], g.metric), month=self._month(a["month"])
+                )
+                before = {self._t("col.plan_start"): cell}
             rows.append(
                 {
                     "KPI": g.name(lang),
@@ -518,7 +570,7 @@ class GoalReport:
                     self._t("col.deadline"): self._month(g.deadline),
                     self._t("col.needed"): need,
                     self._t("col.best_pace"): self._delta(r["best_pace"], g.metric),
-                    self._t("col.owner"): g.owner,
+                    self._t("col.owner"): g.display_owner(lang),
                 }
             )
         return pd.DataFrame(rows).set_index("KPI").rename_axis(None)
@@ -576,9 +628,9 @@ class GoalReport:
                 metric=metric,
                 current=f(p["current"]),
                 target=f(p["target"]),
-                gap=f(p["target"] - p["current"]),
+                gap=self._gap_words(p, f),
             )
-        return self._t(
+        return self._outlook_sentence(p) + self._t(
             "projection.text",
             metric=metric,
             target=f(p["target"]),
@@ -590,8 +642,21 @@ class GoalReport:
             expansion=f(p["run_rate_expansion"]),
             lost=f(p["run_rate_lost"]),
             projected=f(p["projected"]),
-            gap=f(p["gap"]),
+            gap=self._gap_words(p, f),
         )
+
+    def _gap_words(self, p: dict, f) -> str:
+        """Where the projection (or, past the deadline, the KGI) stands against the target, in words with its sign.
+
+        ``short`` / ``missed`` name the shortfall (目標に $222.3k 不足), ``ahead`` / ``reached`` the margin.
+        """
+        outlook = KGIOutlook(p["outlook"])
+        value = p["projected"] if p["months_left"] > 0 else p["current"]
+        return self._t(f"projection.gap.{outlook.name.lower()}", gap=f(abs(p["target"] - value)))
+
+    def _outlook_sentence(self, p: dict) -> str:
+        """The KGI's verdict first (on course or off course), then the numbers."""
+        return self._t(f"projection.outlook.{KGIOutlook(p['outlook']).name.lower()}")
 
     def _level_projection_text(self, p: dict) -> str:
         """The projection of a purchase KGI (an amount or a count) in words."""
@@ -605,9 +670,9 @@ class GoalReport:
                 metric=name,
                 current=f(p["current"]),
                 target=f(p["target"]),
-                gap=f(p["target"] - p["current"]),
+                gap=self._gap_words(p, f),
             )
-        return self._t(
+        return self._outlook_sentence(p) + self._t(
             "projection.level_text",
             metric=name,
             target=f(p["target"]),
@@ -616,7 +681,7 @@ class GoalReport:
             months=p["months_left"],
             rate=signed(p["run_rate_per_month"]) if pd.notna(p["run_rate_per_month"]) else "–",
             projected=f(p["projected"]),
-            gap=signed(p["gap"]),
+            gap=self._gap_words(p, f),
         )
 
     # ------------------------------------------------------------------ check (notebook 06)
@@ -628,8 +693,9 @@ class GoalReport:
         str
             The number of KPIs, the count of each status present (every status is
             counted; before the tree's ``plan_start`` it says first that there are no
-            targets yet), and each KPI whose
-            status changed from last month (old → new); without a tree, the note that
+            targets yet), each KPI whose status changed from last month (old → new), then the
+            KGI's verdict with a projection (on or off course, where it lands against the target,
+            the shortfall signed in words); without a tree, the note that
             there are no goals (said once: the sections below say so in one sentence each).
         """
         if self.tree is None:
@@ -669,7 +735,24 @@ class GoalReport:
             before=before,
             parts=_join(parts, lang),
         )
-        return title + (self._t("headline.changed", moves=moves) if moves else self._t("headline.unchanged"))
+        changes = self._t("headline.changed", moves=moves) if moves else self._t("headline.unchanged")
+        return title + changes + self._kgi_headline()
+
+    def _kgi_headline(self) -> str:
+        """The KGI's verdict for the headline: on or off course, where it lands against the target; empty without one."""
+        p = self.projection()
+        if not p["applicable"]:
+            return ""
+        f = lambda v: self._fmt(v, p["metric"])
+        past = p["months_left"] <= 0
+        return self._t(
+            "headline.kgi_passed" if past else "headline.kgi",
+            outlook=say("kgi_outlook", p["outlook"], self.lang),
+            deadline=self._month(self.tree.kgi.deadline),
+            value=f(p["current"] if past else p["projected"]),
+            target=f(p["target"]),
+            gap=self._gap_words(p, f).replace("**", ""),
+        )
 
     def _trend_text(self, r) -> str:
         """The 3-month trend with what it is computed from: the change since 3 months before and the usual move."""
@@ -801,7 +884,7 @@ class GoalReport:
             if r.recommendation == Recommendation.KEEP and not why:
                 why = self._t("act.no_rule")
             elif r.recommendation == Recommendation.START and not r.rules:
-                why = self._t("act.off_track_now")
+                why = self._t("act.below_target_now", status=status)
             rows.append(
                 {
                     "KPI": name,
@@ -882,7 +965,7 @@ class GoalReport:
         table[self._t("col.at_risk")] = [f"{int(counts.get(v, 0)):,}" for v in table.index]
         return table
 
-    def segment_table(self, by: str) -> pd.DataFrame:
+    def segment_table(self, by: str, *, optional: bool = False) -> pd.DataFrame | Markdown:
         """Logo churn and NRR per segment, pooled over the 3 months ending with the review month.
 
         Works without a KPI tree.
@@ -891,19 +974,26 @@ class GoalReport:
         ----------
         by : str
             An accounts column (``plan``, ``company_size``, ...) or ``"onboarding"``.
+        optional : bool, default False
+            True when the data may lack the column (a notebook's default segmentation, such as ``plan``, which
+            the data contract does not require): then a sentence says it is missing instead of an error.
 
         Returns
         -------
-        pandas.DataFrame
+        pandas.DataFrame or Markdown
             One row per segment value (index), largest first, with text columns:
             customers at the start of the months (summed over the 3 months),
-            churned, logo churn rate and NRR.
+            churned, logo churn rate and NRR; with ``optional``, the sentence when the column is missing.
 
         Raises
         ------
         DataValidationError
-            When ``by`` is neither an accounts column nor ``"onboarding"``.
+            When ``by`` is neither an accounts column nor ``"onboarding"`` (and not ``optional``).
         """
+        key = f"customers.by.{by}"  # the segments' column name, in both languages
+        name = text(key, self.lang) if has_text(key) else label(by, self.lang)
+        if optional and by != "onboarding" and by not in self.ctx.ds.accounts.columns:
+            return Markdown(self._t("segment.no_column", column=by, name=name))
         t = review.segment_drivers(self.ctx.ds, self.ctx.month, by)
         lang = self.lang
         out = pd.DataFrame(
@@ -915,9 +1005,7 @@ class GoalReport:
             }
         )
         out.index = [self._segment(v, by) for v in t[by]]
-        # the segments (company-size bands such as 1-49, plans) under their column's name, in both languages
-        key = f"customers.by.{by}"
-        out.index.name = text(key, lang) if has_text(key) else label(by, lang)
+        out.index.name = name  # the segments (company-size bands such as 1-49, plans) under their column's name
         return out
 
     def _segment(self, value: str, by: str) -> str:
@@ -1129,7 +1217,9 @@ def scorecard_summary_lines(card: pd.DataFrame, lang: str = "en") -> list[str]:
     Returns
     -------
     list of str
-        The first line counts the statuses, most frequent first (and says so when no status changed);
+        The first line counts the statuses, most frequent first (and says so when no status changed),
+        then gives the KGI's verdict when the card has its columns (``kgi_outlook``: on course or off
+        course, with the projection at the deadline as a share of the target);
         one indented line per KPI whose status changed since last month, named by its ``name`` (its id when
         the card has no name). Print them joined with newlines.
 
@@ -1143,6 +1233,9 @@ def scorecard_summary_lines(card: pd.DataFrame, lang: str = "en") -> list[str]:
     >>> print("\n".join(scorecard_summary_lines(card.assign(name=["NPS", "GRR", "NRR"]), "ja")))
     スコアカード：未達 2件、達成 1件
       NPS：要注意 → 未達
+    >>> kgi = card.assign(kgi="ARR 500M", kgi_target=500.0, kgi_projected=478.0, kgi_outlook="off course")
+    >>> scorecard_summary_lines(kgi)[0]  # 478 / 500 = 96% of the target at the deadline
+    'Scorecard: 2 off track, 1 achieved. KGI “ARR 500M”: off course (96% of its target by the deadline at the current pace)'
     """
     names = {}
     for lang_of_file in ("ja", "en"):
@@ -1171,4 +1264,30 @@ def scorecard_summary_lines(card: pd.DataFrame, lang: str = "en") -> list[str]:
         for i, p, s in zip(who[changed], previous[changed], status[changed], strict=True)
     ]
     title = text("review.summary.title", lang, counts=counts)
-    return [title + ("" if moves else text("review.summary.unchanged", lang)), *moves]
+    return [title + ("" if moves else text("review.summary.unchanged", lang)) + _kgi_summary(card, lang), *moves]
+
+
+def _outlook_code(word: str) -> str:
+    """The KGI outlook code of its word in any language (``未達の見込み`` -> ``off course``); other text unchanged."""
+    for lang in ("en", "ja"):
+        for o in KGIOutlook:
+            if word == text(f"review.kgi_outlook.{o.name.lower()}", lang):
+                return str(o)
+    return word
+
+
+def _kgi_summary(card: pd.DataFrame, lang: str) -> str:
+    """The KGI's verdict for the summary line, from the scorecard's KGI columns; empty without them."""
+    if "kgi_outlook" not in card.columns or not len(card):
+        return ""
+    row = card.iloc[0]
+    code = _outlook_code(str(row["kgi_outlook"]).strip())
+    if code not in set(KGIOutlook):
+        return ""
+    share = (
+        pd.to_numeric(pd.Series([row["kgi_projected"]]), errors="coerce").iloc[0]
+        / pd.to_numeric(pd.Series([row["kgi_target"]]), errors="coerce").iloc[0]
+    )
+    key = "kgi_passed" if code in (KGIOutlook.REACHED, KGIOutlook.MISSED) else "kgi"
+    name = str(row.get("kgi", "")).lstrip("'")  # a name written as text for Excel keeps its quote out of the line
+    return text(f"review.summary.{key}", lang, name=name, outlook=say("kgi_outlook", code, lang), share=share)

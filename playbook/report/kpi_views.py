@@ -22,6 +22,7 @@ from playbook.report.text import Markdown
 from playbook.texts import has_text, text
 
 __all__ = [
+    "plot_usage_overview",
     "kpi_month_table",
     "unavailable_kpis",
     "describe_kpi",
@@ -35,6 +36,14 @@ __all__ = [
     "detractor_themes",
     "voice_table",
     "VoiceTable",
+    "missing_tables_note",
+    "plot_kpis",
+    "describe_available",
+    "plot_nps",
+    "themes_view",
+    "plot_voice",
+    "feature_adoption_view",
+    "plot_funnel_view",
 ]
 
 
@@ -273,6 +282,46 @@ def plot_purchase_overview(ctx, overview: pd.DataFrame):
     return None
 
 
+def plot_usage_overview(ctx, overview: pd.DataFrame) -> Markdown | None:
+    """Sessions, active users and active accounts per month (the data check); one sentence without a usage table.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    overview : pandas.DataFrame
+        :func:`playbook.analyses.inventory.monthly_overview` of the review's history.
+
+    Returns
+    -------
+    Markdown or None
+        Without a ``usage`` table, the sentence of :func:`missing_tables_note` (nothing is drawn); else None,
+        the figure is shown.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> ctx = SimpleNamespace(ds=SimpleNamespace(tables={"accounts": None, "transactions": None}), lang="en")
+    >>> print(plot_usage_overview(ctx, pd.DataFrame()))
+    The data has no usage table: this section's KPIs (MAU) are not computed.
+    """
+    note = missing_tables_note(ctx, ["mau"])
+    if note is not None:
+        return note
+    import matplotlib.pyplot as plt
+
+    from playbook.report.plots import plot_monthly
+
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    plot_monthly(overview, "sessions", ax=axes[0], lang=ctx.lang, kind="bar", highlight=ctx.month)
+    plot_monthly(overview, "active_users", ax=axes[1], lang=ctx.lang, highlight=ctx.month)
+    plot_monthly(overview, "active_accounts", ax=axes[2], lang=ctx.lang, highlight=ctx.month)
+    fig.suptitle(label("chart_usage", ctx.lang))
+    fig.tight_layout()
+    plt.show()
+    return None
+
+
 def describe_purchases(ctx, kpis: pd.DataFrame, kpi_ids) -> Markdown | None:
     """:func:`describe_kpis` of purchase KPIs for a dataset without subscriptions (None, nothing shown, otherwise).
 
@@ -333,7 +382,7 @@ def describe_kpi(kpis: pd.DataFrame, kpi_id: str, month, *, lang: str = "en", cu
     >>> k = pd.DataFrame({"month": pd.period_range("2026-01", "2026-03", freq="M"), "kpi": "logo_churn_rate",
     ...                   "value": [0.03, 0.02, 0.025], "note": ""})
     >>> describe_kpi(k, "logo_churn_rate", "2026-03")
-    'Logo churn rate was 2.5% in 2026-03 (+0.5 pts vs last month; 12-month average 2.5%). Lower is better.'
+    'Logo churn rate in 2026-03: 2.5% (+0.5 pts vs last month; 12-month average 2.5%). Lower is better.'
     >>> describe_kpi(k, "logo_churn_rate", "2026-03", lang="ja")
     '2026年3月の顧客チャーンレート（解約率）は2.5%でした（前月比+0.5ポイント、直近12か月平均2.5%、低いほど良い）。'
     """
@@ -916,3 +965,254 @@ def describe_purchase_drivers(ctx, kpis: pd.DataFrame) -> Markdown | None:
             order_value=pct(d["avg_order_value"]),
         )
     )
+
+
+# --- sections of notebook 03 whose tables may be absent: one sentence instead of empty charts and tables ---
+
+
+def _computable(ds, kpi_ids) -> tuple[list[str], list[str]]:
+    """The KPIs of ``kpi_ids`` the dataset's tables allow, and the tables the others lack (each once, in order)."""
+    ok, lacking = [], []
+    for k in kpi_ids:
+        missing = kpi(k).missing(ds)
+        if missing:
+            lacking += [t for t in missing if t not in lacking]
+        else:
+            ok.append(k)
+    return ok, lacking
+
+
+def missing_tables_note(ctx, kpi_ids) -> Markdown | None:
+    """One sentence naming the tables a section lacks and the KPIs it therefore leaves out; None when it lacks none.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    kpi_ids : sequence of str
+        The section's KPIs (catalog ids).
+
+    Returns
+    -------
+    Markdown or None
+        "Without the table surveys, this section's KPIs (NPS, ...) are not computed." (all of them) or
+        "... of this section ... are not shown" (some), in ``ctx.lang``; None when every KPI can be computed.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> ctx = SimpleNamespace(ds=SimpleNamespace(tables={"accounts": None, "transactions": None}), lang="ja")
+    >>> print(missing_tables_note(ctx, ["csat", "fcr"]))
+    テーブル surveys・tickets がないため、この節のKPI（顧客満足度（CSAT）、一次解決率）は計算できません。
+    """
+    ok, lacking = _computable(ctx.ds, kpi_ids)
+    if not lacking:
+        return None
+    names = [label(k, ctx.lang) for k in kpi_ids if k not in ok]
+    return Markdown(
+        text(
+            "kpi_views.section.none" if not ok else "kpi_views.section.some",
+            ctx.lang,
+            tables=text("kpi_views.section.table_join", ctx.lang).join(lacking),
+            kpis=text("kpi_views.section.kpi_join", ctx.lang).join(names),
+        )
+    )
+
+
+def plot_kpis(ctx, kpis: pd.DataFrame, kpi_ids, *, months: int = 13, ncols: int = 3) -> Markdown | None:
+    """The 13-month charts of the KPIs the tables allow; a sentence for those they do not, never an empty chart.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    kpis : pandas.DataFrame
+        The :func:`~playbook.kpis.catalog.compute_kpis` table of the review's history.
+    kpi_ids : sequence of str
+        The section's KPIs (catalog ids).
+    months : int, default 13
+        The months shown, ending with the review month.
+    ncols : int, default 3
+        Charts per row.
+
+    Returns
+    -------
+    Markdown or None
+        :func:`missing_tables_note` (shown under the charts, or alone when no KPI can be computed); None
+        when every KPI was drawn.
+    """
+    ok, _ = _computable(ctx.ds, kpi_ids)
+    if ok:
+        import matplotlib.pyplot as plt
+
+        from playbook.report.plots import plot_kpi_grid
+
+        cols = min(ncols, len(ok))
+        rows = -(-len(ok) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(13 * cols / 3, 3.4 * rows), squeeze=False)
+        window = ctx.history[-months:]
+        plot_kpi_grid(
+            kpis[kpis["month"].isin(window)],
+            ok,
+            axes=axes,
+            lang=ctx.lang,
+            currency=ctx.ds.currency,
+            highlight=ctx.month,
+        )
+        fig.tight_layout()
+        plt.show()
+    return missing_tables_note(ctx, kpi_ids)
+
+
+def describe_available(ctx, kpis: pd.DataFrame, kpi_ids) -> Markdown | None:
+    """:func:`describe_kpis` of the KPIs the tables allow (None when none does: the section's note said why).
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    kpis : pandas.DataFrame
+        The :func:`~playbook.kpis.catalog.compute_kpis` table of the review's history.
+    kpi_ids : sequence of str
+        The KPIs to describe.
+
+    Returns
+    -------
+    Markdown or None
+        The sentences of the computable KPIs.
+    """
+    ok, _ = _computable(ctx.ds, kpi_ids)
+    if not ok:
+        return None
+    return Markdown(describe_kpis(kpis, ok, ctx.month, lang=ctx.lang, currency=ctx.ds.currency))
+
+
+def plot_nps(ctx, kpis: pd.DataFrame, *, months: int = 25, by: str = "plan") -> Markdown | None:
+    """NPS over ``months`` months and the month's answers by ``by``; the one-sentence note without surveys.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    kpis : pandas.DataFrame
+        The :func:`~playbook.kpis.catalog.compute_kpis` table of the review's history.
+    months : int, default 25
+        The months of the trend, ending with the review month.
+    by : str, default "plan"
+        The accounts column splitting the answers.
+
+    Returns
+    -------
+    Markdown or None
+        The note (nothing drawn) without a surveys table; None once drawn.
+    """
+    note = missing_tables_note(ctx, ["nps"])
+    if note is not None:
+        return note
+    import matplotlib.pyplot as plt
+
+    from playbook.report.plots import plot_kpi_trend, plot_nps_distribution
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.6))
+    plot_kpi_trend(
+        kpis[kpis["month"].isin(ctx.history[-months:])], "nps", ax=axes[0], lang=ctx.lang, highlight=ctx.month
+    )
+    plot_nps_distribution(nps_responses(ctx.ds, ctx.month, segment=by), by=by, ax=axes[1], lang=ctx.lang)
+    fig.tight_layout()
+    plt.show()
+    return None
+
+
+def themes_view(ctx, *, months_back: int = 12) -> pd.DataFrame | None:
+    """:func:`detractor_themes` of the review; None (nothing shown) without a surveys table.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    months_back : int, default 12
+        The months of comments.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The themes table.
+    """
+    if ctx.ds.surveys is None:
+        return None
+    return detractor_themes(ctx.ds, ctx.month, months_back=months_back, lang=ctx.lang)
+
+
+def plot_voice(ctx, voice: VoiceTable, *, kpi_ids=("nps", "csat", "ces")):
+    """The charts of :func:`voice_table` with their intervals; nothing when no month has answers (its note says so).
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    voice : VoiceTable
+        :func:`voice_table` of the review.
+    kpi_ids : tuple of str
+        The KPIs charted.
+
+    Returns
+    -------
+    None
+    """
+    if voice.data.empty:
+        return None
+    import matplotlib.pyplot as plt
+
+    from playbook.report.plots import plot_voice_kpis
+
+    fig, axes = plt.subplots(1, len(kpi_ids), figsize=(13, 3.4))
+    plot_voice_kpis(voice, axes=axes, lang=ctx.lang, kpis=tuple(kpi_ids), highlight=ctx.month)
+    fig.tight_layout()
+    plt.show()
+    return None
+
+
+def feature_adoption_view(ctx, kpis: pd.DataFrame) -> pd.DataFrame | None:
+    """:func:`feature_adoption_table` of the review month; None (nothing shown) without a usage table.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+    kpis : pandas.DataFrame
+        The :func:`~playbook.kpis.catalog.compute_kpis` table.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The table.
+    """
+    if kpi("feature_adoption").missing(ctx.ds):
+        return None
+    return feature_adoption_table(kpis, ctx.month, lang=ctx.lang)
+
+
+def plot_funnel_view(ctx) -> Markdown | None:
+    """The funnel of the review month; the one-sentence note (nothing drawn) without a funnel table.
+
+    Parameters
+    ----------
+    ctx : ReviewContext
+        The review (data, month, language).
+
+    Returns
+    -------
+    Markdown or None
+        The note without a funnel table; None once drawn.
+    """
+    note = missing_tables_note(ctx, ["conversion_rate"])
+    if note is not None:
+        return note
+    import matplotlib.pyplot as plt
+
+    from playbook.report.plots import plot_funnel
+
+    fig, ax = plt.subplots(figsize=(9, 3.2))
+    plot_funnel(funnel_counts(ctx.ds, ctx.month), ax=ax, lang=ctx.lang)
+    plt.show()
+    return None

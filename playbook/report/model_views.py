@@ -1,4 +1,4 @@
-"""Forward-looking views: projected retention and model LTV (subscriptions), P(alive), CLV and dormant customers (purchases).
+"""Forward-looking views: projected retention and model LTV (subscriptions), P(alive), CLV and lapsing customers (purchases).
 
 Two model families, each for the business it fits:
 
@@ -6,7 +6,8 @@ Two model families, each for the business it fits:
   the survival projected with a bootstrap band, and the LTV it implies beside the catalog's formula LTV
   (:class:`RetentionProjectionView`);
 - repeat purchases without subscriptions (notebook 05): BG/NBD and Gamma-Gamma, giving each customer's
-  P(alive), expected purchases and CLV, and the dormant customers (:class:`PurchaseModelView`).
+  P(alive), chance of buying again, expected purchases and CLV, customers grouped by activity (one-time
+  buyers apart: P(alive) does not apply to them) and the likely lapsed repeat buyers (:class:`PurchaseModelView`).
 
 A view that does not apply to the data says so in one sentence (``note()``) and its tables and
 charts are empty notes. Texts are ``texts/<lang>/models.yaml``.
@@ -18,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from playbook.analyses.clv_models import (
+    ACTIVITY_GROUPS,
+    activity_groups,
     customer_values,
     dormant_customers,
     fit_bgnbd,
@@ -289,7 +292,7 @@ class RetentionProjectionView:
 
 
 class PurchaseModelView:
-    """P(alive), expected purchases, CLV and dormant customers from BG/NBD and Gamma-Gamma (notebook 05).
+    """P(alive), expected purchases, CLV and likely lapsed customers from BG/NBD and Gamma-Gamma (notebook 05).
 
     Applies to a dataset with transactions and no subscription data (for subscriptions, churn is
     observed, so P(alive) is not needed). The models are fitted on every customer's purchase days up
@@ -304,7 +307,11 @@ class PurchaseModelView:
     monthly_discount_rate : float, default 0.01
         CLV's discount rate per month.
     dormant_below : float, default 0.3
-        Customers with P(alive) below it are dormant.
+        Repeat buyers with P(alive) below it are likely lapsed (:meth:`dormant`).
+    active_at : float, default 0.7
+        Repeat buyers with P(alive) at or above it and a purchase in the last ``recent_months`` are active.
+    recent_months : int, default 12
+        The months (the review month and those before) that count as recent.
 
     Attributes
     ----------
@@ -322,9 +329,12 @@ class PurchaseModelView:
         months: int = 12,
         monthly_discount_rate: float = 0.01,
         dormant_below: float = 0.3,
+        active_at: float = 0.7,
+        recent_months: int = 12,
     ):
         self.ctx, self.months, self.rate, self.dormant_below = ctx, months, monthly_discount_rate, dormant_below
-        self.summary = self.values = self.purchases = self.spend = None
+        self.active_at, self.recent_months = active_at, recent_months
+        self.summary = self.values = self.purchases = self.spend = self.groups = None
         self.reason: str | None = None
         if _has_subscriptions(ctx):
             self.reason = "purchase.not_applicable_subscriptions"
@@ -347,6 +357,14 @@ class PurchaseModelView:
         self.values = customer_values(
             summary, self.purchases, self.spend, months=months, monthly_discount_rate=monthly_discount_rate
         )
+        self.groups = activity_groups(
+            self.values, summary, recent_since=self.recent_since, active_at=active_at, lapsed_below=dormant_below
+        )
+
+    @property
+    def recent_since(self) -> pd.Timestamp:
+        """The first day of the recent months (the review month and the ``recent_months - 1`` before it)."""
+        return (self.ctx.month - (self.recent_months - 1)).start_time
 
     @property
     def applicable(self) -> bool:
@@ -373,34 +391,52 @@ class PurchaseModelView:
                 spend=spend,
                 months=self.months,
                 rate_pct=f"{self.rate:.1%}",
+                high=f"{self.active_at:.0%}",
+                low=f"{self.dormant_below:.0%}",
+                within=self.recent_months,
             )
         )
 
+    def _labels(self, key: str, lang: str) -> dict[str, str]:
+        fields = {"high": f"{self.active_at:.0%}", "low": f"{self.dormant_below:.0%}", "within": self.recent_months}
+        return {code: _t(f"{key}.{code}", lang, **fields) for code in ACTIVITY_GROUPS}
+
     def bands(self) -> pd.DataFrame:
-        """Customers by P(alive) band (active >= 0.7, at risk, dormant < ``dormant_below``) with their expected value.
+        """Customers by activity group, with a total: what they spent, how many bought recently, what to expect.
+
+        The groups (:func:`~playbook.analyses.clv_models.activity_groups`) are repeat buyers that are
+        active (P(alive) >= ``active_at`` and a purchase in the last ``recent_months`` months), slipping,
+        or likely lapsed (P(alive) < ``dormant_below``: the :meth:`dormant` list), and one-time buyers,
+        to whom P(alive) does not apply (BG/NBD gives them 100%); their chance of buying again is the
+        model's answer for them. Each row label states its rule.
 
         Returns
         -------
         pandas.DataFrame
-            One row per band: customers, their share, past spend, expected purchases and CLV over the horizon.
+            One row per group and a total row: customers, share, customers who bought in the recent
+            months, spend to date, the mean chance of buying in the horizon, expected purchases and
+            CLV over it.
         """
         lang, cur = self.ctx.lang, self.ctx.ds.currency
         if not self.applicable:
             return model_note(self.reason, lang)
-        v = self.values.join(self.summary[["total_spend"]])
-        codes = np.select(
-            [v["p_alive"] >= 0.7, v["p_alive"] >= self.dormant_below], ["active", "at_risk"], default="dormant"
-        )
-        v = v.assign(band=codes)
+        v = self.values.join(self.summary[["total_spend", "last_purchase"]]).assign(group=self.groups)
+        v["recent"] = v["last_purchase"] >= self.recent_since
+        labels = self._labels("band", lang)
+        parts = [(labels[code], v[v["group"] == code]) for code in ACTIVITY_GROUPS]
+        parts.append((_t("band.total", lang), v))
         rows = []
-        for code in ("active", "at_risk", "dormant"):
-            g = v[v["band"] == code]
+        for label, g in parts:
             rows.append(
                 {
-                    _t("col.band", lang): _t(f"band.{code}", lang, low=f"{self.dormant_below:.0%}"),
+                    _t("col.band", lang): label,
                     _t("col.customers", lang): f"{len(g):,}",
                     _t("col.share", lang): format_value(len(g) / len(v), "ratio", lang=lang),
+                    _t("col.recent", lang, within=self.recent_months): f"{int(g['recent'].sum()):,}",
                     _t("col.total_spend", lang): format_value(g["total_spend"].sum(), "currency", cur, lang),
+                    _t("col.p_purchase_mean", lang, months=self.months): (
+                        format_value(g["p_purchase"].mean(), "ratio", lang=lang) if len(g) else "–"
+                    ),
                     _t("col.expected_purchases", lang, months=self.months): f"{g['expected_purchases'].sum():,.0f}",
                     _t("col.clv_total", lang, months=self.months): (
                         format_value(g["clv"].sum(), "currency", cur, lang) if "clv" in g else "–"
@@ -410,7 +446,7 @@ class PurchaseModelView:
         return pd.DataFrame(rows).set_index(_t("col.band", lang))
 
     def dormant(self, *, top: int = 20) -> pd.DataFrame:
-        """The dormant customers (休眠顧客) worth a win-back, highest past spend first.
+        """The likely lapsed repeat buyers (the bands' ``lapsed`` group) worth a win-back, highest past spend first.
 
         Parameters
         ----------
@@ -421,7 +457,7 @@ class PurchaseModelView:
         -------
         pandas.DataFrame
             Account (id and name), P(alive), purchases expected over the horizon, CLV over it, past
-            spend, purchase days and the last purchase date; or a note when nobody is dormant.
+            spend, purchase days and the last purchase date; or a note when nobody is likely lapsed.
         """
         lang, cur = self.ctx.lang, self.ctx.ds.currency
         if not self.applicable:
@@ -432,7 +468,10 @@ class PurchaseModelView:
         return self._customer_table(table.head(top), lang, cur)
 
     def most_valuable(self, *, top: int = 20) -> pd.DataFrame:
-        """The customers with the highest CLV over the horizon (the ones to keep), in the dormant list's columns."""
+        """The customers with the highest CLV over the horizon (the ones to keep), with their activity group.
+
+        In the :meth:`dormant` list's columns plus the group of :meth:`bands` each belongs to.
+        """
         lang, cur = self.ctx.lang, self.ctx.ds.currency
         if not self.applicable:
             return model_note(self.reason, lang)
@@ -441,6 +480,7 @@ class PurchaseModelView:
         table = (
             self.values.loc[ids]
             .join(self.summary.loc[ids, ["purchase_days", "total_spend", "last_purchase"]])
+            .assign(group=self.groups.loc[ids])
             .rename_axis("account_id")
             .reset_index()
         )
@@ -471,6 +511,9 @@ class PurchaseModelView:
                 _t("col.last_purchase", lang): [format_date(d, lang) for d in table["last_purchase"]],
             }
         )
+        if "group" in table:
+            short = self._labels("group", lang)
+            out.insert(2, _t("col.group", lang), [short[g] for g in table["group"]])
         if not out[_t("col.name", lang)].str.len().any():
             out = out.drop(columns=_t("col.name", lang))
         out.index = pd.RangeIndex(1, len(out) + 1)

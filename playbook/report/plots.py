@@ -21,7 +21,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from playbook.data.schema import TABLES
 from playbook.kpis.fiscal import fiscal_label
-from playbook.report.formatting import format_month, format_value, money_formatter, unit_formatter
+from playbook.report.formatting import format_month, format_value, money_formatter, month_tick, unit_formatter
 from playbook.report.labels import label
 from playbook.review.codes import Status
 from playbook.texts import has_text, text
@@ -195,13 +195,43 @@ def plot_row_coverage(
     checked = np.isin(counts.index, outline)[:, None]
     for r, c in np.argwhere((values == 0) & inside & checked):
         ax.add_patch(matplotlib.patches.Rectangle((c, r), 1, 1, fill=False, edgecolor="crimson", linewidth=1.2))
-    step = max(1, len(counts.columns) // 12)
-    ax.set_xticks(np.arange(0, len(counts.columns), step) + 0.5)
-    ax.set_xticklabels([_cohort_name(c, lang) for c in counts.columns[::step]], rotation=0)
+    ticks, labels = _month_ticks(counts.columns, lang)
+    ax.set_xticks(np.asarray(ticks) + 0.5)
+    ax.set_xticklabels(labels, rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title(label("chart_coverage", lang))
     return ax
+
+
+def _month_ticks(columns, lang: str, *, most: int = 18) -> tuple[list[int], list[str]]:
+    r"""Where to label a heatmap's month columns, and the labels: short months, the year under the first and each January.
+
+    The step is the smallest of 1, 2, 3, 6 or 12 months that gives at most ``most`` labels, so the labels of a
+    long history do not run into one another; columns that are not months keep their text, every one labelled.
+
+    Examples
+    --------
+    >>> months = [str(p) for p in pd.period_range("1997-01", "1998-06", freq="M")]
+    >>> ticks, labels = _month_ticks(months, "ja")
+    >>> len(ticks), labels[:2], labels[12]
+    (18, ['1月\n1997年', '2月'], '1月\n1998年')
+    >>> _month_ticks([str(p) for p in pd.period_range("2023-11", "2026-10", freq="M")], "en")[1][:3]
+    ['Nov\n2023', 'Jan\n2024', 'Mar']
+    """
+    try:
+        months = [pd.Period(str(c), freq="M") for c in columns]
+    except ValueError:
+        return list(range(len(columns))), [str(c) for c in columns]
+    step = next((s for s in (1, 2, 3, 6, 12) if -(-len(months) // s) <= most), 12)
+    ticks = list(range(0, len(months), step))
+    labels, seen = [], set()
+    for i in ticks:
+        m = months[i]
+        first = m.year not in seen
+        seen.add(m.year)
+        labels.append(month_tick(m, lang, with_year=first))
+    return ticks, labels
 
 
 # --------------------------------------------------------------------------- KPI charts
@@ -384,6 +414,8 @@ def plot_kpi_trend(
     fmt = unit_formatter(spec.unit, currency, lang)
     if fmt is not None:
         ax.yaxis.set_major_formatter(fmt)
+    if spec.unit in ("count", "users"):  # whole customers and orders: no tick at 0.5
+        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     _month_axis(ax, lang)
     mark_fiscal_years(ax, fiscal_year_start, lang)
     ax.set_title(title)

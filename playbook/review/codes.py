@@ -17,6 +17,7 @@ __all__ = [
     "Recommendation",
     "TreeCheck",
     "NoProjection",
+    "KGIOutlook",
     "NONE",
     "STATUSES",
 ]
@@ -102,3 +103,16 @@ class NoProjection(StrEnum):
 
     NOT_REVENUE = "not a revenue KGI"
     NO_BRIDGE_ROW = "no MRR bridge row"
+
+
+class KGIOutlook(StrEnum):
+    """Whether the KGI is on course (:func:`playbook.review.goals.kgi_projection`, ``outlook``).
+
+    Before the deadline, the projection at the current pace against the target; once it has passed,
+    the KGI's value against the target.
+    """
+
+    ON_COURSE = "on course"  # the projection reaches the target by the deadline
+    OFF_COURSE = "off course"  # the projection falls short of the target at the deadline
+    REACHED = "reached"  # the deadline has passed and the target was reached
+    MISSED = "missed"  # the deadline has passed and the target was missed

@@ -11,7 +11,7 @@ import pandas as pd
 from playbook.data.dataset import Dataset
 from playbook.data.errors import DataValidationError
 from playbook.kpis.catalog import compute_kpis, kpi
-from playbook.review.codes import NoProjection, TreeCheck
+from playbook.review.codes import KGIOutlook, NoProjection, TreeCheck
 from playbook.review.tree import (
     DEFAULT_LIMITS,
     DEFAULT_THRESHOLDS,
@@ -35,9 +35,11 @@ __all__ = [
     "goal_history",
     "target_path",
     "target_paths",
+    "plan_baselines",
     "smart_check",
     "tree_checks",
     "kgi_projection",
+    "kgi_outlook",
     "DEFAULT_THRESHOLDS",
     "DEFAULT_LIMITS",
 ]
@@ -233,18 +235,70 @@ def target_paths(tree: KPITree, history: pd.DataFrame, months) -> pd.DataFrame:
     months = pd.PeriodIndex(months, freq="M")
     out = {}
     for goal in tree.kpis:
-        baseline = None
-        if tree.plan_start is not None:
-            # the last value measured in the 12 months before the plan (a KPI surveyed twice a year, such as NPS,
-            # has no value in the month just before it)
-            h = history[(history["goal"] == goal.id) & history["value"].notna()]
-            h = h[(h["month"] < tree.plan_start) & (h["month"] >= tree.plan_start - 12)].sort_values("month")
-            baseline = float(h["value"].iloc[-1]) if len(h) else None
+        baseline = _measured_before_plan(tree, history, goal.id)[1]
         path = target_path(goal, months, plan_start=tree.plan_start, baseline=baseline)
         if tree.plan_start is not None:
             path[months < tree.plan_start] = np.nan  # before the plan starts there is no target to be held to
         out[goal.id] = path
     return pd.DataFrame(out, index=months)
+
+
+def _measured_before_plan(tree: KPITree, history: pd.DataFrame, goal_id: str) -> tuple[pd.Period | None, float | None]:
+    """The last value measured in the 12 months before ``plan_start`` and its month (None, None without one).
+
+    A KPI surveyed twice a year, such as NPS, has no value in the month just before the plan.
+    """
+    if tree.plan_start is None:
+        return None, None
+    h = history[(history["goal"] == goal_id) & history["value"].notna()]
+    h = h[(h["month"] < tree.plan_start) & (h["month"] >= tree.plan_start - 12)].sort_values("month")
+    return (pd.Period(h["month"].iloc[-1], freq="M"), float(h["value"].iloc[-1])) if len(h) else (None, None)
+
+
+def plan_baselines(tree: KPITree, history: pd.DataFrame) -> pd.DataFrame:
+    """Where each KPI's target path starts: the anchor the tree declares, else the value measured before the plan.
+
+    The same starting point :func:`target_paths` ramps from, so the baseline a report shows is the one the
+    targets are computed from: a ``path`` mapping's ``start`` in its ``start_month`` (a team that calls the
+    month before the plan a one-off peak anchors below it), a ``path`` list's first value in ``plan_start``,
+    else the last value measured in the 12 months before ``plan_start``.
+
+    Parameters
+    ----------
+    tree : KPITree
+        The validated KPI tree.
+    history : pandas.DataFrame
+        The goals' history (:func:`goal_history`): ``goal``, ``month``, ``value``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by goal id: ``month`` (a Period, or None), ``value`` (NaN without one) and ``source``
+        (``path`` when the tree declares it, ``data`` when measured, ``none``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> g = SimpleNamespace(id="returning", path={"start": 1450, "start_month": "1998-04"})
+    >>> f = SimpleNamespace(id="rate", path=None)
+    >>> tree = SimpleNamespace(kpis=(g, f), plan_start=pd.Period("1998-04", "M"))
+    >>> h = pd.DataFrame({"goal": ["returning", "rate"] * 2, "month": pd.PeriodIndex(["1998-02"] * 2 + ["1998-03"] * 2, freq="M"),
+    ...                   "value": [1900.0, 0.60, 2058.0, 0.613]})
+    >>> plan_baselines(tree, h).astype({"month": str}).values.tolist()  # March 1998 (2,058) was a one-off peak
+    [['1998-04', 1450.0, 'path'], ['1998-03', 0.613, 'data']]
+    """
+    rows = []
+    for goal in tree.kpis:
+        path = goal.path
+        if isinstance(path, dict) and "start" in path and (path.get("start_month") or tree.plan_start):
+            rows.append((goal.id, pd.Period(str(path.get("start_month") or tree.plan_start), freq="M"),
+                         float(path["start"]), "path"))  # fmt: skip
+        elif isinstance(path, list) and path and tree.plan_start is not None:
+            rows.append((goal.id, tree.plan_start, float(path[0]), "path"))
+        else:
+            month, value = _measured_before_plan(tree, history, goal.id)
+            rows.append((goal.id, month, np.nan if value is None else value, "none" if value is None else "data"))
+    return pd.DataFrame(rows, columns=["goal", "month", "value", "source"]).set_index("goal")
 
 
 # --------------------------------------------------------------------------- SMART
@@ -343,12 +397,15 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
         (the best change a month over any 3 months of history, signed the same way: negative for a
         lower-is-better KPI that fell; NaN without enough history), ``correlation_n`` (the months behind
         ``correlation``), ``catalog_direction`` (the catalog's better direction), ``missing_tables`` (the
-        tables the KPI needs that the data lacks, a tuple) and ``M_note`` (the KPI's note in ``month`` when
-        it has no baseline, e.g. ``company-level: not split by segment``; else empty).
+        tables the KPI needs that the data lacks, a tuple), ``M_note`` (the KPI's note in ``month`` when
+        it has no baseline, e.g. ``company-level: not split by segment``; else empty) and ``kgi_change`` (the
+        KGI's change over the months of ``correlation``, first to last, signed in the KGI's better direction:
+        negative when the KGI worsened, so a KPI related to it worsened too; NaN without a correlation).
     """
     month = pd.Period(month, freq="M")
     kgi = _series(history, tree.kgi.id, month)
     multiple, min_corr = tree.limits["achievable_multiple"], tree.limits["min_correlation"]
+    kgi_better = 1 if kpi(tree.kgi.metric).direction == "higher" else -1
     rows = []
     for g in tree.kpis:
         spec = kpi(g.metric)
@@ -402,7 +459,11 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
         if len(both) < 6 or both["k"].std() == 0 or both["g"].std() == 0:
             r["R"], r["R_code"] = "warn", "too little history"
             r["correlation"] = np.nan
+            r["kgi_change"] = np.nan
         else:
+            # which way the KGI went over the same months, in its better direction: a KPI that falls with a falling
+            # KGI moved with it, it did not improve
+            r["kgi_change"] = kgi_better * float(both["g"].iloc[-1] - both["g"].iloc[0])
             corr = float(np.corrcoef(both["k"], both["g"])[0, 1])
             # the KPI should improve when the KGI does: a lower-is-better KPI against a higher-is-better KGI
             # moves the opposite way, so the correlation counts with the sign the two directions give it
@@ -415,7 +476,7 @@ def smart_check(tree: KPITree, ds: Dataset, history: pd.DataFrame, month) -> pd.
         rows.append(r)
     cols = ["goal", "metric", "baseline", "target", "correlation"] + [c for L in "SMART" for c in (L, f"{L}_code")]
     cols += ["baseline_month", "months_left", "needed", "best_pace", "correlation_n", "catalog_direction"]
-    cols += ["missing_tables", "M_note"]
+    cols += ["missing_tables", "M_note", "kgi_change"]
     return pd.DataFrame(rows)[cols]
 
 
@@ -501,8 +562,8 @@ def kgi_projection(
         now), ``target``, ``needed_net_new_mrr`` (a month, to reach the target by the deadline; NaN when
         the deadline has passed), ``run_rate_net_new_mrr``, ``run_rate_new`` (new plus reactivation),
         ``run_rate_expansion``, ``run_rate_lost`` (contraction plus churned), ``projected`` (the KGI metric
-        at the deadline if the run rate holds) and ``gap`` (target minus projected; positive = short of
-        the target). ``current``, ``target``, ``projected`` and ``gap`` are in the KGI metric's terms
+        at the deadline if the run rate holds), ``gap`` (target minus projected; positive = short of
+        the target) and ``outlook`` (:func:`kgi_outlook`). ``current``, ``target``, ``projected`` and ``gap`` are in the KGI metric's terms
         (ARR = 12 x MRR); the other amounts are monthly MRR.
     """
     month = pd.Period(month, freq="M")
@@ -534,7 +595,43 @@ def kgi_projection(
         "run_rate_lost": b["contraction"].mean() + b["churned"].mean(),
         "projected": projected * scale,
         "gap": tree.kgi.target - projected * scale,
+        "outlook": kgi_outlook(projected * scale, now * scale, tree.kgi.target, left, kpi(tree.kgi.metric).direction),
     }
+
+
+def kgi_outlook(projected: float, current: float, target: float, months_left: int, direction: str = "higher") -> str:
+    """Whether the KGI is on course: the projection at its deadline (or, once passed, its value) against the target.
+
+    Parameters
+    ----------
+    projected : float
+        The KGI metric at the deadline at the current pace.
+    current : float
+        The KGI metric in the review month.
+    target : float
+        The KGI's target.
+    months_left : int
+        Months from the review month to the deadline (0 or less: the deadline has passed).
+    direction : {"higher", "lower"}, default "higher"
+        The KGI metric's better direction.
+
+    Returns
+    -------
+    KGIOutlook
+        ``on course`` / ``off course`` before the deadline, ``reached`` / ``missed`` after it; reaching the
+        target exactly counts as reaching it.
+
+    Examples
+    --------
+    >>> str(kgi_outlook(777_700, 1_070_000, 1_000_000, 6)), str(kgi_outlook(1_020_000, 900_000, 1_000_000, 6))
+    ('off course', 'on course')
+    >>> str(kgi_outlook(0.0, 0.03, 0.02, 0, "lower")), str(kgi_outlook(0.0, 0.02, 0.02, -1, "lower"))
+    ('missed', 'reached')
+    """
+    better = 1 if direction == "higher" else -1
+    if months_left <= 0:
+        return KGIOutlook.REACHED if better * (current - target) >= 0 else KGIOutlook.MISSED
+    return KGIOutlook.ON_COURSE if better * (projected - target) >= 0 else KGIOutlook.OFF_COURSE
 
 
 #: KGI metrics of the purchase review that :func:`kgi_projection` extends at their monthly pace.
@@ -546,7 +643,8 @@ def _level_projection(tree: KPITree, kpis: pd.DataFrame, month: pd.Period, run_r
 
     Returns ``applicable`` True, ``kind`` ``"level"``, ``metric``, ``months_left``, ``current``, ``target``,
     ``needed_per_month`` (NaN once the deadline has passed), ``run_rate_per_month`` (the mean change of the last
-    ``run_rate_months`` months), ``projected`` and ``gap`` (target minus projected); or ``applicable`` False with
+    ``run_rate_months`` months), ``projected``, ``gap`` (target minus projected) and ``outlook``
+    (:func:`kgi_outlook`); or ``applicable`` False with
     :attr:`~playbook.review.codes.NoProjection.NO_BRIDGE_ROW` when the metric has no value for ``month``.
 
     Examples
@@ -556,8 +654,8 @@ def _level_projection(tree: KPITree, kpis: pd.DataFrame, month: pd.Period, run_r
     >>> k = pd.DataFrame({"month": pd.period_range("2026-01", "2026-04", freq="M"), "kpi": "revenue_12m",
     ...                   "value": [100.0, 104.0, 106.0, 112.0]})
     >>> p = _level_projection(tree, k, pd.Period("2026-04", "M"), 3)  # (112 - 100) / 3 = 4 a month; 2 months left
-    >>> p["run_rate_per_month"], p["needed_per_month"], p["projected"], p["gap"]
-    (4.0, 9.0, 120.0, 10.0)
+    >>> p["run_rate_per_month"], p["needed_per_month"], p["projected"], p["gap"], str(p["outlook"])
+    (4.0, 9.0, 120.0, 10.0, 'off course')
     """
     metric = tree.kgi.metric
     h = kpis[kpis["kpi"] == metric].set_index("month")["value"].sort_index()
@@ -580,4 +678,5 @@ def _level_projection(tree: KPITree, kpis: pd.DataFrame, month: pd.Period, run_r
         "run_rate_per_month": rate,
         "projected": projected,
         "gap": tree.kgi.target - projected,
+        "outlook": kgi_outlook(projected, now, tree.kgi.target, left, kpi(metric).direction),
     }

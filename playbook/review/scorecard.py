@@ -28,6 +28,7 @@ __all__ = [
     "three_month_trend",
     "act_recommendations",
     "act_plan",
+    "BELOW_TARGET",
     "open_actions",
     "action_effects",
     "segment_drivers",
@@ -253,7 +254,7 @@ def scorecard(tree: KPITree, history: pd.DataFrame, targets: pd.DataFrame, month
     month : str or pandas.Period
         The review month.
     lang : {"en", "ja"}, default "en"
-        The language of the ``kpi`` column.
+        The language of the ``kpi`` column and of the ``owner`` (the tree's ``owner_ja`` in Japanese).
 
     Returns
     -------
@@ -303,7 +304,7 @@ def scorecard(tree: KPITree, history: pd.DataFrame, targets: pd.DataFrame, month
                 "trend_change": trend["change"],
                 "trend_since": str(trend["since"]),
                 "trend_band": trend["band"],
-                "owner": g.owner,
+                "owner": g.display_owner(lang),
                 "deadline": str(g.deadline),
                 "final_target": g.target,
                 "note": note.iloc[0] if len(note) else "",
@@ -426,6 +427,10 @@ def open_actions(actions: pd.DataFrame | None, month) -> pd.DataFrame:
     return actions[started & is_open]
 
 
+#: The statuses of a KPI below its target this month, which needs an action under way (:func:`act_plan`).
+BELOW_TARGET = (Status.AT_RISK, Status.OFF_TRACK)
+
+
 def act_plan(
     tree: KPITree,
     rules: pd.DataFrame,
@@ -443,12 +448,13 @@ def act_plan(
     2. off track for 3 months -> ``revise the action plan`` when an action on it is
        open, ``start an action`` when none is;
     3. achieved by a wide margin for 3 months -> ``raise the target``;
-    4. off track this month with no open action -> ``start an action``;
+    4. below its target this month (``at risk`` or ``off track``, :data:`BELOW_TARGET`) with no open
+       action -> ``start an action``;
     5. otherwise ``keep the plan``.
 
     Every fired rule stays in ``rules``, so a replaced KPI still shows that it was also
-    beaten by a wide margin. ``no_open_action`` flags a KPI off track this month with no
-    open action in the actions log (:func:`open_actions`; an action counts for a KPI
+    beaten by a wide margin. ``no_open_action`` flags a KPI below its target this month (at risk or
+    off track) with no open action in the actions log, whatever the recommendation (:func:`open_actions`; an action counts for a KPI
     goal when its ``kpi`` is the goal's metric or its id).
 
     Parameters
@@ -491,7 +497,7 @@ def act_plan(
         s = status_hist[status_hist["goal"] == g.id].set_index("month").reindex(last3)
         now = s["status"].iloc[-1] if isinstance(s["status"].iloc[-1], str) else Status.NO_DATA
         ids = tuple(under_way.loc[under_way["kpi"].isin([g.metric, g.id]), "action_id"].astype("str"))
-        lacking = now == Status.OFF_TRACK and not ids
+        lacking = now in BELOW_TARGET and not ids
         if ActRule.NOT_RELATED in names:
             rec = Recommendation.REPLACE
         elif ActRule.OFF_TRACK_3M in names:

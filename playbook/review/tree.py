@@ -12,7 +12,7 @@ File shape (see ``data/sample/kpi_tree.yaml``)::
       - id: retention
         name: Customers stay and renew
         kpis:
-          - {id, metric, target, direction, owner, deadline, cadence, segment, path}
+          - {id, metric, target, direction, owner, owner_ja, deadline, cadence, segment, path}
     status_thresholds: {achieved: 1.0, on_track: 0.95, at_risk: 0.85}
     limits: {max_kpis: 7, achievable_multiple: 2.0, wide_margin: 0.1, min_correlation: 0.3}
 
@@ -30,6 +30,9 @@ before ``plan_start`` (or is flat when there is no ``plan_start``).
 A ``deadline`` is a month (``2027-03``) or a fiscal year (``FY2026`` or ``2026年度``), which
 means its last month: with ``fiscal_year_start: 4`` in ``dataset.yaml`` (pass it as
 ``fiscal_year_start``) ``FY2026`` is 2027-03; with the default 1 (the calendar year), 2026-12.
+
+``owner_ja`` (optional) is the owner as a Japanese report writes it (``CRM team`` -> ``CRMチーム``), as
+``name_ja`` is the KGI's and each KFS's name; without it the ``owner`` is shown in both languages.
 
 Each entry's fields are declared once (:data:`KGI_FIELDS`, :data:`KPI_FIELDS`) with
 their kind; :func:`read_fields` checks an entry against its declaration.
@@ -119,6 +122,18 @@ class KPIGoal:
     kfs: str
     segment: dict | None = None
     path: dict | list | None = None
+    owner_ja: str = ""
+
+    def display_owner(self, lang: str = "en") -> str:
+        """The owner as a report in ``lang`` writes it: ``owner_ja`` in Japanese when the tree gives one, else ``owner``.
+
+        Examples
+        --------
+        >>> g = KPIGoal("r", "nps", 30.0, "higher", "CRM team", pd.Period("2026-12", "M"), "monthly", "f", owner_ja="CRMチーム")
+        >>> g.display_owner("ja"), g.display_owner("en"), dataclasses.replace(g, owner_ja="").display_owner("ja")
+        ('CRMチーム', 'CRM team', 'CRM team')
+        """
+        return self.owner_ja if lang == "ja" and self.owner_ja else self.owner
 
     def name(self, lang: str = "en") -> str:
         """The metric's name in ``lang``, with the segment when there is one."""
@@ -202,6 +217,7 @@ KPI_FIELDS: tuple[Field, ...] = (
     Field("metric", "choice", required=True, choices=tuple(KPI_IDS), message=METRIC_MESSAGE),
     Field("target", "number", required=True),
     Field("owner", required=True),
+    Field("owner_ja"),
     Field("deadline", "custom", required=True, check=_deadline_rules),
     Field("cadence", "choice", required=True, choices=CADENCES),
     Field("direction", "choice", choices=DIRECTIONS, message="{key} {value!r} is not 'higher' or 'lower'"),
@@ -282,6 +298,7 @@ def _read_kpi(
         fid,
         k.get("segment"),
         k.get("path"),
+        str(k.get("owner_ja") or ""),
     )
     return goal, problems
 

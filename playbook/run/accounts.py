@@ -201,8 +201,15 @@ def account_pages(
                 seconds = kernel.execute(ACCOUNT_NOTEBOOK, out_nb, {**parameters, "account_id": str(account_id)})
             except CellFailed as exc:
                 raise NotebookFailed(
-                    f"{ACCOUNT_NOTEBOOK.name} for account {account_id} failed in cell [{exc.cell}]: "
-                    f"{exc.ename}: {exc.evalue}\nThe partial notebook is kept in {display_path(out_nb)}."
+                    text(
+                        "run.account_failed",
+                        lang,
+                        name=ACCOUNT_NOTEBOOK.name,
+                        account=account_id,
+                        cell=exc.cell,
+                        error=f"{exc.ename}: {exc.evalue}",
+                        path=display_path(out_nb),
+                    )
                 ) from None
             t0 = time.perf_counter()
             html = out_nb.with_suffix(".html")

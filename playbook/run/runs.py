@@ -342,9 +342,16 @@ def run_review(
                 first_line = next((line for line in str(exc.source).splitlines() if line.strip()), "")
                 echo(text("run.notebook_failed", lang, i=done, count=steps, name=name))
                 raise NotebookFailed(
-                    f"{name} failed in cell [{exc.cell}] ({first_line.strip()[:60]}): "
-                    f"{exc.ename}: {exc.evalue}\nNothing was published for {period}; the partial run is kept in "
-                    f"{display_path(failed)}/ (its manifest says which notebook failed)."
+                    text(
+                        "run.failed_cell",
+                        lang,
+                        name=name,
+                        cell=exc.cell,
+                        source=first_line.strip()[:60],
+                        error=f"{exc.ename}: {exc.evalue}",
+                        month=format_month(period, lang),
+                        folder=display_path(failed),
+                    )
                 ) from None
             html = out_nb.with_suffix(".html")
             heading = notebook_title(nbformat.read(out_nb, as_version=4), lang) or nb.stem
