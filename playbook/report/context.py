@@ -39,9 +39,6 @@ class ReviewContext:
     company : Dataset or None
         The whole company's data when ``ds`` is one book of accounts (``segment``); None otherwise. Models
         that learn from every account (the churn-risk model, health bands) use it, then show the book.
-    book : tuple of (str, str) or None
-        The accounts column and value of that book (``("owner", "Sato")``), named under every notebook's set-up
-        cell; None for the whole company.
     """
 
     ds: Dataset
@@ -50,7 +47,6 @@ class ReviewContext:
     data_dir: Path
     kpi_tree: Path | None
     company: Dataset | None = None
-    book: tuple[str, str] | None = None
 
     def label(self, key: str) -> str:
         """The label of ``key`` in the context's language (see :func:`playbook.report.labels.label`)."""
@@ -70,17 +66,11 @@ class ReviewContext:
         ds = self.ds
         name = ds.settings.get("name") or display_path(self.data_dir)
         line = ""
-        if self.book is not None and self.company is not None:  # whose accounts: the CSM's book
-            column, value = self.book
+        if self.company is not None and ds.segment:  # one book of accounts (a CSM's): say whose, under the set-up
             accounts, total = len(ds.accounts), len(self.company.accounts)
-            line = text(
-                "data_check.book",
-                self.lang,
-                column=label(column, self.lang),
-                value=value,
-                accounts=accounts,
-                total=total,
-            )
+            sep = "、" if self.lang == "ja" else ", "
+            book = sep.join(f"{label(c, self.lang)} {v}" for c, v in ds.segment.items())
+            line = text("data_check.book", self.lang, book=book, accounts=accounts, total=total)
         return safe_markdown(
             text(
                 "data_check.review",

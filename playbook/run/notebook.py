@@ -102,8 +102,7 @@ def open_review(
     params = check_parameters(month=month, data_dir=data_dir, kpi_tree=kpi_tree, lang=lang, mapping=mapping)
     ds = load_review_data(params)
     period = review_month(ds, params.month)
-    chosen = parse_segment(segment)
-    book = segment_dataset(ds, chosen)
+    book = segment_dataset(ds, parse_segment(segment))
     use_theme(params.lang)
     pd.set_option("display.max_colwidth", None)  # show warnings and names in full
     pd.set_option("display.max_rows", 500)  # and every KPI of the month
@@ -114,5 +113,4 @@ def open_review(
         data_dir=params.data_dir,
         kpi_tree=params.kpi_tree,
         company=ds if book is not ds else None,
-        book=next(iter(chosen.items())) if chosen else None,
     )
