@@ -36,6 +36,23 @@ def _usage_cache(tmp_path_factory):
         os.environ["PLAYBOOK_CACHE_DIR"] = old
 
 
+@pytest.fixture(autouse=True)
+def _fresh_health_model(request):
+    """A test that patches a function (``monkeypatch``) gets a health model made with the patch, not a kept one.
+
+    The health views of one process share the model made for the same dataset and month
+    (:func:`playbook.report.customer_views._health_model`); other tests reuse it as a run does.
+    """
+    from playbook.report import customer_views
+
+    patched = "monkeypatch" in request.fixturenames
+    if patched:
+        customer_views._MODELS.clear()
+    yield
+    if patched:
+        customer_views._MODELS.clear()
+
+
 def write_folder(folder: Path, files: dict[str, str | bytes], *, base: bool = True) -> Path:
     """Write a data folder: the two required tables (unless ``base=False``) plus ``files``."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -81,6 +81,22 @@ def test_onboarding_progress_counts_distinct_milestones_and_overdue_ones():
     assert p.loc["b", ["done", "milestones", "overdue_count", "overdue"]].tolist() == [2, 2, 0, ""]
 
 
+def test_overdue_milestones_are_listed_in_the_order_of_the_onboarding_table():
+    # c misses three milestones (in table order: invite_team, setup, first_project), d one; e none
+    ob = pd.DataFrame(
+        {
+            "account_id": ["c", "d", "c", "c", "e"],
+            "milestone": ["invite_team", "setup", "setup", "first_project", "setup"],
+            "completed_date": pd.to_datetime([None, None, None, None, "2026-09-02"]),
+            "due_days": [3, 3, 3, 3, 3],
+        }
+    )
+    signup = pd.Series(pd.to_datetime(["2026-09-01"] * 3), index=["c", "d", "e"])
+    p = onboarding_progress(ob, signup, pd.Timestamp("2026-10-20"))
+    assert p["overdue"].to_dict() == {"c": "invite_team, setup, first_project", "d": "setup", "e": ""}
+    assert p["overdue_count"].to_dict() == {"c": 3, "d": 1, "e": 0}
+
+
 def test_next_renewal_is_the_next_anniversary_of_an_active_annual_contract():
     subs = pd.DataFrame(
         {

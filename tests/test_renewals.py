@@ -311,3 +311,23 @@ def test_the_sample_calendar_shows_the_notice_status_in_the_table_and_the_csv(vi
     views["ja"].save(str(tmp_path))
     header = (tmp_path / "renewals.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert "解約可否" in header
+
+
+def test_an_account_renews_automatically_only_when_every_contract_renewing_that_day_does():
+    # each account holds two annual contracts started the same day, so both end on 2026-11-19:
+    # both auto -> True; auto and manual -> False; auto and unknown -> unknown; manual and unknown -> unknown
+    # (not known to be manual for every contract: the calendar does not guess)
+    subs = _subs(
+        account_id=["both", "both", "mixed", "mixed", "half", "half", "none", "none"],
+        billing_period=["annual"] * 8,
+        start_date=["2025-11-20"] * 8,
+        end_date=[None] * 8,
+        mrr=[100.0, 50.0, 200.0, 20.0, 300.0, 30.0, 400.0, 40.0],
+        auto_renew=pd.array([True, True, True, False, True, pd.NA, False, pd.NA], dtype="boolean"),
+        notice_days=pd.array([30, 60, 30, 30, 30, 30, 30, 90], dtype="Int64"),
+    )
+    cal = renewal_calendar(subs, "2026-10-31", days=90).set_index("account_id")
+    auto = {k: None if pd.isna(v) else bool(v) for k, v in cal["auto_renew"].items()}
+    assert auto == {"both": True, "mixed": False, "half": None, "none": None}
+    assert cal["arr"].to_dict() == {"both": 1800.0, "mixed": 2640.0, "half": 3960.0, "none": 5280.0}  # 12 x (a + b)
+    assert cal.loc["both", "notice_days"] == 60  # the longest notice of the contracts

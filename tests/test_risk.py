@@ -250,6 +250,54 @@ def test_complete_separation_is_reported_without_a_python_warning():
     assert few.detail == {"events": 8, "non_events": 12, "features": 1, "per_feature": 8.0}
 
 
+def test_a_well_posed_fit_proves_there_is_no_separation_without_the_linear_programme(monkeypatch):
+    X, y, A = tiny_continuous()
+    expected = fit_logistic(X, y, features=["breadth_score", "tenure_months"])
+    calls = []
+    monkeypatch.setattr(rk, "_separation", lambda *a: calls.append(a))  # counts calls; "not separated"
+    fit = fit_logistic(X, y, features=["breadth_score", "tenure_months"])
+    assert calls == [] and fit.method == "mle" and fit.converged
+    pd.testing.assert_frame_equal(fit.table, expected.table)
+    assert fit.messages == expected.messages
+
+
+def test_the_separation_certificate_never_contradicts_the_linear_programme():
+    # the certificate (a strictly positive w with M.T @ w = 0) exists exactly when no direction separates;
+    # on separated data it must say "not proven", on the well-posed data above it must prove it
+    X, y = quasi_separated()
+    A = np.column_stack([np.ones(len(y)), X["breadth_score"] / 100, X["annual"]])
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        params = np.asarray(GLM(y, A, family=Binomial()).fit(maxiter=100).params)
+    assert rk._separation(A, y) is not None
+    assert not rk._not_separated(A, y, params)
+    _, y2, A2 = tiny_continuous()
+    params2 = np.asarray(GLM(y2, A2, family=Binomial()).fit().params)
+    assert rk._separation(A2, y2) is None and rk._not_separated(A2, y2, params2)
+    # and far from the optimum (a large score left) it proves nothing rather than something wrong
+    assert not rk._not_separated(A2, y2, params2 + 5.0)
+    # 200 random small designs, some separated: the certificate never claims "not separated" wrongly
+    rng = np.random.default_rng(3)
+    kinds = {"proven": 0, "separated": 0}
+    for _ in range(200):
+        n = int(rng.integers(6, 40))
+        B = np.column_stack([np.ones(n), rng.integers(0, 3, (n, 2))])
+        yy = (rng.random(n) < rng.uniform(0.1, 0.9)).astype(float)
+        if yy.min() == yy.max():
+            continue
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            pp = np.asarray(GLM(yy, B, family=Binomial()).fit(maxiter=100).params)
+        if rk._not_separated(B, yy, pp):
+            assert rk._separation(B, yy) is None
+            kinds["proven"] += 1
+        kinds["separated"] += rk._separation(B, yy) is not None
+    assert kinds["proven"] > 100 and kinds["separated"] > 10  # both kinds were tried (162 and 29 here)
+
+
 def test_a_fit_that_does_not_converge_says_so():
     X, y, _ = tiny_continuous()
     with warnings.catch_warnings():
@@ -260,24 +308,36 @@ def test_a_fit_that_does_not_converge_says_so():
 
 
 def test_library_warnings_are_captured_as_messages(monkeypatch):
+    # the library is statsmodels' optimiser of the ridge fallback (separated data)
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
     class NoisyGLM(rk.GLM):
-        def fit(self, *args, **kwargs):
+        def fit_regularized(self, *args, **kwargs):
             warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=2)
-            warnings.warn("IRLS wobbled", ConvergenceWarning, stacklevel=2)
-            return super().fit(*args, **kwargs)
+            warnings.warn("optimiser wobbled", ConvergenceWarning, stacklevel=2)
+            return super().fit_regularized(*args, **kwargs)
 
     monkeypatch.setattr(rk, "GLM", NoisyGLM)
-    X, y, _ = tiny_continuous()
+    X, y = quasi_separated()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fit = fit_logistic(X, y, features=["breadth_score", "tenure_months"])
+        fit = fit_logistic(X, y, features=["breadth_score", "annual"])
     details = [m.detail for m in fit.messages]
-    assert {"category": "RuntimeWarning", "text": "overflow encountered in exp"} in details
-    # the fit itself converged, so the library's convergence doubt is reported as a warning, not as no convergence
-    assert fit.converged and {"category": "ConvergenceWarning", "text": "IRLS wobbled"} in details
-    assert not fit.has(FitIssue.NOT_CONVERGED)
+    assert fit.method == "ridge" and {"category": "RuntimeWarning", "text": "overflow encountered in exp"} in details
+    # the Newton polish converged, so the optimiser's convergence doubt is not reported as no convergence
+    assert fit.converged and not fit.has(FitIssue.NOT_CONVERGED)
+    assert all(d.get("text") != "optimiser wobbled" for d in details)
+
+
+def test_maximum_likelihood_agrees_with_statsmodels_glm():
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    X, y, A = tiny_continuous()
+    fit = fit_logistic(X, y, features=["breadth_score", "tenure_months"])
+    ref = GLM(y, A, family=Binomial()).fit()
+    assert fit.table["coefficient"].to_numpy() == pytest.approx(np.asarray(ref.params), abs=1e-8)
+    assert fit.table["se"].to_numpy() == pytest.approx(np.asarray(ref.bse), rel=1e-6)
 
 
 def test_an_input_without_variation_is_left_out_with_a_message():

@@ -205,16 +205,17 @@ def renewal_calendar(
     ends = ends[ends["contract_end"] == first]
     out = (
         ends.groupby("account_id", as_index=False)
-        .agg(
-            contract_end=("contract_end", "first"),
-            mrr=("mrr", "sum"),
-            auto_renew=("auto_renew", lambda v: v.min() if v.notna().all() else pd.NA),
-            notice_days=("notice_days", "max"),
-        )
+        .agg(contract_end=("contract_end", "first"), mrr=("mrr", "sum"), notice_days=("notice_days", "max"))
         .astype({"contract_end": "datetime64[ns]", "mrr": "float64"})
     )
     out["arr"] = 12 * out.pop("mrr")
-    out["auto_renew"] = pd.array(out["auto_renew"], dtype="boolean")
+    # auto-renewing when every contract renewing that day does; unknown when any of them does not say
+    auto = pd.array(ends["auto_renew"], dtype="boolean")
+    every = pd.Series(auto.fillna(True).to_numpy(dtype=bool)).groupby(ends["account_id"].to_numpy()).all()
+    unknown = pd.Series(auto.isna()).groupby(ends["account_id"].to_numpy()).any()
+    renews = pd.array(every.reindex(out["account_id"]).to_numpy(dtype=bool), dtype="boolean")
+    renews[unknown.reindex(out["account_id"]).to_numpy(dtype=bool)] = pd.NA
+    out["auto_renew"] = renews
     out["notice_days"] = pd.array(out["notice_days"], dtype="Int64")
     out["days_left"] = (out["contract_end"] - as_of).dt.days.astype("int64")
     out["window"] = _window(out["days_left"], [w for w in WINDOWS if w <= days] or [days])

@@ -904,6 +904,47 @@ def _feature_unit(feature: str, lang: str) -> str:
     return text(key, lang) if has_text(key) else ""
 
 
+#: The health model of the last review in this process: {key: (dataset, model)}; see :func:`_health_model`.
+_MODELS: dict = {}
+
+
+def _health_model(data, months, month: pd.Period, config, test_months: int) -> dict:
+    """Health scores, churn labels, the band backtest and the churn-risk model of one data set and month, made once.
+
+    The notebooks of a run share one kernel and one loaded dataset (:func:`playbook.run.notebook.load_review_data`):
+    notebook 05's health view, notebook 06's at-risk counts, every CSM's book and every account page use the
+    same company-wide model, so it is made once per dataset, month and configuration (about 90% of a large
+    run's time was making it again). The dataset is kept with the model, so its ``id`` is not reused.
+    """
+    key = (id(data), tuple(str(m) for m in months), str(month), repr(config), test_months)
+    if key in _MODELS:
+        return _MODELS[key][1]
+    scores = hs.health_scores(data, months, config=config)
+    labels = hs.churn_labels(data, months)
+    labels = labels[labels["month"] + 3 <= month]  # only outcomes known at the review month
+    backtest_table, backtest_stats = hs.backtest(scores, labels)
+    X = rk.risk_features(scores, data)
+    labelled = labels["month"].unique()
+    tests = sorted({m for m in labelled if m >= month - (test_months + 2)} | {month})
+    predictions = rk.walk_forward(X, labels, test_months=tests)
+    train = X.merge(labels, on=["account_id", "month"])
+    train = train[train["month"] + 3 <= month]
+    fit = rk.fit_logistic(train, train["churned"]) if train["churned"].nunique() == 2 else None
+    model = {
+        "scores": scores,
+        "labels": labels,
+        "backtest_table": backtest_table,
+        "backtest_stats": backtest_stats,
+        "predictions": predictions,
+        "model_stats": rk.evaluate(predictions[predictions["month"] != month]),
+        "model": fit,
+        "coefficients": rk.coefficients(fit) if fit is not None else None,
+    }
+    _MODELS.clear()  # one data set at a time
+    _MODELS[key] = (data, model)
+    return model
+
+
 class HealthView:
     """Health scores over the history, their backtest, the churn-risk model and the at-risk list.
 
@@ -926,7 +967,6 @@ class HealthView:
 
     def __init__(self, ctx: ReviewContext, *, config=None, test_months: int = 12):
         self.ctx = ctx
-        months = ctx.history[-24:]
         self.config = config
         # a book of accounts (one CSM's) is scored and ranked by the model of the whole company, then shown alone
         data = ctx.company if ctx.company is not None else ctx.ds
@@ -934,20 +974,15 @@ class HealthView:
             self.scores = self.labels = self.backtest_table = self.backtest_stats = None
             self.predictions = self.model_stats = self.model = self.coefficients = None
             return
-        self.scores = hs.health_scores(data, months, config=config)
-        labels = hs.churn_labels(data, months)
-        self.labels = labels[labels["month"] + 3 <= ctx.month]  # only outcomes known at the review month
-        self.backtest_table, self.backtest_stats = hs.backtest(self.scores, self.labels)
-        X = rk.risk_features(self.scores, data)
-        labelled = self.labels["month"].unique()
-        tests = sorted({m for m in labelled if m >= ctx.month - (test_months + 2)} | {ctx.month})
-        self.predictions = rk.walk_forward(X, self.labels, test_months=tests)
-        self.model_stats = rk.evaluate(self.predictions[self.predictions["month"] != ctx.month])
-        train = X.merge(self.labels, on=["account_id", "month"])
-        train = train[train["month"] + 3 <= ctx.month]
+        model = _health_model(data, ctx.history[-24:], ctx.month, config, test_months)
+        # shallow copies: a view that adds a column never changes the model another view shares
+        self.scores, self.labels = model["scores"].copy(deep=False), model["labels"].copy(deep=False)
+        self.backtest_table, self.backtest_stats = model["backtest_table"].copy(deep=False), model["backtest_stats"]
+        self.predictions, self.model_stats = model["predictions"].copy(deep=False), model["model_stats"]
         #: the model on every outcome known at the review month (its coefficients are shown), or None
-        self.model = rk.fit_logistic(train, train["churned"]) if train["churned"].nunique() == 2 else None
-        self.coefficients = rk.coefficients(self.model) if self.model is not None else None
+        self.model, self.coefficients = model["model"], model["coefficients"]
+        if self.coefficients is not None:
+            self.coefficients = self.coefficients.copy(deep=False)
         if ctx.company is not None:
             book = ctx.ds.accounts["account_id"]
             self.scores = self.scores[self.scores["account_id"].isin(book)].reset_index(drop=True)
@@ -1471,8 +1506,21 @@ def onboarding_progress(onboarding: pd.DataFrame | None, signup: pd.Series, as_o
     out = pd.DataFrame({"done": g["done"].sum().astype("int64"), "milestones": g.size().astype("int64")})
     late = per[per["late"]]
     out["overdue_count"] = late.groupby("account_id").size().reindex(out.index, fill_value=0).astype("int64")
-    out["overdue"] = late.groupby("account_id")["milestone"].agg(", ".join).reindex(out.index, fill_value="")
+    out["overdue"] = _joined(late["account_id"], late["milestone"]).reindex(out.index, fill_value="")
     return out.rename_axis("account_id")
+
+
+def _joined(keys: pd.Series, words: pd.Series) -> pd.Series:
+    """Each key's words in row order joined by ", ", without a Python call per key (one column per position)."""
+    if keys.empty:
+        return pd.Series(dtype="str")
+    frame = pd.DataFrame({"key": keys.to_numpy(), "word": words.astype("str").to_numpy()})
+    frame["k"] = frame.groupby("key", sort=False).cumcount()
+    wide = frame.pivot(index="key", columns="k", values="word")
+    out = wide[0]
+    for k in wide.columns[1:]:
+        out = out.where(wide[k].isna(), out + ", " + wide[k])
+    return out.astype("str").rename(None).rename_axis(keys.name)
 
 
 def save_customer_tables(ctx: ReviewContext, health: HealthView | None, folder: str | None) -> list[str]:

@@ -134,6 +134,7 @@ def account_pages(
     out_dir: str | Path | None = None,
     mapping: str | Path = "",
     echo: Callable[[str], None] | None = print,
+    kernel: NotebookKernel | None = None,
 ) -> list[Path]:
     """Execute the account page (notebook 07) for each account of ``ids`` and export each as HTML.
 
@@ -161,6 +162,9 @@ def account_pages(
         :func:`playbook.data.source.load_source`).
     echo : callable or None, default print
         Receives one line per page with its time, and the total; None for silence.
+    kernel : NotebookKernel, optional
+        The kernel to execute the pages in; a run passes the kernel of its review notebooks, which
+        already holds the loaded data and the company's health model. By default a kernel of their own.
 
     Returns
     -------
@@ -187,37 +191,43 @@ def account_pages(
         "mapping": display_path(params.mapping) if params.mapping else "",
     }
     names = ds.accounts.set_index("account_id")["name"] if "name" in ds.accounts.columns else None
+    if not resolved:
+        return []
+    if kernel is None:
+        with database_url_for_kernels(params), NotebookKernel(ACCOUNT_NOTEBOOK.parent) as own:
+            return _execute_pages(own, resolved, folder, parameters, names, period, lang, echo)
+    return _execute_pages(kernel, resolved, folder, parameters, names, period, lang, echo)
 
+
+def _execute_pages(kernel, resolved, folder, parameters, names, period, lang, echo) -> list[Path]:
+    """Execute notebook 07 in ``kernel`` for each account id of ``resolved`` and export its HTML (see :func:`account_pages`)."""
     start = time.perf_counter()
     pages: list[Path] = []
-    if not resolved:
-        return pages
-    with database_url_for_kernels(params), NotebookKernel(ACCOUNT_NOTEBOOK.parent) as kernel:
-        for i, account_id in enumerate(resolved, 1):
-            name = account_id if names is None or pd.isna(names.get(account_id)) else str(names[account_id])
-            title = text("account.title", lang, name=name, id=account_id, month=format_month(period, lang))
-            out_nb = folder / f"{_safe_name(account_id)}.ipynb"
-            try:
-                seconds = kernel.execute(ACCOUNT_NOTEBOOK, out_nb, {**parameters, "account_id": str(account_id)})
-            except CellFailed as exc:
-                raise NotebookFailed(
-                    text(
-                        "run.account_failed",
-                        lang,
-                        name=ACCOUNT_NOTEBOOK.name,
-                        account=account_id,
-                        cell=exc.cell,
-                        error=f"{exc.ename}: {exc.evalue}",
-                        path=display_path(out_nb),
-                    )
-                ) from None
-            t0 = time.perf_counter()
-            html = out_nb.with_suffix(".html")
-            export_html(out_nb, html, title, lang)
-            seconds += time.perf_counter() - t0
-            pages.append(html)
-            if echo:
-                echo(text("run.account_page", lang, i=i, count=len(resolved), page=display_path(html), seconds=seconds))
+    for i, account_id in enumerate(resolved, 1):
+        name = account_id if names is None or pd.isna(names.get(account_id)) else str(names[account_id])
+        title = text("account.title", lang, name=name, id=account_id, month=format_month(period, lang))
+        out_nb = folder / f"{_safe_name(account_id)}.ipynb"
+        try:
+            seconds = kernel.execute(ACCOUNT_NOTEBOOK, out_nb, {**parameters, "account_id": str(account_id)})
+        except CellFailed as exc:
+            raise NotebookFailed(
+                text(
+                    "run.account_failed",
+                    lang,
+                    name=ACCOUNT_NOTEBOOK.name,
+                    account=account_id,
+                    cell=exc.cell,
+                    error=f"{exc.ename}: {exc.evalue}",
+                    path=display_path(out_nb),
+                )
+            ) from None
+        t0 = time.perf_counter()
+        html = out_nb.with_suffix(".html")
+        export_html(out_nb, html, title, lang)
+        seconds += time.perf_counter() - t0
+        pages.append(html)
+        if echo:
+            echo(text("run.account_page", lang, i=i, count=len(resolved), page=display_path(html), seconds=seconds))
     if echo:
         total = time.perf_counter() - start
         echo(text("run.account_pages", lang, count=len(resolved), seconds=total, each=total / len(resolved)))

@@ -374,22 +374,23 @@ def run_review(
                     execute(nb, folder, _notebook_parameters(nb, book_params, folder, False))
                 manifest["books"].append({"value": value, "folder": folder.relative_to(staging).as_posix()})
                 manifest["outputs"] += [p.relative_to(staging).as_posix() for p in sorted(folder.glob("*.csv"))]
-        # 05's list, highest MRR first; a purchase review has no health score, so no account pages
-        ids = at_risk_ids(staging)[:account_limit] if account_limit != 0 and not purchase_review else []
-        if ids:  # one page (顧客カルテ) per account at risk, linked from the month's index
-            t0 = time.perf_counter()
-            pages = account_pages(
-                ids,
-                month=str(period),
-                data_dir=params.data_dir,
-                kpi_tree=tree,
-                lang=lang,
-                out_dir=staging / "accounts",
-                mapping=params.mapping or "",
-                echo=echo,
-            )
-            manifest["accounts"] = {"pages": len(pages), "seconds": round(time.perf_counter() - t0, 1)}
-            manifest["outputs"] += [p.relative_to(staging).as_posix() for p in pages]
+            # 05's list, highest MRR first; a purchase review has no health score, so no account pages
+            ids = at_risk_ids(staging)[:account_limit] if account_limit != 0 and not purchase_review else []
+            if ids:  # one page (顧客カルテ) per account at risk, linked from the month's index
+                t0 = time.perf_counter()
+                pages = account_pages(
+                    ids,
+                    month=str(period),
+                    data_dir=params.data_dir,
+                    kpi_tree=tree,
+                    lang=lang,
+                    out_dir=staging / "accounts",
+                    mapping=params.mapping or "",
+                    echo=echo,
+                    kernel=kernel,  # the run's kernel: the data and the health model are already made
+                )
+                manifest["accounts"] = {"pages": len(pages), "seconds": round(time.perf_counter() - t0, 1)}
+                manifest["outputs"] += [p.relative_to(staging).as_posix() for p in pages]
         # the tables the notebooks wrote (05: at_risk, onboarding, rfm_segments; 06: scorecard), not computed again,
         # and the same tables as one workbook for Excel
         csvs = sorted(staging.glob("*.csv"), key=lambda p: (p.name != "scorecard.csv", p.name))
