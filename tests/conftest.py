@@ -38,19 +38,22 @@ def _usage_cache(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _fresh_health_model(request):
-    """A test that patches a function (``monkeypatch``) gets a health model made with the patch, not a kept one.
+    """A test that patches a function (``monkeypatch``) gets a health model and KPI table made with the patch.
 
-    The health views of one process share the model made for the same dataset and month
-    (:func:`playbook.report.customer_views._health_model`); other tests reuse it as a run does.
+    The views of one process share the model and the KPI table made for the same dataset and month
+    (:func:`playbook.report.customer_views._health_model`, :meth:`ReviewContext.kpis`); other tests
+    reuse them as a run does.
     """
-    from playbook.report import customer_views
+    from playbook.report import context, customer_views
 
     patched = "monkeypatch" in request.fixturenames
     if patched:
         customer_views._MODELS.clear()
+        context._KPIS.clear()
     yield
     if patched:
         customer_views._MODELS.clear()
+        context._KPIS.clear()
 
 
 def write_folder(folder: Path, files: dict[str, str | bytes], *, base: bool = True) -> Path:

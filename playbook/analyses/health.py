@@ -407,8 +407,11 @@ def _weakest(scores: np.ndarray, has: np.ndarray, names: list[str]) -> np.ndarra
     pattern = np.where(weak, order, -1)  # the weak components in order, then -1s
     if not len(pattern):
         return np.array([], dtype=object)
-    unique, inverse = np.unique(pattern, axis=0, return_inverse=True)
-    text = np.array([", ".join(names[i] for i in row if i >= 0) for row in unique], dtype=object)
+    # each pattern as one integer (digits in base k + 1), so finding the distinct ones is a 1-d sort
+    base = pattern.shape[1] + 1
+    codes = (pattern.astype(np.int64) + 1) @ (base ** np.arange(pattern.shape[1], dtype=np.int64))
+    unique, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    text = np.array([", ".join(names[i] for i in pattern[j] if i >= 0) for j in first], dtype=object)
     return text[inverse.ravel()]
 
 

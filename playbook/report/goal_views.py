@@ -18,7 +18,6 @@ import pandas as pd
 
 from playbook.data.paths import resolve_path
 from playbook.kpis import fiscal
-from playbook.kpis.catalog import compute_kpis
 from playbook.report.context import ReviewContext
 from playbook.report.export import write_csv
 from playbook.report.formatting import format_change, format_delta, format_month, format_value
@@ -202,7 +201,7 @@ class GoalReport:
         tree = goals.load_kpi_tree(ctx.kpi_tree, fiscal_year_start=start) if ctx.kpi_tree else None
         rep = cls(ctx=ctx, tree=tree)
         months = ctx.history
-        rep.kpis = compute_kpis(ctx.ds, months=months)
+        rep.kpis = ctx.kpis()  # the run's KPI table, made once per dataset and month
         rep.bridge = month_bridge(ctx.ds, months)
         if tree is None:
             return rep
