@@ -26,6 +26,7 @@ from __future__ import annotations
 import gzip
 import io
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -157,6 +158,41 @@ def _add_months(dates: np.ndarray, k) -> np.ndarray:
     return target.astype("datetime64[D]") + np.minimum(day, last).astype("timedelta64[D]")
 
 
+def _ids(prefix: str, start: int, stop: int, width: int) -> np.ndarray:
+    """``prefix`` + the numbers ``start..stop-1`` zero-padded to ``width`` digits, as a numpy text array.
+
+    The same array as ``np.char.add(prefix, np.char.zfill(np.arange(start, stop).astype(str), width))``, made
+    from digit arithmetic a block at a time: ``astype(str)`` alone would hold 84 bytes per number (<U21).
+    """
+    n = stop - start
+    if n <= 0 or start < 0 or stop - 1 >= 10**width:  # empty, or numbers wider than ``width``: the plain way
+        return np.char.add(prefix, np.char.zfill(np.arange(start, stop).astype(str), width))
+    k = len(prefix)
+    out = np.empty((n, k + width), dtype=np.uint32)  # one UCS-4 code point per character
+    out[:, :k] = [ord(c) for c in prefix]
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    step = 1 << 20
+    for lo in range(0, n, step):
+        num = np.arange(start + lo, min(stop, start + lo + step), dtype=np.int64)
+        out[lo : lo + len(num), k:] = num[:, None] // powers % 10 + ord("0")
+    return out.view(f"<U{k + width}").reshape(n)
+
+
+def _text(values: np.ndarray, take: np.ndarray | None = None):
+    """``values`` (or ``values[take]``), a numpy text array, as the text column pandas makes of it, via Arrow.
+
+    Equal to what ``pd.DataFrame`` makes of the numpy array (same dtype and values), without the Python string
+    per row that route creates on the way (about 0.5 GB for the 5 million users at 300x).
+    """
+    import pyarrow as pa
+
+    dtype = pd.Series(values[:0]).dtype
+    arr = pa.array(values, type=pa.large_string())
+    if take is not None:
+        arr = arr.take(take)
+    return arr.to_pandas(types_mapper={pa.large_string(): dtype}.get).array
+
+
 class _Intervals:
     """Collects subscription intervals as arrays."""
 
@@ -174,56 +210,288 @@ class _Intervals:
 
 
 class UsageSessions:
-    """The simulated sessions as integer columns, turned into a DataFrame one month at a time.
+    """The simulated sessions, kept as compact integer pieces per month and turned into tables a month at a time.
 
-    Sorted by (date, account_id, user_id) once, on integers (ids are zero-padded, so
-    their text order is their number order); at 300x (about 100 million sessions)
-    the text ids of the whole table would not fit comfortably in memory, a month's do.
+    Sessions arrive in simulation order (chunks of :data:`SESSION_CHUNK`, then the pilot accounts) and are cut by
+    month into pieces: account and user numbers, the date as days since 1970-01-01, the feature number and the
+    seconds. With ``spill_dir`` every piece goes to an uncompressed ``.npz`` file there, so memory holds one
+    chunk at a time, not the log (about 100 million sessions at 300x). A month is sorted by (date, account_id,
+    user_id) on integers when it is read (ids are zero-padded, so their text order is their number order); a
+    stable sort of a month's pieces in arrival order equals the stable sort of the whole log cut at that month.
+
+    Parameters
+    ----------
+    account_ids, user_ids : numpy.ndarray
+        The text ids, indexed by the account and user numbers given to :meth:`add`.
+    spill_dir : str or pathlib.Path, optional
+        An existing folder for the pieces (the caller removes it); ``None`` keeps them in memory.
     """
 
-    def __init__(self, account_ids, user_ids, acc, user, date, feat, seconds):
-        order = np.lexsort((user, acc, date.astype(np.int64)))
+    _COLUMNS = ("acc", "user", "date", "feat", "seconds")
+
+    def __init__(self, account_ids, user_ids, spill_dir=None):
         self.account_ids, self.user_ids = account_ids, user_ids
-        self.acc, self.user, self.date = acc[order], user[order], date[order]
-        self.feat, self.seconds = feat[order], seconds[order]
-        month = self.date.astype("datetime64[M]")
-        self.months = (
-            pd.PeriodIndex(pd.unique(month).astype("datetime64[ns]"), freq="M")
-            if len(month)
-            else pd.PeriodIndex([], freq="M")
-        )
-        self.bounds = np.searchsorted(
-            month, np.asarray(self.months.to_timestamp(), dtype="datetime64[M]"), side="left"
-        ).tolist() + [len(month)]
+        self.spill_dir = None if spill_dir is None else Path(spill_dir)
+        self._pieces: dict[int, list] = {}  # month number (months since 1970-01) -> pieces, in arrival order
+        self._n = 0
 
     def __len__(self) -> int:
-        return len(self.acc)
+        return self._n
 
-    def frame(self, lo: int = 0, hi: int | None = None) -> pd.DataFrame:
-        sl = slice(lo, len(self.acc) if hi is None else hi)
+    @property
+    def months(self) -> pd.PeriodIndex:
+        """The months that have sessions, in order."""
+        return pd.PeriodIndex([_period(m) for m in sorted(self._pieces)], freq="M")
+
+    def add(self, acc, user, date, feat, seconds) -> None:
+        """Append sessions (equal-length arrays; ``date`` as datetime64[D]) after those already added.
+
+        Parameters
+        ----------
+        acc, user : numpy.ndarray
+            Account and user numbers (positions in ``account_ids`` and ``user_ids``).
+        date : numpy.ndarray
+            Session dates, datetime64[D].
+        feat : numpy.ndarray
+            Feature numbers (positions in ``FEATURES``).
+        seconds : numpy.ndarray
+            Session lengths in seconds.
+        """
+        days = np.asarray(date, dtype="datetime64[D]").view(np.int64)
+        cols = {
+            "acc": _compact(acc, np.int32),
+            "user": _compact(user, np.int32),
+            "date": _compact(days, np.int32),
+            "feat": _compact(feat, np.int8),
+            "seconds": _compact(seconds, np.int32),
+        }
+        month = np.asarray(date, dtype="datetime64[D]").astype("datetime64[M]").view(np.int64)
+        order = np.argsort(month, kind="stable")  # stable: each month's rows keep their arrival order
+        month = month[order]
+        starts = np.flatnonzero(np.r_[True, month[1:] != month[:-1]]) if len(month) else np.array([], int)
+        bounds = [*starts.tolist(), len(month)]
+        for i, lo in enumerate(starts.tolist()):
+            piece = {k: v[order[lo : bounds[i + 1]]] for k, v in cols.items()}
+            pieces = self._pieces.setdefault(int(month[lo]), [])
+            if self.spill_dir is not None:
+                path = self.spill_dir / f"{int(month[lo])}-{len(pieces)}.npz"
+                np.savez(path, **piece)
+                piece = path
+            pieces.append(piece)
+        self._n += len(month)
+
+    def _month_columns(self, month: int) -> dict[str, np.ndarray]:
+        """One month's columns, its pieces concatenated in arrival order and stably sorted by (date, acc, user)."""
+        parts = []
+        for piece in self._pieces[month]:
+            if isinstance(piece, Path):
+                with np.load(piece) as npz:
+                    piece = {k: npz[k] for k in self._COLUMNS}
+            parts.append(piece)
+        cols = {k: np.concatenate([p[k] for p in parts]) for k in self._COLUMNS}
+        del parts
+        order = np.lexsort((cols["user"], cols["acc"], cols["date"]))
+        return {k: v[order] for k, v in cols.items()}
+
+    def _frame(self, cols: dict[str, np.ndarray]) -> pd.DataFrame:
         return pd.DataFrame(
             {
-                "account_id": self.account_ids[self.acc[sl]],
-                "user_id": self.user_ids[self.user[sl]],
-                "date": self.date[sl].astype("datetime64[ns]"),
-                "feature": FEATURES[self.feat[sl]],
-                "session_seconds": self.seconds[sl],
+                "account_id": self.account_ids[cols["acc"]],
+                "user_id": self.user_ids[cols["user"]],
+                "date": cols["date"].astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]"),
+                "feature": FEATURES[cols["feat"]],
+                "session_seconds": cols["seconds"].astype(np.int64),
             }
         )
 
+    def frame(self) -> pd.DataFrame:
+        """All sessions as one DataFrame sorted by (date, account_id, user_id) (for the small scales).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``account_id``, ``user_id``, ``date``, ``feature``, ``session_seconds``.
+        """
+        months = [self._month_columns(m) for m in sorted(self._pieces)]
+        if not months:
+            months = [{k: np.zeros(0, np.int32) for k in self._COLUMNS}]
+        return self._frame({k: np.concatenate([m[k] for m in months]) for k in self._COLUMNS})
+
     def by_month(self):
-        """(month, DataFrame of that month's sessions) in month order."""
-        for i, month in enumerate(self.months):
-            yield month, self.frame(self.bounds[i], self.bounds[i + 1])
+        """Each month's sessions, in month order.
+
+        Yields
+        ------
+        tuple of (pandas.Period, pandas.DataFrame)
+            The month and its sessions, sorted and with the columns of :meth:`frame`.
+        """
+        for m in sorted(self._pieces):
+            yield _period(m), self._frame(self._month_columns(m))
+
+    def arrow_by_month(self):
+        """Each month's sessions as an Arrow table, in month order, without a DataFrame in between.
+
+        The table has the schema, with its ``pandas`` metadata, that ``pyarrow.Table.from_pandas`` gives the
+        month's :meth:`by_month` frame, so Parquet files written from either are the same bytes. The text ids
+        are taken from Arrow arrays of the ids (no per-row Python strings).
+
+        Yields
+        ------
+        tuple of (pandas.Period, pyarrow.Table)
+            The month and its sessions.
+        """
+        import pyarrow as pa
+
+        empty = self._frame({k: np.zeros(0, np.int32) for k in self._COLUMNS})
+        schema = pa.Schema.from_pandas(empty, preserve_index=False)
+        texts = {
+            "acc": pa.array(self.account_ids, type=schema.field("account_id").type),
+            "user": pa.array(self.user_ids, type=schema.field("user_id").type),
+            "feat": pa.array(FEATURES, type=schema.field("feature").type),
+        }
+        for m in sorted(self._pieces):
+            cols = self._month_columns(m)
+            arrays = [
+                texts["acc"].take(cols.pop("acc")),
+                texts["user"].take(cols.pop("user")),
+                pa.array(cols.pop("date").astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]")),
+                texts["feat"].take(cols.pop("feat")),
+                pa.array(cols.pop("seconds").astype(np.int64)),
+            ]
+            yield _period(m), pa.Table.from_arrays(arrays, schema=schema)
 
 
-def generate(seed: int = 7, scale: float = 1.0, *, lazy_usage: bool = False) -> dict[str, pd.DataFrame | str]:  # noqa: C901 (one simulation, month by month)
+def _period(month: int) -> pd.Period:
+    """The pandas Period of a month number (months since 1970-01)."""
+    return pd.Period(year=1970 + month // 12, month=month % 12 + 1, freq="M")
+
+
+def _compact(a, dtype) -> np.ndarray:
+    """``a`` as the smaller integer ``dtype`` when every value fits, else as int64."""
+    a = np.asarray(a)
+    info = np.iinfo(dtype)
+    if len(a) == 0 or (a.min() >= info.min and a.max() <= info.max):
+        return a.astype(dtype)
+    return a.astype(np.int64)
+
+
+#: Sessions simulated per step (rows of the session index): memory holds one step's arrays, not the whole log.
+SESSION_CHUNK = 4_000_000
+
+
+def _session_draws(rng: np.random.Generator, n: int):
+    """The random draws of ``n`` sessions, in steps of :data:`SESSION_CHUNK` rows, as if drawn in one go.
+
+    The one-go simulation drew, in this order: six ``rng.random(n)``, ``rng.integers(0, 4, n)`` and
+    ``rng.lognormal(log 540, 0.7, n)``. This yields the same values a step at a time and leaves ``rng``
+    exactly where the one-go draws left it (the later tables draw from it), so every table is unchanged.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The simulation's generator (PCG64); advanced past the ``n`` sessions' draws once the steps are consumed.
+    n : int
+        Number of sessions.
+
+    Yields
+    ------
+    tuple
+        ``(lo, hi, uniform, ints, lognormal)`` for rows ``lo:hi``: ``uniform(j)`` draws the rows of the j-th
+        ``random(n)`` (j = 0..5, when needed, so that they are not all held at once), then the integers in 0..3
+        and the log-normal draws.
+    """
+    if n == 0:
+        return
+    state = rng.bit_generator.state
+    # integers() reads 32-bit halves and keeps an unused half in the state: a half left by an earlier call is
+    # the first one the one-go integers() took.
+    pending = int(state["has_uint32"])
+
+    def stream(skip: int, has_uint32: int = 0, uinteger: int = 0) -> np.random.Generator:
+        # A copy of rng moved `skip` 64-bit outputs ahead (PCG64 jumps in O(log skip)).
+        bg = np.random.PCG64()
+        bg.state = state
+        bg.advance(skip)
+        st = bg.state
+        st["has_uint32"], st["uinteger"] = has_uint32, uinteger
+        bg.state = st
+        return np.random.Generator(bg)
+
+    # integers(0, 4, n) takes one 32-bit half per value (low half first; Lemire's method never rejects for a
+    # range of 4), from output 6n on; log-normal (ziggurat, a variable number of outputs per value) follows the
+    # last half, so it is drawn from one generator, step after step, never jumped into.
+    halves = n - pending
+    lognormal = stream(6 * n + (halves + 1) // 2)
+    ints_gen = None
+    for lo in range(0, n, SESSION_CHUNK):
+        hi = min(n, lo + SESSION_CHUNK)
+
+        def uniform(j: int, lo: int = lo, hi: int = hi) -> np.ndarray:
+            # random(n) takes exactly one 64-bit output per value: the j-th random(n) starts at output j * n
+            return stream(j * n + lo).random(hi - lo)
+
+        if lo < pending:
+            ints_gen = stream(6 * n, 1, state["uinteger"])
+            ints = ints_gen.integers(0, 4, hi - lo)
+        else:
+            # a step starting on a high half draws the low half before it and drops it
+            k, odd = divmod(lo - pending, 2)
+            ints_gen = stream(6 * n + k)
+            ints = ints_gen.integers(0, 4, hi - lo + odd)[odd:]
+        yield lo, hi, uniform, ints, lognormal.lognormal(np.log(540), 0.7, hi - lo)
+    # where the one-go draws left rng: after the log-normals, holding the half integers() left unused
+    final = lognormal.bit_generator.state
+    last = ints_gen.bit_generator.state
+    final["has_uint32"], final["uinteger"] = last["has_uint32"], last["uinteger"]
+    rng.bit_generator.state = final
+
+
+def _simulate_sessions(
+    rng, sessions: UsageSessions, am: pd.DataFrame, n_sess, active_users, h, *, user_offset, initial_plan
+):
+    """Simulate every account-month's sessions a step at a time and add them to ``sessions``."""
+    cum = np.cumsum(n_sess)
+    n = int(cum[-1]) if len(cum) else 0
+    acc = am["account"].to_numpy()
+    t = am["t"].to_numpy()
+    day_lo, day_hi = am["day_lo"].to_numpy(), am["day_hi"].to_numpy()
+    enterprise = initial_plan == "Enterprise"
+    core_cut = np.cumsum(FEATURE_P)
+    for lo, hi, uniform, ints, lognormal in _session_draws(rng, n):
+        r = np.searchsorted(cum, np.arange(lo, hi), side="right")  # the account-month of each session
+        s_acc = acc[r]
+        s_user = user_offset[s_acc] + (uniform(0) * np.maximum(active_users[r], 1)).astype(int)
+        lo_d = day_lo[r] - 1
+        width = day_hi[r] - lo_d
+        day_ = lo_d + (uniform(1) * width).astype(int)
+        start = _month_start(t[r])
+        date = start + day_.astype("timedelta64[D]")
+        weekend = ((date.astype("datetime64[D]").view("int64") - 4) % 7) >= 5  # 1970-01-05 was a Monday
+        redraw = weekend & (uniform(2) < 0.75)
+        day2 = lo_d + (uniform(3) * width).astype(int)
+        date = np.where(redraw, start + day2.astype("timedelta64[D]"), date)
+        del lo_d, width, day_, start, weekend, redraw, day2
+        adv = np.clip(0.6 + 0.5 * h[r] + 0.4 * enterprise[s_acc], 0.2, 1.6)
+        feat = (uniform(4)[:, None] > core_cut[None, :]).sum(axis=1)
+        use_adv = uniform(5) < 0.12 * adv
+        feat = np.where(use_adv & (feat < 3), 3 + ints, feat)
+        feat = np.minimum(feat, len(FEATURES) - 1)
+        seconds = np.round(lognormal * np.exp(0.1 * h[r])).astype(np.int64)
+        del ints, lognormal, adv, use_adv
+        sessions.add(s_acc, s_user, date, feat, seconds)
+
+
+def generate(  # noqa: C901 (one simulation, month by month)
+    seed: int = 7, scale: float = 1.0, *, lazy_usage: bool = False, spill_dir: str | Path | None = None
+) -> dict[str, pd.DataFrame | str]:
     """Simulate the sample company and return every table of the data contract.
 
     Returns a dict of DataFrames (keys are table names) plus ``kpi_tree.yaml`` and
     ``dataset.yaml`` as text. The same ``seed`` and ``scale`` give the same tables.
     With ``lazy_usage`` the usage table is a :class:`UsageSessions` that makes its
-    DataFrame one month at a time (for the large scales).
+    DataFrame one month at a time (for the large scales); with ``spill_dir`` (an
+    existing folder the caller removes afterwards) it keeps its sessions there, not
+    in memory.
 
     Examples
     --------
@@ -525,11 +793,13 @@ def generate(seed: int = 7, scale: float = 1.0, *, lazy_usage: bool = False) -> 
     subs = pd.concat([subs, upgrade], ignore_index=True)
 
     am = np.concatenate(acct_months, axis=1)
+    del acct_months
     am = pd.DataFrame(am.T, columns=["account", "t", "seats", "health", "day_lo", "day_hi"])
     am["health"] = am["health"] / 1000
+    am = am.sort_values(["account", "t"], kind="stable").reset_index(drop=True)  # sorted here: one copy is held
     ch = np.concatenate([c[0] for c in churn_events]), np.concatenate([c[1] for c in churn_events])
 
-    ids = np.char.add("A", np.char.zfill(np.arange(1, n_acc + 1).astype(str), 6))
+    ids = _ids("A", 1, n_acc + 1, 6)
     tables = _tables(
         rng,
         ids=ids,
@@ -548,6 +818,7 @@ def generate(seed: int = 7, scale: float = 1.0, *, lazy_usage: bool = False) -> 
         onboarded=onboarded,
         stickiness=stickiness,
         initial_plan=PLANS[plan_at_signup],
+        spill_dir=spill_dir,
     )
     tables["subscriptions"] = _with_contract_terms(tables["subscriptions"], seed)
     if not lazy_usage:
@@ -610,6 +881,7 @@ def _tables(
     onboarded,
     stickiness,
     initial_plan,
+    spill_dir=None,
 ) -> dict:
     n_acc = len(ids)
     T = N_MONTHS
@@ -618,7 +890,7 @@ def _tables(
     # ------------------------------------------------------------ accounts (+ 4 pilots, mess)
     n_pilot = 4
     pilot_t = np.array([T - 5, T - 4, T - 4, T - 3])[:n_pilot]
-    pilot_ids = np.char.add("A", np.char.zfill(np.arange(n_acc + 1, n_acc + n_pilot + 1).astype(str), 6))
+    pilot_ids = _ids("A", n_acc + 1, n_acc + n_pilot + 1, 6)
     all_ids = np.concatenate([ids, pilot_ids])
     all_signup = np.concatenate([signup, _month_start(pilot_t) + np.array([3, 10, 17, 8]).astype("timedelta64[D]")])
     names = np.char.add(
@@ -644,7 +916,7 @@ def _tables(
     subs = subs.sort_values(["start", "account", "product"], kind="stable").reset_index(drop=True)
     out["subscriptions"] = pd.DataFrame(
         {
-            "subscription_id": np.char.add("S", np.char.zfill(np.arange(1, len(subs) + 1).astype(str), 7)),
+            "subscription_id": _text(_ids("S", 1, len(subs) + 1, 7)),
             "account_id": ids[subs["account"].to_numpy()],
             "product": subs["product"].to_numpy(),
             "plan": subs["plan"].to_numpy(),
@@ -662,7 +934,7 @@ def _tables(
     m_first = s["start_date"].dt.to_period("M")
     end = s["end_date"].fillna(DATA_END)
     m_last = end.dt.to_period("M") - (end < end.dt.to_period("M").dt.end_time.dt.normalize()).astype(int)
-    n = (m_last - m_first).map(lambda x: x.n).clip(lower=-1) + 1
+    n = np.maximum(m_last.array.asi8 - m_first.array.asi8, -1) + 1  # months between, on the periods' ordinals
     n = np.where(s["start_date"] > DATA_END, 0, n)
     rows = np.repeat(np.arange(len(s)), n)
     offset = np.arange(len(rows)) - np.repeat(np.cumsum(n) - n, n)
@@ -670,19 +942,20 @@ def _tables(
         {
             "account_id": s["account_id"].to_numpy()[rows],
             "product": s["product"].to_numpy()[rows],
-            "month": (m_first.to_numpy()[rows] + offset) if len(rows) else [],
+            # on the periods' ordinals, not Period objects one by one
+            "month": pd.PeriodIndex.from_ordinals(m_first.array.asi8[rows] + offset, freq="M") if len(rows) else [],
             "mrr": s["mrr"].to_numpy()[rows],
         }
     )
     mm = mm[mm["month"].isin(months)]
     mm = mm.groupby(["account_id", "month", "product"], as_index=False)["mrr"].sum()
     out["mrr_monthly"] = mm.sort_values(["month", "account_id", "product"]).reset_index(drop=True)
+    del s, m_first, end, m_last, n, rows, offset, mm
 
     # ------------------------------------------------------------ churn distance for usage decline
     acc_c, t_c = churn
     ckey = np.sort(acc_c.astype(np.int64) * 1000 + t_c)
     # ------------------------------------------------------------ users
-    am = am.sort_values(["account", "t"], kind="stable").reset_index(drop=True)
     key_sorted = am["account"].to_numpy().astype(np.int64) * 1000 + am["t"].to_numpy()
     pos = np.searchsorted(ckey, key_sorted)
     found = pos < len(ckey)
@@ -706,21 +979,23 @@ def _tables(
     by_acc = out["subscriptions"].groupby("account_id")["end_date"]
     ended = by_acc.max().where(by_acc.count().eq(by_acc.size()))  # NaT while any interval is open
     n_users = len(u_acc)
-    user_ids = np.char.add("U", np.char.zfill(np.arange(1, n_users + 1).astype(str), 7))
-    deact = ended.reindex(ids[u_acc]).to_numpy()
+    user_ids = _ids("U", 1, n_users + 1, 7)
+    deact = ended.reindex(ids).to_numpy()[u_acc]  # per account, then per user: no text index of every user
     role = np.where(np.arange(n_users) - user_offset[u_acc] == 0, "admin", "member")
-    pilot_users = np.char.add("U", np.char.zfill(np.arange(n_users + 1, n_users + 3 * n_pilot + 1).astype(str), 7))
+    pilot_users = _ids("U", n_users + 1, n_users + 3 * n_pilot + 1, 7)
     out["users"] = pd.DataFrame(
         {
-            "account_id": np.concatenate([ids[u_acc], np.repeat(pilot_ids, 3)]),
-            "user_id": np.concatenate([user_ids, pilot_users]),
+            "account_id": _text(all_ids, np.concatenate([u_acc, np.repeat(np.arange(n_acc, n_acc + n_pilot), 3)])),
+            "user_id": _text(np.concatenate([user_ids, pilot_users])),
             "created_date": np.concatenate([created, np.repeat(all_signup[n_acc:], 3).astype("datetime64[D]")]),
-            "role": np.concatenate([role, np.tile(["admin", "member", "member"], n_pilot)]),
+            "role": _text(np.concatenate([role, np.tile(["admin", "member", "member"], n_pilot)])),
             "deactivated_date": np.concatenate([deact, np.full(3 * n_pilot, np.datetime64("NaT"))]).astype(
                 "datetime64[ns]"
             ),
         }
     )
+    del key_sorted, pos, found, nxt, same, dist, cummax, prev, first_row, created_n
+    del u_acc, u_t, u_day, u_order, created, by_acc, ended, deact, role
 
     # ------------------------------------------------------------ usage sessions
     h = am["health"].to_numpy()
@@ -730,28 +1005,11 @@ def _tables(
     span = (am["day_hi"] - am["day_lo"] + 1).to_numpy() / _days_in(am["t"].to_numpy())
     lam = 2.4 * np.exp(0.3 * h + 0.8 * stickiness[acc]) * decline * span
     n_sess = rng.poisson(active_users * lam)
-    r = np.repeat(np.arange(len(am)), n_sess)
-    n = len(r)
-    s_acc = acc[r]
-    s_user = user_offset[s_acc] + (rng.random(n) * np.maximum(active_users[r], 1)).astype(int)
-    lo_d = am["day_lo"].to_numpy()[r] - 1
-    width = am["day_hi"].to_numpy()[r] - lo_d
-    day_ = lo_d + (rng.random(n) * width).astype(int)
-    date = _month_start(am["t"].to_numpy()[r]) + day_.astype("timedelta64[D]")
-    weekend = ((date.astype("datetime64[D]").view("int64") - 4) % 7) >= 5  # 1970-01-05 was a Monday
-    redraw = weekend & (rng.random(n) < 0.75)
-    day2 = lo_d + (rng.random(n) * width).astype(int)
-    date = np.where(redraw, _month_start(am["t"].to_numpy()[r]) + day2.astype("timedelta64[D]"), date)
-    adv = np.clip(0.6 + 0.5 * h[r] + 0.4 * (initial_plan[s_acc] == "Enterprise"), 0.2, 1.6)
-    u = rng.random(n)
-    core_cut = np.cumsum(FEATURE_P)
-    feat = (u[:, None] > core_cut[None, :]).sum(axis=1)
-    use_adv = rng.random(n) < 0.12 * adv
-    feat = np.where(use_adv & (feat < 3), 3 + rng.integers(0, 4, n), feat)
-    feat = np.minimum(feat, len(FEATURES) - 1)
-    seconds = np.round(rng.lognormal(np.log(540), 0.7, n) * np.exp(0.1 * h[r])).astype(np.int64)
-    parts = [(s_acc, s_user, date.astype("datetime64[D]"), feat, seconds)]
-    del r, lo_d, width, day_, weekend, redraw, day2, adv, u, use_adv
+    usage = UsageSessions(
+        np.concatenate([ids, pilot_ids]), np.concatenate([user_ids, pilot_users]), spill_dir=spill_dir
+    )
+    _simulate_sessions(rng, usage, am, n_sess, active_users, h, user_offset=user_offset, initial_plan=initial_plan)
+    del h, acc, util, active_users, span, lam, n_sess, decline
     # pilot accounts: a trickle of usage, never a subscription (mess: warning)
     for i in range(len(pilot_ids)):
         k = 25 + 5 * i
@@ -760,20 +1018,14 @@ def _tables(
         p_user = n_users + 3 * i + rng.integers(0, 3, k)
         p_date = d0 + rng.integers(0, span_days, k).astype("timedelta64[D]")
         p_feat = rng.integers(0, 3, k)
-        parts.append(
-            (
-                np.full(k, n_acc + i),
-                p_user,
-                p_date,
-                p_feat,
-                np.round(rng.lognormal(np.log(400), 0.6, k)).astype(np.int64),
-            )
+        usage.add(
+            np.full(k, n_acc + i),
+            p_user,
+            p_date,
+            p_feat,
+            np.round(rng.lognormal(np.log(400), 0.6, k)).astype(np.int64),
         )
-    out["usage"] = UsageSessions(
-        np.concatenate([ids, pilot_ids]),
-        np.concatenate([user_ids, pilot_users]),
-        *(np.concatenate(col) for col in zip(*parts)),
-    )
+    out["usage"] = usage
 
     # ------------------------------------------------------------ onboarding milestones
     m_idx = np.tile(np.arange(len(MILESTONES)), n_acc)
@@ -799,6 +1051,7 @@ def _tables(
 
     # ------------------------------------------------------------ tickets
     tk = pd.concat(tickets, ignore_index=True)
+    tickets.clear()  # the caller's list: its monthly frames are not needed any more
     tk = tk.sort_values(["opened", "account"], kind="stable").reset_index(drop=True)
     first = tk["opened"] + pd.to_timedelta(np.round(tk["first_h"] * 60), unit="min")
     resolved = first + pd.to_timedelta(np.round(tk["resolve_h"] * 60), unit="min")
@@ -807,7 +1060,7 @@ def _tables(
     resolved = resolved.where(resolved <= end_ts)
     tickets_df = pd.DataFrame(
         {
-            "ticket_id": np.char.add("T", np.char.zfill(np.arange(1, len(tk) + 1).astype(str), 6)),
+            "ticket_id": _text(_ids("T", 1, len(tk) + 1, 6)),
             "account_id": ids[tk["account"].to_numpy()],
             "opened_at": tk["opened"],
             "first_response_at": first,
@@ -821,9 +1074,11 @@ def _tables(
     )
     gap = tickets_df["opened_at"].dt.to_period("M") == TICKET_EXPORT_GAP
     out["tickets"] = tickets_df[~gap].reset_index(drop=True)
+    del tickets_df, gap, first
 
     # ------------------------------------------------------------ surveys: NPS, CSAT after tickets, CES after onboarding
     nps = pd.concat(nps_rows, ignore_index=True)
+    nps_rows.clear()
     nps_df = pd.DataFrame(
         {
             "account_id": ids[nps["account"].to_numpy()],
@@ -870,13 +1125,15 @@ def _tables(
         }
     )
     surveys = pd.concat([nps_df, csat_df, ces_df], ignore_index=True)
+    del tk, resolved, nps, nps_df, answered, csat, csat_df, ces_acc, ces_date, ces, ces_df
     surveys = surveys[surveys["date"] <= DATA_END].copy()
     surveys["comment"] = _comments(rng, surveys)
     surveys = surveys.sort_values(["date", "account_id", "survey"], kind="stable").reset_index(drop=True)
-    surveys.insert(0, "response_id", np.char.add("R", np.char.zfill(np.arange(1, len(surveys) + 1).astype(str), 6)))
+    surveys.insert(0, "response_id", _text(_ids("R", 1, len(surveys) + 1, 6)))
     out["surveys"] = surveys[
         ["response_id", "account_id", "user_id", "date", "survey", "score", "touchpoint", "comment"]
     ]
+    del surveys
 
     # ------------------------------------------------------------ trials (converted ones are the accounts)
     conv_p = CHANNEL_TRIAL_CONV
@@ -902,7 +1159,7 @@ def _tables(
         .sort_values(["start_date", "source"], kind="stable")
         .reset_index(drop=True)
     )
-    trials.insert(0, "trial_id", np.char.add("TR", np.char.zfill(np.arange(1, len(trials) + 1).astype(str), 6)))
+    trials.insert(0, "trial_id", _text(_ids("TR", 1, len(trials) + 1, 6)))
     out["trials"] = trials
 
     # ------------------------------------------------------------ funnel per month and channel
@@ -1060,12 +1317,13 @@ def _transactions(rng, subs: pd.DataFrame, refunds, ids, am, initial_plan) -> pd
     start = monthly["start_date"].to_numpy().astype("datetime64[D]")[rows]
     date = _add_months(start, k)
     ok = date <= end_m.to_numpy().astype("datetime64[D]")[rows]
-    inv_m = pd.DataFrame(
+    rows = rows[ok]
+    inv_m = pd.DataFrame(  # text columns taken as they are (Arrow), not as Python strings
         {
-            "account_id": monthly["account_id"].to_numpy()[rows][ok],
+            "account_id": monthly["account_id"].array.take(rows),
             "date": date[ok],
-            "amount": monthly["mrr"].to_numpy()[rows][ok],
-            "product": monthly["product"].to_numpy()[rows][ok],
+            "amount": monthly["mrr"].to_numpy()[rows],
+            "product": monthly["product"].array.take(rows),
         }
     )
     # annual billing: 12 x MRR at the start and at each anniversary inside the interval
@@ -1076,12 +1334,13 @@ def _transactions(rng, subs: pd.DataFrame, refunds, ids, am, initial_plan) -> pd
     k = np.arange(len(rows)) - np.repeat(np.cumsum(n) - n, n)
     date = _add_months(annual["start_date"].to_numpy().astype("datetime64[D]")[rows], 12 * k)
     ok = date <= end_a.to_numpy().astype("datetime64[D]")[rows]
+    rows = rows[ok]
     inv_a = pd.DataFrame(
         {
-            "account_id": annual["account_id"].to_numpy()[rows][ok],
+            "account_id": annual["account_id"].array.take(rows),
             "date": date[ok],
-            "amount": 12 * annual["mrr"].to_numpy()[rows][ok],
-            "product": annual["product"].to_numpy()[rows][ok],
+            "amount": 12 * annual["mrr"].to_numpy()[rows],
+            "product": annual["product"].array.take(rows),
         }
     )
     parts = [inv_m.assign(kind="subscription"), inv_a.assign(kind="subscription")]
@@ -1123,8 +1382,11 @@ def _transactions(rng, subs: pd.DataFrame, refunds, ids, am, initial_plan) -> pd
     tx = pd.concat(parts, ignore_index=True)
     tx["date"] = pd.to_datetime(tx["date"])
     tx = tx[(tx["date"] <= DATA_END) & (tx["amount"] != 0)]
-    tx = tx.sort_values(["date", "account_id", "kind", "product"], kind="stable").reset_index(drop=True)
-    tx.insert(0, "transaction_id", np.char.add("X", np.char.zfill(np.arange(1, len(tx) + 1).astype(str), 7)))
+    # the stable sort by (date, account_id, kind, product), on integer codes in text order: no string sort
+    codes = [pd.factorize(tx[col], sort=True)[0] for col in ("product", "kind", "account_id")]
+    tx = tx.take(np.lexsort([*codes, tx["date"].to_numpy().view(np.int64)])).reset_index(drop=True)
+    del codes
+    tx.insert(0, "transaction_id", _text(_ids("X", 1, len(tx) + 1, 7)))
     tx["amount"] = tx["amount"].astype(np.int64)
     return tx[["transaction_id", "account_id", "date", "amount", "kind", "product"]]
 
@@ -1253,9 +1515,22 @@ def write_sample(
     if out.exists() and any(out.iterdir()) and not force:
         raise FileExistsError(f"{out} already holds files; choose an empty folder or pass --force")
     out.mkdir(parents=True, exist_ok=True)
-    tables = generate(seed=seed, scale=scale, lazy_usage=True)
-    written = []
-    for name, table in tables.items():
+    with tempfile.TemporaryDirectory(prefix="sample-usage-") as spill:
+        tables = generate(seed=seed, scale=scale, lazy_usage=True, spill_dir=spill)
+        return _write_tables(out, tables, fmt)
+
+
+def _write_tables(out: Path, tables: dict, fmt: str) -> list[Path]:
+    """Write every table into ``out``, taking each out of ``tables``; the paths in the tables' order.
+
+    The usage table goes last, when the other tables are written and freed: its months are made then.
+    """
+    import pyarrow.parquet as pq
+
+    names = list(tables)
+    written = {}
+    for name in sorted(names, key=lambda name: name == "usage"):
+        table = tables.pop(name)
         if isinstance(table, str):
             path = out / name
             path.write_text(table, encoding="utf-8")
@@ -1265,9 +1540,10 @@ def write_sample(
                 old.unlink(missing_ok=True)
             if path.exists():
                 shutil.rmtree(path)
-            for month, frame in table.by_month():
+            for month, arrow in table.arrow_by_month():
                 (path / f"month={month}").mkdir(parents=True)
-                frame.to_parquet(path / f"month={month}" / "part-0.parquet", index=False, row_group_size=1 << 20)
+                # what DataFrame.to_parquet(index=False) writes, from Arrow directly: the same bytes
+                pq.write_table(arrow, path / f"month={month}" / "part-0.parquet", row_group_size=1 << 20)
         elif fmt == "parquet":
             path = out / f"{name}.parquet"
             for old in (out / f"{name}.csv", out / f"{name}.csv.gz"):
@@ -1283,5 +1559,6 @@ def write_sample(
         else:
             path = out / f"{name}.csv"
             path.write_text(_fmt_dates(table).to_csv(index=False, lineterminator="\n"), encoding="utf-8", newline="")
-        written.append(path)
-    return written
+        written[name] = path
+        del table
+    return [written[name] for name in names]

@@ -44,16 +44,17 @@ def _fresh_health_model(request):
     (:func:`playbook.report.customer_views._health_model`, :meth:`ReviewContext.kpis`); other tests
     reuse them as a run does.
     """
-    from playbook.report import context, customer_views
+    from playbook.report import account_views, context, customer_views
 
+    kept = (customer_views._MODELS, context._KPIS, account_views._SNAPSHOTS, account_views._ROWS)
     patched = "monkeypatch" in request.fixturenames
     if patched:
-        customer_views._MODELS.clear()
-        context._KPIS.clear()
+        for cache in kept:
+            cache.clear()
     yield
     if patched:
-        customer_views._MODELS.clear()
-        context._KPIS.clear()
+        for cache in kept:
+            cache.clear()
 
 
 def write_folder(folder: Path, files: dict[str, str | bytes], *, base: bool = True) -> Path:

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import yaml
 
@@ -51,6 +52,62 @@ def test_regenerating_with_seed_7_reproduces_the_committed_files(tmp_path):
     assert sorted(p.name for p in written) == committed
     for path in written:
         assert path.read_bytes() == (SAMPLE / path.name).read_bytes(), path.name
+
+
+@pytest.mark.parametrize(("n", "pending"), [(1, 0), (1, 1), (997, 0), (9973, 0), (9973, 1), (9974, 1)])
+def test_session_draws_in_steps_replay_the_one_go_draws_and_leave_the_generator_where_they_did(monkeypatch, n, pending):
+    gen = generator()
+    monkeypatch.setattr(gen, "SESSION_CHUNK", 997)  # steps start on odd and even rows
+    rng = np.random.default_rng(11)
+    if pending:
+        rng.integers(0, 10, 1)  # leaves the high 32-bit half of an output for the next integers()
+    assert rng.bit_generator.state["has_uint32"] == pending
+    one_go = np.random.Generator(np.random.PCG64())
+    one_go.bit_generator.state = rng.bit_generator.state
+    uniforms = np.stack([one_go.random(n) for _ in range(6)])
+    ints = one_go.integers(0, 4, n)
+    lognormal = one_go.lognormal(np.log(540), 0.7, n)
+
+    steps = list(gen._session_draws(rng, n))
+
+    assert [s[0] for s in steps] == list(range(0, n, 997)) and steps[-1][1] == n
+    np.testing.assert_array_equal(np.hstack([[s[2](j) for j in range(6)] for s in steps]), uniforms)
+    np.testing.assert_array_equal(np.concatenate([s[3] for s in steps]), ints)
+    np.testing.assert_array_equal(np.concatenate([s[4] for s in steps]), lognormal)
+    assert rng.bit_generator.state == one_go.bit_generator.state
+    np.testing.assert_array_equal(rng.integers(0, 4, 3), one_go.integers(0, 4, 3))
+
+
+def test_sessions_simulated_in_small_steps_and_spilled_to_disk_give_the_one_go_tables(monkeypatch, tmp_path):
+    gen = generator()
+    # fewer sessions than SESSION_CHUNK: one step, in memory, i.e. the one-go draws (the test above; the
+    # committed files are the one-go generator's)
+    one_go = generate(seed=5, scale=0.3)
+    assert len(one_go["usage"]) < gen.SESSION_CHUNK
+    monkeypatch.setattr(gen, "SESSION_CHUNK", 997)
+    stepped = generate(seed=5, scale=0.3, lazy_usage=True, spill_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.npz"))) > 36  # several pieces per month, on disk
+
+    usage = stepped["usage"]
+    months = list(usage.by_month())
+    pd.testing.assert_frame_equal(pd.concat([f for _, f in months], ignore_index=True), one_go["usage"])
+    pd.testing.assert_frame_equal(usage.frame(), one_go["usage"])
+    assert [str(m) for m, _ in months] == sorted(one_go["usage"]["date"].dt.strftime("%Y-%m").unique())
+    for (month, frame), (month_a, table) in zip(months, usage.arrow_by_month(), strict=True):
+        assert month == month_a and table.equals(pa.Table.from_pandas(frame, preserve_index=False))
+        assert table.schema.metadata == pa.Table.from_pandas(frame, preserve_index=False).schema.metadata
+    # the tables drawn after the sessions: the generator was left where the one-go draws left it
+    for name in ("users", "onboarding", "tickets", "surveys", "trials", "funnel", "transactions", "costs"):
+        pd.testing.assert_frame_equal(stepped[name], one_go[name], obj=name)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "start", "stop", "width"), [("A", 1, 2, 6), ("U", 5, 3000, 7), ("T", 1, 10**6 + 3, 6)]
+)
+def test_ids_are_the_zero_padded_numbers_also_past_the_width(prefix, start, stop, width):
+    ids = generator()._ids(prefix, start, stop, width)
+    expected = np.char.add(prefix, np.char.zfill(np.arange(start, stop).astype(str), width))
+    assert ids.dtype == expected.dtype and np.array_equal(ids, expected)
 
 
 def test_the_same_seed_gives_the_same_tables_and_another_seed_does_not():

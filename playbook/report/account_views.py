@@ -314,6 +314,36 @@ def risk_drivers(coefficients: pd.DataFrame, features: pd.DataFrame, account_id:
     return out.iloc[order].reset_index(drop=True)
 
 
+#: What the pages of one run read again and again, made once: {key: (dataset or frame, result)}.
+_SNAPSHOTS: dict = {}
+_ROWS: dict = {}
+
+
+def _company_snapshots(ds, month: pd.Period):
+    """:func:`playbook.kpis.snapshots.dataset_snapshots` of the whole data at ``month``, made once per dataset and month."""
+    key = (id(ds), str(month))
+    if key not in _SNAPSHOTS:
+        _SNAPSHOTS.clear()  # one data set at a time; the dataset is kept, so its id is not reused
+        _SNAPSHOTS[key] = (ds, dataset_snapshots(ds, month))
+    return _SNAPSHOTS[key][1]
+
+
+def _account_rows(frame: pd.DataFrame, account_id: str) -> pd.DataFrame:
+    """``frame[frame["account_id"] == account_id]`` (same rows, order and index) by an index of rows made once per frame.
+
+    A run writes one page per account at risk from the same large tables (at 200,000 accounts, millions
+    of users and scores); each page comparing every row's id took most of its time. Only for frames that
+    live as long as the run (the dataset's tables, the shared health model, the company's snapshots).
+    """
+    hit = _ROWS.get(id(frame))
+    if hit is None or hit[0] is not frame:
+        if len(_ROWS) >= 16:
+            _ROWS.pop(next(iter(_ROWS)))
+        hit = _ROWS[id(frame)] = (frame, frame.groupby(frame["account_id"].astype("str"), sort=False).indices)
+    positions = hit[1].get(account_id)
+    return frame.iloc[positions] if positions is not None else frame.iloc[0:0]
+
+
 class AccountView:
     """One account's page, in the review's language: each method gives a table, a sentence or a chart's data.
 
@@ -340,13 +370,14 @@ class AccountView:
         self.day = self.end.normalize()  # its last day
         self.account = ctx.ds.accounts.set_index("account_id").loc[self.id]
         self.health = health if health is not None else HealthView(ctx)
-        snaps = dataset_snapshots(ctx.ds, ctx.month)
-        mine = snaps[snaps["account_id"] == self.id] if snaps is not None else snaps
+        snaps = _company_snapshots(ctx.ds, ctx.month)
+        mine = _account_rows(snaps, self.id) if snaps is not None else snaps
         self.movements = (
             mrr_movements(mine, ctx.history) if mine is not None and len(mine) else pd.DataFrame(columns=["month"])
         )
         subs = ctx.ds.subscriptions
-        self.subscriptions = subs[(subs["account_id"] == self.id) & (subs["start_date"] <= self.day)]
+        subs = _account_rows(subs, self.id)
+        self.subscriptions = subs[subs["start_date"] <= self.day]
 
     # ------------------------------------------------------------------ small helpers
 
@@ -355,7 +386,8 @@ class AccountView:
         t = self.ctx.ds.tables.get(table)
         if t is None:
             return None
-        return t[(t["account_id"] == self.id) & (t[date_col] <= self.end)]
+        t = _account_rows(t, self.id)
+        return t[t[date_col] <= self.end]
 
     def _money(self, value) -> str:
         return format_value(value, "currency", self.ctx.ds.currency, self.lang)
@@ -386,15 +418,16 @@ class AccountView:
     @property
     def score_now(self) -> pd.Series | None:
         """The account's row of the health scores of the review month, or None when it has none."""
-        now = self.health.now
-        row = now[now["account_id"] == self.id]
+        row = _account_rows(self.health.scores, self.id)
+        row = row[row["month"] == self.ctx.month]
         return row.iloc[0] if len(row) else None
 
     @property
     def risk_now(self) -> float:
         """The predicted 3-month churn risk of the review month (NaN without a prediction)."""
         p = self.health.predictions
-        row = p[(p["month"] == self.ctx.month) & (p["account_id"] == self.id)]
+        row = _account_rows(p, self.id)
+        row = row[row["month"] == self.ctx.month]
         return float(row["risk"].iloc[0]) if len(row) else float("nan")
 
     def at_risk_reason(self) -> str:
@@ -437,7 +470,7 @@ class AccountView:
         ob = ds.onboarding
         if ob is None:
             out.append(_x("missing.onboarding_table", lang))
-        elif not (ob["account_id"] == self.id).any():
+        elif _account_rows(ob, self.id).empty:
             out.append(_x("missing.onboarding", lang))
         s = self.score_now
         if s is None or pd.isna(s["health"]):
@@ -699,7 +732,8 @@ class AccountView:
         if u is None:
             return pd.DataFrame()
         am = u.account_month
-        return am[(am["account_id"] == self.id) & (am["month"] <= self.ctx.month)]
+        am = _account_rows(am, self.id)
+        return am[am["month"] <= self.ctx.month]
 
     def usage_by_month(self, months: int = 12) -> pd.DataFrame:
         """Usage of the last ``months`` months: sessions, active users, licensed users, paid seats, active per seat.
@@ -732,7 +766,7 @@ class AccountView:
         out["hours"] = am["seconds"].fillna(0).to_numpy(dtype="float64") / 3600
         users = ds.users
         if users is not None:
-            mine = users[users["account_id"] == self.id]
+            mine = _account_rows(users, self.id)
             gone = (
                 mine["deactivated_date"] if "deactivated_date" in mine.columns else pd.Series(pd.NaT, index=mine.index)
             )
@@ -1065,7 +1099,7 @@ class AccountView:
         lang, ob = self.lang, self.ctx.ds.onboarding
         if ob is None:
             return _note(_x("milestones.no_table", lang), lang)
-        mine = ob[ob["account_id"] == self.id]
+        mine = _account_rows(ob, self.id)
         if mine.empty:
             return _note(_x("milestones.none", lang), lang)
         m = milestone_status(mine, self.account["signup_date"], self.day)
@@ -1093,7 +1127,7 @@ class AccountView:
         lang, ob = self.lang, self.ctx.ds.onboarding
         if ob is None:
             return _x("milestones.no_table", lang)
-        mine = ob[ob["account_id"] == self.id]
+        mine = _account_rows(ob, self.id)
         if mine.empty:
             return _x("milestones.none", lang)
         m = milestone_status(mine, self.account["signup_date"], self.day)
@@ -1127,9 +1161,10 @@ class AccountView:
         """
         span = pd.period_range(self.ctx.month - (months - 1), self.ctx.month, freq="M")
         s = self.health.scores
-        s = s[(s["account_id"] == self.id) & s["month"].isin(span)]
+        s = _account_rows(s, self.id)
+        s = s[s["month"].isin(span)]
         p = self.health.predictions
-        risk = p[p["account_id"] == self.id].set_index("month")["risk"]
+        risk = _account_rows(p, self.id).set_index("month")["risk"]
         cols = ["month", "health", "band"] + [c for c in s.columns if c.endswith("_score")] + ["weakest"]
         out = s[cols].reset_index(drop=True)
         out["risk"] = risk.reindex(out["month"]).to_numpy(dtype="float64")
