@@ -821,6 +821,7 @@ def generate(  # noqa: C901 (one simulation, month by month)
         spill_dir=spill_dir,
     )
     tables["subscriptions"] = _with_contract_terms(tables["subscriptions"], seed)
+    tables["kpi_tree.yaml"] = kpi_tree_yaml(scale)
     if not lazy_usage:
         tables["usage"] = tables["usage"].frame()
     return tables
@@ -1276,7 +1277,7 @@ def _tables(
         columns=["action_id", "kpi", "action", "owner", "start_date", "due_date", "status", "note"],
     )
 
-    out["kpi_tree.yaml"] = KPI_TREE_YAML
+    out["kpi_tree.yaml"] = KPI_TREE_YAML  # generate() grows its target with the scale
     out["dataset.yaml"] = DATASET_YAML
     return out
 
@@ -1389,6 +1390,32 @@ def _transactions(rng, subs: pd.DataFrame, refunds, ids, am, initial_plan) -> pd
     tx.insert(0, "transaction_id", _text(_ids("X", 1, len(tx) + 1, 7)))
     tx["amount"] = tx["amount"].astype(np.int64)
     return tx[["transaction_id", "account_id", "date", "amount", "kind", "product"]]
+
+
+def kpi_tree_yaml(scale: float = 1.0) -> str:
+    """The sample's KPI tree; at another scale the KGI's ARR target grows with the company (the rates stay).
+
+    At scale 1 it is :data:`KPI_TREE_YAML` as committed; at 300x the target is 150,000M JPY (1500億円), so
+    a large review's KGI is judged against a goal its own size, not the 1x company's.
+
+    Examples
+    --------
+    >>> kpi_tree_yaml(1) == KPI_TREE_YAML
+    True
+    >>> [line.strip() for line in kpi_tree_yaml(300).splitlines()[4:8]]
+    ['name: ARR reaches 150,000M JPY by the end of FY2026', 'name_ja: 2027年3月までにARR 1500億円', 'metric: arr', 'target: 150000000000']
+    """
+    if scale == 1:
+        return KPI_TREE_YAML
+    target = int(round(500_000_000 * scale, -6))  # whole millions of yen
+    man = target / 10_000  # 万円
+    oku, rest = divmod(int(man), 10_000)
+    ja = (f"{oku}億" if oku else "") + (f"{rest}万円" if rest else "円")
+    return (
+        KPI_TREE_YAML.replace("ARR reaches 500M JPY", f"ARR reaches {target // 1_000_000:,}M JPY", 1)
+        .replace("ARR 5億円", f"ARR {ja}", 1)
+        .replace("target: 500000000\n", f"target: {target}\n", 1)
+    )
 
 
 KPI_TREE_YAML = """\
