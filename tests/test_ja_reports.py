@@ -193,3 +193,17 @@ if __name__ == "__main__":  # measure: python tests/test_ja_reports.py PAGE.html
         print(f"{page}: {len(words)} English words; most common {Counter(words).most_common(25)}")
         for run in english_runs(text, allowed)[:8]:
             print("   run:", run[:120])
+
+
+@pytest.mark.notebook
+def test_the_index_says_how_many_accounts_at_risk_have_a_page(ja_run):
+    import json
+
+    from playbook.run.accounts import at_risk_ids
+
+    folder, _, _ = ja_run
+    listed = len(at_risk_ids(folder))  # the sample's at-risk list (104 accounts in October)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert listed > 1 and manifest["accounts"]["pages"] == 1 and manifest["accounts"]["at_risk"] == listed
+    text = visible_text((folder / "index.html").read_text(encoding="utf-8"))
+    assert f"要注意顧客{listed:,}件のうち、MRRの大きい1件のカルテです" in text

@@ -1275,8 +1275,13 @@ class HealthView:
             :attr:`model_is_weak`),
             ``weakest`` (the components scoring 25 or less) and
             ``next_renewal`` (the next annual renewal date; NaT for monthly
-            billing or without billing periods).
+            billing or without billing periods). Made once per view (a copy each call).
         """
+        if getattr(self, "_at_risk", None) is None:
+            self._at_risk = self._make_at_risk_accounts()
+        return self._at_risk.copy()
+
+    def _make_at_risk_accounts(self) -> pd.DataFrame:
         now = self.now.set_index("account_id")
         scored = now[now["band"] != "onboarding"]
         pred = self.predictions[self.predictions["month"] == self.ctx.month].set_index("account_id")["risk"]

@@ -14,6 +14,7 @@ import pandas as pd
 
 from playbook.data.errors import DataValidationError
 from playbook.data.paths import PROJECT_ROOT, SAMPLE_DIR
+from playbook.run.params import ACCOUNT_PAGES
 from playbook.texts import text
 
 __all__ = ["main"]
@@ -75,10 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--accounts",
-        default="all",
+        default=str(ACCOUNT_PAGES),
         type=_account_count,
         metavar="N|all",
-        help="account pages (顧客カルテ) for every account of the at-risk list (all, the default) or the first N",
+        help=f"account pages (顧客カルテ) for the first N accounts of the at-risk list, highest MRR first "
+        f"(default {ACCOUNT_PAGES}), all for every one, 0 for none",
     )
 
     a = sub.add_parser(

@@ -120,10 +120,12 @@ def write_month_index(folder: Path, manifest: dict, lang: str) -> Path:
         body.append(_list(items))
     accounts = [o for o in outputs if o.startswith("accounts/") and o.endswith(".html")]
     if accounts:
-        body += [
-            f"<h2>{html.escape(text('run.accounts', lang))}</h2>",
-            _list([_link(o, Path(o).stem) for o in accounts]),
-        ]
+        body.append(f"<h2>{html.escape(text('run.accounts', lang))}</h2>")
+        listed = (manifest.get("accounts") or {}).get("at_risk", len(accounts))
+        if listed > len(accounts):  # the default run pages the highest-MRR accounts of a long list
+            line = text("run.accounts_capped", lang, pages=len(accounts), total=listed)
+            body.append(f'<p class="muted">{html.escape(line)}</p>')
+        body.append(_list([_link(o, Path(o).stem) for o in accounts]))
     tables = [o for o in outputs if o.endswith((".csv", ".xlsx")) and "/" not in o]
     if tables:
         body += [f"<h2>{html.escape(text('run.tables', lang))}</h2>", _list([_link(o, o) for o in tables])]

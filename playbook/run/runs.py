@@ -46,7 +46,7 @@ from playbook.run.execute import (
 )
 from playbook.run.index import notebook_title, write_month_index, write_run_index
 from playbook.run.notebook import load_review_data
-from playbook.run.params import check_parameters, database_url_for_kernels
+from playbook.run.params import ACCOUNT_PAGES, check_parameters, database_url_for_kernels
 from playbook.texts import has_text, text
 
 __all__ = [
@@ -200,7 +200,7 @@ def run_review(
     force: bool = False,
     notebooks: list[Path] | None = None,
     by: str | None = None,
-    account_limit: int | None = None,
+    account_limit: int | None = ACCOUNT_PAGES,
     mapping: str | Path = "",
     echo: Callable[[str], None] = print,
 ) -> Path:
@@ -227,10 +227,11 @@ def run_review(
         that take a ``segment`` run again for each of its values, on that book of accounts only, into
         ``<month>/by-<column>/<NN-value>/`` (without the KPI tree: its targets are the company's; company-level
         KPIs such as costs and trials are marked company-level, never divided by a book's counts).
-    account_limit : int or None, default None
+    account_limit : int or None, default ACCOUNT_PAGES (100)
         How many accounts of the at-risk list (``at_risk.csv``, highest MRR first) get their own page
-        (notebook 07, ``<month>/accounts/<id>.html``, about a second each in one kernel): None for every
-        account on the list, N for the first N, 0 for none.
+        (notebook 07, ``<month>/accounts/<id>.html``, about a second each in one kernel at the sample's
+        size): N for the first N, None for every account on the list, 0 for none. The month's index
+        says how many of the list have a page.
     mapping : str or Path, default ""
         A mapping file or preset (``stripe``, ``hubspot``, ...) that turns the export files in ``data_dir`` into
         the contract's tables, or, when ``data_dir`` is a database URL, the YAML naming its tables (see
@@ -375,7 +376,8 @@ def run_review(
                 manifest["books"].append({"value": value, "folder": folder.relative_to(staging).as_posix()})
                 manifest["outputs"] += [p.relative_to(staging).as_posix() for p in sorted(folder.glob("*.csv"))]
             # 05's list, highest MRR first; a purchase review has no health score, so no account pages
-            ids = at_risk_ids(staging)[:account_limit] if account_limit != 0 and not purchase_review else []
+            listed = at_risk_ids(staging) if not purchase_review else []
+            ids = listed[:account_limit] if account_limit != 0 else []
             if ids:  # one page (顧客カルテ) per account at risk, linked from the month's index
                 t0 = time.perf_counter()
                 pages = account_pages(
@@ -389,7 +391,8 @@ def run_review(
                     echo=echo,
                     kernel=kernel,  # the run's kernel: the data and the health model are already made
                 )
-                manifest["accounts"] = {"pages": len(pages), "seconds": round(time.perf_counter() - t0, 1)}
+                seconds = round(time.perf_counter() - t0, 1)
+                manifest["accounts"] = {"pages": len(pages), "at_risk": len(listed), "seconds": seconds}
                 manifest["outputs"] += [p.relative_to(staging).as_posix() for p in pages]
         # the tables the notebooks wrote (05: at_risk, onboarding, rfm_segments; 06: scorecard), not computed again,
         # and the same tables as one workbook for Excel
