@@ -20,6 +20,7 @@ import pandas as pd
 
 from playbook.analyses.renewals import next_renewal
 from playbook.data.errors import DataValidationError, Problem
+from playbook.data.usage_log import UsageSummary
 from playbook.kpis.revenue import MOVEMENTS, mrr_movements
 from playbook.kpis.snapshots import dataset_snapshots
 from playbook.kpis.usage import account_seat_utilisation
@@ -777,8 +778,12 @@ class AccountView:
             out["licensed"] = np.nan
         seats = []
         if "seats" in self.subscriptions.columns and len(self.subscriptions):
-            for m in span:  # one account's subscriptions: 12 small lookups
-                row = account_seat_utilisation(self.subscriptions, ds.usage, m)
+            # the account's own usage rows only: 12 small lookups, not 12 scans of every account's months
+            mine_usage = UsageSummary(
+                {"account_month": _account_rows(ds.usage.account_month, self.id)}, ds.usage.columns, ds.usage.source
+            )
+            for m in span:
+                row = account_seat_utilisation(self.subscriptions, mine_usage, m)
                 seats.append(float(row["seats"].iloc[0]) if len(row) else np.nan)
         else:
             seats = [np.nan] * len(span)
