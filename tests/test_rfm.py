@@ -278,3 +278,28 @@ def test_every_segment_and_action_has_words_in_both_languages():
         assert len({action_text(code, lang) for code in codes}) == len(codes)
     assert action_text("lost", "en") == "Ask why they left; keep in the newsletter"
     assert segment_name("My VIPs", "ja") == "My VIPs"  # a custom segment keeps the name its table gives it
+
+
+@pytest.mark.parametrize("as_ints", [False, True])
+def test_a_one_order_customer_who_bought_before_the_window_is_returning_not_new(as_ints):
+    # 20 customers with one order 6 days ago (the most recent fifth of 100 customers: R = 5; everyone has one
+    # order in the window: F = 1), 80 others with one order 30 to 346 days ago; of the 20, 0-9 never bought
+    # before, 10-14 bought once two years ago (before the 365-day lookback), 15-19 only had a refund then (a
+    # refund is not an order): New = 0-9 and 15-19, Returning = 10-14; ids as text or as integers
+    recent = pd.DataFrame({"account_id": range(20), "amount": 100.0, "date": pd.Timestamp("2026-10-25")})
+    others = pd.DataFrame(
+        {
+            "account_id": range(100, 180),
+            "amount": 100.0,
+            "date": pd.Timestamp("2026-10-31") - pd.to_timedelta(30 + 4 * np.arange(80), unit="D"),
+        }
+    )
+    old = pd.DataFrame(
+        {"account_id": range(10, 20), "amount": [50.0] * 5 + [-50.0] * 5, "date": pd.Timestamp("2024-10-01")}
+    )
+    tx = pd.concat([recent, others, old], ignore_index=True)
+    tx["account_id"] = tx["account_id"] if as_ints else "C" + tx["account_id"].astype("str").str.zfill(2)
+    t = rfm_table(tx, as_of="2026-10-31", lookback_days=365).set_index("account_id")
+    key = (lambda i: str(i)) if as_ints else (lambda i: f"C{i:02d}")
+    assert {key(i) for i in range(20) if t.loc[key(i), "segment"] == "Returning"} == {key(i) for i in range(10, 15)}
+    assert (t.loc[[key(i) for i in [*range(10), *range(15, 20)]], "segment"] == "New").all()

@@ -17,6 +17,8 @@ import itertools
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from playbook.data.config import EntryProblem, Field, read_fields, read_yaml
 from playbook.data.errors import DataValidationError, Problem
@@ -538,6 +540,7 @@ def _returning(
     """
     customer_col, date_col, amount_col = cols
     out = {}
+    value_set = None
     for seg in segments:
         if not seg.get("new"):
             continue
@@ -547,8 +550,17 @@ def _returning(
             continue
         start = np.datetime64(as_of - pd.Timedelta(days=int(recency[inside].max())))  # the window's first day
         earlier = (transactions[date_col].to_numpy() < start) & (transactions[amount_col].to_numpy(dtype="float64") > 0)
-        before = pd.Index(transactions[customer_col].take(np.flatnonzero(earlier)).unique()).astype("str")
-        out[seg["name"]] = ids.isin(before).to_numpy()
+        customers = transactions[customer_col].take(np.flatnonzero(earlier))
+        if not pd.api.types.is_string_dtype(customers.dtype):
+            customers = customers.astype("str")
+        if value_set is None:
+            value_set = pa.array(ids.astype("str").array).cast(pa.large_string())
+        # each earlier order's customer as a position in ids (a hash lookup in Arrow; pandas' isin on text
+        # built a Python list of every value: 3.3 s of 3.7 s at 200,000 customers)
+        found = pc.index_in(pa.array(customers.array).cast(pa.large_string()), value_set=value_set)
+        hit = np.zeros(len(ids), dtype=bool)
+        hit[found.drop_null().to_numpy()] = True
+        out[seg["name"]] = hit
     return out
 
 
