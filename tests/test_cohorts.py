@@ -103,3 +103,21 @@ def test_sample_cohorts_conserve_sizes_and_survival_never_rises(sample_ds):
     assert np.nanmax(capped) <= 1 + 1e-12
     # the newest cohort has only k = 0
     assert counts.loc["2026-10"].notna().sum() == 2
+
+
+@pytest.mark.parametrize("value_col", ["mrr", None])
+def test_the_dense_and_the_hashed_grid_give_the_same_matrices(sample_ds, monkeypatch, value_col):
+    # the sample's (account x month) grid is small, so it is counted densely; with the thresholds at 0 the
+    # same rows take the hash-and-sort path: every view must be the same, to the last bit
+    from playbook.analyses import cohorts
+
+    snaps = dataset_snapshots(sample_ds, "2026-10")
+    views = cohorts.VIEWS if value_col else ("counts", "active_share", "survival")
+    kw = dict(as_of="2026-10", value_col=value_col, average=True, views=views)
+    dense = cohorts.cohort_matrices(snaps, **kw)
+    monkeypatch.setattr(cohorts, "DENSE_CELLS", 0)
+    monkeypatch.setattr(cohorts, "DENSE_PER_ROW", 0)
+    hashed = cohorts.cohort_matrices(snaps, **kw)
+    assert set(dense) == set(hashed) == set(views)
+    for view in dense:
+        pd.testing.assert_frame_equal(dense[view], hashed[view], check_exact=True)

@@ -211,6 +211,12 @@ def cohort_matrices(
     return {view: _view(b, view, index, average, min_share) for view in views}
 
 
+#: A (customer x period) grid of up to this many cells, or of up to ``DENSE_PER_ROW`` cells per row, is counted
+#: densely (bincount over the grid: no hashing, no sorting); a sparser one is hashed and sorted.
+DENSE_CELLS = 1 << 20
+DENSE_PER_ROW = 4
+
+
 class _Base:
     """The view-independent work of the cohort matrices, on integer arrays.
 
@@ -227,11 +233,19 @@ class _Base:
         value = a[value_col].to_numpy(dtype="float64") if value_col else np.ones(len(a))
         lo = int(ordinal.min()) if len(ordinal) else 0
         span = (int(ordinal.max()) - lo + 1) if len(ordinal) else 1
-        inverse, keys = pd.factorize(customer * span + (ordinal - lo))  # one hash pass: (customer, period)
-        keys = np.asarray(keys, dtype=np.int64)
-        total = np.bincount(inverse, weights=value, minlength=len(keys))
-        order = np.argsort(keys, kind="stable")  # customer, then period
-        keys, total = keys[order], total[order]
+        key = customer * span + (ordinal - lo)  # (customer, period) as one integer, in customer-then-period order
+        grid = (int(customer.max()) + 1) * span if len(key) else 0
+        if grid <= max(
+            DENSE_PER_ROW * len(key), DENSE_CELLS
+        ):  # a dense grid a few times the rows: counted, no hashing or sorting
+            keys = np.flatnonzero(np.bincount(key, minlength=grid))
+            total = np.bincount(key, weights=value, minlength=grid)[keys]
+        else:  # sparse (long spans, few periods per customer): one hash pass, then a sort
+            inverse, keys = pd.factorize(key)
+            keys = np.asarray(keys, dtype=np.int64)
+            total = np.bincount(inverse, weights=value, minlength=len(keys))
+            order = np.argsort(keys, kind="stable")  # customer, then period
+            keys, total = keys[order], total[order]
         cust, ordn = keys // span, keys % span + lo
         keep = ordn <= end
         if value_col:
