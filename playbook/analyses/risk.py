@@ -324,32 +324,37 @@ def _captured(caught, converged: bool) -> list[FitMessage]:
     return out
 
 
-def _mle(A: np.ndarray, y: np.ndarray, maxiter: int) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Maximum likelihood by Newton's method (for the logit link the same steps as IRLS); covariance from the information.
+def _newton(
+    A: np.ndarray, y: np.ndarray, params: np.ndarray, precision: np.ndarray, maxiter: int, *, clip: float = np.inf
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Newton steps on the log-likelihood, penalised by ``precision * b ** 2 / 2``, from ``params``.
 
-    Converged when a step moves no coefficient by 1e-8 or more within ``maxiter`` steps with finite
-    coefficients. The steps solve the p x p information equations instead of a least-squares problem
-    over every row (statsmodels' IRLS), about 5x faster on a million rows with the same optimum.
+    For the logit link these are the steps of IRLS, but each solves the p x p information equations
+    instead of a least-squares problem over every row (statsmodels' IRLS): about 5x faster on a million
+    rows, the same optimum. Converged when a step moves no coefficient by 1e-8 or more within ``maxiter``
+    steps with finite coefficients. The covariance is the inverse of the (penalised) information at the
+    end, NaN when a coefficient is not finite. ``clip`` bounds the linear predictor.
     """
-    params = np.zeros(A.shape[1])
     converged = False
     for _ in range(maxiter):
-        p = 1 / (1 + np.exp(-(A @ params)))
-        info = A.T @ (A * (p * (1 - p))[:, None])
-        step = np.linalg.lstsq(info, A.T @ (y - p), rcond=None)[0]
+        p = 1 / (1 + np.exp(-np.clip(A @ params, -clip, clip)))
+        info = A.T @ (A * (p * (1 - p))[:, None]) + np.diag(precision)
+        step = np.linalg.lstsq(info, A.T @ (y - p) - precision * params, rcond=None)[0]
         params = params + step
         if not np.all(np.isfinite(params)):
             break
         if np.abs(step).max() < 1e-8:
             converged = True
             break
-    p = 1 / (1 + np.exp(-(A @ params)))
-    cov = (
-        np.linalg.pinv(A.T @ (A * (p * (1 - p))[:, None]))
-        if np.all(np.isfinite(params))
-        else np.full((len(params),) * 2, np.nan)
-    )
-    return params, cov, converged
+    if not np.all(np.isfinite(params)):
+        return params, np.full((len(params),) * 2, np.nan), converged
+    p = 1 / (1 + np.exp(-np.clip(A @ params, -clip, clip)))
+    return params, np.linalg.pinv(A.T @ (A * (p * (1 - p))[:, None]) + np.diag(precision)), converged
+
+
+def _mle(A: np.ndarray, y: np.ndarray, maxiter: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Maximum likelihood by Newton's method from zero (:func:`_newton` without a penalty)."""
+    return _newton(A, y, np.zeros(A.shape[1]), np.zeros(A.shape[1]), maxiter)
 
 
 def _ridge(A: np.ndarray, y: np.ndarray, prior_sd: float, maxiter: int) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -364,23 +369,11 @@ def _ridge(A: np.ndarray, y: np.ndarray, prior_sd: float, maxiter: int) -> tuple
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = GLM(y, A, family=Binomial()).fit_regularized(method="elastic_net", alpha=precision / n, L1_wt=0.0)
-    params = np.asarray(res.params, dtype="float64")
-    converged = False
-    for _ in range(maxiter):
-        p = 1 / (1 + np.exp(-np.clip(A @ params, -30, 30)))
-        info = A.T @ (A * (p * (1 - p))[:, None]) + np.diag(precision)
-        step = np.linalg.lstsq(info, A.T @ (y - p) - precision * params, rcond=None)[0]
-        params = params + step
-        if not np.all(np.isfinite(params)):
-            break
-        if np.abs(step).max() < 1e-8:
-            converged = True
-            break
+    start = np.asarray(res.params, dtype="float64")
+    params, cov, converged = _newton(A, y, start, precision, maxiter, clip=30)
     for w in caught:  # the optimiser's own convergence doubts do not matter once the Newton steps converged
         if not (converged and issubclass(w.category, ConvergenceWarning)):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    p = 1 / (1 + np.exp(-np.clip(A @ params, -30, 30)))
-    cov = np.linalg.pinv(A.T @ (A * (p * (1 - p))[:, None]) + np.diag(precision))
     return params, cov, converged
 
 
