@@ -217,7 +217,7 @@ def _compare_usage(p, r):
     for name, keys, values in (
         ("account_month", ["month", "account_id"], ["sessions", "users", "user_days"]),
         ("feature_month", ["month", "feature"], ["users"]),
-        ("account_features", ["month", "account_id", "feature"], []),
+        ("account_features", ["month", "account_id", "feature"], ["users"]),
     ):
         a = p[name].assign(month=p[name]["month"].array.asi8).sort_values(keys, ignore_index=True)
         b = r[name].sort_values(keys, ignore_index=True)

@@ -192,8 +192,8 @@ def _usage_sql(rows: str) -> dict[str, str]:
                              FROM {rows} GROUP BY ALL ORDER BY month, account_id""",
         "feature_month": f"""SELECT m AS month, feature, count(DISTINCT (account_id, user_id)) AS users
                              FROM {rows} WHERE feature IS NOT NULL GROUP BY ALL ORDER BY month, feature""",
-        "account_features": f"""SELECT DISTINCT account_id, m AS month, feature FROM {rows}
-                                WHERE feature IS NOT NULL ORDER BY month, account_id, feature""",
+        "account_features": f"""SELECT account_id, m AS month, feature, count(DISTINCT user_id) AS users FROM {rows}
+                                WHERE feature IS NOT NULL GROUP BY ALL ORDER BY month, account_id, feature""",
     }
 
 
@@ -237,7 +237,7 @@ def usage_frame_pandas(usage: pd.DataFrame) -> dict[str, pd.DataFrame]:
     used = f >= 0
     fr = pd.DataFrame({"m": m[used], "a": a[used], "u": users[used], "f": f[used]})
     fm = fr[["m", "f", "u"]].drop_duplicates().groupby(["m", "f"], sort=True).size().rename("users").reset_index()
-    af = fr[["m", "a", "f"]].drop_duplicates().sort_values(["m", "a", "f"])
+    af = fr[["m", "a", "f", "u"]].drop_duplicates().groupby(["m", "a", "f"], sort=True).size().rename("users").reset_index()
     ids, feats = np.asarray(accounts, dtype=object), np.asarray(names, dtype=object)
     return {
         "monthly": monthly.reset_index().rename(columns={"m": "month"}),
@@ -246,6 +246,6 @@ def usage_frame_pandas(usage: pd.DataFrame) -> dict[str, pd.DataFrame]:
         ),
         "feature_month": pd.DataFrame({"month": fm["m"], "feature": feats[fm["f"]], "users": fm["users"]}),
         "account_features": pd.DataFrame(
-            {"account_id": ids[af["a"]], "month": af["m"].to_numpy(), "feature": feats[af["f"]]}
+            {"account_id": ids[af["a"]], "month": af["m"].to_numpy(), "feature": feats[af["f"]], "users": af["users"]}
         ),
     }

@@ -278,8 +278,8 @@ def summarise_usage(
 class DatabaseUsage(UsageSummary):
     """A usage summary made in a database: every part in memory, restricted to accounts without asking again.
 
-    Besides the parts of :class:`~playbook.data.usage_log.UsageSummary` it keeps ``account_feature_users``
-    (distinct users per account, month and feature), so :meth:`for_accounts` can rebuild ``feature_month``.
+    :meth:`for_accounts` rebuilds ``feature_month`` from ``account_features`` (distinct users per account,
+    month and feature).
     """
 
     @classmethod
@@ -317,15 +317,14 @@ class DatabaseUsage(UsageSummary):
                     "users": fm["users"].to_numpy(dtype="int64"),
                 }
             )
-            parts["account_features"] = afu[["account_id", "month", "feature"]].reset_index(drop=True)
-            parts["account_feature_users"] = afu
+            parts["account_features"] = afu[["account_id", "month", "feature", "users"]].reset_index(drop=True)
         return cls(parts, tuple(columns), source)
 
     def for_accounts(self, ids) -> DatabaseUsage:
         """The summary of some accounts' sessions (without ``day_rows``), from the parts already fetched."""
         ids = set(ids)
         am = self._parts["account_month"]
-        afu = self._parts.get("account_feature_users")
+        afu = self._parts.get("account_features")
         return DatabaseUsage.from_parts(
             am[am["account_id"].isin(ids)],
             None if afu is None else afu[afu["account_id"].isin(ids)],

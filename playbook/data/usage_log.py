@@ -7,7 +7,7 @@ the health score's inputs and the early warnings all follow from
 - ``account_month``: per account and month, sessions, active users, active
   user-days and session seconds;
 - ``feature_month``: per month and feature, the active users who used it;
-- ``account_features``: which features each account used in each month;
+- ``account_features``: which features each account used in each month, by how many of its users;
 - ``day_rows``: the rows per calendar day (for the data check).
 
 :func:`summarise_frame` builds a :class:`UsageSummary` from a pandas table and
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 AM_COLUMNS = ["account_id", "month", "sessions", "users", "user_days", "seconds"]
-SUMMARY_VERSION = 3
+SUMMARY_VERSION = 4
 MAX_EXAMPLES = 5
 
 
@@ -67,7 +67,8 @@ class UsageSummary:
     - ``account_month``: per account and month with sessions: ``sessions``,
       ``users``, ``user_days``, ``seconds``;
     - ``feature_month``: per month and feature, the active users who used it (``users``);
-    - ``account_features``: the distinct (account, month, feature) used.
+    - ``account_features``: the distinct (account, month, feature) used, with the
+      account's active users of the feature that month (``users``).
 
     ``columns`` are the log's columns; ``source`` names the file or folder.
     A summary restricted to some accounts (:meth:`for_accounts`) has no ``day_rows``.
@@ -108,7 +109,7 @@ class UsageSummary:
 
     @property
     def account_features(self) -> pd.DataFrame | None:
-        """The distinct (``account_id``, ``month``, ``feature``) used; None without a ``feature`` column."""
+        """The distinct (``account_id``, ``month``, ``feature``) used and the account's ``users`` of it; None without a ``feature`` column."""
         return self._part("account_features") if "feature" in self.columns else None
 
     def _has(self, name: str) -> bool:
@@ -756,6 +757,7 @@ def _typed_af(af: pd.DataFrame) -> pd.DataFrame:
             "account_id": pd.array(af["account_id"], dtype="str"),
             "month": _months(af["month"]),
             "feature": pd.array(af["feature"], dtype="str"),
+            "users": af["users"].to_numpy(dtype="int64"),
         }
     )
 

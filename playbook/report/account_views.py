@@ -873,8 +873,7 @@ class AccountView:
         -------
         pandas.DataFrame
             Counts of active users (0 where the feature was not used; a feature used in
-            none of the months is left out). When the usage summary cannot be cut to one
-            account, 1 marks a feature used in the month. A one-cell note without a usage
+            none of the months is left out). A one-cell note without a usage
             table, without a ``feature`` column, or without use in the window.
         """
         lang, u = self.lang, self.ctx.ds.usage
@@ -883,11 +882,7 @@ class AccountView:
         if u.account_features is None:
             return _note(_x("usage.no_features", lang), lang)
         span = pd.period_range(self.ctx.month - (months - 1), self.ctx.month, freq="M")
-        try:
-            fm = u.for_accounts([self.id]).feature_month
-        except ValueError:  # a summary that cannot be restricted: used or not, from the account-feature pairs
-            af = u.account_features
-            fm = af[af["account_id"] == self.id].assign(users=1)
+        fm = _account_rows(u.account_features, self.id)  # the summary's per-account counts: no new scan of the log
         fm = fm[fm["month"].isin(span)]
         if fm.empty:
             return _note(_x("usage.features_none", lang, n=months), lang)
