@@ -237,7 +237,14 @@ def usage_frame_pandas(usage: pd.DataFrame) -> dict[str, pd.DataFrame]:
     used = f >= 0
     fr = pd.DataFrame({"m": m[used], "a": a[used], "u": users[used], "f": f[used]})
     fm = fr[["m", "f", "u"]].drop_duplicates().groupby(["m", "f"], sort=True).size().rename("users").reset_index()
-    af = fr[["m", "a", "f", "u"]].drop_duplicates().groupby(["m", "a", "f"], sort=True).size().rename("users").reset_index()
+    af = (
+        fr[["m", "a", "f", "u"]]
+        .drop_duplicates()
+        .groupby(["m", "a", "f"], sort=True)
+        .size()
+        .rename("users")
+        .reset_index()
+    )
     ids, feats = np.asarray(accounts, dtype=object), np.asarray(names, dtype=object)
     return {
         "monthly": monthly.reset_index().rename(columns={"m": "month"}),
