@@ -699,6 +699,37 @@ INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0"
 _INVISIBLE = re.compile(f"[{INVISIBLE}]")
 
 
+def _arrow(values):
+    """Text values as Arrow (large) strings: the column's own buffers when pandas holds Arrow strings."""
+    import pyarrow as pa
+
+    arr = getattr(values, "array", None)
+    if arr is not None and hasattr(arr, "__arrow_array__"):
+        out = pa.chunked_array(arr.__arrow_array__())
+        return out if out.type == pa.large_string() else out.cast(pa.large_string())
+    values = pd.Series(np.asarray(values, dtype=object))
+    return pa.chunked_array([values.astype("str").to_numpy(dtype=object, na_value=None)], type=pa.large_string())
+
+
+def _not_in(values, known) -> np.ndarray:
+    """Whether each of ``values`` (text) is missing from ``known`` (text): one Arrow hash lookup, no Python strings.
+
+    A missing value (None, NaN) counts as known: the caller decides what a blank id means.
+
+    Examples
+    --------
+    >>> _not_in(pd.Series(["a", "x", None], dtype="str"), pd.Series(["a", "b"], dtype="str")).tolist()
+    [False, True, False]
+    >>> _not_in(np.array(["b", "z"], dtype=object), pd.Series(["a", "b"], dtype="str")).tolist()
+    [False, True]
+    """
+    import pyarrow.compute as pc
+
+    arr = _arrow(values)
+    found = pc.is_in(arr, value_set=_arrow(known).unique()).to_numpy()
+    return ~found & ~arr.is_null().to_numpy()
+
+
 def _strip_invisible(raw: pd.DataFrame, table: Table, where: _Where) -> tuple[pd.DataFrame, list[Problem]]:
     """Invisible characters are removed from id columns, with a warning that shows the values escaped."""
     notes = []
@@ -706,6 +737,8 @@ def _strip_invisible(raw: pd.DataFrame, table: Table, where: _Where) -> tuple[pd
         if col.kind != "id" or col.name not in raw.columns or raw[col.name].dtype == "float64":
             continue
         text = raw[col.name].astype("str").where(raw[col.name].notna())
+        if _all_ascii(text):  # every invisible character is outside ASCII: most id columns are checked at once
+            continue
         hit = text.str.contains(_INVISIBLE, na=False).to_numpy()
         if hit.any():
             escaped = text.map(lambda v: ascii(v)[1:-1] if isinstance(v, str) else v)
@@ -713,6 +746,19 @@ def _strip_invisible(raw: pd.DataFrame, table: Table, where: _Where) -> tuple[pd
             raw = raw.copy()
             raw[col.name] = text.str.replace(_INVISIBLE, "", regex=True)
     return raw, notes
+
+
+def _all_ascii(text: pd.Series) -> bool:
+    """Whether every (non-missing) value of a text column is plain ASCII, by Arrow's check on the bytes.
+
+    Examples
+    --------
+    >>> _all_ascii(pd.Series(["A001", None], dtype="str")), _all_ascii(pd.Series(["A\u200b001"], dtype="str"))
+    (True, False)
+    """
+    import pyarrow.compute as pc
+
+    return bool(pc.all(pc.string_is_ascii(_arrow(text))).as_py() is not False)
 
 
 def _validate_table(
@@ -1053,11 +1099,11 @@ def _unknown_accounts(tables: dict, labels: dict[str, str], kept_rows: dict) -> 
     """Rows whose account_id is not in accounts, per table."""
     problems: list[Problem] = []
     if "accounts" in tables:
-        known_index = pd.Index(tables["accounts"]["account_id"].dropna().unique())
+        known = tables["accounts"]["account_id"]
         for name, df in tables.items():
             if isinstance(df, UsageSummary):  # summarised where it lies (a Parquet folder, a database)
                 seen = df.account_ids()
-                ids = np.sort(seen[known_index.get_indexer(seen) < 0])
+                ids = np.sort(seen[_not_in(seen, known)])
                 if len(ids):
                     shown = ", ".join(f"'{i}'" for i in ids[:MAX_EXAMPLES])
                     n = int(df.account_month.loc[df.account_month["account_id"].isin(set(ids)), "sessions"].sum())
@@ -1071,9 +1117,7 @@ def _unknown_accounts(tables: dict, labels: dict[str, str], kept_rows: dict) -> 
                     )
                 continue
             if TABLES[name].refs_accounts and "account_id" in df.columns:
-                bad = df["account_id"].notna().to_numpy() & (
-                    known_index.get_indexer(df["account_id"]) < 0
-                )  # hashed, not per value
+                bad = _not_in(df["account_id"], known)  # hashed in Arrow, not per value
                 if bad.any():
                     ids = pd.unique(df.loc[bad, "account_id"])
                     shown = ", ".join(f"'{i}'" for i in ids[:MAX_EXAMPLES])
@@ -1223,12 +1267,11 @@ def _static_warnings(ds: Dataset) -> list[Problem]:
             + ", ".join(first)
         )
         out.append(Problem(_file_label(ds, name), col, rule, n))
-    paying = set()
-    for t in ("subscriptions", "mrr_monthly"):
-        if getattr(ds, t) is not None:
-            paying |= set(getattr(ds, t)["account_id"])
+    paying = [getattr(ds, t)["account_id"] for t in ("subscriptions", "mrr_monthly") if getattr(ds, t) is not None]
     if ds.usage is not None:
-        ids = sorted(set(ds.usage.account_ids()) - paying)
+        seen = ds.usage.account_ids()  # distinct and sorted
+        known = pd.concat(paying, ignore_index=True) if paying else pd.Series([], dtype="str")
+        ids = seen[_not_in(seen, known)].tolist()
         if ids:
             shown = ", ".join(ids[:MAX_EXAMPLES]) + (", ..." if len(ids) > MAX_EXAMPLES else "")
             out.append(
