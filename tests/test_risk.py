@@ -340,6 +340,36 @@ def test_maximum_likelihood_agrees_with_statsmodels_glm():
     assert fit.table["se"].to_numpy() == pytest.approx(np.asarray(ref.bse), rel=1e-6)
 
 
+def test_the_gram_shortcut_keeps_the_same_columns_as_the_qr():
+    # a well-conditioned design skips the QR; any design decides exactly as the QR over every row does
+    rng = np.random.default_rng(7)
+
+    def by_qr(A):
+        R = np.linalg.qr(A, mode="r")
+        keep = [0]
+        for j in range(1, A.shape[1]):
+            s = np.linalg.svd(R[:, keep + [j]], compute_uv=False)
+            if len(s) == len(keep) + 1 and s[-1] > s[0] * max(A.shape) * np.finfo(float).eps:
+                keep.append(j)
+        return keep
+
+    shortcuts = 0
+    for _ in range(100):
+        n = int(rng.integers(20, 400))
+        A = np.column_stack([np.ones(n)] + [rng.normal(size=n) * 10.0 ** rng.integers(-2, 3) for _ in range(4)])
+        kind = rng.integers(0, 4)
+        if kind == 1:
+            A[:, 3] = 2 * A[:, 1] - A[:, 2]  # an exact combination
+        elif kind == 2:
+            A[:, 4] = 5.0  # no variation: the intercept again
+        elif kind == 3:
+            A[:, 2] = A[:, 1] + rng.normal(size=n) * 1e-9  # nearly a copy
+        s = np.linalg.svd(A, compute_uv=False)
+        shortcuts += bool(s[-1] > s[0] * 1e-6)
+        assert rk._independent_columns(A) == by_qr(A)
+    assert 20 < shortcuts < 90  # both paths were taken
+
+
 def test_an_input_without_variation_is_left_out_with_a_message():
     X, y, _ = tiny_continuous()
     X = X.assign(annual=0.0, voice_missing=1.0)  # no billing periods; no NPS at all
