@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playbook import DataValidationError
+from playbook import DataValidationError, load_dataset
 from playbook.analyses.health import (
     auc,
     backtest,
     band,
     churn_labels,
+    health_inputs,
     health_scores,
     load_config,
     score_components,
@@ -25,6 +26,54 @@ def inputs(**cols) -> pd.DataFrame:
     n = len(next(iter(cols.values())))
     base = {c: [np.nan] * n for c in ("frequency", "breadth", "depth", "growth", "voice", "support")}
     return pd.DataFrame(base | cols | {"segment": ["all"] * n, "month": [pd.Period("2026-10", "M")] * n})
+
+
+def _usage_rows(account, user, dates, feature):
+    return "".join(f"{account},{user},{d},{feature}\n" for d in dates)
+
+
+def test_usage_components_are_known_answers(make_folder):
+    # A1: 3 sessions in January, 3 in February, 6 in March; in April U1 twice on the 1st (tasks, chat), U2 on the
+    # 2nd (tasks) and 3rd (reports); in May U1 once (tasks). A2: one session in May (chat). Three features in all.
+    usage = (
+        "account_id,user_id,date,feature\n"
+        + _usage_rows("A1", "U1", ["2026-01-05"] * 3 + ["2026-02-05"] * 3 + ["2026-03-05"] * 6, "tasks")
+        + _usage_rows("A1", "U1", ["2026-04-01"], "tasks")
+        + _usage_rows("A1", "U1", ["2026-04-01"], "chat")
+        + _usage_rows("A1", "U2", ["2026-04-02"], "tasks")
+        + _usage_rows("A1", "U2", ["2026-04-03"], "reports")
+        + _usage_rows("A1", "U1", ["2026-05-10"], "tasks")
+        + _usage_rows("A2", "U4", ["2026-05-20"], "chat")
+    )
+    # licensed at each month end: A1 has U1, and U2 from March until deactivated in May; A2 has U4
+    users = (
+        "account_id,user_id,created_date,role,deactivated_date\n"
+        "A1,U1,2026-01-05,admin,\nA1,U2,2026-03-10,member,2026-05-02\nA2,U4,2025-12-01,admin,\n"
+    )
+    accounts = "account_id,signup_date,name\nA1,2025-12-01,One\nA2,2025-12-01,Two\n"
+    subs = (
+        "subscription_id,account_id,start_date,end_date,mrr,plan,billing_period\n"
+        "S1,A1,2025-12-01,,10000,Starter,monthly\nS2,A2,2025-12-01,,10000,Starter,monthly\n"
+    )
+    ds = load_dataset(
+        make_folder(
+            {"accounts.csv": accounts, "subscriptions.csv": subs, "users.csv": users, "usage.csv": usage}, base=False
+        )
+    )
+    got = health_inputs(ds, pd.period_range("2026-04", "2026-05", freq="M")).set_index(["account_id", "month"])
+    apr, may = pd.Period("2026-04", "M"), pd.Period("2026-05", "M")
+    expected = {
+        # frequency = user-days / active users; breadth = active / licensed; depth = features used / 3;
+        # growth = sessions / mean of the 3 months before - 1
+        ("A1", apr): {"frequency": 3 / 2, "breadth": 2 / 2, "depth": 3 / 3, "growth": 4 / ((3 + 3 + 6) / 3) - 1},
+        ("A1", may): {"frequency": 1 / 1, "breadth": 1 / 1, "depth": 1 / 3, "growth": 1 / ((3 + 6 + 4) / 3) - 1},
+        # A2: no use in April (no growth: nothing before either); first use in May is neutral growth
+        ("A2", apr): {"frequency": 0.0, "breadth": 0 / 1, "depth": 0 / 3, "growth": np.nan},
+        ("A2", may): {"frequency": 1 / 1, "breadth": 1 / 1, "depth": 1 / 3, "growth": 0.0},
+    }
+    for key, values in expected.items():
+        for col, value in values.items():
+            assert got.loc[key, col] == pytest.approx(value, nan_ok=True), (key, col)
 
 
 def test_threshold_scores_and_reverse_scoring():

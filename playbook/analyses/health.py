@@ -127,6 +127,88 @@ def _snapshot_grid(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
     return snaps[snaps["month"].isin(months)].reset_index(drop=True)
 
 
+def _account_codes(ids: pd.Series) -> tuple[pd.Index, np.ndarray]:
+    """The distinct account ids and each row's position among them (one hash pass)."""
+    codes, uniques = pd.factorize(ids)
+    return pd.Index(uniques), codes
+
+
+def _positions(values: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Each value's position in ``ids``, -1 where absent: an Arrow hash lookup for text, no Python strings.
+
+    Examples
+    --------
+    >>> _positions(pd.Series(["b", "x", "a"], dtype="str"), pd.Index(["a", "b"], dtype="str")).tolist()
+    [1, -1, 0]
+    """
+    arr, known = getattr(values.array, "_pa_array", None), getattr(ids.array, "_pa_array", None)
+    if arr is None or known is None:
+        return ids.get_indexer(values)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    known = known.combine_chunks() if isinstance(known, pa.ChunkedArray) else known
+    found = pc.index_in(arr, value_set=known.cast(arr.type))
+    return np.asarray(pc.fill_null(found, -1).to_numpy(), dtype=np.int64)
+
+
+def _dense(at: tuple[np.ndarray, np.ndarray], values, rows: int, width: int, add: bool = False) -> np.ndarray:
+    """An (account x month) array of ``values`` placed at ``at`` (row, column); 0 elsewhere and outside.
+
+    ``add`` sums values that share a cell; otherwise each cell has at most one value.
+
+    Examples
+    --------
+    >>> _dense((np.array([0, 1, -1]), np.array([1, 0, 0])), [5, 7, 9], 2, 2).tolist()
+    [[0.0, 5.0], [7.0, 0.0]]
+    """
+    r, c = at
+    ok = (r >= 0) & (c >= 0) & (c < width)
+    v = np.asarray(values, dtype="float64")[ok]
+    if add:
+        return np.bincount(r[ok] * width + c[ok], weights=v, minlength=rows * width).reshape(rows, width)
+    out = np.zeros((rows, width))
+    out[r[ok], c[ok]] = v
+    return out
+
+
+def _licensed(users: pd.DataFrame, ids: pd.Index, first: int, width: int) -> np.ndarray:
+    """Users licensed at each month end (created by then, not deactivated by then), per account (row) and month.
+
+    A user counts from the month of ``created_date`` to the month before ``deactivated_date``: +1 and -1
+    in those columns, summed along the months.
+
+    Examples
+    --------
+    >>> u = pd.DataFrame({"account_id": pd.array(["a", "a", "b"], dtype="str"),
+    ...                   "created_date": pd.to_datetime(["2026-01-05", "2026-02-01", "2025-12-01"]),
+    ...                   "deactivated_date": pd.to_datetime([None, "2026-03-10", None])})
+    >>> _licensed(u, pd.Index(["a", "b"], dtype="str"), pd.Period("2026-01", "M").ordinal, 3).tolist()
+    [[1.0, 2.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+    r = _positions(users["account_id"], ids)
+    created = _month_ordinals(users["created_date"])
+    gone = (
+        _month_ordinals(users["deactivated_date"])
+        if "deactivated_date" in users.columns
+        else np.full(len(users), np.iinfo(np.int64).min)
+    )
+    never = np.iinfo(np.int64).min  # NaT
+    start = np.clip(created - first, 0, width)
+    end = np.where(gone == never, width, np.clip(gone - first, 0, width))
+    ok = (r >= 0) & (created != never) & (start < end)
+    step = np.bincount(r[ok] * (width + 1) + start[ok], minlength=len(ids) * (width + 1)) - np.bincount(
+        r[ok] * (width + 1) + end[ok], minlength=len(ids) * (width + 1)
+    )
+    return np.cumsum(step.reshape(len(ids), width + 1), axis=1)[:, :width].astype("float64")
+
+
+def _month_ordinals(dates: pd.Series) -> np.ndarray:
+    """Each date's month as a monthly period's ordinal (months since 1970-01); NaT stays the smallest int64."""
+    values = dates.dt.tz_localize(None) if isinstance(dates.dtype, pd.DatetimeTZDtype) else dates
+    return values.to_numpy().astype("datetime64[M]").astype(np.int64)
+
+
 def health_inputs(ds: Dataset, months, *, config: dict | None = None) -> pd.DataFrame:
     """Raw component values per account paying at each month end: one row per (account_id, month).
 
@@ -173,49 +255,37 @@ def health_inputs(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
     grid = _snapshot_grid(ds, months)[["account_id", "month", "mrr"]]
     key = pd.MultiIndex.from_frame(grid[["account_id", "month"]])
     out = grid.copy()
+    # the usage components are read off dense (account x month) arrays: the grid's accounts are rows, the months
+    # from 3 before the first scored one to the last are columns, and every table's rows are placed by position
+    ids, acc = _account_codes(grid["account_id"])
+    first = (months.min() - 3).ordinal
+    width = months.max().ordinal - first + 1
+    col = grid["month"].array.asi8 - first
     if ds.usage is not None:
         summary = ds.usage
         am = summary.account_month
-        am = am[am["month"].between(months[0] - 3, months[-1])]
-        per = am.set_index(["account_id", "month"])
-        users = per["users"]
-        active = users.reindex(key).fillna(0).to_numpy()
-        out["frequency"] = np.where(
-            active > 0, per["user_days"].reindex(key).fillna(0).to_numpy() / np.maximum(active, 1), 0.0
-        )
+        am = am[am["month"].between(months.min() - 3, months.max())]
+        at = (_positions(am["account_id"], ids), am["month"].array.asi8 - first)
+        active = _dense(at, am["users"], len(ids), width)[acc, col]
+        user_days = _dense(at, am["user_days"], len(ids), width)[acc, col]
+        out["frequency"] = np.where(active > 0, user_days / np.maximum(active, 1), 0.0)
         if "feature" in summary.columns:
             core = cfg["core_features"] or summary.features
             af = summary.account_features
-            af = af[af["month"].between(months[0], months[-1]) & af["feature"].isin(core)]
-            used = af.groupby(["account_id", "month"]).size()
-            out["depth"] = used.reindex(key).fillna(0).to_numpy() / len(core)
-        # growth: sessions this month vs the mean of the 3 months before
-        sessions = per["sessions"]
-        s = (
-            sessions.unstack("month")
-            .reindex(columns=pd.period_range(months[0] - 3, months[-1], freq="M"), fill_value=0)
-            .fillna(0)
-        )
-        prev = s.T.rolling(3).mean().shift(1).T
-        ratio = (s / prev.replace(0, np.nan) - 1).stack(future_stack=True)
-        ratio.index.names = ["account_id", "month"]
-        now = sessions.reindex(key).fillna(0).to_numpy()
-        g = ratio.reindex(key).to_numpy()
+            af = af[af["month"].between(months.min(), months.max()) & af["feature"].isin(core)]
+            at_f = (_positions(af["account_id"], ids), af["month"].array.asi8 - first)
+            used = _dense(at_f, np.ones(len(af)), len(ids), width, add=True)  # core features used per account-month
+            out["depth"] = used[acc, col] / len(core)
+        # growth: sessions this month vs the mean of the 3 months before (0 where there were none)
+        s = _dense(at, am["sessions"], len(ids), width)
+        prev = np.full_like(s, np.nan)
+        prev[:, 3:] = (s[:, :-3] + s[:, 1:-2] + s[:, 2:-1]) / 3
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.where(prev > 0, s / np.where(prev > 0, prev, 1.0) - 1, np.nan)[acc, col]
+        now = s[acc, col]
         out["growth"] = np.where(np.isnan(g), np.where(now > 0, 0.0, np.nan), g)  # no earlier use: neutral if used now
         if ds.users is not None:
-            created = ds.users["created_date"].dt.to_period("M")
-            gone = (
-                ds.users["deactivated_date"].dt.to_period("M")
-                if "deactivated_date" in ds.users.columns
-                else pd.Series(pd.NaT, index=ds.users.index)
-            )
-            lic = []
-            for m in months:  # one vectorised count per month
-                alive = (created <= m) & ~(gone <= m)
-                lic.append(ds.users[alive].groupby("account_id").size().rename(m))
-            licensed = pd.concat(lic, axis=1).stack()
-            licensed.index.names = ["account_id", "month"]
-            den = licensed.reindex(key).to_numpy()
+            den = _licensed(ds.users, ids, first, width)[acc, col]
             out["breadth"] = np.where(den > 0, active / np.where(den > 0, den, 1), np.nan)
     if ds.surveys is not None:
         nps = ds.surveys[ds.surveys["survey"] == "nps"]
