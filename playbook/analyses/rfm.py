@@ -480,8 +480,8 @@ def rfm_table(
     2          c           152          1      80.0        2        2
     """
     as_of = pd.Timestamp(as_of)
-    # one hash pass gives every row its customer's code: the window's sums and each customer's first order ever
-    # (for the new/returning split) are then bincounts and reductions over integer codes, with no text taken or matched
+    # one hash pass gives every row its customer's code: the window's sums and the earlier orders (for the
+    # new/returning split) are then bincounts and scatters over integer codes, with no text taken or matched
     codes, ids = pd.factorize(transactions[customer_col])
     dates = transactions[date_col].to_numpy()
     amounts = transactions[amount_col].to_numpy(dtype="float64")
@@ -501,8 +501,6 @@ def rfm_table(
     day = _days(dates)
     last = np.full(n, np.iinfo(np.int64).min)
     np.maximum.at(last, codes[order], day[order])
-    first = np.full(n, np.iinfo(np.int64).max)  # each customer's first order ever, on any date
-    np.minimum.at(first, codes[positive], day[positive])
     buyers = np.flatnonzero(frequency > 0)
     buyers = buyers[_sorted_order(ids.take(buyers))]  # sorted by id: only the buyers' distinct ids are sorted
     as_of_day = np.datetime64(as_of.normalize(), "D").astype(np.int64)
@@ -521,7 +519,13 @@ def rfm_table(
     out["r_score"], out["f_score"], out["m_score"] = r, f, m
     out["rfm_score"] = 100 * r + 10 * f + m
     table = load_segments(segments)
-    returning = _returning(first[buyers] - as_of_day, out["recency_days"].to_numpy(), r, table)
+
+    def ordered_before(days: int) -> np.ndarray:  # per buyer: an order more than ``days`` days before as_of, any year
+        hit = np.zeros(n, dtype=bool)
+        hit[codes[positive & (day < as_of_day - days)]] = True
+        return hit[buyers]
+
+    returning = _returning(ordered_before, out["recency_days"].to_numpy(), r, table)
     names = pa.array([seg["name"] for seg in table] + ["Others"], type=pa.string())
     segment = pa.DictionaryArray.from_arrays(pa.array(_assign_codes(r, f, m, table, returning)), names)
     out["segment"] = pd.array(segment.cast(pa.string()), dtype="str")  # names taken in Arrow, not as Python objects
@@ -535,17 +539,19 @@ def rfm_table(
     return out
 
 
-def _returning(first: np.ndarray, recency: np.ndarray, r: np.ndarray, segments: list[dict]) -> dict[str, np.ndarray]:
+def _returning(ordered_before, recency: np.ndarray, r: np.ndarray, segments: list[dict]) -> dict[str, np.ndarray]:
     """Per ``new`` segment, the customers with an order before its recency window: not new customers.
 
-    ``first`` is each customer's first order ever (a positive amount, even outside the
-    scored lookback), in days relative to the review date. A segment's recency window is
-    the most days since the last purchase among the customers of its R scores.
+    ``ordered_before(days)`` tells, per customer, whether it has an order (a positive
+    amount, even outside the scored lookback) more than ``days`` days before the review
+    date. A segment's recency window is the most days since the last purchase among the
+    customers of its R scores.
 
     Examples
     --------
     >>> seg = [{"name": "New", "r": (5, 5), "new": True}]
-    >>> _returning(np.array([-11, -760]), np.array([11, 6]), np.array([5, 5]), seg)["New"].tolist()
+    >>> first_order_days_ago = np.array([11, 760])
+    >>> _returning(lambda days: first_order_days_ago > days, np.array([11, 6]), np.array([5, 5]), seg)["New"].tolist()
     [False, True]
     """
     out = {}
@@ -554,7 +560,7 @@ def _returning(first: np.ndarray, recency: np.ndarray, r: np.ndarray, segments: 
             continue
         inside = (r >= seg["r"][0]) & (r <= seg["r"][1])
         window = int(recency[inside].max()) if inside.any() else None  # the window's first day, days before as_of
-        out[seg["name"]] = np.zeros(len(r), dtype=bool) if window is None else first < -window
+        out[seg["name"]] = np.zeros(len(r), dtype=bool) if window is None else ordered_before(window)
     return out
 
 
