@@ -900,10 +900,14 @@ class _Parts:
             return [(None, None)]  # everything in one query: no filter on the dates at all
         return [(a.start_time.date(), b.end_time.date()) for a, b in batches]
 
-    def _each_batch(self, sql: str) -> pd.DataFrame:
-        """Run ``sql`` (``{rows}`` = a batch's sessions, ``{month}`` = the month ordinal of ``day``) for every batch."""
-        out = [self.con.execute(sql.format(rows=self._rows(lo, hi), month=MONTH)).df() for lo, hi in self._batches()]
-        return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+    def _each_batch(self, sql: str, typed=lambda df: df) -> list:
+        """``typed`` of ``sql``'s result (``{rows}`` = a batch's sessions, ``{month}`` = the month ordinal of ``day``) per batch.
+
+        Each batch's result is typed as soon as it arrives, so DuckDB's raw frames are never all held at once.
+        """
+        return [
+            typed(self.con.execute(sql.format(rows=self._rows(lo, hi), month=MONTH)).df()) for lo, hi in self._batches()
+        ]
 
     def _make_day_rows(self) -> pd.Series:
         days = self.con.execute(
@@ -918,23 +922,35 @@ class _Parts:
         return _monthly_from(self("account_month"))
 
     def _make_account_month(self) -> pd.DataFrame:
-        am = self._each_batch("""
+        parts = self._each_batch(
+            """
             SELECT account_id, {month} AS month, count(*) AS sessions, count(DISTINCT user_id) AS users,
                    count(DISTINCT (user_id, day)) AS user_days, coalesce(sum(session_seconds), 0) AS seconds
-            FROM {rows} WHERE day IS NOT NULL GROUP BY ALL""")
-        am = am if len(am) else pd.DataFrame({c: [] for c in AM_COLUMNS})
-        return _typed_am(am).sort_values(["month", "account_id"]).reset_index(drop=True)
+            FROM {rows} WHERE day IS NOT NULL GROUP BY ALL ORDER BY month, account_id""",
+            _typed_am,
+        )
+        # sorted by DuckDB within each batch of whole months, the batches in order
+        return pd.concat(parts, ignore_index=True) if parts else _typed_am(pd.DataFrame({c: [] for c in AM_COLUMNS}))
 
     def _features(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """``feature_month`` and ``account_features`` from one grouping: per account, month and feature, its users."""
-        g = self._each_batch("""
+
+        def typed(g: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:  # a batch holds whole months
+            fm = g.groupby(["month", "feature"], sort=True)["users"].sum().reset_index()
+            return _typed_fm(fm), _typed_af(g)
+
+        parts = self._each_batch(
+            """
             SELECT account_id, {month} AS month, feature, count(DISTINCT user_id) AS users
-            FROM {rows} WHERE feature IS NOT NULL AND day IS NOT NULL GROUP BY ALL""")
-        g = g if len(g) else pd.DataFrame({c: [] for c in ("account_id", "month", "feature", "users")})
-        af = _typed_af(g).sort_values(["month", "account_id", "feature"]).reset_index(drop=True)
-        fm = g.groupby(["month", "feature"], sort=True)["users"].sum().reset_index()
-        fm = _typed_fm(fm).sort_values(["month", "feature"]).reset_index(drop=True)
-        return fm, af
+            FROM {rows} WHERE feature IS NOT NULL AND day IS NOT NULL GROUP BY ALL ORDER BY month, account_id, feature""",
+            typed,
+        )
+        if not parts:
+            parts = [typed(pd.DataFrame({c: [] for c in ("account_id", "month", "feature", "users")}))]
+        # sorted by DuckDB within each batch of whole months, the batches in order: no sort of every row in pandas
+        return pd.concat([fm for fm, _ in parts], ignore_index=True), pd.concat(
+            [af for _, af in parts], ignore_index=True
+        )
 
     def _make_feature_month(self) -> pd.DataFrame:
         fm, af = self._features()
