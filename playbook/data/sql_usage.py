@@ -17,12 +17,11 @@ text ending in ``Z``/``+09:00``) in the dataset's timezone; without a zone as wr
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import sqlglot
 
 from playbook.data.errors import Problem
-from playbook.data.usage_log import UsageSummary, _monthly_from, _months
+from playbook.data.usage_log import UsageSummary, _months, summary_from_parts
 
 __all__ = ["DatabaseUsage", "usage_problems", "summarise_usage", "transpile"]
 
@@ -298,27 +297,7 @@ class DatabaseUsage(UsageSummary):
         >>> s.for_accounts(["b"]).account_month["sessions"].tolist()
         [1]
         """
-        am = account_month.sort_values(["month", "account_id"]).reset_index(drop=True)
-        ids = np.sort(pd.unique(am["account_id"].to_numpy(dtype=object)))
-        parts = {
-            "account_month": am,
-            "monthly": _monthly_from(am),
-            "account_ids": pd.DataFrame({"account_id": pd.array(ids, dtype="str")}),
-        }
-        if day_rows is not None:
-            parts["day_rows"] = day_rows
-        if afu is not None:
-            afu = afu.sort_values(["month", "account_id", "feature"]).reset_index(drop=True)
-            fm = afu.groupby(["month", "feature"], sort=True)["users"].sum().reset_index()
-            parts["feature_month"] = pd.DataFrame(
-                {
-                    "month": pd.PeriodIndex(fm["month"], freq="M"),
-                    "feature": pd.array(fm["feature"], dtype="str"),
-                    "users": fm["users"].to_numpy(dtype="int64"),
-                }
-            )
-            parts["account_features"] = afu[["account_id", "month", "feature", "users"]].reset_index(drop=True)
-        return cls(parts, tuple(columns), source)
+        return summary_from_parts(account_month, afu, columns, source, day_rows=day_rows, cls=cls)
 
     def for_accounts(self, ids) -> DatabaseUsage:
         """The summary of some accounts' sessions (without ``day_rows``), from the parts already fetched."""

@@ -39,6 +39,7 @@ from playbook.data.errors import DataValidationError, Problem
 
 __all__ = [
     "UsageSummary",
+    "summary_from_parts",
     "frame_summary",
     "summarise_frame",
     "summarise_parquet",
@@ -235,7 +236,7 @@ class UsageSummary:
             n = self.day_rows.groupby(self.day_rows.index.to_period("M")).sum()
             n.index.name = "month"
         else:
-            n = self._part("monthly").set_index("month")["sessions"]
+            n = self._part("monthly").set_index("month")["sessions"].rename("rows")
         return n if months is None else n.reindex(pd.PeriodIndex(months, freq="M"), fill_value=0)
 
     def date_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -271,9 +272,10 @@ class UsageSummary:
         Returns
         -------
         UsageSummary
-            A new summary; this one is unchanged. For a Parquet folder the parts
-            are queried again with the accounts as a filter, and not cached on
-            disk.
+            A new summary; this one is unchanged. For a Parquet folder it is cut
+            from this summary's per-account parts (``account_month``,
+            ``account_features``), without reading the folder again: a run's
+            CSM books share the company's summary.
 
         Raises
         ------
@@ -282,14 +284,69 @@ class UsageSummary:
             folder, so it cannot be restricted.
         """
         ids = sorted(set(ids))
-        if (
-            isinstance(self._compute, _Parts) and "usage_frame" not in self._parts
-        ):  # DuckDB again, the accounts as a filter
-            return UsageSummary({}, self.columns, self.source, compute=self._compute.restricted(ids))
+        if isinstance(self._compute, _Parts) and "usage_frame" not in self._parts:  # the parts, cut to the accounts
+            am = self.account_month
+            af = self.account_features
+            return summary_from_parts(
+                am[am["account_id"].isin(ids)],
+                None if af is None else af[af["account_id"].isin(ids)],
+                self.columns,
+                self.source,
+            )
         if "usage_frame" in self._parts:
             frame = self._parts["usage_frame"]
             return summarise_frame(frame[frame["account_id"].isin(ids)], source=self.source)
         raise ValueError("this usage summary cannot be restricted to accounts")
+
+
+def summary_from_parts(
+    account_month: pd.DataFrame, account_features: pd.DataFrame | None, columns, source: str, day_rows=None, cls=None
+) -> UsageSummary:
+    """A summary whose every part follows from its per account-month and per account-month-feature counts.
+
+    ``monthly`` and ``account_ids`` follow from ``account_month``, ``feature_month`` from
+    ``account_features``' users (a user belongs to one account). Without ``day_rows`` the summary
+    has none.
+
+    Parameters
+    ----------
+    account_month : pandas.DataFrame
+        The ``account_month`` part (see :class:`UsageSummary`).
+    account_features : pandas.DataFrame or None
+        The ``account_features`` part with its ``users``; None without a ``feature`` column.
+    columns : sequence of str
+        The usage log's columns.
+    source : str
+        The file, folder or table it came from, for messages.
+    day_rows : pandas.Series, optional
+        Rows per day, when known.
+    cls : type, optional
+        The summary class to make (a subclass of :class:`UsageSummary`); by default UsageSummary.
+
+    Returns
+    -------
+    UsageSummary
+        Every part made; no more queries.
+
+    Examples
+    --------
+    >>> am = pd.DataFrame({"account_id": ["a", "b"], "month": pd.PeriodIndex(["2026-01", "2026-01"], freq="M"),
+    ...                    "sessions": [3, 1], "users": [2, 1], "user_days": [2, 1], "seconds": [0.0, 0.0]})
+    >>> s = summary_from_parts(am, None, ("account_id", "user_id", "date"), "usage")
+    >>> s.monthly(["2026-01"])[["sessions", "mau", "active_accounts"]].to_dict("records")
+    [{'sessions': 4, 'mau': 3, 'active_accounts': 2}]
+    """
+    am = account_month.sort_values(["month", "account_id"]).reset_index(drop=True)
+    parts = {"account_month": am, "monthly": _monthly_from(am), "account_ids": _ids_from(am)}
+    if day_rows is not None:
+        parts["day_rows"] = day_rows
+    afu = account_features
+    if afu is not None:
+        afu = afu.sort_values(["month", "account_id", "feature"]).reset_index(drop=True)
+        fm = afu.groupby(["month", "feature"], sort=True)["users"].sum().reset_index()
+        parts["feature_month"] = _typed_fm(fm)
+        parts["account_features"] = afu[["account_id", "month", "feature", "users"]]
+    return (cls or UsageSummary)(parts, tuple(columns), source)
 
 
 def _ids_from(am: pd.DataFrame) -> pd.DataFrame:
@@ -812,14 +869,10 @@ class _Parts:
       ``account_features`` (its keys) and ``feature_month`` (its counts summed over the accounts).
     """
 
-    def __init__(self, src, cache: _Cache, accounts: list[str] | None = None):
-        self.src, self.con, self.cache, self.accounts = src, src.con, cache, accounts
+    def __init__(self, src, cache: _Cache):
+        self.src, self.con, self.cache = src, src.con, cache
         self._made: dict = {}  # the parts made, some with another (the check's day_rows, the features' pair)
         self._batch_list = None
-
-    def restricted(self, accounts: list[str]) -> _Parts:
-        """The same sessions, only these accounts' (not cached on disk)."""
-        return _Parts(self.src, _Cache(None, None, False), accounts)
 
     def __call__(self, name: str):
         if name not in self._made:  # the parts are small: each is made (or read from the cache) once
@@ -867,20 +920,13 @@ class _Parts:
     # ----------------------------------------------------------------------- the parts
 
     def _rows(self, lo=None, hi=None) -> str:
-        rows = self.src.rows(lo, hi)
-        if self.accounts is None:
-            return rows
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE _accounts AS SELECT unnest(?::VARCHAR[]) AS account_id", [self.accounts]
-        )
-        return f"(SELECT * FROM {rows} WHERE account_id IN (SELECT account_id FROM _accounts))"
+        return self.src.rows(lo, hi)
 
     def _batches(self):
         """(first day, last day) of consecutive whole months holding at most BATCH_ROWS sessions (or one month)."""
         if self._batch_list is not None:
             return self._batch_list
-        days = self("day_rows") if self.accounts is None else _Parts(self.src, self.cache)("day_rows")
-        self._batch_list = self._batches_of(days)
+        self._batch_list = self._batches_of(self("day_rows"))
         return self._batch_list
 
     @staticmethod
