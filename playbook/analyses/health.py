@@ -17,6 +17,7 @@ import yaml
 from playbook.data.config import EntryProblem, Field, read_fields, read_yaml
 from playbook.data.dataset import Dataset
 from playbook.data.errors import DataValidationError
+from playbook.data.usage_log import text_positions
 from playbook.kpis.ratios import wilson_interval
 from playbook.kpis.snapshots import dataset_snapshots
 
@@ -127,31 +128,6 @@ def _snapshot_grid(ds: Dataset, months: pd.PeriodIndex) -> pd.DataFrame:
     return snaps[snaps["month"].isin(months)].reset_index(drop=True)
 
 
-def _account_codes(ids: pd.Series) -> tuple[pd.Index, np.ndarray]:
-    """The distinct account ids and each row's position among them (one hash pass)."""
-    codes, uniques = pd.factorize(ids)
-    return pd.Index(uniques), codes
-
-
-def _positions(values: pd.Series, ids: pd.Index) -> np.ndarray:
-    """Each value's position in ``ids``, -1 where absent: an Arrow hash lookup for text, no Python strings.
-
-    Examples
-    --------
-    >>> _positions(pd.Series(["b", "x", "a"], dtype="str"), pd.Index(["a", "b"], dtype="str")).tolist()
-    [1, -1, 0]
-    """
-    arr, known = getattr(values.array, "_pa_array", None), getattr(ids.array, "_pa_array", None)
-    if arr is None or known is None:
-        return ids.get_indexer(values)
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    known = known.combine_chunks() if isinstance(known, pa.ChunkedArray) else known
-    found = pc.index_in(arr, value_set=known.cast(arr.type))
-    return np.asarray(pc.fill_null(found, -1).to_numpy(), dtype=np.int64)
-
-
 def _dense(at: tuple[np.ndarray, np.ndarray], values, rows: int, width: int, add: bool = False) -> np.ndarray:
     """An (account x month) array of ``values`` placed at ``at`` (row, column); 0 elsewhere and outside.
 
@@ -186,7 +162,7 @@ def _licensed(users: pd.DataFrame, ids: pd.Index, first: int, width: int) -> np.
     >>> _licensed(u, pd.Index(["a", "b"], dtype="str"), pd.Period("2026-01", "M").ordinal, 3).tolist()
     [[1.0, 2.0, 1.0], [1.0, 1.0, 1.0]]
     """
-    r = _positions(users["account_id"], ids)
+    r = text_positions(users["account_id"], ids)
     created = _month_ordinals(users["created_date"])
     gone = (
         _month_ordinals(users["deactivated_date"])
@@ -257,7 +233,7 @@ def health_inputs(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
     out = grid.copy()
     # the usage components are read off dense (account x month) arrays: the grid's accounts are rows, the months
     # from 3 before the first scored one to the last are columns, and every table's rows are placed by position
-    ids, acc = _account_codes(grid["account_id"])
+    acc, ids = pd.factorize(grid["account_id"])
     first = (months.min() - 3).ordinal
     width = months.max().ordinal - first + 1
     col = grid["month"].array.asi8 - first
@@ -265,7 +241,7 @@ def health_inputs(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
         summary = ds.usage
         am = summary.account_month
         am = am[am["month"].between(months.min() - 3, months.max())]
-        at = (_positions(am["account_id"], ids), am["month"].array.asi8 - first)
+        at = (text_positions(am["account_id"], ids), am["month"].array.asi8 - first)
         active = _dense(at, am["users"], len(ids), width)[acc, col]
         user_days = _dense(at, am["user_days"], len(ids), width)[acc, col]
         out["frequency"] = np.where(active > 0, user_days / np.maximum(active, 1), 0.0)
@@ -273,7 +249,7 @@ def health_inputs(ds: Dataset, months, *, config: dict | None = None) -> pd.Data
             core = cfg["core_features"] or summary.features
             af = summary.account_features
             af = af[af["month"].between(months.min(), months.max()) & af["feature"].isin(core)]
-            at_f = (_positions(af["account_id"], ids), af["month"].array.asi8 - first)
+            at_f = (text_positions(af["account_id"], ids), af["month"].array.asi8 - first)
             used = _dense(at_f, np.ones(len(af)), len(ids), width, add=True)  # core features used per account-month
             out["depth"] = used[acc, col] / len(core)
         # growth: sessions this month vs the mean of the 3 months before (0 where there were none)

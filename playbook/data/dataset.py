@@ -28,7 +28,15 @@ import pandas as pd
 from playbook.data.config import parse_fiscal_year_start, read_yaml
 from playbook.data.errors import DataValidationError, Problem
 from playbook.data.schema import DEFAULT_SETTINGS, ORDERED_PAIRS, SURVEY_SCALES, TABLES, Column, Table, required_tables
-from playbook.data.usage_log import UsageSummary, folder_sha256, frame_summary, summarise_parquet, validate_parquet
+from playbook.data.usage_log import (
+    UsageSummary,
+    _arrow_text,
+    folder_sha256,
+    frame_summary,
+    summarise_parquet,
+    text_positions,
+    validate_parquet,
+)
 
 __all__ = [
     "Dataset",
@@ -699,22 +707,8 @@ INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0"
 _INVISIBLE = re.compile(f"[{INVISIBLE}]")
 
 
-def _arrow(values):
-    """Text values as Arrow (large) strings: the column's own buffers when pandas holds Arrow strings."""
-    import pyarrow as pa
-
-    arr = getattr(values, "array", None)
-    if arr is not None and hasattr(arr, "__arrow_array__"):
-        out = pa.chunked_array(arr.__arrow_array__())
-        return out if out.type == pa.large_string() else out.cast(pa.large_string())
-    values = pd.Series(np.asarray(values, dtype=object))
-    return pa.chunked_array([values.astype("str").to_numpy(dtype=object, na_value=None)], type=pa.large_string())
-
-
 def _not_in(values, known) -> np.ndarray:
-    """Whether each of ``values`` (text) is missing from ``known`` (text): one Arrow hash lookup, no Python strings.
-
-    A missing value (None, NaN) counts as known: the caller decides what a blank id means.
+    """Whether each of ``values`` (text) is missing from ``known`` (text); a missing value (None, NaN) counts as known.
 
     Examples
     --------
@@ -723,11 +717,8 @@ def _not_in(values, known) -> np.ndarray:
     >>> _not_in(np.array(["b", "z"], dtype=object), pd.Series(["a", "b"], dtype="str")).tolist()
     [False, True]
     """
-    import pyarrow.compute as pc
-
-    arr = _arrow(values)
-    found = pc.is_in(arr, value_set=_arrow(known).unique()).to_numpy()
-    return ~found & ~arr.is_null().to_numpy()
+    missing = values.isna().to_numpy() if isinstance(values, pd.Series) else pd.isna(values)
+    return (text_positions(values, known) < 0) & ~missing
 
 
 def _strip_invisible(raw: pd.DataFrame, table: Table, where: _Where) -> tuple[pd.DataFrame, list[Problem]]:
@@ -758,7 +749,7 @@ def _all_ascii(text: pd.Series) -> bool:
     """
     import pyarrow.compute as pc
 
-    return bool(pc.all(pc.string_is_ascii(_arrow(text))).as_py() is not False)
+    return bool(pc.all(pc.string_is_ascii(_arrow_text(text))).as_py() is not False)
 
 
 def _validate_table(
