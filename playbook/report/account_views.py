@@ -20,7 +20,7 @@ import pandas as pd
 
 from playbook.analyses.renewals import next_renewal
 from playbook.data.errors import DataValidationError, Problem
-from playbook.data.usage_log import UsageSummary
+from playbook.data.usage_log import summary_from_parts
 from playbook.kpis.revenue import MOVEMENTS, mrr_movements
 from playbook.kpis.snapshots import dataset_snapshots
 from playbook.kpis.usage import account_seat_utilisation
@@ -779,8 +779,8 @@ class AccountView:
         seats = []
         if "seats" in self.subscriptions.columns and len(self.subscriptions):
             # the account's own usage rows only: 12 small lookups, not 12 scans of every account's months
-            mine_usage = UsageSummary(
-                {"account_month": _account_rows(ds.usage.account_month, self.id)}, ds.usage.columns, ds.usage.source
+            mine_usage = summary_from_parts(
+                _account_rows(ds.usage.account_month, self.id), None, ds.usage.columns, ds.usage.source
             )
             for m in span:
                 row = account_seat_utilisation(self.subscriptions, mine_usage, m)

@@ -229,7 +229,7 @@ def run_review(
         KPIs such as costs and trials are marked company-level, never divided by a book's counts).
     account_limit : int or None, default ACCOUNT_PAGES (100)
         How many accounts of the at-risk list (``at_risk.csv``, highest MRR first) get their own page
-        (notebook 07, ``<month>/accounts/<id>.html``, 2-3 s each in one kernel at the sample's
+        (notebook 07, ``<month>/accounts/<id>.html``, about 1.5 s each in one kernel at the sample's
         size): N for the first N, None for every account on the list, 0 for none. The month's index
         says how many of the list have a page.
     mapping : str or Path, default ""
