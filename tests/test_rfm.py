@@ -303,3 +303,60 @@ def test_a_one_order_customer_who_bought_before_the_window_is_returning_not_new(
     key = (lambda i: str(i)) if as_ints else (lambda i: f"C{i:02d}")
     assert {key(i) for i in range(20) if t.loc[key(i), "segment"] == "Returning"} == {key(i) for i in range(10, 15)}
     assert (t.loc[[key(i) for i in [*range(10), *range(15, 20)]], "segment"] == "New").all()
+
+
+def _reference_rfm(t: pd.DataFrame, as_of: pd.Timestamp, lookback: int | None) -> pd.DataFrame:
+    """Recency, frequency, monetary and first order ever per customer, by a plain group-by (ids as text)."""
+    t = t[t["account_id"].notna()].assign(account_id=lambda d: d["account_id"].astype(str))
+    scored = t[(t["date"] <= as_of) & ((t["date"] > as_of - pd.Timedelta(days=lookback)) if lookback else True)]
+    orders = scored[scored["amount"] > 0]
+    g = orders.groupby("account_id")
+    out = pd.DataFrame({"frequency": g.size(), "last": g["date"].max()})
+    out["monetary"] = scored.groupby("account_id")["amount"].sum().reindex(out.index)
+    out["recency_days"] = (as_of.normalize() - out["last"].dt.normalize()).dt.days
+    first = t[(t["amount"] > 0) & (t["date"] <= as_of)].groupby("account_id")["date"].min()
+    out["first_day"] = (as_of.normalize() - first.reindex(out.index).dt.normalize()).dt.days  # days before as_of
+    return out.sort_index()
+
+
+@pytest.mark.parametrize("ids", ["short", "long", "mixed widths", "missing", "integers"])
+@pytest.mark.parametrize("lookback", [None, 120])
+def test_rfm_table_agrees_with_a_plain_group_by_for_every_kind_of_id(ids, lookback):
+    # 3,000 transactions of 400 customers over two years, refunds and a few undated rows included; the ids are
+    # short text of one width (read as whole numbers), longer text, text of mixed widths, text with missing ids,
+    # or integers: every way gives the reference's measures and splits the New cell by the first order ever
+    rng = np.random.default_rng(7)
+    n = 3000
+    who = rng.integers(0, 400, n)
+    t = pd.DataFrame(
+        {
+            "account_id": who,
+            "date": pd.Timestamp("2026-10-31 18:00") - pd.to_timedelta(rng.integers(0, 730 * 24, n), unit="h"),
+            "amount": np.where(rng.random(n) < 0.1, -50.0, rng.integers(1, 500, n).astype(float)),
+        }
+    )
+    t.loc[rng.choice(n, 5, replace=False), "date"] = pd.NaT
+    t["account_id"] = {
+        "short": lambda w: pd.Series([f"C{i:04d}" for i in w], dtype="str"),
+        "long": lambda w: pd.Series([f"customer-{i:08d}" for i in w], dtype="str"),
+        "mixed widths": lambda w: pd.Series([f"C{i}" for i in w], dtype="str"),
+        "missing": lambda w: pd.Series([None if i % 97 == 0 else f"C{i:04d}" for i in w], dtype="str"),
+        "integers": lambda w: pd.Series(w),
+    }[ids](who)
+    as_of = pd.Timestamp("2026-10-31")
+    got = rfm_table(t, as_of=as_of, lookback_days=lookback)
+    order = got["account_id"].astype(int) if ids == "integers" else got["account_id"]
+    assert order.is_monotonic_increasing  # sorted by id, as its own type
+    got = got.set_index("account_id")
+    want = _reference_rfm(t, as_of, lookback)
+    assert sorted(got.index) == list(want.index)
+    want = want.loc[got.index]
+    for col in ("recency_days", "frequency"):
+        assert got[col].tolist() == want[col].tolist(), col
+    np.testing.assert_allclose(got["monetary"], want["monetary"])
+    # the New cell (R 5, F 1): new when the first order ever is within the window of R 5's recencies
+    window = got.loc[got["r_score"] == 5, "recency_days"].max()
+    cell = got[(got["r_score"] == 5) & (got["f_score"] == 1)]
+    assert len(cell)
+    expected = np.where(want.loc[cell.index, "first_day"] > window, "Returning", "New")
+    assert cell["segment"].tolist() == expected.tolist()

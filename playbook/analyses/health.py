@@ -17,7 +17,7 @@ import yaml
 from playbook.data.config import EntryProblem, Field, read_fields, read_yaml
 from playbook.data.dataset import Dataset
 from playbook.data.errors import DataValidationError
-from playbook.data.usage_log import text_positions
+from playbook.data.ids import text_positions
 from playbook.kpis.ratios import wilson_interval
 from playbook.kpis.snapshots import dataset_snapshots
 

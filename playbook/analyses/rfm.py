@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from playbook.data.config import EntryProblem, Field, read_fields, read_yaml
 from playbook.data.errors import DataValidationError, Problem
+from playbook.data.ids import arrow_text, key_matches, key_order, key_text, short_keys, text_positions
 
 __all__ = [
     "has_orders",
@@ -182,12 +183,30 @@ def _assign(r, f, m, segments: list[dict], returning: dict[str, np.ndarray] | No
 def _assign_codes(r, f, m, segments: list[dict], returning: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """As :func:`_assign`, each segment as its position in ``segments`` (``len(segments)`` for Others).
 
+    The segment of each of the 125 score cells is worked out once and looked up; only the
+    customers a ``new`` segment must not take are matched one segment at a time.
+
     Examples
     --------
     >>> seg = [{"name": "Top", "r": (5, 5), "f": (1, 5), "m": (1, 5)}]
     >>> _assign_codes(np.array([5, 1]), np.array([1, 1]), np.array([1, 1]), seg).tolist()
     [0, 1]
     """
+    r, f, m = (np.asarray(x, dtype=np.int64) for x in (r, f, m))
+    grid = np.array(list(itertools.product(range(1, 6), repeat=3)))
+    out = _match_codes(*grid.T, segments, None)[(r - 1) * 25 + (f - 1) * 5 + (m - 1)]
+    flagged = np.zeros(len(r), dtype=bool)
+    for seg in segments:
+        if seg.get("new") and returning is not None and seg["name"] in returning:
+            flagged |= returning[seg["name"]]
+    if flagged.any():
+        some = {name: mask[flagged] for name, mask in (returning or {}).items()}
+        out[flagged] = _match_codes(r[flagged], f[flagged], m[flagged], segments, some)
+    return out
+
+
+def _match_codes(r, f, m, segments: list[dict], returning: dict[str, np.ndarray] | None) -> np.ndarray:
+    """:func:`_assign_codes` one segment at a time: the first whose ranges hold the scores wins."""
     out = np.full(len(r), len(segments), dtype=np.int16)
     done = np.zeros(len(r), dtype=bool)
     for i, seg in enumerate(segments):
@@ -213,7 +232,7 @@ def _min_rank(v: np.ndarray) -> np.ndarray:
     """Ranks 1..n with ties sharing their lowest rank (as ``Series.rank(method="min")``).
 
     Whole numbers in a modest range (days, order counts) are counted with one ``bincount``
-    instead of sorted.
+    instead of sorted; other values are sorted once.
 
     Examples
     --------
@@ -227,7 +246,16 @@ def _min_rank(v: np.ndarray) -> np.ndarray:
         counts = np.bincount(k)
         below = np.cumsum(counts) - counts  # values smaller than each value
         return (below[k] + 1).astype("float64")
-    return pd.Series(v).rank(method="min").to_numpy()
+    if np.isnan(v).any():
+        return pd.Series(v).rank(method="min").to_numpy()
+    order = np.argsort(v)  # each run of equal values ranks as its first position in sorted order
+    ordered = v[order]
+    starts = np.empty(len(v), dtype=bool)
+    starts[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    rank = np.empty(len(v), dtype="float64")
+    rank[order] = np.flatnonzero(starts)[np.cumsum(starts) - 1] + 1
+    return rank
 
 
 def _days(dates: np.ndarray) -> np.ndarray:
@@ -262,7 +290,7 @@ def _sorted_order(ids: pd.Index) -> np.ndarray:
     return np.asarray(ids.argsort(kind="stable"), dtype=np.int64)
 
 
-def _scores(values: pd.Series, reverse: bool = False) -> tuple[np.ndarray, list[float]]:
+def _scores(values: np.ndarray, reverse: bool = False) -> tuple[np.ndarray, list[float]]:
     """Scores 1-5 from the percentile of the (average) rank; ``reverse`` ranks smaller values higher.
 
     Returns the scores and, per score 1..5, the value range's bound: the largest value
@@ -280,10 +308,27 @@ def _scores(values: pd.Series, reverse: bool = False) -> tuple[np.ndarray, list[
 
 
 def _in_window(dates: np.ndarray, as_of: pd.Timestamp, lookback_days: int | None) -> np.ndarray:
-    """The rows RFM scores: dated up to ``as_of`` and, with ``lookback_days``, within that many days before it."""
+    """The rows RFM scores: dated up to ``as_of`` and, with ``lookback_days``, within that many days before it.
+
+    Nanosecond dates are compared as whole numbers (twice as fast as datetimes); NaT, the
+    smallest number, is in no window.
+
+    Examples
+    --------
+    >>> d = pd.to_datetime(["2026-01-01", None, "2026-03-31", "2026-04-01"]).to_numpy()
+    >>> _in_window(d, pd.Timestamp("2026-03-31"), None).tolist()
+    [True, False, True, False]
+    >>> _in_window(d, pd.Timestamp("2026-03-31"), 30).tolist()
+    [False, False, True, False]
+    """
+    first = None if lookback_days is None else as_of - pd.Timedelta(days=lookback_days)
+    if dates.dtype == np.dtype("datetime64[ns]"):
+        ticks, nat = dates.view(np.int64), np.iinfo(np.int64).min
+        after = nat if first is None else pd.Timestamp(first).as_unit("ns").value
+        return (ticks > after) & (ticks <= pd.Timestamp(as_of).as_unit("ns").value)
     inside = dates <= np.datetime64(as_of)
-    if lookback_days is not None:
-        inside &= dates > np.datetime64(as_of - pd.Timedelta(days=lookback_days))
+    if first is not None:
+        inside &= dates > np.datetime64(first)
     return inside
 
 
@@ -480,55 +525,60 @@ def rfm_table(
     2          c           152          1      80.0        2        2
     """
     as_of = pd.Timestamp(as_of)
-    # one hash pass gives every row its customer's code: the window's sums and the earlier orders (for the
-    # new/returning split) are then bincounts and scatters over integer codes, with no text taken or matched
-    codes, ids = pd.factorize(transactions[customer_col])
-    dates = transactions[date_col].to_numpy()
-    amounts = transactions[amount_col].to_numpy(dtype="float64")
-    inside = _in_window(dates, as_of, lookback_days)
-    positive = (amounts > 0) & ~np.isnat(dates)
-    order = inside & positive
-    if not order.any():
+    all_dates = transactions[date_col].to_numpy()
+    all_amounts = transactions[amount_col].to_numpy()  # whole numbers stay as they are: only the window's are cast
+    if all_amounts.dtype.kind not in "iuf":
+        all_amounts = transactions[amount_col].to_numpy(dtype="float64")
+    inside = _in_window(all_dates, as_of, lookback_days)
+    all_positive = all_amounts > 0  # an undated row is in no window: NaT compares false with every date
+    if not (inside & all_positive).any():
         where = (
             f"the {lookback_days} days up to {as_of:%Y-%m-%d}" if lookback_days else f"the data up to {as_of:%Y-%m-%d}"
         )
         raise DataValidationError(
             Problem("transactions", date_col, f"no orders in {where}; choose another as_of or lookback")
         )
-    n = len(ids)
-    frequency = np.bincount(codes[order], minlength=n)
-    monetary = np.bincount(codes[inside], weights=amounts[inside], minlength=n)  # refunds in the window reduce it
-    day = _days(dates)
-    last = np.full(n, np.iinfo(np.int64).min)
-    np.maximum.at(last, codes[order], day[order])
+    customers = transactions[customer_col]
+    hashed, codes, uniques, ids, short = _hash_customers(customers, inside)
+    frequency, monetary, last = _window_sums(codes, inside, all_amounts, all_dates, all_positive, len(ids))
+    del codes  # the window's rows are done with: only per-customer arrays from here on
     buyers = np.flatnonzero(frequency > 0)
-    buyers = buyers[_sorted_order(ids.take(buyers))]  # sorted by id: only the buyers' distinct ids are sorted
+    # sorted by id: only the buyers' distinct ids are sorted
+    buyers = buyers[key_order(uniques[buyers]) if short else _sorted_order(ids.take(buyers))]
     as_of_day = np.datetime64(as_of.normalize(), "D").astype(np.int64)
-    out = pd.DataFrame(
-        {
-            "account_id": pd.array(ids.take(buyers), dtype="str"),
-            "recency_days": as_of_day - last[buyers],
-            "frequency": frequency[buyers],
-            "monetary": monetary[buyers],
-        }
-    )
-    out["monetary_mean"] = out["monetary"] / out["frequency"]
-    r, r_cuts = _scores(out["recency_days"], reverse=True)
-    f, f_cuts = _scores(out["frequency"])
-    m, m_cuts = _scores(out["monetary"])
-    out["r_score"], out["f_score"], out["m_score"] = r, f, m
-    out["rfm_score"] = 100 * r + 10 * f + m
+    recency, frequency, monetary = as_of_day - last[buyers], frequency[buyers], monetary[buyers]
+    r, r_cuts = _scores(recency, reverse=True)
+    f, f_cuts = _scores(frequency)
+    m, m_cuts = _scores(monetary)
     table = load_segments(segments)
 
-    def ordered_before(days: int) -> np.ndarray:  # per buyer: an order more than ``days`` days before as_of, any year
-        hit = np.zeros(n, dtype=bool)
-        hit[codes[positive & (day < as_of_day - days)]] = True
-        return hit[buyers]
+    def ordered_before(days: int, among: np.ndarray) -> np.ndarray:
+        """Per buyer, whether one of ``among`` has an order more than ``days`` days before as_of, in any year."""
+        hit = np.zeros(len(among), dtype=bool)
+        ask = np.flatnonzero(among)
+        if len(ask):  # the rows of these customers only: a few thousand, found by one lookup over the column
+            rows, which = _matches(hashed, uniques.take(buyers[ask]))
+            earlier = all_positive[rows] & (all_dates[rows] < np.datetime64(int(as_of_day - days), "D"))
+            hit[ask[which[earlier]]] = True
+        return hit
 
-    returning = _returning(ordered_before, out["recency_days"].to_numpy(), r, table)
+    returning = _returning(ordered_before, recency, (r, f, m), table)
     names = pa.array([seg["name"] for seg in table] + ["Others"], type=pa.string())
     segment = pa.DictionaryArray.from_arrays(pa.array(_assign_codes(r, f, m, table, returning)), names)
-    out["segment"] = pd.array(segment.cast(pa.string()), dtype="str")  # names taken in Arrow, not as Python objects
+    out = pd.DataFrame(  # built once from whole columns
+        {
+            "account_id": pd.array(ids.take(buyers), dtype="str"),
+            "recency_days": recency,
+            "frequency": frequency,
+            "monetary": monetary,
+            "monetary_mean": monetary / frequency,
+            "r_score": r,
+            "f_score": f,
+            "m_score": m,
+            "rfm_score": 100 * r + 10 * f + m,
+            "segment": pd.array(segment.cast(pa.string()), dtype="str"),  # names taken in Arrow, not Python objects
+        }
+    )
     if paying is not None:
         active = out["account_id"].isin(pd.Index(paying, dtype="str")).to_numpy()
         gone = out["account_id"].isin(pd.Index([] if ended is None else ended, dtype="str")).to_numpy()
@@ -539,29 +589,129 @@ def rfm_table(
     return out
 
 
-def _returning(ordered_before, recency: np.ndarray, r: np.ndarray, segments: list[dict]) -> dict[str, np.ndarray]:
-    """Per ``new`` segment, the customers with an order before its recency window: not new customers.
+def _returning(ordered_before, recency: np.ndarray, scores: tuple, segments: list[dict]) -> dict[str, np.ndarray]:
+    """Per ``new`` segment, the customers it could take that have an order before its recency window: not new.
 
-    ``ordered_before(days)`` tells, per customer, whether it has an order (a positive
-    amount, even outside the scored lookback) more than ``days`` days before the review
-    date. A segment's recency window is the most days since the last purchase among the
-    customers of its R scores.
+    ``ordered_before(days, among)`` tells, per customer, whether one of ``among`` has an
+    order (a positive amount, even outside the scored lookback) more than ``days`` days
+    before the review date; it is asked only about the customers whose R, F and M scores
+    (``scores``) fall in the segment's ranges, the only ones the answer can change. A
+    segment's recency window is the most days since the last purchase among the customers
+    of its R scores.
 
     Examples
     --------
-    >>> seg = [{"name": "New", "r": (5, 5), "new": True}]
-    >>> first_order_days_ago = np.array([11, 760])
-    >>> _returning(lambda days: first_order_days_ago > days, np.array([11, 6]), np.array([5, 5]), seg)["New"].tolist()
-    [False, True]
+    >>> seg = [{"name": "New", "r": (5, 5), "f": (1, 1), "m": (1, 5), "new": True}]
+    >>> first_order_days_ago = np.array([11, 760, 900])
+    >>> def ordered_before(days, among):
+    ...     return among & (first_order_days_ago > days)
+    >>> scores = (np.array([5, 5, 5]), np.array([1, 1, 2]), np.array([3, 3, 3]))
+    >>> _returning(ordered_before, np.array([11, 6, 2]), scores, seg)["New"].tolist()
+    [False, True, False]
     """
+    r, f, m = scores
     out = {}
     for seg in segments:
         if not seg.get("new"):
             continue
         inside = (r >= seg["r"][0]) & (r <= seg["r"][1])
         window = int(recency[inside].max()) if inside.any() else None  # the window's first day, days before as_of
-        out[seg["name"]] = np.zeros(len(r), dtype=bool) if window is None else ordered_before(window)
+        among = inside & (f >= seg["f"][0]) & (f <= seg["f"][1]) & (m >= seg["m"][0]) & (m <= seg["m"][1])
+        out[seg["name"]] = np.zeros(len(r), dtype=bool) if window is None else ordered_before(window, among)
     return out
+
+
+def _window_sums(codes, inside, amounts, dates, positive, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per customer code: orders, the amounts' sum and the day of the last order, over the window's rows.
+
+    ``codes`` are the customers of the rows ``inside`` the window (-1 for none); the other
+    arrays cover every row. One pass of ``bincount`` and scatters over integer codes.
+
+    Examples
+    --------
+    >>> dates = pd.to_datetime(["1970-01-03", "1970-01-05", "1970-01-09"]).to_numpy()
+    >>> f, m, last = _window_sums(np.array([0, 0, 1]), np.ones(3, bool), np.array([10, -4, 7]), dates,
+    ...                           np.array([True, False, True]), 2)
+    >>> f.tolist(), m.tolist(), last.tolist()
+    ([1, 1], [6.0, 7.0], [2, 8])
+    """
+    amounts, dates, positive = amounts[inside].astype("float64"), dates[inside], positive[inside]
+    if (codes < 0).any():  # a row without a customer belongs to nobody's scores
+        counted = codes >= 0
+        codes, amounts, dates, positive = codes[counted], amounts[counted], dates[counted], positive[counted]
+    ordering = codes[positive]  # the customer of each order
+    frequency = np.bincount(ordering, minlength=n)
+    monetary = np.bincount(codes, weights=amounts, minlength=n)  # refunds in the window reduce it
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(last, ordering, dates[positive].view(np.int64))  # the latest date, then its day: per customer
+    return frequency, monetary, _days(last.view(dates.dtype))
+
+
+def _hash_customers(customers: pd.Series, rows: np.ndarray) -> tuple:
+    """The customers of ``rows`` hashed: the column as hashed, each row's code, the distinct values and their ids.
+
+    Short ids of one width are hashed as whole numbers (:func:`short_keys`), about three
+    times faster than as text; the last item tells which way they were hashed.
+
+    Examples
+    --------
+    >>> hashed, codes, uniques, ids, short = _hash_customers(pd.Series(["b", "a", "b"], dtype="str"), np.ones(3, bool))
+    >>> codes.tolist(), ids.tolist(), short
+    ([0, 1, 0], ['b', 'a'], True)
+    """
+    short = short_keys(customers)
+    hashed = customers if short is None else short[0]
+    codes, uniques = _encode(hashed, rows)
+    ids = uniques if short is None else key_text(uniques, short[1])
+    return hashed, codes, uniques, ids, short is not None
+
+
+def _encode(values, rows: np.ndarray) -> tuple[np.ndarray, pd.Index | np.ndarray]:
+    """The codes of ``values[rows]`` and the distinct values they index (as ``pd.factorize``; -1 for a missing value).
+
+    Arrow text is filtered and hashed in Arrow, as one array: pandas' own factorize of a
+    column in many chunks merges a dictionary per chunk afterwards.
+
+    Examples
+    --------
+    >>> codes, ids = _encode(pd.Series(["b", "a", None, "b"], dtype="str"), np.array([True, True, True, False]))
+    >>> codes.tolist(), ids.tolist()
+    ([0, 1, -1], ['b', 'a'])
+    >>> codes, ids = _encode(np.array([7, 3, 7]), np.array([True, True, True]))
+    >>> codes.tolist(), ids.tolist()
+    ([0, 1, 0], [7, 3])
+    """
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
+        window = arrow_text(values).filter(pa.array(rows)).combine_chunks()
+        encoded = pc.dictionary_encode(window)
+        codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(), dtype=np.intp)
+        return codes, pd.Index(pd.array(encoded.dictionary, dtype="str"))
+    values = values[rows]
+    keys = values.dtype == np.uint64  # short_keys: hashed as int64 (pandas' int64 table is the faster one)
+    codes, uniques = pd.factorize(values.view(np.int64) if keys else values, size_hint=len(values) // 4)
+    return np.asarray(codes, dtype=np.intp), uniques.view(np.uint64) if keys else uniques
+
+
+def _matches(values, known) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``values`` found among the distinct ``known``, and each one's position there.
+
+    Examples
+    --------
+    >>> rows, where = _matches(pd.Series(["b", "x", "a"], dtype="str"), pd.Index(["a", "b"], dtype="str"))
+    >>> rows.tolist(), where.tolist()
+    ([0, 2], [1, 0])
+    >>> rows, where = _matches(np.array([7, 3]), np.array([3, 5]))
+    >>> rows.tolist(), where.tolist()
+    ([1], [0])
+    """
+    if isinstance(getattr(values, "dtype", None), pd.StringDtype):
+        where = text_positions(values, known)
+    elif values.dtype == np.uint64 and known.dtype == np.uint64:
+        return key_matches(values, known)
+    else:
+        where = np.asarray(pd.Index(known).get_indexer(values), dtype=np.int64)
+    rows = np.flatnonzero(where >= 0)
+    return rows, where[rows]
 
 
 def check_segments(segments: str | list | None = None) -> pd.DataFrame:

@@ -27,14 +27,13 @@ import pandas as pd
 
 from playbook.data.config import parse_fiscal_year_start, read_yaml
 from playbook.data.errors import DataValidationError, Problem
+from playbook.data.ids import arrow_text, text_positions
 from playbook.data.schema import DEFAULT_SETTINGS, ORDERED_PAIRS, SURVEY_SCALES, TABLES, Column, Table, required_tables
 from playbook.data.usage_log import (
     UsageSummary,
-    _arrow_text,
     folder_sha256,
     frame_summary,
     summarise_parquet,
-    text_positions,
     validate_parquet,
 )
 
@@ -749,7 +748,7 @@ def _all_ascii(text: pd.Series) -> bool:
     """
     import pyarrow.compute as pc
 
-    return bool(pc.all(pc.string_is_ascii(_arrow_text(text))).as_py() is not False)
+    return bool(pc.all(pc.string_is_ascii(arrow_text(text))).as_py() is not False)
 
 
 def _validate_table(

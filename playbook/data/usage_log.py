@@ -36,11 +36,11 @@ import numpy as np
 import pandas as pd
 
 from playbook.data.errors import DataValidationError, Problem
+from playbook.data.ids import arrow_text
 
 __all__ = [
     "UsageSummary",
     "summary_from_parts",
-    "text_positions",
     "frame_summary",
     "summarise_frame",
     "summarise_parquet",
@@ -457,12 +457,12 @@ class _FrameSource:
         import pyarrow as pa
 
         cols = {
-            "account_id": _arrow_text(usage["account_id"]),
-            "user_id": _arrow_text(usage["user_id"]),
+            "account_id": arrow_text(usage["account_id"]),
+            "user_id": arrow_text(usage["user_id"]),
             "date": pa.array(_naive_dates(usage["date"])),
         }
         if "feature" in usage.columns:
-            cols["feature"] = _arrow_text(usage["feature"])
+            cols["feature"] = arrow_text(usage["feature"])
         if "session_seconds" in usage.columns:
             seconds = pd.to_numeric(usage["session_seconds"]).to_numpy(dtype="float64", na_value=np.nan)
             cols["session_seconds"] = pa.array(seconds, from_pandas=True)  # NaN -> null: sums skip it, as pandas did
@@ -480,51 +480,6 @@ class _FrameSource:
 
     def day_bounds(self, lo, hi) -> str:
         return f"date >= TIMESTAMP '{lo}' AND date < TIMESTAMP '{hi}' + INTERVAL 1 DAY"
-
-
-def _arrow_text(values):
-    """Text values (a column, an index or an array) as Arrow: pandas' own buffers when it holds Arrow strings."""
-    import pyarrow as pa
-
-    arr = getattr(values, "array", values)
-    if hasattr(arr, "__arrow_array__"):
-        return pa.chunked_array(arr.__arrow_array__())
-    values = pd.Series(np.asarray(values, dtype=object))
-    return pa.array(values.astype("str").to_numpy(dtype=object, na_value=None), type=pa.string())
-
-
-def text_positions(values, known) -> np.ndarray:
-    """Each text value's position among the distinct ``known`` values: one Arrow hash lookup, no Python strings.
-
-    pandas' ``isin`` and ``get_indexer`` on text columns turn every value into a Python
-    string first; at 200,000 accounts that was most of the time of the checks and
-    lookups that use this instead.
-
-    Parameters
-    ----------
-    values : pandas.Series, pandas.Index or numpy.ndarray
-        The text values to look up.
-    known : pandas.Series, pandas.Index or numpy.ndarray
-        The values to find them among; positions count its distinct values in order of
-        first appearance (its own positions when it has no repeats).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``int64`` positions, -1 where a value is absent from ``known`` or missing.
-
-    Examples
-    --------
-    >>> text_positions(pd.Series(["b", "x", None], dtype="str"), pd.Index(["a", "b"], dtype="str")).tolist()
-    [1, -1, -1]
-    >>> text_positions(np.array(["b", "z"], dtype=object), pd.Series(["a", "b", "a"], dtype="str")).tolist()
-    [1, -1]
-    """
-    import pyarrow.compute as pc
-
-    arr = _arrow_text(values)
-    found = pc.index_in(arr, value_set=_arrow_text(known).unique().cast(arr.type))
-    return np.asarray(pc.fill_null(found, -1).to_numpy(), dtype=np.int64)
 
 
 def _naive_dates(values: pd.Series) -> np.ndarray:
