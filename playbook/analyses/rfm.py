@@ -538,6 +538,8 @@ def rfm_table(
         raise DataValidationError(
             Problem("transactions", date_col, f"no orders in {where}; choose another as_of or lookback")
         )
+    # one hash pass over the window's rows gives each its customer's code: the window's sums and last orders are
+    # then bincounts and scatters over integer codes, with no text taken or matched
     customers = transactions[customer_col]
     hashed, codes, uniques, ids, short = _hash_customers(customers, inside)
     frequency, monetary, last = _window_sums(codes, inside, all_amounts, all_dates, all_positive, len(ids))
