@@ -29,13 +29,7 @@ from playbook.data.config import parse_fiscal_year_start, read_yaml
 from playbook.data.errors import DataValidationError, Problem
 from playbook.data.ids import arrow_text, text_positions
 from playbook.data.schema import DEFAULT_SETTINGS, ORDERED_PAIRS, SURVEY_SCALES, TABLES, Column, Table, required_tables
-from playbook.data.usage_log import (
-    UsageSummary,
-    folder_sha256,
-    frame_summary,
-    summarise_parquet,
-    validate_parquet,
-)
+from playbook.data.usage_log import UsageSummary, folder_sha256, frame_summary, summarise_parquet, validate_parquet
 
 __all__ = [
     "Dataset",

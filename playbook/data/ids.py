@@ -176,8 +176,8 @@ def key_text(keys: np.ndarray, width: int) -> pd.Index:
     import pyarrow as pa
 
     n = len(keys)
-    first_byte_first = ((np.asarray(keys, dtype=np.uint64) * _UNMIX) << np.uint64(64 - 8 * width)).byteswap()
-    data = first_byte_first.astype("<u8").view(np.uint8).reshape(n, 8)[:, :width]
+    top_aligned = (np.asarray(keys, dtype=np.uint64) * _UNMIX) << np.uint64(64 - 8 * width)
+    data = top_aligned.astype(">u8").view(np.uint8).reshape(n, 8)[:, :width]  # big-endian: the first byte first
     offsets = np.arange(n + 1, dtype=np.int64) * width
     text = pa.Array.from_buffers(
         pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))]

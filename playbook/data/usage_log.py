@@ -910,9 +910,6 @@ class _Parts:
 
     # ----------------------------------------------------------------------- the parts
 
-    def _rows(self, lo=None, hi=None) -> str:
-        return self.src.rows(lo, hi)
-
     def _batches(self):
         """(first day, last day) of consecutive whole months holding at most BATCH_ROWS sessions (or one month)."""
         if self._batch_list is not None:
@@ -943,12 +940,13 @@ class _Parts:
         Each batch's result is typed as soon as it arrives, so DuckDB's raw frames are never all held at once.
         """
         return [
-            typed(self.con.execute(sql.format(rows=self._rows(lo, hi), month=MONTH)).df()) for lo, hi in self._batches()
+            typed(self.con.execute(sql.format(rows=self.src.rows(lo, hi), month=MONTH)).df())
+            for lo, hi in self._batches()
         ]
 
     def _make_day_rows(self) -> pd.Series:
         days = self.con.execute(
-            f"SELECT day, count(*) AS n FROM {self._rows()} WHERE day IS NOT NULL GROUP BY day ORDER BY day"
+            f"SELECT day, count(*) AS n FROM {self.src.rows()} WHERE day IS NOT NULL GROUP BY day ORDER BY day"
         ).df()
         return _day_series(days["day"], days["n"])
 
